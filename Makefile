@@ -1,0 +1,70 @@
+# restaurant_api: `make run` serves the API with demo data, `make test` runs the suite.
+# Nothing but Python >= 3.11 is needed: uv (the installer) is bootstrapped into .tools/.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 4
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+CLI := $(BIN)/python -m restaurant_api
+export UV_PYTHON_DOWNLOADS := never
+
+.DEFAULT_GOAL := help
+.PHONY: help install run prod test test-tables migrate seed schema lint fmt bench clean logs
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv with the locked dependencies
+
+run: install ## Migrate, seed demo data and serve on http://$(HOST):$(PORT) with reload
+	$(CLI) migrate
+	$(CLI) seed
+	$(CLI) serve --host $(HOST) --port $(PORT) --reload
+
+prod: install ## Serve with several workers (needs ENVIRONMENT=production and SECRET_KEY)
+	$(CLI) migrate
+	$(CLI) serve --host 0.0.0.0 --port $(PORT) --workers $(WORKERS)
+
+test: install ## Run the tests on SQLite and PostgreSQL (REQUIRE_POSTGRES=1 to insist)
+	$(BIN)/pytest
+
+test-tables: install ## Run the tables and seats tests
+	$(BIN)/pytest tests/tables
+
+migrate: install ## Upgrade the database to the latest migration
+	$(CLI) migrate
+
+seed: install ## Load the demo menu and tables (idempotent)
+	$(CLI) seed
+
+schema: install ## Regenerate schema.graphql from the code
+	$(CLI) export-schema
+
+lint: install ## Ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## Format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Run the benchmarks (prints figures)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+logs: ## Follow the logs of the docker compose services
+	docker compose logs -f
+
+clean: ## Remove caches and build artefacts (keeps .venv and the database)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

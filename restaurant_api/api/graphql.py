@@ -1,0 +1,269 @@
+"""GraphQL plumbing shared by every domain: context, typed errors, permissions, unit of work.
+
+Schema assembly lives in `restaurant_api.schema` (it imports every domain, and every
+domain imports this module).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, TypeVar, Union
+
+import strawberry
+from graphql import GraphQLError, OperationType
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.extensions import SchemaExtension
+from strawberry.fastapi import BaseContext
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from restaurant_api.config import Settings
+from restaurant_api.db import AFTER_COMMIT_KEY, Database
+from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
+from restaurant_api.money import format_cents
+from restaurant_api.users.models import Role, User
+
+T = TypeVar("T")
+
+ErrorCodeType = strawberry.enum(
+    ErrorCode, name="ErrorCode", description="Stable machine-readable error codes."
+)
+RoleType = strawberry.enum(Role, name="Role", description="What a staff member may do.")
+
+
+class Context(BaseContext):
+    """Per-request state: one database session, the caller, and per-request loaders."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        user: User | None,
+        auth_error: DomainError | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.user = user
+        self.auth_error = auth_error
+        self.read_only = False
+        self.loaders: dict[str, Any] = {}
+        # Sibling fields resolve concurrently; an AsyncSession allows one operation at a time.
+        self.session_lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            factory = self.db.read_sessionmaker if self.read_only else self.db.sessionmaker
+            self._session = factory()
+        return self._session
+
+    @asynccontextmanager
+    async def use_session(self) -> AsyncIterator[AsyncSession]:
+        """Exclusive use of the request's session. Never await a DataLoader inside."""
+        async with self.session_lock:
+            yield self.session
+
+    def loader(self, name: str, factory: Callable[[], T]) -> T:
+        """The per-request instance of a DataLoader, created on first use."""
+        if name not in self.loaders:
+            self.loaders[name] = factory()
+        return self.loaders[name]
+
+    async def finish(self, *, success: bool) -> None:
+        """Commit or roll back the request's transaction, then run after-commit hooks."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        callbacks: list[Callable[[], Awaitable[None]]] = []
+        try:
+            if success:
+                await session.commit()
+                callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+        for callback in callbacks:
+            await callback()
+
+
+@strawberry.type(description="An exact amount of money.")
+class Money:
+    amount: str = strawberry.field(description='Exact decimal string, e.g. "12.98".')
+    cents: int = strawberry.field(description="The amount in cents (integer).")
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+
+    @classmethod
+    def from_cents(cls, cents: int, currency: str) -> Money:
+        return cls(amount=format_cents(cents), cents=cents, currency=currency)
+
+
+# ---------------------------------------------------------------------------------------
+# Typed errors: every mutation returns a union of its payload and these error types.
+# ---------------------------------------------------------------------------------------
+
+
+@strawberry.interface(description="An expected failure the client should handle.")
+class Error:
+    code: ErrorCodeType = strawberry.field(description="Stable code to branch on.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+
+@strawberry.type(description="The input was invalid; `field` names the offending input.")
+class ValidationError(Error):
+    field: str | None = strawberry.field(
+        default=None, description="The input field at fault, when there is one."
+    )
+
+
+@strawberry.type(description="A referenced object does not exist.")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(
+    description="The request conflicts with the current state (taken, stale version, ...)."
+)
+class ConflictError(Error):
+    pass
+
+
+@strawberry.type(description="The caller's role may not do this.")
+class PermissionDeniedError(Error):
+    pass
+
+
+@strawberry.type(description="The caller is not authenticated, or the credentials are wrong.")
+class AuthenticationError(Error):
+    pass
+
+
+ERROR_TYPES: tuple[type, ...] = (
+    ValidationError,
+    NotFoundError,
+    ConflictError,
+    PermissionDeniedError,
+    AuthenticationError,
+)
+
+_ERROR_TYPE_BY_KIND: dict[ErrorKind, type] = {
+    ErrorKind.VALIDATION: ValidationError,
+    ErrorKind.NOT_FOUND: NotFoundError,
+    ErrorKind.CONFLICT: ConflictError,
+    ErrorKind.PERMISSION: PermissionDeniedError,
+    ErrorKind.AUTHENTICATION: AuthenticationError,
+}
+
+
+def result_union(name: str, success: type, description: str) -> Any:
+    """`success | <every error type>`: one pattern for every mutation's result."""
+    return Annotated[
+        Union[(success, *ERROR_TYPES)],
+        strawberry.union(name, description=description),
+    ]
+
+
+def graphql_error(error: DomainError) -> Any:
+    error_type = _ERROR_TYPE_BY_KIND[error.kind]
+    if error_type is ValidationError:
+        return ValidationError(code=error.code, message=error.message, field=error.field)
+    return error_type(code=error.code, message=error.message)
+
+
+async def run_mutation(
+    info: Info[Context, None], operation: Callable[[AsyncSession], Awaitable[T]]
+) -> T | Any:
+    """Run one mutation field in a savepoint and turn domain errors into typed results.
+
+    A failed mutation leaves no trace, while earlier mutations of the same document keep
+    their effects (they commit together when the operation ends).
+    """
+    context = info.context
+    async with context.use_session() as session:
+        savepoint = await session.begin_nested()
+        try:
+            result = await operation(session)
+        except DomainError as error:
+            if error.keeps_changes:
+                await savepoint.commit()
+            else:
+                await savepoint.rollback()
+            return graphql_error(error)
+        except BaseException:
+            await savepoint.rollback()
+            raise
+        await savepoint.commit()
+        return result
+
+
+# ---------------------------------------------------------------------------------------
+# Permissions for queries (mutations report denials as typed errors instead).
+# ---------------------------------------------------------------------------------------
+
+
+class IsAuthenticated(BasePermission):
+    message = "Not authenticated"
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}
+
+    def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+        context = info.context
+        if context.user is None and context.auth_error is not None:
+            self.message = context.auth_error.message
+        return context.user is not None
+
+
+def require_roles(*roles: Role) -> type[BasePermission]:
+    """A permission class admitting only the given roles."""
+
+    class HasRole(BasePermission):
+        message = "Not enough permissions"
+        error_extensions = {"code": ErrorCode.PERMISSION_DENIED.value}
+
+        def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+            user = info.context.user
+            return user is not None and user.role in roles
+
+    HasRole.__name__ = "Has" + "Or".join(role.value.title() for role in roles)
+    return HasRole
+
+
+def current_user(info: Info[Context, None]) -> User | None:
+    return info.context.user
+
+
+# ---------------------------------------------------------------------------------------
+# Extensions
+# ---------------------------------------------------------------------------------------
+
+
+class UnitOfWork(SchemaExtension):
+    """Commit the request's transaction when the operation succeeded, else roll back."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            # Queries read; on SQLite they then skip the write lock writers take.
+            context.read_only = self.execution_context.operation_type is OperationType.QUERY
+        yield
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        if not isinstance(context, Context):
+            return
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        await context.finish(success=not errors)
+
+
+def is_expected_error(error: GraphQLError) -> bool:
+    """Errors a client may see verbatim; everything else is masked."""
+    original = error.original_error
+    if original is None:
+        return True  # syntax, validation and permission errors carry no exception
+    return isinstance(original, (DomainError, GraphQLError))

@@ -1,0 +1,98 @@
+"""REST plumbing shared by every domain: sessions, the current user, error rendering."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import PlainSerializer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.config import Settings
+from restaurant_api.db import Database
+from restaurant_api.errors import AuthenticationFailed, DomainError
+from restaurant_api.users import service as users_service
+from restaurant_api.users.models import Role, User
+from restaurant_api.users.permissions import require_role
+
+# tokenUrl makes the Authorize button of /docs log in through the form variant.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/users/login", auto_error=False)
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def _write_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    async with db.session() as session:
+        yield session
+
+
+async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    async with db.session(read_only=True) as session:
+        yield session
+
+
+# scope="function": the transaction commits before the response is sent, so a client never
+# sees a success that was not durable, and a failing commit still becomes an error response.
+SessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+async def _current_user(
+    request: Request,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    if not token:
+        raise AuthenticationFailed("Not authenticated")
+    # Authenticate in a short read transaction of its own, before the handler's session.
+    async with db.session(read_only=True) as session:
+        user = await users_service.user_for_access_token(session, token, settings)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency admitting only `roles` (403 "Not enough permissions" otherwise)."""
+    allowed = frozenset(roles)
+
+    async def dependency(user: CurrentUser) -> User:
+        return require_role(user, allowed)
+
+    return Depends(dependency)
+
+
+def _money_number(value: Decimal) -> float:
+    # JSON has only one number type. The Decimal has at most two decimals, and its float's
+    # shortest repr is exactly those digits ("12.98"), so nothing inexact reaches the wire.
+    return float(value)
+
+
+MoneyNumber = Annotated[Decimal, PlainSerializer(_money_number, return_type=float)]
+
+
+async def _domain_error_handler(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
+    return JSONResponse({"detail": error.message}, status_code=error.http_status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error_handler)

@@ -1,0 +1,108 @@
+"""Domain errors: a stable code, a message for people, and the HTTP status REST renders.
+
+GraphQL renders the same errors as typed union members chosen by `kind`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable machine-readable codes; clients branch on these, never on messages."""
+
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    INACTIVE_USER = "INACTIVE_USER"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    REGISTRATION_CLOSED = "REGISTRATION_CLOSED"
+    LAST_ADMIN = "LAST_ADMIN"
+    CONFLICT = "CONFLICT"
+    DUPLICATE = "DUPLICATE"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_MISMATCH"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    TABLE_OCCUPIED = "TABLE_OCCUPIED"
+    TABLE_MERGED = "TABLE_MERGED"
+    SEAT_TAKEN = "SEAT_TAKEN"
+    SEAT_OCCUPIED = "SEAT_OCCUPIED"
+
+
+class ErrorKind(StrEnum):
+    """Which GraphQL error type renders the error."""
+
+    VALIDATION = "validation"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    PERMISSION = "permission"
+    AUTHENTICATION = "authentication"
+
+
+class DomainError(Exception):
+    """An expected failure of a use case."""
+
+    code: ErrorCode = ErrorCode.VALIDATION_ERROR
+    kind: ErrorKind = ErrorKind.VALIDATION
+    http_status: int = 400
+    # True when the changes made before the error must still be committed (e.g. revoking
+    # a refresh-token family after reuse is detected): the boundary commits, then reports.
+    keeps_changes: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        field: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """Read by graphql-core when the error surfaces as a GraphQL error."""
+        return {"code": self.code.value}
+
+
+class InvalidInput(DomainError):
+    code = ErrorCode.VALIDATION_ERROR
+    kind = ErrorKind.VALIDATION
+    http_status = 422
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+    kind = ErrorKind.NOT_FOUND
+    http_status = 404
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+    kind = ErrorKind.CONFLICT
+    http_status = 409
+
+
+class PermissionDenied(DomainError):
+    code = ErrorCode.PERMISSION_DENIED
+    kind = ErrorKind.PERMISSION
+    http_status = 403
+
+    def __init__(self, message: str = "Not enough permissions", **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class AuthenticationFailed(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+    kind = ErrorKind.AUTHENTICATION
+    http_status = 401

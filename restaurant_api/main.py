@@ -1,0 +1,116 @@
+"""The ASGI application: REST routers, the GraphQL endpoint, health checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from restaurant_api import __version__
+from restaurant_api.api.graphql import Context
+from restaurant_api.api.rest import install_error_handlers
+from restaurant_api.config import Settings, get_settings
+from restaurant_api.db import Database
+from restaurant_api.errors import DomainError
+from restaurant_api.menu.rest import router as menu_router
+from restaurant_api.schema import build_schema
+from restaurant_api.users import service as users_service
+from restaurant_api.users.rest import router as users_router
+
+logger = logging.getLogger("restaurant_api")
+
+
+def _bearer_token(connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _graphql_router(settings: Settings, db: Database) -> GraphQLRouter[Context, None]:
+    async def get_context(connection: HTTPConnection) -> Context:
+        user, auth_error = None, None
+        token = _bearer_token(connection)
+        if token is not None:
+            try:
+                async with db.session(read_only=True) as session:
+                    user = await users_service.user_for_access_token(session, token, settings)
+            except DomainError as error:
+                auth_error = error
+        return Context(db=db, settings=settings, user=user, auth_error=auth_error)
+
+    return GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide=None if settings.is_production else "graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_safe_to_serve()
+    db = Database(
+        settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="restaurant_api",
+        version=__version__,
+        description=(
+            "Restaurant operations API. GraphQL at `/graphql` is the primary interface; "
+            "these REST endpoints keep existing clients working."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    install_error_handlers(app)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
+        if error.connection_invalidated or "connect" in str(error.orig).lower():
+            return JSONResponse({"detail": "Database unavailable"}, status_code=503)
+        logger.exception("database error", exc_info=error)
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> dict[str, Any]:
+        return {"name": "restaurant_api", "graphql": "/graphql", "docs": "/docs"}
+
+    @app.get("/health", tags=["health"], summary="The process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "healthy"}
+
+    @app.get("/health/ready", tags=["health"], summary="The database answers")
+    async def ready() -> JSONResponse:
+        if await db.ping():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "detail": "Database unavailable"}, 503)
+
+    app.include_router(users_router)
+    app.include_router(menu_router)
+    app.include_router(_graphql_router(settings, db), prefix="/graphql", tags=["graphql"])
+    return app

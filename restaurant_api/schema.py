@@ -1,0 +1,59 @@
+"""Assembles the GraphQL schema from every domain's Query and Mutation types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
+from restaurant_api.config import Settings
+from restaurant_api.menu import graphql as menu_graphql
+from restaurant_api.users import graphql as users_graphql
+
+Query = merge_types("Query", (users_graphql.Query, menu_graphql.Query))
+Query.__strawberry_definition__.description = "Read the restaurant's state."  # type: ignore[attr-defined]
+Mutation = merge_types("Mutation", (users_graphql.Mutation,))
+Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "Change the restaurant's state. Every mutation returns a union of its payload and "
+    "typed errors (`... on Error { code message }`)."
+)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Build the limit rules once: the validation cache is keyed by the rule classes, and
+    # QueryDepthLimiter makes a new class per instance (a per-request one never hits).
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        UnitOfWork,
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaskErrors(should_mask_error=lambda error: not is_expected_error(error)),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(ERROR_TYPES),
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )

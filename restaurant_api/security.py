@@ -1,0 +1,97 @@
+"""Password hashing and JWT access tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+
+# argon2 for new hashes; bcrypt hashes from the system we replace still verify and are
+# upgraded on the next successful login (`deprecated="auto"`).
+password_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated="auto")
+
+# Verified against when the email is unknown, so that a miss costs as much as a wrong password.
+_DUMMY_HASH = password_context.hash(secrets.token_urlsafe(16))
+
+ACCESS_TOKEN_TYPE = "access"
+
+
+class TokenError(Exception):
+    """The token is malformed, forged, expired or of the wrong kind."""
+
+
+def hash_password(password: str) -> str:
+    return password_context.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    """Check a password; returns (ok, new_hash) where new_hash is set when it needs upgrading."""
+    if hashed is None:
+        password_context.verify(password, _DUMMY_HASH)
+        return False, None
+    try:
+        return password_context.verify_and_update(password, hashed)
+    except (ValueError, TypeError):
+        return False, None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    issued_at: datetime
+    expires_at: datetime
+
+
+def create_access_token(
+    user_id: int, *, secret: str, algorithm: str, lifetime: timedelta, now: datetime | None = None
+) -> tuple[str, datetime]:
+    issued = now or datetime.now(UTC)
+    expires = issued + lifetime
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "iat": int(issued.timestamp()),
+        "exp": int(expires.timestamp()),
+        "type": ACCESS_TOKEN_TYPE,
+    }
+    return jwt.encode(claims, secret, algorithm=algorithm), expires
+
+
+def decode_access_token(token: str, *, secret: str, algorithm: str) -> AccessClaims:
+    """Verify signature, algorithm (pinned) and expiry; `exp` is required."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[algorithm],
+            options={"require_exp": True, "require_iat": True, "require_sub": True},
+        )
+    except JWTError as exc:
+        raise TokenError(str(exc)) from exc
+    except Exception as exc:  # python-jose raises assorted errors on garbage input
+        raise TokenError("malformed token") from exc
+    if claims.get("type") != ACCESS_TOKEN_TYPE:
+        raise TokenError("not an access token")
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise TokenError("bad subject") from exc
+    return AccessClaims(
+        user_id=user_id,
+        issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+    )
+
+
+def new_refresh_secret() -> str:
+    """An opaque refresh token: random, stored only as a hash."""
+    return secrets.token_urlsafe(32)
+
+
+def fingerprint(token: str) -> str:
+    """SHA-256 of a refresh token, which is what the database keeps."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,83 @@
+"""Dining tables and their seats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from restaurant_api.db import UTCDateTime, utcnow
+
+
+class TableStatus(StrEnum):
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+    RESERVED = "reserved"
+    CLEANING = "cleaning"
+
+
+class SeatStatus(StrEnum):
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+
+
+class DiningTable(SQLModel, table=True):
+    __tablename__ = "dining_tables"
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_number: int = Field(unique=True)
+    capacity: int
+    status: TableStatus = Field(
+        default=TableStatus.AVAILABLE, sa_column=Column(String(16), nullable=False)
+    )
+    # Orders and tables point at each other; use_alter breaks the cycle when creating them.
+    current_order_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey(
+                "orders.id",
+                ondelete="SET NULL",
+                use_alter=True,
+                name="fk_dining_tables_current_order_id_orders",
+            ),
+            nullable=True,
+        ),
+    )
+    merged_into: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("dining_tables.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Seat(SQLModel, table=True):
+    __tablename__ = "seats"
+    __table_args__ = (UniqueConstraint("table_id", "seat_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("dining_tables.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    seat_number: int
+    status: SeatStatus = Field(
+        default=SeatStatus.AVAILABLE, sa_column=Column(String(16), nullable=False)
+    )
+    customer_name: str | None = Field(default=None, max_length=100)
+    # Where a seat came from before a merge, so that unmerge can put it back.
+    home_table_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("dining_tables.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    home_seat_number: int | None = None

@@ -1,0 +1,364 @@
+"""User accounts, authentication and tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api import security
+from restaurant_api.config import Settings
+from restaurant_api.db import utcnow
+from restaurant_api.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    ErrorCode,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from restaurant_api.users.models import RefreshToken, Role, User
+from restaurant_api.users.permissions import ADMINS, require_role
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+class EmailTaken(Conflict):
+    code = ErrorCode.EMAIL_TAKEN
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Email already registered", field="email")
+
+
+class InvalidCredentials(AuthenticationFailed):
+    code = ErrorCode.INVALID_CREDENTIALS
+
+    def __init__(self) -> None:
+        super().__init__("Invalid email or password")
+
+
+class InvalidToken(AuthenticationFailed):
+    code = ErrorCode.INVALID_TOKEN
+
+    def __init__(self, message: str = "Invalid token") -> None:
+        super().__init__(message)
+
+
+class RefreshTokenReused(InvalidToken):
+    # The family is revoked before reporting, and that revocation must stick.
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("Refresh token was already used; sign in again")
+
+
+class InactiveUser(AuthenticationFailed):
+    code = ErrorCode.INACTIVE_USER
+
+    def __init__(self) -> None:
+        super().__init__("Inactive user")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    user: User
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def normalize_email(email: str) -> str:
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"Invalid email address: {exc}", field="email") from exc
+    return result.normalized.lower()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
+        )
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("Name must not be empty", field="name")
+    if len(cleaned) > 100:
+        raise InvalidInput("Name must be at most 100 characters", field="name")
+    return cleaned
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.exec(select(User).where(User.email == email.strip().lower()))
+    return result.first()
+
+
+async def create_user(
+    session: AsyncSession, *, name: str, email: str, password: str, role: Role = Role.SERVER
+) -> User:
+    """Create an account with an explicit role (CLI, first admin, self-registration)."""
+    user = User(
+        name=_clean_name(name),
+        email=normalize_email(email),
+        hashed_password="",
+        role=role,
+    )
+    _check_password(password)
+    if await find_by_email(session, user.email) is not None:
+        raise EmailTaken()
+    user.hashed_password = security.hash_password(password)
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the unique index
+        raise EmailTaken() from exc
+    return user
+
+
+async def register(
+    session: AsyncSession, *, name: str, email: str, password: str, registration_open: bool
+) -> User:
+    """Self-registration: always the `server` role, whatever the client asked for."""
+    if not registration_open:
+        raise PermissionDenied("Registration is closed", code=ErrorCode.REGISTRATION_CLOSED)
+    return await create_user(session, name=name, email=email, password=password)
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
+    """The user with these credentials; upgrades an old hash on success."""
+    user = await find_by_email(session, email)
+    ok, new_hash = security.verify_password(password, user.hashed_password if user else None)
+    if user is None or not ok:
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise InactiveUser()
+    if new_hash is not None:
+        user.hashed_password = new_hash
+        user.updated_at = utcnow()
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def list_users(session: AsyncSession, *, actor: User | None) -> list[User]:
+    require_role(actor, ADMINS)
+    result = await session.exec(select(User).order_by(col(User.id)))
+    return list(result.all())
+
+
+async def _active_admin_count(session: AsyncSession) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, col(User.is_active).is_(True))
+    )
+    return int(result.one())
+
+
+async def _lock_user(session: AsyncSession, user_id: int) -> User:
+    result = await session.exec(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    user = result.first()
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def _ensure_admin_remains(session: AsyncSession, user: User) -> None:
+    if user.role == Role.ADMIN and user.is_active and await _active_admin_count(session) <= 1:
+        raise Conflict(
+            "The last active admin cannot be demoted or deactivated", code=ErrorCode.LAST_ADMIN
+        )
+
+
+async def change_role(
+    session: AsyncSession, *, actor: User | None, user_id: int, role: Role
+) -> User:
+    require_role(actor, ADMINS)
+    user = await _lock_user(session, user_id)
+    if user.role == role:
+        return user
+    await _ensure_admin_remains(session, user)
+    user.role = role
+    user.updated_at = utcnow()
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def set_active(
+    session: AsyncSession, *, actor: User | None, user_id: int, active: bool
+) -> User:
+    """Deactivate (or reactivate) an account; a deactivated user's tokens stop working."""
+    require_role(actor, ADMINS)
+    user = await _lock_user(session, user_id)
+    if user.is_active == active:
+        return user
+    if not active:
+        await _ensure_admin_remains(session, user)
+        await _revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+    user.is_active = active
+    user.updated_at = utcnow()
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def ensure_first_admin(
+    session: AsyncSession, *, email: str, password: str, name: str
+) -> User | None:
+    """Create the configured first admin when absent; returns it when created."""
+    if await find_by_email(session, email) is not None:
+        return None
+    return await create_user(session, name=name, email=email, password=password, role=Role.ADMIN)
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+async def user_for_access_token(session: AsyncSession, token: str, settings: Settings) -> User:
+    try:
+        claims = security.decode_access_token(
+            token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
+        )
+    except security.TokenError as exc:
+        raise InvalidToken() from exc
+    user = await session.get(User, claims.user_id)
+    if user is None:
+        raise InvalidToken()
+    if not user.is_active:
+        raise InactiveUser()
+    return user
+
+
+async def _new_refresh_token(
+    session: AsyncSession, user: User, settings: Settings, family: str
+) -> str:
+    secret = security.new_refresh_secret()
+    session.add(
+        RefreshToken(
+            token_hash=security.fingerprint(secret),
+            user_id=user.id,  # type: ignore[arg-type]
+            family=family,
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    await session.flush()
+    return secret
+
+
+def _access_token(user: User, settings: Settings) -> tuple[str, datetime]:
+    return security.create_access_token(
+        user.id,  # type: ignore[arg-type]
+        secret=settings.secret_key,
+        algorithm=settings.jwt_algorithm,
+        lifetime=timedelta(minutes=settings.access_token_minutes),
+    )
+
+
+async def issue_tokens(session: AsyncSession, *, user: User, settings: Settings) -> TokenPair:
+    """A new access token and the first refresh token of a new family."""
+    access, expires_at = _access_token(user, settings)
+    refresh = await _new_refresh_token(session, user, settings, family=uuid4().hex)
+    return TokenPair(access, refresh, expires_at, user)
+
+
+async def login(
+    session: AsyncSession, *, email: str, password: str, settings: Settings
+) -> TokenPair:
+    user = await authenticate(session, email=email, password=password)
+    return await issue_tokens(session, user=user, settings=settings)
+
+
+async def refresh(session: AsyncSession, *, refresh_token: str, settings: Settings) -> TokenPair:
+    """Rotate a refresh token. Presenting a used one revokes its whole family."""
+    result = await session.exec(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == security.fingerprint(refresh_token))
+        .with_for_update()
+    )
+    stored = result.first()
+    now = utcnow()
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidToken()
+    if stored.used_at is not None:
+        await _revoke_family(session, stored.family)
+        raise RefreshTokenReused()
+    user = await session.get(User, stored.user_id)
+    if user is None or not user.is_active:
+        raise InactiveUser()
+    stored.used_at = now
+    session.add(stored)
+    access, expires_at = _access_token(user, settings)
+    new_refresh = await _new_refresh_token(session, user, settings, family=stored.family)
+    return TokenPair(access, new_refresh, expires_at, user)
+
+
+async def logout(session: AsyncSession, *, refresh_token: str) -> None:
+    """Revoke the family of this refresh token (sign out of this device)."""
+    result = await session.exec(
+        select(RefreshToken).where(RefreshToken.token_hash == security.fingerprint(refresh_token))
+    )
+    stored = result.first()
+    if stored is not None:
+        await _revoke_family(session, stored.family)
+
+
+async def _revoke_family(session: AsyncSession, family: str) -> None:
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def _revoke_all_refresh_tokens(session: AsyncSession, user_id: int) -> None:
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+__all__ = [
+    "DomainError",
+    "EmailTaken",
+    "InactiveUser",
+    "InvalidCredentials",
+    "InvalidToken",
+    "TokenPair",
+]

@@ -1,0 +1,59 @@
+"""Settings: URL forms people paste, and refusing unsafe production configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from restaurant_api.__main__ import PROJECT_ROOT
+from restaurant_api.config import ConfigurationError, Settings, normalize_database_url
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///restaurant.db", "sqlite+aiosqlite:///restaurant.db"),
+        ("sqlite:////tmp/x.db", "sqlite+aiosqlite:////tmp/x.db"),
+        ("sqlite+aiosqlite:///a.db", "sqlite+aiosqlite:///a.db"),
+        ("postgresql://user@host/db", "postgresql+psycopg://user@host/db"),
+        ("postgres://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_database_urls_are_normalized(given, expected):
+    assert normalize_database_url(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["mysql://u@h/db", "not a url"])
+def test_unsupported_database_urls_are_refused(bad):
+    with pytest.raises(ValueError):
+        normalize_database_url(bad)
+
+
+def test_default_database_is_a_local_sqlite_file():
+    assert Settings(_env_file=None).database_url == "sqlite+aiosqlite:///restaurant.db"  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["dev-secret-change-me", "changeme", "short"])
+def test_production_refuses_placeholder_secrets(secret):
+    settings = Settings(_env_file=None, environment="production", secret_key=secret)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        settings.check_safe_to_serve()
+
+
+def test_production_without_secret_key_exits_with_a_clear_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(ENVIRONMENT="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "restaurant_api", "serve", "--port", "8999"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "SECRET_KEY is missing or a placeholder" in result.stderr

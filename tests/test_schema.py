@@ -1,0 +1,40 @@
+"""schema.graphql is generated from the code and documents everything."""
+
+from __future__ import annotations
+
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+
+from restaurant_api.__main__ import DEFAULT_SCHEMA_PATH, render_schema
+from restaurant_api.config import Settings
+from restaurant_api.schema import build_schema
+
+BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+def test_committed_schema_is_current():
+    committed = DEFAULT_SCHEMA_PATH.read_text()
+    assert committed == render_schema(), "schema.graphql is stale: run `make schema`"
+
+
+def test_every_type_field_and_argument_is_described():
+    schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    missing: list[str] = []
+    for name, graphql_type in schema.type_map.items():
+        if name.startswith("__") or name in BUILT_IN_SCALARS:
+            continue
+        if not graphql_type.description:
+            missing.append(name)
+        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in graphql_type.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                for arg_name, arg in field.args.items():
+                    if not arg.description:
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        elif isinstance(graphql_type, GraphQLInputObjectType):
+            for field_name, field in graphql_type.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+        elif isinstance(graphql_type, GraphQLEnumType):
+            pass  # enum values are self-describing names
+    assert missing == []

@@ -1,0 +1,171 @@
+"""Account operations over GraphQL: typed results with stable codes."""
+
+from __future__ import annotations
+
+from restaurant_api.users.models import Role
+from tests.conftest import PASSWORD
+
+REGISTER = """
+mutation($input: RegisterInput!) {
+  register(input: $input) {
+    __typename
+    ... on UserPayload { user { id email role } }
+    ... on Error { code message }
+    ... on ValidationError { field }
+  }
+}"""
+
+LOGIN = """
+mutation($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken tokenType user { email role } }
+    ... on Error { code message }
+  }
+}"""
+
+REFRESH = """
+mutation($token: String!) {
+  refreshToken(refreshToken: $token) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken }
+    ... on Error { code message }
+  }
+}"""
+
+
+async def test_register_login_me_round_trip(gql):
+    registered = await gql(
+        REGISTER,
+        {"input": {"name": "Grace", "email": "Grace@Example.com", "password": "password123"}},
+    )
+    payload = registered["data"]["register"]
+    assert payload["__typename"] == "UserPayload"
+    assert payload["user"]["role"] == "SERVER"
+    logged_in = await gql(LOGIN, {"email": "grace@example.com", "password": "password123"})
+    auth = logged_in["data"]["login"]
+    assert auth["__typename"] == "AuthPayload"
+    assert auth["tokenType"] == "bearer"
+    me = await gql("{ me { email role isActive } }", token=auth["accessToken"])
+    assert me == {
+        "data": {"me": {"email": "grace@example.com", "role": "SERVER", "isActive": True}}
+    }
+
+
+async def test_register_errors_are_typed(gql):
+    await gql(REGISTER, {"input": {"name": "A", "email": "a@example.com", "password": "password1"}})
+    taken = await gql(
+        REGISTER, {"input": {"name": "A", "email": "A@EXAMPLE.com", "password": "password1"}}
+    )
+    assert taken["data"]["register"]["__typename"] == "ConflictError"
+    assert taken["data"]["register"]["code"] == "EMAIL_TAKEN"
+    short = await gql(REGISTER, {"input": {"name": "A", "email": "b@example.com", "password": "x"}})
+    assert short["data"]["register"] == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION_ERROR",
+        "message": "Password must be at least 8 characters",
+        "field": "password",
+    }
+    bad_email = await gql(
+        REGISTER, {"input": {"name": "A", "email": "nope", "password": "password1"}}
+    )
+    assert bad_email["data"]["register"]["field"] == "email"
+
+
+async def test_login_failure_is_typed(gql, server):
+    wrong = await gql(LOGIN, {"email": server.user.email, "password": "wrong-one"})
+    unknown = await gql(LOGIN, {"email": "ghost@example.com", "password": "whatever1"})
+    for result in (wrong, unknown):
+        assert result["data"]["login"] == {
+            "__typename": "AuthenticationError",
+            "code": "INVALID_CREDENTIALS",
+            "message": "Invalid email or password",
+        }
+
+
+async def test_refresh_rotation_and_reuse_detection(gql, server):
+    auth = (await gql(LOGIN, {"email": server.user.email, "password": PASSWORD}))["data"]["login"]
+    rotated = (await gql(REFRESH, {"token": auth["refreshToken"]}))["data"]["refreshToken"]
+    assert rotated["__typename"] == "AuthPayload"
+    reused = (await gql(REFRESH, {"token": auth["refreshToken"]}))["data"]["refreshToken"]
+    assert reused["__typename"] == "AuthenticationError"
+    assert reused["code"] == "INVALID_TOKEN"
+    family_dead = (await gql(REFRESH, {"token": rotated["refreshToken"]}))["data"]["refreshToken"]
+    assert family_dead["code"] == "INVALID_TOKEN"
+
+
+async def test_users_query_is_admin_only(gql, admin, server):
+    denied = await gql("{ users { id } }", staff=server)
+    assert denied["data"] is None
+    assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    anonymous = await gql("{ users { id } }")
+    assert anonymous["errors"][0]["message"] == "Not enough permissions"
+    allowed = await gql("{ users { email role } }", staff=admin)
+    assert {user["email"] for user in allowed["data"]["users"]} == {
+        admin.user.email,
+        server.user.email,
+    }
+
+
+async def test_me_without_or_with_bad_token(gql):
+    anonymous = await gql("{ me { id } }")
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    forged = await gql("{ me { id } }", token="not.a.token")
+    assert forged["errors"][0]["message"] == "Invalid token"
+
+
+async def test_role_change_and_deactivation(gql, admin, server, make_staff):
+    change = await gql(
+        """mutation($id: Int!) { changeUserRole(userId: $id, role: MANAGER) {
+             __typename ... on UserPayload { user { role } } ... on Error { code } } }""",
+        {"id": server.user.id},
+        staff=admin,
+    )
+    assert change["data"]["changeUserRole"] == {
+        "__typename": "UserPayload",
+        "user": {"role": "MANAGER"},
+    }
+    other = await make_staff(Role.KITCHEN)
+    denied = await gql(
+        """mutation($id: Int!) {
+             deactivateUser(userId: $id) { __typename ... on Error { code } } }""",
+        {"id": other.user.id},
+        staff=server,
+    )
+    assert denied["data"]["deactivateUser"] == {
+        "__typename": "PermissionDeniedError",
+        "code": "PERMISSION_DENIED",
+    }
+    done = await gql(
+        """mutation($id: Int!) { deactivateUser(userId: $id) {
+             __typename ... on UserPayload { user { isActive } } } }""",
+        {"id": other.user.id},
+        staff=admin,
+    )
+    assert done["data"]["deactivateUser"]["user"]["isActive"] is False
+    locked_out = await gql("{ me { id } }", staff=other)
+    assert locked_out["errors"][0]["message"] == "Inactive user"
+    missing = await gql(
+        """mutation { reactivateUser(userId: 424242) { __typename ... on Error { code } } }""",
+        staff=admin,
+    )
+    assert missing["data"]["reactivateUser"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
+
+
+async def test_failed_mutation_does_not_undo_an_earlier_one(gql):
+    result = await gql(
+        """mutation {
+             first: register(
+               input: {name: "One", email: "one@example.com", password: "password1"}
+             ) { __typename }
+             second: register(
+               input: {name: "Two", email: "one@example.com", password: "password1"}
+             ) { __typename }
+           }"""
+    )
+    assert result["data"] == {
+        "first": {"__typename": "UserPayload"},
+        "second": {"__typename": "ConflictError"},
+    }
+    login = await gql(LOGIN, {"email": "one@example.com", "password": "password1"})
+    assert login["data"]["login"]["__typename"] == "AuthPayload"
