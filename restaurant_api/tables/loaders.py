@@ -1,0 +1,38 @@
+"""Per-request DataLoaders for tables and seats: one query per batch of keys."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from strawberry.dataloader import DataLoader
+
+from restaurant_api.api.graphql import Context
+from restaurant_api.tables.models import DiningTable, Seat
+
+
+def table_by_id(context: Context) -> DataLoader[int, DiningTable | None]:
+    async def load(ids: Sequence[int]) -> list[DiningTable | None]:
+        async with context.use_session() as session:
+            rows = await session.exec(select(DiningTable).where(col(DiningTable.id).in_(ids)))
+            by_id = {table.id: table for table in rows.all()}
+        return [by_id.get(table_id) for table_id in ids]
+
+    return context.loader("tables.table_by_id", lambda: DataLoader(load_fn=load))
+
+
+def seats_by_table(context: Context) -> DataLoader[int, list[Seat]]:
+    async def load(table_ids: Sequence[int]) -> list[list[Seat]]:
+        async with context.use_session() as session:
+            rows = await session.exec(
+                select(Seat)
+                .where(col(Seat.table_id).in_(table_ids))
+                .order_by(col(Seat.table_id), col(Seat.seat_number))
+            )
+            grouped: dict[int, list[Seat]] = defaultdict(list)
+            for seat in rows.all():
+                grouped[seat.table_id].append(seat)
+        return [grouped.get(table_id, []) for table_id in table_ids]
+
+    return context.loader("tables.seats_by_table", lambda: DataLoader(load_fn=load))
