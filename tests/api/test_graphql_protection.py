@@ -83,3 +83,10 @@ async def test_graphiql_served_in_development(client):
     response = await client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+async def test_token_limit_rejects_huge_documents(client):
+    fields = " ".join("__typename" for _ in range(2500))
+    response = await client.post("/graphql", json={"query": "{ " + fields + " }"})
+    assert response.status_code in (200, 400)
+    assert "token" in response.json()["errors"][0]["message"].lower()
