@@ -185,6 +185,9 @@ async def run_mutation(
     """
     context = info.context
     async with context.use_session() as session:
+        # After-commit hooks registered inside a savepoint that rolls back must not run.
+        hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
+        hooks_before = len(hooks)
         savepoint = await session.begin_nested()
         try:
             result = await operation(session)
@@ -193,9 +196,11 @@ async def run_mutation(
                 await savepoint.commit()
             else:
                 await savepoint.rollback()
+                del hooks[hooks_before:]
             return graphql_error(error)
         except BaseException:
             await savepoint.rollback()
+            del hooks[hooks_before:]
             raise
         await savepoint.commit()
         return result
