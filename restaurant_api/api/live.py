@@ -18,14 +18,20 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLError, parse
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types import Info
+from strawberry.types.graphql import OperationType
+from strawberry.utils.operation import get_operation_type
 
 from restaurant_api import security
 from restaurant_api.api.graphql import Context
@@ -107,6 +113,32 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._keepalive is None:
             self._keepalive = asyncio.create_task(self._keep_alive())
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Queries and mutations go over HTTP: one connection-long context (and session)
+        # shared by concurrent operations would mix their units of work.
+        if self.connection_acknowledged and not self._is_subscription(message):
+            error = GraphQLError(
+                "Only subscriptions are served over websockets; "
+                "send queries and mutations to /graphql over HTTP"
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+    def _is_subscription(self, message: SubscribeMessage) -> bool:
+        try:
+            payload = message["payload"]
+            max_tokens = getattr(
+                getattr(self.context, "settings", None), "graphql_max_tokens", None
+            )
+            document = parse(payload["query"], max_tokens=max_tokens)
+            operation = get_operation_type(document, payload.get("operationName"))
+        except Exception:
+            return True  # malformed: Strawberry answers with the protocol's own error
+        return operation is OperationType.SUBSCRIPTION
 
     async def _keep_alive(self) -> None:
         expires_at: datetime | None = getattr(self.context, "connection_expires_at", None)

@@ -294,3 +294,16 @@ async def test_keepalive_pings_and_slow_subscriber_is_disconnected(backend, make
         await shutdown(server, task)
         await app.state.events.stop()
         await app.state.db.dispose()
+
+
+async def test_queries_and_mutations_over_the_websocket_are_refused(live_server, kitchen):
+    socket = await open_socket(live_server, token=kitchen.token)
+    operation_id = await socket.subscribe("{ me { id } }")
+    message = await socket.receive()
+    assert message["type"] == "error"
+    assert message["id"] == operation_id
+    assert "Only subscriptions" in message["payload"][0]["message"]
+    # The connection stays usable for subscriptions.
+    await socket.subscribe("subscription { tables { kind } }")
+    assert (await socket.next_data())["tables"]["kind"] == "SNAPSHOT"
+    await socket.connection.close()
