@@ -52,6 +52,8 @@ LISTEN_READY_TIMEOUT = 10.0
 # How often an idle LISTEN connection is checked, and the pause before reconnecting.
 LISTEN_HEALTH_CHECK_SECONDS = 30.0
 RECONNECT_DELAY_SECONDS = 1.0
+# A publish runs after the commit, inside the request: a dead server must not hang it.
+PUBLISH_TIMEOUT_SECONDS = 5.0
 SESSION_BUS_KEY = "event_bus"
 
 
@@ -275,15 +277,16 @@ class PostgresBus(EventBus):
         async with self._publish_lock:
             for attempt in (1, 2):
                 try:
-                    if self._publisher is None or self._publisher.closed:
-                        self._publisher = await psycopg.AsyncConnection.connect(
-                            self.conninfo, autocommit=True
+                    async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                        if self._publisher is None or self._publisher.closed:
+                            self._publisher = await psycopg.AsyncConnection.connect(
+                                self.conninfo, autocommit=True
+                            )
+                        await self._publisher.execute(
+                            "SELECT pg_notify(%s, %s)", (self.channel, payload)
                         )
-                    await self._publisher.execute(
-                        "SELECT pg_notify(%s, %s)", (self.channel, payload)
-                    )
                     return
-                except psycopg.OperationalError:
+                except (psycopg.OperationalError, TimeoutError):
                     # A pooled-out or restarted server: reconnect once, then give up.
                     if self._publisher is not None:
                         await self._publisher.close()
@@ -296,7 +299,7 @@ class PostgresBus(EventBus):
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    self.conninfo, autocommit=True
+                    self.conninfo, autocommit=True, connect_timeout=10
                 ) as connection:
                     await connection.execute(f'LISTEN "{self.channel}"')
                     if connected_before:

@@ -94,13 +94,21 @@ class KitchenTicketsUpdate:
 
 
 async def _tickets(
-    session: AsyncSession, *, ticket_ids: Sequence[int] | None, station: str | None
+    session: AsyncSession,
+    *,
+    ticket_ids: Sequence[int] | None,
+    station: str | None = None,
+    statuses: frozenset[TicketStatus] = ACTIVE_STATUSES,
 ) -> list[LiveKitchenTicket]:
     query = select(KitchenTicket).order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
     if ticket_ids is not None:
         query = query.where(col(KitchenTicket.id).in_(ticket_ids))
     else:
-        query = query.where(col(KitchenTicket.dismissed_at).is_(None))
+        # Served tickets pile up all day: only read what the screen can show.
+        query = query.where(
+            col(KitchenTicket.dismissed_at).is_(None),
+            col(KitchenTicket.status).in_([status.value for status in statuses]),
+        )
         if station is not None:
             query = query.where(KitchenTicket.station == station)
     tickets = (await session.exec(query)).all()
@@ -118,7 +126,7 @@ async def _tickets(
 
 
 async def _one_ticket(session: AsyncSession, event: Event) -> LiveKitchenTicket | None:
-    found = await _tickets(session, ticket_ids=[event.id], station=None)
+    found = await _tickets(session, ticket_ids=[event.id])
     return found[0] if found else None
 
 
@@ -135,7 +143,7 @@ def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed
         return station is None or event.station in (None, station)
 
     async def snapshot(session: AsyncSession) -> list[LiveKitchenTicket]:
-        return await _tickets(session, ticket_ids=None, station=station)
+        return await _tickets(session, ticket_ids=None, station=station, statuses=statuses)
 
     return Feed(
         topic=Topic.KITCHEN_TICKET,

@@ -307,3 +307,16 @@ async def test_queries_and_mutations_over_the_websocket_are_refused(live_server,
     await socket.subscribe("subscription { tables { kind } }")
     assert (await socket.next_data())["tables"]["kind"] == "SNAPSHOT"
     await socket.connection.close()
+
+
+async def test_served_tickets_are_off_the_default_screen(live_server, db, kitchen):
+    served = await make_ticket(db, status=TicketStatus.SERVED)
+    pending = await make_ticket(db)
+    socket = await open_socket(live_server, token=kitchen.token)
+    await socket.subscribe(KITCHEN_QUERY)
+    await socket.subscribe(KITCHEN_QUERY, {"status": ["SERVED"]})
+    first, second = await socket.receive(), await socket.receive()
+    by_id = {m["id"]: m["payload"]["data"]["kitchenTickets"] for m in (first, second)}
+    assert [t["id"] for t in by_id["1"]["tickets"]] == [pending.id]
+    assert [t["id"] for t in by_id["2"]["tickets"]] == [served.id]
+    await socket.connection.close()
