@@ -131,10 +131,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def _is_subscription(self, message: SubscribeMessage) -> bool:
         try:
             payload = message["payload"]
-            max_tokens = getattr(
-                getattr(self.context, "settings", None), "graphql_max_tokens", None
-            )
-            document = parse(payload["query"], max_tokens=max_tokens)
+            # The same token limit as the schema: parsing here must not be a way around it.
+            document = parse(payload["query"], max_tokens=self.context.settings.graphql_max_tokens)
             operation = get_operation_type(document, payload.get("operationName"))
         except Exception:
             return True  # malformed: Strawberry answers with the protocol's own error
