@@ -56,7 +56,7 @@ async def test_shared_read_runs_once_for_concurrent_subscribers():
     assert calls == 1
 
 
-async def next_event(subscriber: events.Subscriber, within: float = 1.0) -> Event:
+async def next_event(subscriber: events.Subscriber, within: float = 5.0) -> Event:
     return (await asyncio.wait_for(subscriber.get(), within)).event
 
 
