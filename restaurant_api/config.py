@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=10)
 
+    # Live updates: server ping interval on subscription sockets, and how many undelivered
+    # events a subscriber may have before it is disconnected as too slow.
+    subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
+    subscription_queue_size: int = Field(default=100, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str) -> str:

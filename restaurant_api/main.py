@@ -12,11 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from restaurant_api import __version__
+from restaurant_api import __version__, events
 from restaurant_api.api.graphql import Context
+from restaurant_api.api.live import LiveGraphQLRouter, live_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
@@ -35,7 +35,7 @@ def _bearer_token(connection: HTTPConnection) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _graphql_router(settings: Settings, db: Database) -> GraphQLRouter[Context, None]:
+def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> LiveGraphQLRouter:
     async def get_context(connection: HTTPConnection) -> Context:
         user, auth_error = None, None
         token = _bearer_token(connection)
@@ -45,13 +45,16 @@ def _graphql_router(settings: Settings, db: Database) -> GraphQLRouter[Context, 
                     user = await users_service.user_for_access_token(session, token, settings)
             except DomainError as error:
                 auth_error = error
-        return Context(db=db, settings=settings, user=user, auth_error=auth_error)
+        return Context(db=db, settings=settings, user=user, auth_error=auth_error, events=bus)
 
-    return GraphQLRouter(
+    # Websockets authenticate from `connection_init` (LiveGraphQLRouter.on_ws_connect).
+    return live_router(
         build_schema(settings),
         context_getter=get_context,
+        keepalive_seconds=settings.subscription_keepalive_seconds,
         graphql_ide=None if settings.is_production else "graphiql",
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.cors_origins,
     )
 
 
@@ -62,9 +65,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )
 
+    # Live updates: sessions of `db` publish to this bus (see restaurant_api.events).
+    bus = events.create_bus(settings.database_url, queue_size=settings.subscription_queue_size)
+    events.attach(db, bus)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Started here so the first subscriber does not wait; it also starts on first use.
+        await bus.start(wait=False)
         yield
+        await bus.stop()
         await db.dispose()
 
     app = FastAPI(
@@ -78,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.events = bus
 
     if settings.cors_origins:
         app.add_middleware(
@@ -112,5 +123,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(users_router)
     app.include_router(menu_router)
-    app.include_router(_graphql_router(settings, db), prefix="/graphql", tags=["graphql"])
+    app.include_router(_graphql_router(settings, db, bus), prefix="/graphql", tags=["graphql"])
     return app

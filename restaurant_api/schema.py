@@ -21,8 +21,11 @@ from strawberry.tools import merge_types
 
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
+from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
+from restaurant_api.orders import subscriptions as orders_subscriptions
 from restaurant_api.tables import graphql as tables_graphql
+from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
 
 Query = merge_types("Query", (users_graphql.Query, menu_graphql.Query, tables_graphql.Query))
@@ -31,6 +34,18 @@ Mutation = merge_types("Mutation", (users_graphql.Mutation,))
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Change the restaurant's state. Every mutation returns a union of its payload and "
     "typed errors (`... on Error { code message }`)."
+)
+Subscription = merge_types(
+    "Subscription",
+    (
+        kitchen_subscriptions.Subscription,
+        tables_subscriptions.Subscription,
+        orders_subscriptions.Subscription,
+    ),
+)
+Subscription.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "Live updates over websockets (graphql-transport-ws). Each subscription sends a "
+    "SNAPSHOT of the current state first, then CHANGES as they are committed."
 )
 
 
@@ -54,6 +69,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(ERROR_TYPES),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),

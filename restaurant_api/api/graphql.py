@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, TypeVar, Union
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
 from graphql import GraphQLError, OperationType
@@ -24,6 +25,9 @@ from restaurant_api.db import AFTER_COMMIT_KEY, Database
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
+
+if TYPE_CHECKING:
+    from restaurant_api.events import EventBus
 
 T = TypeVar("T")
 
@@ -43,12 +47,16 @@ class Context(BaseContext):
         settings: Settings,
         user: User | None,
         auth_error: DomainError | None = None,
+        events: EventBus | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.settings = settings
         self.user = user
         self.auth_error = auth_error
+        # The app's event bus (subscriptions), and when a websocket's access token expires.
+        self.events = events
+        self.connection_expires_at: datetime | None = None
         self.read_only = False
         self.loaders: dict[str, Any] = {}
         # Sibling fields resolve concurrently; an AsyncSession allows one operation at a time.
@@ -185,6 +193,9 @@ async def run_mutation(
     """
     context = info.context
     async with context.use_session() as session:
+        # After-commit hooks registered inside a savepoint that rolls back must not run.
+        hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
+        hooks_before = len(hooks)
         savepoint = await session.begin_nested()
         try:
             result = await operation(session)
@@ -193,9 +204,11 @@ async def run_mutation(
                 await savepoint.commit()
             else:
                 await savepoint.rollback()
+                del hooks[hooks_before:]
             return graphql_error(error)
         except BaseException:
             await savepoint.rollback()
+            del hooks[hooks_before:]
             raise
         await savepoint.commit()
         return result

@@ -1,0 +1,311 @@
+"""Subscription plumbing: websocket authentication, keepalive pings, and the live feed loop.
+
+Every subscription field is a `live_feed`: subscribe to the bus first, then send a
+snapshot of the current state, then one message per batch of changes. Rows are re-read in
+a fresh short read session per event (shared by every subscriber of this process), never in
+the connection's session, so a screen always shows committed state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError, parse
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
+from strawberry.types import Info
+from strawberry.types.graphql import OperationType
+from strawberry.utils.operation import get_operation_type
+
+from restaurant_api import security
+from restaurant_api.api.graphql import Context
+from restaurant_api.db import utcnow
+from restaurant_api.errors import DomainError
+from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
+from restaurant_api.users import service as users_service
+
+logger = logging.getLogger("restaurant_api.live")
+
+M = TypeVar("M")
+
+# Close code for a subscriber that fell behind: 1013 "Try Again Later" is retried by
+# graphql-ws clients, which reconnect and get a fresh snapshot.
+SLOW_SUBSCRIBER_CLOSE_CODE = 1013
+SLOW_SUBSCRIBER_REASON = "Subscriber too slow: too many undelivered events"
+# graphql-transport-ws closes refused connections with 4403 Forbidden.
+FORBIDDEN_CLOSE_CODE = 4403
+
+
+@strawberry.enum(description="What a live update message carries.")
+class LiveUpdateKind(Enum):
+    SNAPSHOT = strawberry.enum_value(
+        "snapshot", description="The complete current state: replace what you show."
+    )
+    CHANGES = strawberry.enum_value(
+        "changes", description="Rows that changed since the previous message; merge them in."
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Authentication from `connection_init`, and keepalive pings.
+# ---------------------------------------------------------------------------------------
+
+
+def _token_from(params: Any) -> str | None:
+    if not isinstance(params, dict):
+        return None
+    value = params.get("Authorization", params.get("authorization"))
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def authenticate_connection(context: Context, header_token: str | None) -> None:
+    """Authenticate a websocket from its `connection_init` payload (or handshake header).
+
+    Raises ConnectionRejectionError (closed with 4403 Forbidden) when the token is
+    missing, invalid or expired, or the user is inactive.
+    """
+    token = _token_from(context.connection_params) or header_token
+    if token is None:
+        raise ConnectionRejectionError({"message": "Not authenticated"})
+    settings = context.settings
+    try:
+        claims = security.decode_access_token(
+            token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
+        )
+        async with context.db.session(read_only=True) as session:
+            user = await users_service.user_for_access_token(session, token, settings)
+    except (security.TokenError, DomainError) as error:
+        raise ConnectionRejectionError({"message": "Invalid token"}) from error
+    context.user = user
+    context.auth_error = None
+    context.connection_expires_at = claims.expires_at
+
+
+class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with server pings and closing when the access token expires."""
+
+    keepalive_seconds: float = 15.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keepalive: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self._keepalive is None:
+            self._keepalive = asyncio.create_task(self._keep_alive())
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Queries and mutations go over HTTP: one connection-long context (and session)
+        # shared by concurrent operations would mix their units of work.
+        if self.connection_acknowledged and not self._is_subscription(message):
+            error = GraphQLError(
+                "Only subscriptions are served over websockets; "
+                "send queries and mutations to /graphql over HTTP"
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+    def _is_subscription(self, message: SubscribeMessage) -> bool:
+        try:
+            payload = message["payload"]
+            # The same token limit as the schema: parsing here must not be a way around it.
+            document = parse(payload["query"], max_tokens=self.context.settings.graphql_max_tokens)
+            operation = get_operation_type(document, payload.get("operationName"))
+        except Exception:
+            return True  # malformed: Strawberry answers with the protocol's own error
+        return operation is OperationType.SUBSCRIPTION
+
+    async def _keep_alive(self) -> None:
+        expires_at: datetime | None = getattr(self.context, "connection_expires_at", None)
+        try:
+            while True:
+                delay = self.keepalive_seconds
+                if expires_at is not None:
+                    delay = min(delay, max((expires_at - utcnow()).total_seconds(), 0.0))
+                await asyncio.sleep(delay)
+                if expires_at is not None and utcnow() >= expires_at:
+                    # Same answer as an expired token at connect: the client logs in again.
+                    await self.websocket.close(FORBIDDEN_CLOSE_CODE, "Token expired")
+                    return
+                await self.send_message({"type": "ping"})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return  # the socket is gone; the handler shuts down on its own
+
+    async def shutdown(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive
+        await super().shutdown()
+
+
+class LiveGraphQLRouter(GraphQLRouter[Context, None]):
+    """The GraphQL router with websocket authentication and keepalive for subscriptions."""
+
+    graphql_transport_ws_handler_class = LiveTransportWSHandler
+
+    async def on_ws_connect(self, context: Context) -> None:
+        header_token = None
+        request = context.request
+        if request is not None:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                header_token = token.strip()
+        await authenticate_connection(context, header_token)
+
+
+def live_router(
+    schema: strawberry.Schema,
+    *,
+    context_getter: Callable[..., Awaitable[Context]],
+    keepalive_seconds: float,
+    **kwargs: Any,
+) -> LiveGraphQLRouter:
+    handler = type(
+        "LiveTransportWSHandler",
+        (LiveTransportWSHandler,),
+        {"keepalive_seconds": keepalive_seconds},
+    )
+    router = LiveGraphQLRouter(schema, context_getter=context_getter, **kwargs)
+    router.graphql_transport_ws_handler_class = handler
+    return router
+
+
+# ---------------------------------------------------------------------------------------
+# The feed loop shared by every subscription field.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveBatch(Generic[M]):
+    """One message of a feed: a snapshot, or the rows that changed and the ids that left."""
+
+    kind: LiveUpdateKind
+    rows: list[M] = field(default_factory=list)
+    removed_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Feed(Generic[M]):
+    """How one subscription field reads its rows.
+
+    - `snapshot(session)`: every row the subscriber should see now.
+    - `load(session, event)`: the row an event is about (None when it was deleted).
+    - `visible(row)`: whether the row belongs on this subscriber's screen.
+    - `relevant(event)`: a cheap pre-filter; events it rejects are only re-read when the row
+      is currently shown (it may have left the screen).
+    - `read_key`: names the load, so subscribers with the same `load` share one re-read.
+    """
+
+    topic: Topic
+    read_key: Hashable
+    snapshot: Callable[[AsyncSession], Awaitable[Sequence[M]]]
+    load: Callable[[AsyncSession, Event], Awaitable[M | None]]
+    row_id: Callable[[M], int]
+    visible: Callable[[M], bool] = lambda _row: True
+    relevant: Callable[[Event], bool] = lambda _event: True
+
+
+def bus_from(info: Info[Context, None]) -> EventBus:
+    bus = info.context.events
+    if bus is None:
+        raise RuntimeError("subscriptions need the app's event bus in the GraphQL context")
+    return bus
+
+
+async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[LiveBatch[M]]:
+    """Snapshot, then batches of changes, until the client stops or falls behind."""
+    context = info.context
+    bus = bus_from(info)
+    subscriber = await bus.subscribe(frozenset({feed.topic}))
+    shown: set[int] = set()
+    try:
+        yield await _snapshot(context, feed, shown)
+        while True:
+            first = await subscriber.get()
+            deliveries = [first, *subscriber.drain()]
+            if any(delivery.event.topic is Topic.RESYNC for delivery in deliveries):
+                yield await _snapshot(context, feed, shown)
+                continue
+            batch = await _changes(context, bus, feed, shown, deliveries)
+            if batch.rows or batch.removed_ids:
+                yield batch
+    except SubscriberTooSlow:
+        await _close_slow_subscriber(context)
+    finally:
+        subscriber.close()
+
+
+async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:
+    async with context.db.session(read_only=True) as session:
+        rows = [row for row in await feed.snapshot(session) if feed.visible(row)]
+    shown.clear()
+    shown.update(feed.row_id(row) for row in rows)
+    return LiveBatch(LiveUpdateKind.SNAPSHOT, rows=rows)
+
+
+async def _changes(
+    context: Context,
+    bus: EventBus,
+    feed: Feed[M],
+    shown: set[int],
+    deliveries: list[Delivery],
+) -> LiveBatch[M]:
+    # The latest delivery per row is enough: the row is re-read as it is now.
+    latest: dict[int, Delivery] = {}
+    for delivery in deliveries:
+        if delivery.event.id in shown or feed.relevant(delivery.event):
+            latest[delivery.event.id] = delivery
+    batch: LiveBatch[M] = LiveBatch(LiveUpdateKind.CHANGES)
+    for row_id, delivery in latest.items():
+        row = await bus.shared_read(
+            (feed.read_key, delivery.seq), lambda delivery=delivery: _load(context, feed, delivery)
+        )
+        if row is not None and feed.visible(row):
+            shown.add(row_id)
+            batch.rows.append(row)
+        elif row_id in shown:
+            shown.discard(row_id)
+            batch.removed_ids.append(row_id)
+    return batch
+
+
+async def _load(context: Context, feed: Feed[M], delivery: Delivery) -> M | None:
+    async with context.db.session(read_only=True) as session:
+        return await feed.load(session, delivery.event)
+
+
+async def _close_slow_subscriber(context: Context) -> None:
+    websocket = context.request
+    if websocket is None:
+        raise SubscriberTooSlow(SLOW_SUBSCRIBER_REASON)
+    logger.warning("closing a websocket whose subscriber fell behind")
+    with contextlib.suppress(Exception):
+        await websocket.close(code=SLOW_SUBSCRIBER_CLOSE_CODE, reason=SLOW_SUBSCRIBER_REASON)
+    # The handler notices the closed socket and cancels this operation.
+    await asyncio.Event().wait()

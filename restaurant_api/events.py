@@ -1,0 +1,410 @@
+"""Change events for live screens: published after commit, fanned out to local subscribers.
+
+Services announce what changed with one call, inside their unit of work:
+
+    events.ticket_changed(session, ticket)   # a kitchen ticket was created/changed/deleted
+    events.table_changed(session, table)     # a table or one of its seats changed
+    events.order_changed(session, order)     # an order was created/changed/deleted
+
+The event is built and sent only once the transaction has committed (`db.after_commit`), so
+a rolled-back change (or a GraphQL mutation whose savepoint rolled back) publishes nothing.
+Events carry ids and a status, never state: subscribers re-read the rows, so a duplicate or
+reordered event is harmless.
+
+Two backends behind one interface:
+- `InProcessBus` (SQLite, one process): publish hands the event straight to subscribers.
+- `PostgresBus`: publish runs `pg_notify` on a dedicated connection; a second dedicated
+  connection LISTENs on one channel and fans every notification out to this process's
+  subscribers, so every worker process (and every host) sees every event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import psycopg
+from sqlalchemy.engine import make_url
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import Database, after_commit
+from restaurant_api.kitchen.models import KitchenTicket
+from restaurant_api.orders.models import Order
+from restaurant_api.tables.models import DiningTable
+
+logger = logging.getLogger("restaurant_api.events")
+
+T = TypeVar("T")
+
+CHANNEL = "restaurant_api_events"
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+MAX_PAYLOAD_BYTES = 7999
+DEFAULT_QUEUE_SIZE = 100
+# How long a subscriber waits for the LISTEN connection before giving up.
+LISTEN_READY_TIMEOUT = 10.0
+# How often an idle LISTEN connection is checked, and the pause before reconnecting.
+LISTEN_HEALTH_CHECK_SECONDS = 30.0
+RECONNECT_DELAY_SECONDS = 1.0
+# A publish runs after the commit, inside the request: a dead server must not hang it.
+PUBLISH_TIMEOUT_SECONDS = 5.0
+SESSION_BUS_KEY = "event_bus"
+
+
+class Topic(StrEnum):
+    KITCHEN_TICKET = "kitchen_ticket"
+    TABLE = "table"
+    ORDER = "order"
+    # Local only: the bus may have missed events (LISTEN connection lost); re-send snapshots.
+    RESYNC = "resync"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What changed: a topic and ids, plus the fields subscribers filter on."""
+
+    topic: Topic
+    id: int  # the changed row: ticket id, table id or order id
+    order_id: int | None = None
+    station: str | None = None
+    status: str | None = None
+
+    def to_json(self) -> str:
+        payload = json.dumps(
+            {key: value for key, value in asdict(self).items() if value is not None},
+            separators=(",", ":"),
+        )
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"event payload over {MAX_PAYLOAD_BYTES} bytes: {payload[:80]}...")
+        return payload
+
+    @classmethod
+    def from_json(cls, payload: str) -> Event:
+        data = json.loads(payload)
+        return cls(
+            topic=Topic(data["topic"]),
+            id=int(data["id"]),
+            order_id=data.get("order_id"),
+            station=data.get("station"),
+            status=data.get("status"),
+        )
+
+
+RESYNC_EVENT = Event(topic=Topic.RESYNC, id=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An event as this process received it; `seq` is unique per bus (shared re-reads)."""
+
+    seq: int
+    event: Event
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue overflowed: it missed events and must start over."""
+
+
+class EventBusUnavailable(Exception):
+    """The bus could not start listening (the database is unreachable)."""
+
+
+class Subscriber:
+    """A bounded queue of deliveries for one subscription.
+
+    Offering never blocks: when the queue is full the subscriber is marked overflowed and
+    dropped, and its next `get()` raises `SubscriberTooSlow`.
+    """
+
+    def __init__(self, bus: EventBus, topics: frozenset[Topic], maxsize: int) -> None:
+        self.bus = bus
+        self.topics = topics
+        self.maxsize = maxsize
+        self.overflowed = False
+        self._pending: deque[Delivery] = deque()
+        self._wakeup = asyncio.Event()
+
+    def offer(self, delivery: Delivery) -> None:
+        if self.overflowed:
+            return
+        if len(self._pending) >= self.maxsize:
+            self.overflowed = True
+            self._pending.clear()
+            self.bus.unsubscribe(self)
+        else:
+            self._pending.append(delivery)
+        self._wakeup.set()
+
+    async def get(self) -> Delivery:
+        while not self._pending:
+            if self.overflowed:
+                raise SubscriberTooSlow(f"more than {self.maxsize} events were waiting")
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._pending.popleft()
+
+    def drain(self) -> list[Delivery]:
+        """Everything queued right now, without waiting."""
+        if self.overflowed:
+            raise SubscriberTooSlow(f"more than {self.maxsize} events were waiting")
+        drained = list(self._pending)
+        self._pending.clear()
+        return drained
+
+    def close(self) -> None:
+        self.bus.unsubscribe(self)
+
+
+class EventBus:
+    """Local fan-out shared by both backends; subclasses decide how events travel."""
+
+    def __init__(self, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self.queue_size = queue_size
+        self._subscribers: set[Subscriber] = set()
+        self._seq = 0
+        # Re-reads shared by every subscriber handling the same delivery (one query, not 200).
+        self._reads: OrderedDict[tuple[Any, ...], asyncio.Future[Any]] = OrderedDict()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self, *, wait: bool = True) -> None:
+        """Get ready to deliver; idempotent. Subscribing calls it too.
+
+        `wait=False` returns at once (app startup must not hang on a database that is down).
+        """
+
+    async def stop(self) -> None:
+        """Release connections and tasks; the bus starts again on next use."""
+        self._reads.clear()
+
+    async def publish(self, event: Event) -> None:
+        raise NotImplementedError
+
+    async def subscribe(
+        self, topics: frozenset[Topic], *, maxsize: int | None = None
+    ) -> Subscriber:
+        """Register a subscriber; events published from now on reach it."""
+        await self.start()
+        subscriber = Subscriber(self, topics | {Topic.RESYNC}, maxsize or self.queue_size)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    def dispatch(self, event: Event) -> None:
+        """Hand one event to every local subscriber of its topic (never blocks)."""
+        self._seq += 1
+        delivery = Delivery(self._seq, event)
+        for subscriber in list(self._subscribers):
+            if event.topic in subscriber.topics:
+                subscriber.offer(delivery)
+
+    async def shared_read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """Run `load` once per key however many subscribers ask at the same moment."""
+        future = self._reads.get(key)
+        if future is None:
+            future = asyncio.ensure_future(load())
+            self._reads[key] = future
+            while len(self._reads) > 1024:
+                self._reads.popitem(last=False)
+        return await asyncio.shield(future)
+
+
+class InProcessBus(EventBus):
+    """One process (SQLite): published events go straight to local subscribers."""
+
+    async def publish(self, event: Event) -> None:
+        event.to_json()  # the same size limit as PostgreSQL, so nothing works only here
+        self.dispatch(event)
+
+
+class PostgresBus(EventBus):
+    """LISTEN/NOTIFY on one channel: every process delivers every event."""
+
+    def __init__(
+        self, conninfo: str, *, channel: str = CHANNEL, queue_size: int = DEFAULT_QUEUE_SIZE
+    ) -> None:
+        super().__init__(queue_size=queue_size)
+        self.conninfo = conninfo
+        self.channel = channel
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+        self._start_lock = asyncio.Lock()
+        self._publisher: psycopg.AsyncConnection[Any] | None = None
+        self._publish_lock = asyncio.Lock()
+
+    @classmethod
+    def for_database_url(cls, url: str, **kwargs: Any) -> PostgresBus:
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        return cls(conninfo, **kwargs)
+
+    async def start(self, *, wait: bool = True) -> None:
+        async with self._start_lock:
+            if self._listener is None or self._listener.done():
+                self._listening.clear()
+                self._listener = asyncio.create_task(self._listen(), name="event-bus-listen")
+        if not wait:
+            return
+        try:
+            await asyncio.wait_for(self._listening.wait(), LISTEN_READY_TIMEOUT)
+        except TimeoutError as error:
+            raise EventBusUnavailable("cannot LISTEN for events: database unreachable") from error
+
+    async def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        self._listening.clear()
+        async with self._publish_lock:
+            publisher, self._publisher = self._publisher, None
+            if publisher is not None:
+                await publisher.close()
+        await super().stop()
+
+    async def publish(self, event: Event) -> None:
+        payload = event.to_json()
+        async with self._publish_lock:
+            for attempt in (1, 2):
+                try:
+                    async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                        if self._publisher is None or self._publisher.closed:
+                            self._publisher = await psycopg.AsyncConnection.connect(
+                                self.conninfo, autocommit=True
+                            )
+                        await self._publisher.execute(
+                            "SELECT pg_notify(%s, %s)", (self.channel, payload)
+                        )
+                    return
+                except (psycopg.OperationalError, TimeoutError):
+                    # A pooled-out or restarted server: reconnect once, then give up.
+                    if self._publisher is not None:
+                        await self._publisher.close()
+                    self._publisher = None
+                    if attempt == 2:
+                        raise
+
+    async def _listen(self) -> None:
+        connected_before = False
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, connect_timeout=10
+                ) as connection:
+                    await connection.execute(f'LISTEN "{self.channel}"')
+                    if connected_before:
+                        # Events committed while we were away are lost: screens re-snapshot.
+                        self.dispatch(RESYNC_EVENT)
+                    connected_before = True
+                    self._listening.set()
+                    while True:
+                        async for notify in connection.notifies(
+                            timeout=LISTEN_HEALTH_CHECK_SECONDS
+                        ):
+                            self._receive(notify.payload)
+                        # Quiet for a while: make sure the connection is still alive.
+                        await connection.execute("SELECT 1")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._listening.clear()
+                logger.warning("event listener lost its connection; reconnecting", exc_info=True)
+                await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+
+    def _receive(self, payload: str) -> None:
+        try:
+            event = Event.from_json(payload)
+        except (ValueError, KeyError, TypeError):
+            logger.warning("ignoring malformed event payload %r", payload[:200])
+            return
+        self.dispatch(event)
+
+
+def create_bus(database_url: str, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> EventBus:
+    if database_url.startswith("sqlite"):
+        return InProcessBus(queue_size=queue_size)
+    return PostgresBus.for_database_url(database_url, queue_size=queue_size)
+
+
+def attach(db: Database, bus: EventBus) -> None:
+    """Make `bus` the one that sessions of `db` publish to (see `publish_after_commit`)."""
+    for factory in (db.sessionmaker, db.read_sessionmaker):
+        factory.configure(info={SESSION_BUS_KEY: bus})
+
+
+def bus_of(session: AsyncSession) -> EventBus | None:
+    return session.info.get(SESSION_BUS_KEY)
+
+
+# ---------------------------------------------------------------------------------------
+# The publishing API for services.
+# ---------------------------------------------------------------------------------------
+
+
+def publish_after_commit(session: AsyncSession, event: Event | Callable[[], Event]) -> None:
+    """Publish `event` once the session's transaction commits; never on rollback.
+
+    Pass a callable to build the event after commit (ids of new rows exist by then).
+    Publishing failures are logged, never raised: the change itself is already committed.
+    """
+    bus = bus_of(session)
+    if bus is None:
+        return  # a session outside the app (CLI, seeding): nobody here is listening
+
+    async def _publish() -> None:
+        try:
+            await bus.publish(event() if callable(event) else event)
+        except Exception:
+            logger.exception("could not publish event after commit")
+
+    after_commit(session, _publish)
+
+
+def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:
+    """A kitchen ticket was created, changed (status, lines, dismissed) or deleted."""
+
+    def build() -> Event:
+        return Event(
+            topic=Topic.KITCHEN_TICKET,
+            id=_id(ticket.id),
+            order_id=ticket.order_id,
+            station=ticket.station,
+            status=str(ticket.status),
+        )
+
+    publish_after_commit(session, build)
+
+
+def table_changed(session: AsyncSession, table: DiningTable | int) -> None:
+    """A table (status, order, capacity, merge) or one of its seats changed, or was deleted."""
+
+    def build() -> Event:
+        table_id = table if isinstance(table, int) else _id(table.id)
+        return Event(topic=Topic.TABLE, id=table_id)
+
+    publish_after_commit(session, build)
+
+
+def order_changed(session: AsyncSession, order: Order) -> None:
+    """An order was created, changed (lines, table, status, payment) or deleted."""
+
+    def build() -> Event:
+        return Event(topic=Topic.ORDER, id=_id(order.id), status=str(order.status))
+
+    publish_after_commit(session, build)
+
+
+def _id(value: int | None) -> int:
+    if value is None:
+        raise ValueError("publish an event for a row that was flushed (it has no id)")
+    return value

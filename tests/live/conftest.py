@@ -1,0 +1,159 @@
+"""Live-update fixtures: a real uvicorn server on a loopback port, and a raw protocol client.
+
+The server runs in the test's event loop, on the same app (and database) as the `backend`
+fixture, so a test can commit a change directly and watch it arrive over the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+
+from restaurant_api.db import Database
+from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.orders.models import Order
+from tests.conftest import _backends
+
+TRANSPORT_WS = "graphql-transport-ws"
+LEGACY_WS = "graphql-ws"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:port
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+
+async def serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], LiveServer]:
+    port = free_port()
+    # lifespan off: the app is shared by the whole session and must not be disposed here.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    return server, task, LiveServer(f"http://127.0.0.1:{port}")
+
+
+async def shutdown(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    server.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def live_server(app: FastAPI) -> AsyncIterator[LiveServer]:
+    server, task, live = await serve(app)
+    try:
+        yield live
+    finally:
+        await shutdown(server, task)
+        # Leave no listener running between tests (it restarts on next use).
+        await app.state.events.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _stop_event_buses() -> AsyncIterator[None]:
+    yield
+    for backend in _backends.values():
+        await backend.app.state.events.stop()
+
+
+class GraphQLSocket:
+    """A minimal graphql-transport-ws client, to assert on exact messages and close codes."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self._ids = 0
+
+    async def init(self, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        await self.send({"type": "connection_init", "payload": payload or {}})
+        return await self.receive()
+
+    async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        self._ids += 1
+        operation_id = str(self._ids)
+        await self.send(
+            {
+                "id": operation_id,
+                "type": "subscribe",
+                "payload": {"query": query, "variables": variables or {}},
+            }
+        )
+        return operation_id
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
+
+    async def receive(self, within: float = 5.0, *, skip_pings: bool = True) -> dict[str, Any]:
+        while True:
+            message = json.loads(await asyncio.wait_for(self.connection.recv(), within))
+            if skip_pings and message["type"] == "ping":
+                await self.send({"type": "pong"})
+                continue
+            return message
+
+    async def next_data(self, within: float = 5.0) -> dict[str, Any]:
+        message = await self.receive(within)
+        assert message["type"] == "next", message
+        assert "errors" not in message["payload"], message
+        return message["payload"]["data"]
+
+    async def closed_with(self, within: float = 5.0) -> tuple[int | None, str]:
+        """Wait for the server to close the socket; its close code and reason."""
+        await asyncio.wait_for(self.connection.wait_closed(), within)
+        return self.connection.close_code, self.connection.close_reason or ""
+
+
+async def open_socket(
+    live: LiveServer, *, subprotocol: str = TRANSPORT_WS, token: str | None = None
+) -> GraphQLSocket:
+    connection = await connect(live.ws_url, subprotocols=[subprotocol])  # type: ignore[list-item]
+    socket_ = GraphQLSocket(connection)
+    if token is not None:
+        ack = await socket_.init({"Authorization": f"Bearer {token}"})
+        assert ack["type"] == "connection_ack", ack
+    return socket_
+
+
+async def make_ticket(
+    db: Database, *, station: str = "grill", status: TicketStatus = TicketStatus.PENDING
+) -> KitchenTicket:
+    async with db.session() as session:
+        order = Order(customer_count=2)
+        session.add(order)
+        await session.flush()
+        ticket = KitchenTicket(order_id=order.id, station=station, status=status)  # type: ignore[arg-type]
+        session.add(ticket)
+        await session.flush()
+    return ticket
+
+
+KITCHEN_QUERY = """
+subscription Screen($station: String, $status: [TicketStatus!]) {
+  kitchenTickets(station: $station, status: $status) {
+    kind
+    tickets { id orderId station status lines { name quantity } }
+    removedTicketIds
+  }
+}
+"""

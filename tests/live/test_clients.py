@@ -1,0 +1,68 @@
+"""Real clients: gql over graphql-transport-ws, and 200 concurrent subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from gql import Client, GraphQLRequest, gql
+from gql.transport.exceptions import TransportConnectionFailed
+from gql.transport.websockets import WebsocketsTransport
+
+from restaurant_api.kitchen.models import TicketStatus
+from tests.live.conftest import KITCHEN_QUERY, make_ticket, open_socket
+from tests.live.test_subscriptions import set_ticket_status
+
+
+def gql_transport(live_server, token: str | None) -> WebsocketsTransport:
+    # Without `subprotocols`, gql offers only the legacy protocol, which the server refuses.
+    assert WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL == "graphql-transport-ws"
+    return WebsocketsTransport(
+        url=live_server.ws_url,
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"Authorization": f"Bearer {token}"} if token else {},
+    )
+
+
+async def test_gql_client_receives_snapshot_then_change(live_server, db, kitchen):
+    ticket = await make_ticket(db)
+    received: list[dict] = []
+    async with Client(transport=gql_transport(live_server, kitchen.token)) as session:
+        request = GraphQLRequest(KITCHEN_QUERY, variable_values={"station": "grill"})
+        updates = session.subscribe(request)
+        received.append((await anext(updates))["kitchenTickets"])
+        await set_ticket_status(db, ticket.id, TicketStatus.READY)
+        received.append((await asyncio.wait_for(anext(updates), 5.0))["kitchenTickets"])
+        await updates.aclose()
+    assert [update["kind"] for update in received] == ["SNAPSHOT", "CHANGES"]
+    assert received[1]["tickets"][0]["status"] == "READY"
+
+
+async def test_gql_client_without_token_is_refused(live_server):
+    transport = gql_transport(live_server, None)
+    with pytest.raises(TransportConnectionFailed) as refused:
+        async with Client(transport=transport) as session:
+            await session.execute(gql("subscription { tables { kind } }"))
+    assert "4403" in str(refused.value.__cause__)
+
+
+async def test_200_concurrent_subscribers_all_receive_the_event(
+    live_server, db, kitchen, count_statements
+):
+    ticket = await make_ticket(db)
+    sockets = await asyncio.gather(
+        *(open_socket(live_server, token=kitchen.token) for _ in range(200))
+    )
+    for socket in sockets:
+        await socket.subscribe(KITCHEN_QUERY, {"station": "grill"})
+    snapshots = await asyncio.gather(*(socket.next_data(within=30) for socket in sockets))
+    assert all(s["kitchenTickets"]["tickets"][0]["id"] == ticket.id for s in snapshots)
+
+    with count_statements() as counter:
+        await set_ticket_status(db, ticket.id, TicketStatus.PREPARING)
+        changes = await asyncio.gather(*(socket.next_data(within=10) for socket in sockets))
+    # The change (read + update) and one shared re-read (ticket + lines), not 200 re-reads.
+    assert counter.count <= 4, counter.statements
+    assert len(changes) == 200
+    assert all(c["kitchenTickets"]["tickets"][0]["status"] == "PREPARING" for c in changes)
+    await asyncio.gather(*(socket.connection.close() for socket in sockets))

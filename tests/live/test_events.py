@@ -1,0 +1,137 @@
+"""The event bus: publishing after commit only, bounded subscribers, LISTEN/NOTIFY recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+
+from restaurant_api import events
+from restaurant_api.api.graphql import Context, run_mutation
+from restaurant_api.errors import Conflict
+from restaurant_api.events import Event, InProcessBus, SubscriberTooSlow, Topic
+from restaurant_api.kitchen.models import TicketStatus
+from tests.live.conftest import make_ticket
+
+
+def test_event_json_round_trip_and_notify_size_limit():
+    event = Event(Topic.KITCHEN_TICKET, 7, order_id=3, station="grill", status="ready")
+    assert Event.from_json(event.to_json()) == event
+    assert Event.from_json(Event(Topic.TABLE, 4).to_json()) == Event(Topic.TABLE, 4)
+    with pytest.raises(ValueError, match="7999 bytes"):
+        Event(Topic.KITCHEN_TICKET, 1, station="x" * 8000).to_json()
+
+
+async def test_a_slow_subscriber_is_dropped_without_blocking_others():
+    bus = InProcessBus(queue_size=100)
+    slow = await bus.subscribe(frozenset({Topic.KITCHEN_TICKET}), maxsize=2)
+    fast = await bus.subscribe(frozenset({Topic.KITCHEN_TICKET}))
+    tables = await bus.subscribe(frozenset({Topic.TABLE}))
+    for ticket_id in range(5):
+        await bus.publish(Event(Topic.KITCHEN_TICKET, ticket_id))  # returns at once
+    assert [delivery.event.id for delivery in fast.drain()] == [0, 1, 2, 3, 4]
+    assert tables.drain() == []
+    with pytest.raises(SubscriberTooSlow):
+        await slow.get()
+    assert bus.subscriber_count == 2  # the slow one is gone; memory stays bounded
+    fast.close()
+    tables.close()
+    assert bus.subscriber_count == 0
+
+
+async def test_shared_read_runs_once_for_concurrent_subscribers():
+    bus = InProcessBus()
+    calls = 0
+
+    async def load() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        return 42
+
+    results = await asyncio.gather(*(bus.shared_read(("k", 1), load) for _ in range(200)))
+    assert results == [42] * 200
+    assert calls == 1
+
+
+async def next_event(subscriber: events.Subscriber, within: float = 5.0) -> Event:
+    return (await asyncio.wait_for(subscriber.get(), within)).event
+
+
+async def test_published_after_commit_never_on_rollback(app, db):
+    bus = app.state.events
+    subscriber = await bus.subscribe(frozenset({Topic.KITCHEN_TICKET}))
+    try:
+        ticket = await make_ticket(db)
+        with pytest.raises(RuntimeError):
+            async with db.session() as session:
+                events.ticket_changed(session, ticket)
+                raise RuntimeError("rolled back")
+        async with db.session() as session:
+            events.ticket_changed(session, ticket)
+            # Nothing is sent before the commit.
+            await asyncio.sleep(0.05)
+            assert subscriber.drain() == []
+        event = await next_event(subscriber)
+        assert event == Event(
+            Topic.KITCHEN_TICKET,
+            ticket.id,  # type: ignore[arg-type]
+            order_id=ticket.order_id,
+            station="grill",
+            status=TicketStatus.PENDING.value,
+        )
+        await asyncio.sleep(0.2)
+        assert subscriber.drain() == []  # the rolled-back one never arrives
+    finally:
+        subscriber.close()
+        await bus.stop()
+
+
+async def test_graphql_mutation_that_fails_in_its_savepoint_publishes_nothing(app, db):
+    bus = app.state.events
+    subscriber = await bus.subscribe(frozenset({Topic.TABLE}))
+    context = Context(db=db, settings=app.state.settings, user=None, events=bus)
+    info = SimpleNamespace(context=context)
+
+    async def failing(session):
+        events.table_changed(session, 1)
+        raise Conflict("lost a race")
+
+    async def succeeding(session):
+        events.table_changed(session, 2)
+        return "ok"
+
+    try:
+        assert (await run_mutation(info, failing)).code == Conflict.code  # type: ignore[arg-type]
+        assert await run_mutation(info, succeeding) == "ok"  # type: ignore[arg-type]
+        await context.finish(success=True)  # the operation commits: only table 2 changed
+        assert (await next_event(subscriber)).id == 2
+        await asyncio.sleep(0.2)
+        assert subscriber.drain() == []
+    finally:
+        subscriber.close()
+        await bus.stop()
+
+
+async def test_listener_reconnects_and_asks_for_a_resync(app, db, backend):
+    if backend.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL only")
+    bus = app.state.events
+    subscriber = await bus.subscribe(frozenset({Topic.TABLE}))
+    try:
+        conninfo = bus.conninfo
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as admin:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%%' AND datname = current_database()"
+            )
+        # Events may have been lost while reconnecting: subscribers re-read everything.
+        assert (await next_event(subscriber, within=5.0)).topic is Topic.RESYNC
+        async with db.session() as session:
+            events.table_changed(session, 9)
+        assert await next_event(subscriber) == Event(Topic.TABLE, 9)
+    finally:
+        subscriber.close()
+        await bus.stop()
