@@ -24,6 +24,7 @@ from restaurant_api.errors import DomainError
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
+from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
 from restaurant_api.users.rest import router as users_router
 
@@ -114,5 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(menu_router)
     app.include_router(orders_router)
+    app.include_router(tables_router)
     app.include_router(_graphql_router(settings, db), prefix="/graphql", tags=["graphql"])
     return app

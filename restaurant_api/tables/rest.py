@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.rest import CurrentUser, ReadSessionDep, SessionDep, require_roles
 from restaurant_api.errors import InvalidInput
+from restaurant_api.orders.rest import OrderPublic, present_orders
 from restaurant_api.tables import service
 from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus
 from restaurant_api.tables.service import InvalidSplit, SplitMode, SplitRequest
@@ -66,9 +67,7 @@ class UnmergeResponse(BaseModel):
     restored_order_id: int | None
 
 
-async def present_tables(
-    session: AsyncSession, tables: Sequence[DiningTable]
-) -> list[TablePublic]:
+async def present_tables(session: AsyncSession, tables: Sequence[DiningTable]) -> list[TablePublic]:
     """Tables with their seats, in one query for all the seats."""
     seats = await service.seats_by_table(session, [t.id for t in tables])  # type: ignore[misc]
     return [
@@ -134,9 +133,7 @@ async def get_table(table_id: int, user: CurrentUser, session: ReadSessionDep) -
 
 
 @router.put("/{table_id}", response_model=TablePublic, summary="Renumber, resize, set status")
-async def update_table(
-    table_id: int, body: TableUpdate, user: Manager, session: SessionDep
-) -> Any:
+async def update_table(table_id: int, body: TableUpdate, user: Manager, session: SessionDep) -> Any:
     table = await service.update_table(
         session,
         actor=user,
@@ -154,12 +151,8 @@ async def delete_table(table_id: int, user: Manager, session: SessionDep) -> Any
     return MessageResponse(message="Table deleted successfully")
 
 
-@router.post(
-    "/{table_id}/assign/{order_id}", response_model=TablePublic, summary="Seat an order"
-)
-async def assign_table(
-    table_id: int, order_id: int, user: FloorStaff, session: SessionDep
-) -> Any:
+@router.post("/{table_id}/assign/{order_id}", response_model=TablePublic, summary="Seat an order")
+async def assign_table(table_id: int, order_id: int, user: FloorStaff, session: SessionDep) -> Any:
     table = await service.assign_table(session, actor=user, table_id=table_id, order_id=order_id)
     return await present_table(session, table)
 
@@ -322,9 +315,18 @@ SPLIT_EXAMPLES = {
     "split names": {"value": {"split_1": [0], "split_2": [1, 2]}},
     "items": {"value": {"method": "items", "splits": [{"items": [0, 1]}, {"items": [2]}]}},
     "seats": {"value": {"method": "seats"}},
-    "seat assignments": {
-        "value": {"method": "seats", "seat_assignments": {"1": [0, 1], "2": [2]}}
-    },
+    "seat assignments": {"value": {"method": "seats", "seat_assignments": {"1": [0, 1], "2": [2]}}},
     "even": {"value": {"method": "even", "ways": 3}},
 }
 SplitBody = Annotated[dict[str, Any], Body(openapi_examples=SPLIT_EXAMPLES)]  # type: ignore[arg-type]
+
+
+@router.post(
+    "/split-bill/{table_id}",
+    response_model=list[OrderPublic],
+    summary="Split the table's bill into new orders",
+)
+async def split_bill(table_id: int, body: SplitBody, user: FloorStaff, session: SessionDep) -> Any:
+    request = split_request_from_body(body)
+    orders = await service.split_bill(session, actor=user, table_id=table_id, request=request)
+    return await present_orders(session, orders)
