@@ -44,6 +44,7 @@ Mutation = merge_types(
         users_graphql.Mutation,
         orders_graphql.Mutation,
         kitchen_graphql.Mutation,
+        tables_graphql.Mutation,
     ),
 )
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
