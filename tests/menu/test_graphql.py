@@ -66,7 +66,10 @@ async def test_menu_mutations_and_filters(gql, manager):
     assert one == {"data": {"menuItem": {"name": "Soup"}}}
 
     deleted = await gql(DELETE, {"id": item["id"]}, staff=manager)
-    assert deleted["data"]["deleteMenuItem"] == {"__typename": "DeleteMenuItemPayload", "id": item["id"]}
+    assert deleted["data"]["deleteMenuItem"] == {
+        "__typename": "DeleteMenuItemPayload",
+        "id": item["id"],
+    }
     again = await gql(DELETE, {"id": item["id"]}, staff=manager)
     assert again["data"]["deleteMenuItem"]["code"] == "NOT_FOUND"
     missing = await gql(UPDATE, {"id": item["id"], "input": {"name": "X"}}, staff=manager)

@@ -143,8 +143,7 @@ GRAPHQL: dict[str, tuple[Any, str, str]] = {
     ),
     "updateOrder": (
         FLOOR,
-        "mutation($o: Int!) { updateOrder(orderId: $o, input: {customerCount: 2})"
-        " { __typename } }",
+        "mutation($o: Int!) { updateOrder(orderId: $o, input: {customerCount: 2}) { __typename } }",
         "updateOrder",
     ),
     "closeOrder": (
@@ -164,8 +163,7 @@ GRAPHQL: dict[str, tuple[Any, str, str]] = {
     ),
     "updateTicketStatus": (
         ALL,
-        "mutation($t: Int!) { updateTicketStatus(ticketId: $t, status: PREPARING)"
-        " { __typename } }",
+        "mutation($t: Int!) { updateTicketStatus(ticketId: $t, status: PREPARING) { __typename } }",
         "updateTicketStatus",
     ),
     "removeTicket": (
