@@ -21,6 +21,7 @@ from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError
+from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(menu_router)
     app.include_router(orders_router)
+    app.include_router(kitchen_router)
     app.include_router(tables_router)
     app.include_router(_graphql_router(settings, db), prefix="/graphql", tags=["graphql"])
     return app

@@ -42,6 +42,7 @@ Mutation = merge_types(
     "Mutation",
     (
         users_graphql.Mutation,
+        menu_graphql.Mutation,
         orders_graphql.Mutation,
         kitchen_graphql.Mutation,
         tables_graphql.Mutation,
