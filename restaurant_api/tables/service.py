@@ -550,9 +550,9 @@ async def update_table(
     if capacity is not None:
         _check_capacity(capacity)
     table = await lock_table(session, table_id)
-    merge_locked = capacity is not None and capacity != table.capacity
-    merge_locked = merge_locked or (status is not None and status != table.status)
-    if merge_locked:
+    changes_layout = capacity is not None and capacity != table.capacity
+    changes_layout = changes_layout or (status is not None and status != table.status)
+    if changes_layout:
         if table.merged_into is not None:
             raise TableMerged(table.merged_into)
         if await _hosted_table(session, table.id) is not None:  # type: ignore[arg-type]
@@ -665,6 +665,11 @@ def _clean_customer_name(name: str | None) -> str | None:
     if name is None:
         return None
     cleaned = " ".join(name.split())
+    # PostgreSQL text cannot hold NUL; no control character belongs in a name anyway.
+    if any(ord(char) < 32 or ord(char) == 127 for char in cleaned):
+        raise InvalidInput(
+            "Customer name must not contain control characters", field="customer_name"
+        )
     if len(cleaned) > MAX_CUSTOMER_NAME:
         raise InvalidInput(
             f"Customer name must be at most {MAX_CUSTOMER_NAME} characters",
