@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DBAPIError)
     async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
+        if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
+            return JSONResponse({"detail": "Invalid input"}, status_code=422)
         if error.connection_invalidated or "connect" in str(error.orig).lower():
             return JSONResponse({"detail": "Database unavailable"}, status_code=503)
         logger.exception("database error", exc_info=error)
