@@ -184,10 +184,27 @@ async def _customer_name(request: Request, query_value: str | None) -> str | Non
     return value
 
 
+_NAME_SCHEMA = {
+    "type": "object",
+    "properties": {"customer_name": {"type": "string", "maxLength": service.MAX_CUSTOMER_NAME}},
+}
+_CUSTOMER_NAME_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _NAME_SCHEMA},
+            "multipart/form-data": {"schema": _NAME_SCHEMA},
+            "application/json": {"schema": _NAME_SCHEMA},
+        },
+    }
+}
+
+
 @router.post(
     "/{table_id}/assign-seat/{seat_number}",
     response_model=MessageResponse,
     summary="Seat a guest (optional customer_name as query parameter or form field)",
+    openapi_extra=_CUSTOMER_NAME_BODY,
 )
 async def assign_seat(
     table_id: int,

@@ -298,14 +298,29 @@ async def test_seat_not_found_and_table_not_found(client, server, add_table):
     assert response.status_code == 404
 
 
-async def test_customer_name_too_long_is_422(client, server, add_table):
+@pytest.mark.parametrize("name", ["x" * 101, "a\x00b", "bell\x07"])
+async def test_bad_customer_name_is_422(client, server, add_table, name):
     table = await add_table(1)
-    response = await client.post(
-        f"/api/tables/{table.id}/assign-seat/1",
-        params={"customer_name": "x" * 101},
-        headers=server.headers,
-    )
+    url = f"/api/tables/{table.id}/assign-seat/1"
+    response = await client.post(url, params={"customer_name": name}, headers=server.headers)
     assert response.status_code == 422
+    response = await client.post(url, json={"customer_name": 5}, headers=server.headers)
+    assert response.status_code == 422
+    response = await client.post(url, content=b"{oops", headers=server.headers)
+    assert response.status_code == 422
+
+
+async def test_assign_seat_with_json_and_multipart_bodies(client, server, add_table):
+    table = await add_table(1, capacity=2)
+    base = f"/api/tables/{table.id}/assign-seat"
+    response = await client.post(f"{base}/1", json={"customer_name": "Lin"}, headers=server.headers)
+    assert response.status_code == 200
+    response = await client.post(
+        f"{base}/2", files={"customer_name": (None, "Mo")}, headers=server.headers
+    )
+    assert response.status_code == 200
+    seats = (await get_table(client, server, table.id))["seats"]
+    assert [s["customer_name"] for s in seats] == ["Lin", "Mo"]
 
 
 async def test_last_released_seat_frees_the_table(client, server, add_table):
