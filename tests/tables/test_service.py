@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from restaurant_api.errors import DomainError
 from restaurant_api.orders.models import OrderLine
 from restaurant_api.tables import service
+from restaurant_api.tables.rest import split_request_from_body
 from restaurant_api.tables.service import InvalidSplit, SplitMode, SplitRequest, plan_split
 from restaurant_api.users.models import Role, User
 
@@ -139,3 +140,40 @@ async def test_placing_an_order_on_a_merged_table_is_refused(db, add_table, add_
     async with db.session() as session:
         with pytest.raises(service.TableMerged):
             await service.occupy_table_for_order(session, table_id=second.id, order=order)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["method", "splits", "items", "ways", "seat_assignments", "split_1", "1"]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    body=json_values
+    | st.fixed_dictionaries(
+        {"method": st.sampled_from(["items", "seats", "even"])},
+        optional={"splits": json_values, "seat_assignments": json_values, "ways": json_values},
+    )
+)
+def test_any_split_body_is_a_plan_or_a_domain_error(body):
+    lines = [line(899, 1, 1), line(350, 2, 2), line(690, 1, None)]
+    try:
+        shares = plan_split(lines, split_request_from_body(body))
+    except DomainError as error:
+        assert error.http_status == 422
+        return
+    assert sum(s.total_cents for s in shares) == 899 + 700 + 690
