@@ -844,7 +844,10 @@ async def _move_lines_to_host(
             .where(col(OrderLine.order_id) == target.id)
             .values(origin_table_id=None)
         )
-    next_position = len(await _lines(session, target.id)) if target.id != source.id else 0  # type: ignore[arg-type]
+    next_position = 0
+    if target.id != source.id:
+        existing = await _lines(session, target.id)  # type: ignore[arg-type]
+        next_position = max((line.position for line in existing), default=-1) + 1
     for position, line in enumerate(await _lines(session, source.id), start=next_position):  # type: ignore[arg-type]
         line.order_id = target.id  # type: ignore[assignment]
         line.position = position
@@ -892,7 +895,10 @@ async def unmerge_table(
         raise TableChanged()
 
     moved_seats = [s for s in await _seats(session, host.id) if s.home_table_id == guest.id]  # type: ignore[arg-type]
-    home_numbers = {seat.seat_number: seat.home_seat_number for seat in moved_seats}
+    # Merge shifted the second table's seat numbers (and its lines') by one offset.
+    offset = next(
+        (s.seat_number - s.home_seat_number for s in moved_seats if s.home_seat_number), 0
+    )
     await session.exec(
         update(Seat)
         .where(col(Seat.table_id) == host.id, col(Seat.home_table_id) == guest.id)
@@ -916,7 +922,7 @@ async def unmerge_table(
             guest=guest,
             host_order=host_order,
             merged_order=orders.get(merged_order_id) if merged_order_id else None,
-            home_numbers=home_numbers,
+            seat_offset=offset,
             actor=actor,
         )
     if restored_order is not None:
@@ -956,7 +962,7 @@ async def _restore_lines(
     guest: DiningTable,
     host_order: Order,
     merged_order: Order | None,
-    home_numbers: dict[int, int | None],
+    seat_offset: int,
     actor: User | None,
 ) -> Order | None:
     lines = await _lines(session, host_order.id)  # type: ignore[arg-type]
@@ -986,8 +992,8 @@ async def _restore_lines(
         line.order_id = target.id  # type: ignore[assignment]
         line.position = position
         line.origin_table_id = None
-        if line.seat_number is not None and line.seat_number in home_numbers:
-            line.seat_number = home_numbers[line.seat_number]
+        if line.seat_number is not None:
+            line.seat_number -= seat_offset
         session.add(line)
     for order in {id(o): o for o in (host_order, target)}.values():
         _touch(order)
