@@ -159,3 +159,23 @@ async def test_mixed_floor_operations_never_fail_or_deadlock(client, server, add
             assert [s["seat_number"] for s in body["seats"]] == list(range(1, body["capacity"] + 1))
         else:
             assert body["seats"] == []
+
+
+async def test_two_unmerges_of_one_pair(client, server, add_table, add_order):
+    first = await add_table(1, capacity=2)
+    second = await add_table(2, capacity=2)
+    await add_order([Item("Soup", 650, seat_number=1)], table_id=first.id)
+    await add_order([Item("Tea", 250, seat_number=2)], table_id=second.id)
+    merged = await client.post(
+        f"/api/tables/merge-tables/{first.id}/{second.id}", headers=server.headers
+    )
+    assert merged.status_code == 200
+    responses = await asyncio.gather(
+        client.post(f"/api/tables/{first.id}/unmerge", headers=server.headers),
+        client.post(f"/api/tables/{second.id}/unmerge", headers=server.headers),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    for table_id in (first.id, second.id):
+        body = await table_json(client, server, table_id)
+        assert body["capacity"] == 2 and [s["seat_number"] for s in body["seats"]] == [1, 2]
+        assert body["current_order_id"] is not None
