@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -21,8 +21,11 @@ from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError
+from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.menu.rest import router as menu_router
+from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
+from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
 from restaurant_api.users.rest import router as users_router
 
@@ -102,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DBAPIError)
     async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
+        if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
+            return JSONResponse({"detail": "Invalid input"}, status_code=422)
         if error.connection_invalidated or "connect" in str(error.orig).lower():
             return JSONResponse({"detail": "Database unavailable"}, status_code=503)
         logger.exception("database error", exc_info=error)
@@ -123,5 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(users_router)
     app.include_router(menu_router)
+    app.include_router(orders_router)
+    app.include_router(kitchen_router)
+    app.include_router(tables_router)
     app.include_router(_graphql_router(settings, db, bus), prefix="/graphql", tags=["graphql"])
     return app

@@ -21,16 +21,36 @@ from strawberry.tools import merge_types
 
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
+from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
+from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import subscriptions as orders_subscriptions
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
 
-Query = merge_types("Query", (users_graphql.Query, menu_graphql.Query, tables_graphql.Query))
+Query = merge_types(
+    "Query",
+    (
+        users_graphql.Query,
+        menu_graphql.Query,
+        tables_graphql.Query,
+        orders_graphql.Query,
+        kitchen_graphql.Query,
+    ),
+)
 Query.__strawberry_definition__.description = "Read the restaurant's state."  # type: ignore[attr-defined]
-Mutation = merge_types("Mutation", (users_graphql.Mutation,))
+Mutation = merge_types(
+    "Mutation",
+    (
+        users_graphql.Mutation,
+        menu_graphql.Mutation,
+        orders_graphql.Mutation,
+        kitchen_graphql.Mutation,
+        tables_graphql.Mutation,
+    ),
+)
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Change the restaurant's state. Every mutation returns a union of its payload and "
     "typed errors (`... on Error { code message }`)."

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, Money
+from restaurant_api.api.graphql import Context, Money, result_union, run_mutation
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
 
@@ -66,3 +68,111 @@ class Query:
         async with info.context.use_session() as session:
             item = await session.get(MenuItem, id)
         return MenuItemType.from_model(item, info.context.settings.currency) if item else None
+
+
+@strawberry.input(description="A new menu item.")
+class MenuItemInput:
+    name: str = strawberry.field(description="Name, unique regardless of case.")
+    price: Decimal = strawberry.field(description="Unit price, at most two decimals.")
+    category: str = strawberry.field(description="Menu category.")
+    description: str | None = strawberry.field(default=None, description="For guests.")
+    is_available: bool = strawberry.field(default=True, description="False: 86'd.")
+    display_order: int | None = strawberry.field(
+        default=None, description="Position within its category (default: last)."
+    )
+
+
+@strawberry.input(description="Changes to a menu item; omitted fields stay as they are.")
+class MenuItemUpdateInput:
+    name: str | None = strawberry.field(default=None, description="New name.")
+    price: Decimal | None = strawberry.field(default=None, description="New price.")
+    category: str | None = strawberry.field(default=None, description="New category.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New description (null clears it)."
+    )
+    is_available: bool | None = strawberry.field(
+        default=None, description="False 86's the item: it can no longer be ordered."
+    )
+    display_order: int | None = strawberry.field(default=None, description="New position.")
+
+
+@strawberry.type(description="A menu item after a change.")
+class MenuItemPayload:
+    menu_item: MenuItemType = strawberry.field(description="The item as it is now.")
+
+
+@strawberry.type(description="A deleted menu item.")
+class DeleteMenuItemPayload:
+    id: int = strawberry.field(description="Id the deleted item had.")
+
+
+MenuItemResult = result_union("MenuItemResult", MenuItemPayload, "The item, or why not.")
+DeleteMenuItemResult = result_union(
+    "DeleteMenuItemResult", DeleteMenuItemPayload, "The deleted item, or why not."
+)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a menu item (managers and admins).")
+    async def create_menu_item(
+        self,
+        info: Info[Context, None],
+        input: Annotated[MenuItemInput, strawberry.argument(description="The item.")],
+    ) -> MenuItemResult:
+        draft = service.MenuItemDraft(
+            name=input.name,
+            price=input.price,
+            category=input.category,
+            description=input.description,
+            is_available=input.is_available,
+            display_order=input.display_order,
+        )
+
+        async def operation(session: AsyncSession) -> object:
+            item = await service.create_menu_item(session, actor=info.context.user, draft=draft)
+            return MenuItemPayload(
+                menu_item=MenuItemType.from_model(item, info.context.settings.currency)
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Change a menu item (managers and admins).")
+    async def update_menu_item(
+        self,
+        info: Info[Context, None],
+        id: Annotated[int, strawberry.argument(description="Item id.")],
+        input: Annotated[MenuItemUpdateInput, strawberry.argument(description="The changes.")],
+    ) -> MenuItemResult:
+        changes = service.MenuItemChanges(
+            name=input.name,
+            price=input.price,
+            category=input.category,
+            description=(
+                service.UNSET if input.description is strawberry.UNSET else input.description
+            ),
+            is_available=input.is_available,
+            display_order=input.display_order,
+        )
+
+        async def operation(session: AsyncSession) -> object:
+            item = await service.update_menu_item(
+                session, actor=info.context.user, item_id=id, changes=changes
+            )
+            return MenuItemPayload(
+                menu_item=MenuItemType.from_model(item, info.context.settings.currency)
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Delete a menu item (managers and admins).")
+    async def delete_menu_item(
+        self,
+        info: Info[Context, None],
+        id: Annotated[int, strawberry.argument(description="Item id.")],
+    ) -> DeleteMenuItemResult:
+        async def operation(session: AsyncSession) -> object:
+            await service.delete_menu_item(session, actor=info.context.user, item_id=id)
+            return DeleteMenuItemPayload(id=id)
+
+        return await run_mutation(info, operation)

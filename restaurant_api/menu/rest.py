@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from restaurant_api.api.rest import MoneyNumber, ReadSessionDep
+from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.money import from_cents
@@ -49,3 +50,59 @@ async def list_menu(
 @router.get("/{item_id}", response_model=MenuItemPublic, summary="One menu item (public)")
 async def get_menu_item(item_id: int, session: ReadSessionDep) -> Any:
     return MenuItemPublic.from_model(await service.get_menu_item(session, item_id))
+
+
+class MenuItemCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    price: Decimal
+    category: str = Field(min_length=1, max_length=60)
+    description: str | None = Field(default=None, max_length=1000)
+    is_available: bool = True
+    display_order: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class MenuItemUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    price: Decimal | None = None
+    category: str | None = Field(default=None, min_length=1, max_length=60)
+    description: str | None = Field(default=None, max_length=1000)
+    is_available: bool | None = None
+    display_order: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class Message(BaseModel):
+    message: str
+
+
+@router.post(
+    "", response_model=MenuItemPublic, status_code=201, summary="Add a menu item (manager+)"
+)
+@router.post("/", response_model=MenuItemPublic, status_code=201, include_in_schema=False)
+async def create_menu_item(body: MenuItemCreate, user: CurrentUser, session: SessionDep) -> Any:
+    item = await service.create_menu_item(
+        session, actor=user, draft=service.MenuItemDraft(**body.model_dump())
+    )
+    return MenuItemPublic.from_model(item)
+
+
+@router.put("/{item_id}", response_model=MenuItemPublic, summary="Change a menu item (manager+)")
+async def update_menu_item(
+    item_id: int, body: MenuItemUpdate, user: CurrentUser, session: SessionDep
+) -> Any:
+    changes = body.model_dump(exclude_unset=True)
+    if "description" not in changes:
+        changes["description"] = service.UNSET
+    for required in ("name", "price", "category", "is_available", "display_order"):
+        # An explicit null for a required field means "leave it": it cannot be cleared.
+        if changes.get(required, 0) is None:
+            del changes[required]
+    item = await service.update_menu_item(
+        session, actor=user, item_id=item_id, changes=service.MenuItemChanges(**changes)
+    )
+    return MenuItemPublic.from_model(item)
+
+
+@router.delete("/{item_id}", response_model=Message, summary="Delete a menu item (manager+)")
+async def delete_menu_item(item_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    await service.delete_menu_item(session, actor=user, item_id=item_id)
+    return Message(message="Menu item deleted successfully")

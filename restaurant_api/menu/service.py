@@ -1,17 +1,103 @@
-"""Menu use cases."""
+"""Menu use cases. Anyone may read the menu; managers and admins change it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.errors import NotFound
+from restaurant_api.db import utcnow
+from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.menu.models import MenuItem
+from restaurant_api.money import MoneyError, to_cents
+from restaurant_api.users.models import User
+from restaurant_api.users.permissions import MANAGERS, require_role
+
+MAX_ID = 2**31 - 1
 
 
 class MenuItemNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("Menu item not found")
+
+
+class MenuItemExists(Conflict):
+    code = ErrorCode.DUPLICATE
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Menu item already exists", field="name")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+@dataclass(frozen=True)
+class MenuItemDraft:
+    name: str
+    price: Decimal | int | str
+    category: str
+    description: str | None = None
+    is_available: bool = True
+    display_order: int | None = None
+
+
+@dataclass(frozen=True)
+class MenuItemChanges:
+    name: str | None = None
+    price: Decimal | int | str | None = None
+    category: str | None = None
+    description: str | _Unset | None = UNSET
+    is_available: bool | None = None
+    display_order: int | None = None
+
+
+def name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def clean_text(value: str, field: str, max_length: int) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(cleaned) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+    return cleaned
+
+
+def price_cents(price: Decimal | int | str, field: str = "price") -> int:
+    """A price in currency units to cents: at most two decimals, not negative."""
+    try:
+        cents = to_cents(price)
+    except MoneyError as error:
+        raise InvalidInput(f"Invalid {field}: {error}", field=field) from None
+    if cents < 0:
+        raise InvalidInput(f"{field} must not be negative", field=field)
+    return cents
+
+
+def _description(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if len(value) > 1000:
+        raise InvalidInput("description is longer than 1000 characters", field="description")
+    return value.strip()
+
+
+def _display_order(value: int) -> int:
+    if not 0 <= value <= 1_000_000:
+        raise InvalidInput("display_order must be between 0 and 1000000", field="display_order")
+    return value
 
 
 async def list_menu(
@@ -29,7 +115,97 @@ async def list_menu(
 
 
 async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:
-    item = await session.get(MenuItem, item_id)
+    item = await session.get(MenuItem, item_id) if 0 < item_id <= MAX_ID else None
     if item is None:
         raise MenuItemNotFound()
     return item
+
+
+async def menu_items_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, MenuItem]:
+    """Several menu items in one query (ids that cannot exist are skipped)."""
+    wanted = [i for i in set(ids) if 0 < i <= MAX_ID]
+    if not wanted:
+        return {}
+    rows = await session.exec(select(MenuItem).where(col(MenuItem.id).in_(wanted)))
+    return {item.id: item for item in rows.all()}  # type: ignore[misc]
+
+
+async def _flush_unique(session: AsyncSession) -> None:
+    # The unique name_key index is the arbiter: a concurrent duplicate loses here.
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise MenuItemExists() from None
+
+
+async def _name_taken(session: AsyncSession, key: str, except_id: int | None = None) -> bool:
+    query = select(MenuItem.id).where(MenuItem.name_key == key)
+    if except_id is not None:
+        query = query.where(MenuItem.id != except_id)
+    return (await session.exec(query)).first() is not None
+
+
+async def create_menu_item(
+    session: AsyncSession, *, actor: User | None, draft: MenuItemDraft
+) -> MenuItem:
+    require_role(actor, MANAGERS)
+    name = clean_text(draft.name, "name", 120)
+    category = clean_text(draft.category, "category", 60)
+    cents = price_cents(draft.price)
+    if await _name_taken(session, name_key(name)):
+        raise MenuItemExists()
+    if draft.display_order is None:
+        # New items go to the end of their category.
+        last = await session.exec(
+            select(func.max(MenuItem.display_order)).where(MenuItem.category == category)
+        )
+        order = (last.one() or 0) + 1
+    else:
+        order = _display_order(draft.display_order)
+    item = MenuItem(
+        name=name,
+        name_key=name_key(name),
+        description=_description(draft.description),
+        category=category,
+        price_cents=cents,
+        is_available=draft.is_available,
+        display_order=order,
+    )
+    session.add(item)
+    await _flush_unique(session)
+    return item
+
+
+async def update_menu_item(
+    session: AsyncSession, *, actor: User | None, item_id: int, changes: MenuItemChanges
+) -> MenuItem:
+    require_role(actor, MANAGERS)
+    item = await get_menu_item(session, item_id)
+    if changes.name is not None:
+        name = clean_text(changes.name, "name", 120)
+        if await _name_taken(session, name_key(name), except_id=item.id):
+            raise MenuItemExists()
+        item.name, item.name_key = name, name_key(name)
+    if changes.category is not None:
+        item.category = clean_text(changes.category, "category", 60)
+    if changes.price is not None:
+        item.price_cents = price_cents(changes.price)
+    if not isinstance(changes.description, _Unset):
+        item.description = _description(changes.description)
+    if changes.is_available is not None:
+        item.is_available = changes.is_available
+    if changes.display_order is not None:
+        item.display_order = _display_order(changes.display_order)
+    item.updated_at = utcnow()
+    session.add(item)
+    await _flush_unique(session)
+    return item
+
+
+async def delete_menu_item(session: AsyncSession, *, actor: User | None, item_id: int) -> None:
+    """Delete an item; order lines keep their copied name and price (menu_item_id -> null)."""
+    require_role(actor, MANAGERS)
+    item = await get_menu_item(session, item_id)
+    await session.delete(item)
+    await session.flush()

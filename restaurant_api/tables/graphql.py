@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.tables import loaders
+from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
+from restaurant_api.orders import loaders as orders_loaders
+from restaurant_api.orders.models import Order
+from restaurant_api.tables import loaders, service
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
+
+if TYPE_CHECKING:
+    from restaurant_api.orders.graphql import OrderType
+
+# Orders nest their table and tables their current order: the type is resolved lazily.
+LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.graphql")]
+
+
+def _order_type(order: Order) -> OrderType:
+    from restaurant_api.orders.graphql import OrderType
+
+    return OrderType.from_model(order)
+
 
 TableStatusType = strawberry.enum(
     TableStatus, name="TableStatus", description="Whether a table can be seated."
@@ -56,6 +71,13 @@ class TableType:
         seats = await loaders.seats_by_table(info.context).load(self.id)
         return [SeatType.from_model(seat) for seat in seats]
 
+    @strawberry.field(description="The open order holding the table, if any.")
+    async def current_order(self, info: Info[Context, None]) -> LazyOrderType | None:
+        if self.current_order_id is None:
+            return None
+        order = await orders_loaders.order_by_id(info.context).load(self.current_order_id)
+        return _order_type(order) if order else None
+
     @classmethod
     def from_model(cls, table: DiningTable) -> TableType:
         return cls(
@@ -68,6 +90,145 @@ class TableType:
             version=table.version,
             updated_at=table.updated_at,
         )
+
+
+SplitModeType = strawberry.enum(
+    service.SplitMode, name="SplitMode", description="How a bill is split."
+)
+
+
+@strawberry.input(description="Which order lines one seat pays for.")
+class SeatAssignmentInput:
+    seat_number: int = strawberry.field(description="The seat (its number at the table).")
+    items: list[int] = strawberry.field(description="Indexes of the order's lines, from 0.")
+
+
+@strawberry.input(
+    description="How to split: ITEMS with `items`, SEATS by the lines' seat numbers or with "
+    "`seatAssignments`, EVEN in `ways` equal shares (exact cents, largest remainder)."
+)
+class SplitInput:
+    mode: SplitModeType = strawberry.field(description="ITEMS, SEATS or EVEN.")  # type: ignore[valid-type]
+    items: list[list[int]] | None = strawberry.field(
+        default=None,
+        description="ITEMS: one list of line indexes per split; every line exactly once.",
+    )
+    seat_assignments: list[SeatAssignmentInput] | None = strawberry.field(
+        default=None,
+        description="SEATS: line indexes per seat; without it, lines split by their seat.",
+    )
+    ways: int | None = strawberry.field(default=None, description="EVEN: number of shares.")
+
+    def to_request(self) -> service.SplitRequest:
+        mode = service.SplitMode(self.mode)
+        if mode == service.SplitMode.EVEN:
+            return service.SplitRequest(mode=mode, ways=self.ways)
+        if mode == service.SplitMode.SEATS:
+            assignments = self.seat_assignments or []
+            return service.SplitRequest(
+                mode=mode,
+                seat_numbers=tuple(a.seat_number for a in assignments),
+                groups=tuple(tuple(a.items) for a in assignments),
+            )
+        return service.SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
+
+
+@strawberry.input(description="A new table.")
+class CreateTableInput:
+    table_number: int = strawberry.field(description="Unique number staff and guests use.")
+    capacity: int = strawberry.field(description="Number of seats, 1 to 50.")
+
+
+@strawberry.input(description="Changes to a table; omitted fields stay as they are.")
+class UpdateTableInput:
+    table_number: int | None = strawberry.field(default=None, description="New unique number.")
+    capacity: int | None = strawberry.field(
+        default=None, description="New number of seats (1-50): seats are added or removed."
+    )
+    status: TableStatusType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="New status, e.g. RESERVED or CLEANING (managers)."
+    )
+
+
+@strawberry.type(description="One share of a split bill.")
+class SplitShareType:
+    label: str = strawberry.field(description='"Split 1", "Seat 2", "Share 1 of 3", ...')
+    line_indexes: list[int] = strawberry.field(
+        description="Indexes of the original order's lines in this share (empty for EVEN)."
+    )
+    seat_number: int | None = strawberry.field(description="The seat paying, for SEATS.")
+    total: Money = strawberry.field(description="Exact amount of this share.")
+
+
+@strawberry.type(description="What a split would produce; nothing is changed.")
+class SplitPreview:
+    order_id: int = strawberry.field(description="The order that would be split.")
+    total: Money = strawberry.field(description="The order's total; the shares add up to it.")
+    shares: list[SplitShareType] = strawberry.field(description="The shares, in order.")
+
+
+@strawberry.type(description="A table after a change.")
+class TablePayload:
+    table: TableType = strawberry.field(description="The table as it is now.")
+
+
+@strawberry.type(description="A deleted table.")
+class DeleteTablePayload:
+    id: int = strawberry.field(description="Id of the deleted table.")
+    message: str = strawberry.field(description='"Table deleted successfully".')
+
+
+@strawberry.type(description="A seat after a change.")
+class SeatPayload:
+    message: str = strawberry.field(description='"Seat 2 assigned successfully", ...')
+    seat_number: int = strawberry.field(description="The seat.")
+    table: TableType = strawberry.field(description="Its table as it is now.")
+
+
+@strawberry.type(description="Two tables after a merge.")
+class MergePayload:
+    table: TableType = strawberry.field(description="The first table, holding both now.")
+    merged_table: TableType = strawberry.field(description="The second table, merged into it.")
+    order: LazyOrderType | None = strawberry.field(description="The combined open order.")
+
+
+@strawberry.type(description="Two tables after an unmerge.")
+class UnmergePayload:
+    table: TableType = strawberry.field(description="The first table, back to its own seats.")
+    restored_table: TableType = strawberry.field(description="The second table, restored.")
+    restored_order: LazyOrderType | None = strawberry.field(
+        description="The second table's order with the lines that came from it, if any."
+    )
+
+
+@strawberry.type(description="An order moved to another table.")
+class TransferPayload:
+    order: LazyOrderType = strawberry.field(description="The order.")
+    table: TableType = strawberry.field(description="Its new table.")
+
+
+@strawberry.type(description="A split bill.")
+class SplitBillPayload:
+    orders: list[LazyOrderType] = strawberry.field(
+        description="The new orders, one per share; their totals add up to the original's."
+    )
+
+
+TableResult = result_union("TableResult", TablePayload, "The table, or why not.")
+DeleteTableResult = result_union("DeleteTableResult", DeleteTablePayload, "Deleted, or why not.")
+SeatResult = result_union("SeatResult", SeatPayload, "The seat's table, or why not.")
+MergeResult = result_union("MergeTablesResult", MergePayload, "The merged tables, or why not.")
+UnmergeResult = result_union("UnmergeTableResult", UnmergePayload, "The tables, or why not.")
+TransferResult = result_union("TransferOrderResult", TransferPayload, "Moved, or why not.")
+SplitBillResult = result_union("SplitBillResult", SplitBillPayload, "The splits, or why not.")
+
+TableId = Annotated[int, strawberry.argument(description="Table id.")]
+OrderId = Annotated[int, strawberry.argument(description="Order id.")]
+SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
+
+
+def _tables(tables: list[DiningTable]) -> list[TableType]:
+    return [TableType.from_model(table) for table in tables]
 
 
 @strawberry.type
@@ -84,18 +245,239 @@ class Query:
             strawberry.argument(description="Only tables with this status."),
         ] = None,
     ) -> list[TableType]:
-        query = select(DiningTable).order_by(col(DiningTable.table_number))
-        if status is not None:
-            query = query.where(DiningTable.status == TableStatus(status))
+        wanted = TableStatus(status) if status is not None else None
         async with info.context.use_session() as session:
-            tables = (await session.exec(query)).all()
-        return [TableType.from_model(table) for table in tables]
+            tables = await service.list_tables(session, actor=info.context.user, status=wanted)
+        return _tables(tables)
 
     @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
-    async def table(
-        self,
-        info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="Table id.")],
-    ) -> TableType | None:
+    async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
         table = await loaders.table_by_id(info.context).load(id)
         return TableType.from_model(table) if table else None
+
+    @strawberry.field(
+        description="Tables that can be seated now (available, not merged).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def available_tables(self, info: Info[Context, None]) -> list[TableType]:
+        async with info.context.use_session() as session:
+            return _tables(await service.available_tables(session, actor=info.context.user))
+
+    @strawberry.field(description="Occupied tables.", permission_classes=[IsAuthenticated])
+    async def occupied_tables(self, info: Info[Context, None]) -> list[TableType]:
+        async with info.context.use_session() as session:
+            return _tables(await service.occupied_tables(session, actor=info.context.user))
+
+    @strawberry.field(
+        description="The shares splitting the table's order would give; changes nothing.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def split_preview(
+        self,
+        info: Info[Context, None],
+        table_id: TableId,
+        split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
+    ) -> SplitPreview:
+        currency = info.context.settings.currency
+        async with info.context.use_session() as session:
+            order, shares = await service.preview_split(
+                session, actor=info.context.user, table_id=table_id, request=split.to_request()
+            )
+        return SplitPreview(
+            order_id=order.id,  # type: ignore[arg-type]
+            total=Money.from_cents(sum(s.total_cents for s in shares), currency),
+            shares=[
+                SplitShareType(
+                    label=share.label,
+                    line_indexes=list(share.line_indexes),
+                    seat_number=share.seat_number,
+                    total=Money.from_cents(share.total_cents, currency),
+                )
+                for share in shares
+            ],
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a table with its seats (managers).")
+    async def create_table(
+        self,
+        info: Info[Context, None],
+        input: Annotated[CreateTableInput, strawberry.argument(description="The new table.")],
+    ) -> TableResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.create_table(
+                session,
+                actor=info.context.user,
+                table_number=input.table_number,
+                capacity=input.capacity,
+            )
+            return TablePayload(table=TableType.from_model(table))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Renumber, resize or set the status of a table (managers).")
+    async def update_table(
+        self,
+        info: Info[Context, None],
+        id: TableId,
+        input: Annotated[UpdateTableInput, strawberry.argument(description="The changes.")],
+    ) -> TableResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.update_table(
+                session,
+                actor=info.context.user,
+                table_id=id,
+                table_number=input.table_number,
+                capacity=input.capacity,
+                status=TableStatus(input.status) if input.status is not None else None,
+            )
+            return TablePayload(table=TableType.from_model(table))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Delete a table that is not in use (managers).")
+    async def delete_table(self, info: Info[Context, None], id: TableId) -> DeleteTableResult:
+        async def operation(session: AsyncSession) -> object:
+            await service.delete_table(session, actor=info.context.user, table_id=id)
+            return DeleteTablePayload(id=id, message="Table deleted successfully")
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Seat an open order at a table: it becomes occupied.")
+    async def assign_table(
+        self, info: Info[Context, None], table_id: TableId, order_id: OrderId
+    ) -> TableResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.assign_table(
+                session, actor=info.context.user, table_id=table_id, order_id=order_id
+            )
+            return TablePayload(table=TableType.from_model(table))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Free a table: no order, every seat available.")
+    async def release_table(self, info: Info[Context, None], table_id: TableId) -> TableResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.release_table(session, actor=info.context.user, table_id=table_id)
+            return TablePayload(table=TableType.from_model(table))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Seat a guest; an occupied seat is a SEAT_TAKEN conflict.")
+    async def assign_seat(
+        self,
+        info: Info[Context, None],
+        table_id: TableId,
+        seat_number: SeatNumber,
+        customer_name: Annotated[
+            str | None, strawberry.argument(description="The guest's name (optional).")
+        ] = None,
+    ) -> SeatResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.assign_seat(
+                session,
+                actor=info.context.user,
+                table_id=table_id,
+                seat_number=seat_number,
+                customer_name=customer_name,
+            )
+            return SeatPayload(
+                message=f"Seat {seat_number} assigned successfully",
+                seat_number=seat_number,
+                table=TableType.from_model(table),
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Free a seat; the table frees itself when nobody is left.")
+    async def release_seat(
+        self, info: Info[Context, None], table_id: TableId, seat_number: SeatNumber
+    ) -> SeatResult:
+        async def operation(session: AsyncSession) -> object:
+            table = await service.release_seat(
+                session, actor=info.context.user, table_id=table_id, seat_number=seat_number
+            )
+            return SeatPayload(
+                message=f"Seat {seat_number} released successfully",
+                seat_number=seat_number,
+                table=TableType.from_model(table),
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Merge the second table into the first: seats, capacity and open orders "
+        "combine; nothing is sent to the kitchen again."
+    )
+    async def merge_tables(
+        self,
+        info: Info[Context, None],
+        table_id: Annotated[int, strawberry.argument(description="The table that stays.")],
+        other_table_id: Annotated[
+            int, strawberry.argument(description="The table merged into it.")
+        ],
+    ) -> MergeResult:
+        async def operation(session: AsyncSession) -> object:
+            result = await service.merge_tables(
+                session, actor=info.context.user, table_id=table_id, other_table_id=other_table_id
+            )
+            return MergePayload(
+                table=TableType.from_model(result.table),
+                merged_table=TableType.from_model(result.merged_table),
+                order=_order_type(result.order) if result.order else None,
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Undo a merge (either table of the pair): the second table gets back its "
+        "seats, capacity and, while the order is open, its lines."
+    )
+    async def unmerge_table(self, info: Info[Context, None], table_id: TableId) -> UnmergeResult:
+        async def operation(session: AsyncSession) -> object:
+            result = await service.unmerge_table(
+                session, actor=info.context.user, table_id=table_id
+            )
+            restored = result.restored_order
+            return UnmergePayload(
+                table=TableType.from_model(result.table),
+                restored_table=TableType.from_model(result.restored_table),
+                restored_order=_order_type(restored) if restored else None,
+            )
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Move an open order to another table, freeing the old one.")
+    async def transfer_order(
+        self,
+        info: Info[Context, None],
+        order_id: OrderId,
+        table_id: Annotated[int, strawberry.argument(description="The new table.")],
+    ) -> TransferResult:
+        async def operation(session: AsyncSession) -> object:
+            order, table = await service.transfer_order(
+                session, actor=info.context.user, order_id=order_id, table_id=table_id
+            )
+            return TransferPayload(order=_order_type(order), table=TableType.from_model(table))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Split the table's order into new orders (ITEMS, SEATS or EVEN); the "
+        "original becomes `split`; nothing is sent to the kitchen again."
+    )
+    async def split_bill(
+        self,
+        info: Info[Context, None],
+        table_id: TableId,
+        split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
+    ) -> SplitBillResult:
+        async def operation(session: AsyncSession) -> object:
+            orders = await service.split_bill(
+                session, actor=info.context.user, table_id=table_id, request=split.to_request()
+            )
+            return SplitBillPayload(orders=[_order_type(order) for order in orders])
+
+        return await run_mutation(info, operation)

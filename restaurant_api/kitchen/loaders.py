@@ -1,0 +1,29 @@
+"""Per-request DataLoaders for kitchen tickets: their lines and their timelines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from restaurant_api.api.graphql import Context
+from restaurant_api.kitchen import service
+from restaurant_api.kitchen.models import KitchenTicketLine, TicketEvent
+
+
+def lines_by_ticket(context: Context) -> DataLoader[int, list[KitchenTicketLine]]:
+    async def load(ticket_ids: Sequence[int]) -> list[list[KitchenTicketLine]]:
+        async with context.use_session() as session:
+            grouped = await service.lines_for_tickets(session, ticket_ids)
+        return [grouped.get(ticket_id, []) for ticket_id in ticket_ids]
+
+    return context.loader("kitchen.lines_by_ticket", lambda: DataLoader(load_fn=load))
+
+
+def events_by_ticket(context: Context) -> DataLoader[int, list[TicketEvent]]:
+    async def load(ticket_ids: Sequence[int]) -> list[list[TicketEvent]]:
+        async with context.use_session() as session:
+            grouped = await service.events_for_tickets(session, ticket_ids)
+        return [grouped.get(ticket_id, []) for ticket_id in ticket_ids]
+
+    return context.loader("kitchen.events_by_ticket", lambda: DataLoader(load_fn=load))

@@ -1,0 +1,178 @@
+"""REST adapters for the kitchen display (/api/kitchen/orders).
+
+A "kitchen order" of the documented clients is one ticket; `{order_id}` in the paths
+addresses all active tickets of that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
+from restaurant_api.kitchen import service
+from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.money import from_cents
+from restaurant_api.orders.models import OrderLine
+
+router = APIRouter(prefix="/api/kitchen", tags=["kitchen"])
+
+
+class KitchenItemPublic(BaseModel):
+    name: str
+    price: MoneyNumber
+    category: str
+    quantity: int
+    modifiers: list[str]
+    menu_item_id: int | None
+    seat_number: int | None
+    note: str | None
+
+
+class VoidedItemPublic(BaseModel):
+    name: str
+    quantity: int
+    modifiers: list[str]
+    seat_number: int | None
+    voided_at: datetime
+    void_reason: str | None
+
+
+class KitchenOrderPublic(BaseModel):
+    id: int
+    order_id: int
+    status: TicketStatus
+    created_at: datetime
+    updated_at: datetime
+    order_items: list[KitchenItemPublic]
+    total: MoneyNumber
+    # Beyond the contract:
+    station: str
+    fire_number: int
+    voided_items: list[VoidedItemPublic]
+
+
+class KitchenStatusPublic(BaseModel):
+    id: int
+    order_id: int
+    status: TicketStatus
+    created_at: datetime
+    updated_at: datetime
+    # Every active ticket of the order after the change.
+    tickets: list[dict[str, Any]]
+
+
+class StatusBody(BaseModel):
+    # A str, not the enum: an unknown status is the service's 422 with a clear message.
+    status: str
+
+
+class Message(BaseModel):
+    message: str
+
+
+async def present_tickets(
+    session: AsyncSession, tickets: Sequence[KitchenTicket]
+) -> list[KitchenOrderPublic]:
+    """Tickets with their items; two queries whatever the number of tickets."""
+    lines = await service.lines_for_tickets(session, [t.id for t in tickets])  # type: ignore[misc]
+    line_ids = [ln.order_line_id for group in lines.values() for ln in group if ln.order_line_id]
+    order_lines: dict[int | None, OrderLine] = {}
+    if line_ids:
+        rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(line_ids)))
+        order_lines = {line.id: line for line in rows.all()}
+    result = []
+    for ticket in tickets:
+        items, voided, total = [], [], 0
+        for line in lines.get(ticket.id, []):  # type: ignore[arg-type]
+            if line.voided_at is not None:
+                voided.append(
+                    VoidedItemPublic(
+                        name=line.name,
+                        quantity=line.quantity,
+                        modifiers=list(line.modifiers),
+                        seat_number=line.seat_number,
+                        voided_at=line.voided_at,
+                        void_reason=line.void_reason,
+                    )
+                )
+                continue
+            source = order_lines.get(line.order_line_id)
+            cents = source.unit_price_cents if source else 0
+            total += cents * line.quantity
+            items.append(
+                KitchenItemPublic(
+                    name=line.name,
+                    price=from_cents(cents),
+                    category=source.category if source else "",
+                    quantity=line.quantity,
+                    modifiers=list(line.modifiers),
+                    menu_item_id=source.menu_item_id if source else None,
+                    seat_number=line.seat_number,
+                    note=line.note,
+                )
+            )
+        result.append(
+            KitchenOrderPublic(
+                id=ticket.id,  # type: ignore[arg-type]
+                order_id=ticket.order_id,
+                status=ticket.status,
+                created_at=ticket.created_at,
+                updated_at=ticket.updated_at,
+                order_items=items,
+                total=from_cents(total),
+                station=ticket.station,
+                fire_number=ticket.fire_number,
+                voided_items=voided,
+            )
+        )
+    return result
+
+
+@router.get("/orders", response_model=list[KitchenOrderPublic], summary="Active tickets")
+@router.get("/orders/", response_model=list[KitchenOrderPublic], include_in_schema=False)
+async def list_kitchen_orders(
+    user: CurrentUser,
+    session: ReadSessionDep,
+    status: str | None = None,
+    station: str | None = None,
+) -> Any:
+    tickets = await service.list_tickets(session, actor=user, status=status, station=station)
+    return await present_tickets(session, tickets)
+
+
+@router.put(
+    "/orders/{order_id}", response_model=KitchenStatusPublic, summary="Move an order's tickets"
+)
+async def update_kitchen_order(
+    order_id: int, body: StatusBody, user: CurrentUser, session: SessionDep
+) -> Any:
+    tickets = await service.set_order_tickets_status(
+        session, actor=user, order_id=order_id, status=body.status
+    )
+    first = tickets[0]
+    return KitchenStatusPublic(
+        id=first.id,  # type: ignore[arg-type]
+        order_id=first.order_id,
+        status=service.parse_status(body.status),
+        created_at=first.created_at,
+        updated_at=max(t.updated_at for t in tickets),
+        tickets=[
+            {"id": t.id, "station": t.station, "status": t.status, "fire_number": t.fire_number}
+            for t in tickets
+        ],
+    )
+
+
+@router.delete(
+    "/orders/{order_id}", response_model=Message, summary="Take an order off the display"
+)
+async def remove_kitchen_order(order_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    await service.dismiss_order_tickets(session, actor=user, order_id=order_id)
+    return Message(message="Order removed from kitchen display")

@@ -1,0 +1,344 @@
+"""Kitchen tickets: firing order lines to stations, voids, and the status timeline.
+
+Stations come from the menu category: drinks go to the bar, desserts to pastry, everything
+else to the kitchen. Lines fired together for one station form one ticket; lines added to
+an order later fire as a new ticket (`fire_number` + 1) holding only those lines. A removed
+or changed line is never deleted from its ticket: it is voided with a reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import utcnow
+from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from restaurant_api.kitchen.models import (
+    KitchenTicket,
+    KitchenTicketLine,
+    TicketEvent,
+    TicketStatus,
+)
+from restaurant_api.orders.models import OrderLine
+from restaurant_api.users.models import User
+from restaurant_api.users.permissions import ALL_STAFF, require_role
+
+MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id cannot exist (and must not reach PG)
+
+BAR = "bar"
+PASTRY = "pastry"
+KITCHEN = "kitchen"
+STATIONS = (KITCHEN, BAR, PASTRY)
+_STATION_BY_CATEGORY = {
+    "drinks": BAR,
+    "drink": BAR,
+    "beverages": BAR,
+    "beverage": BAR,
+    "bar": BAR,
+    "cocktails": BAR,
+    "wine": BAR,
+    "beer": BAR,
+    "desserts": PASTRY,
+    "dessert": PASTRY,
+    "pastry": PASTRY,
+}
+
+# One step forward, or one step back (a recall). Served is final.
+ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.PENDING: frozenset({TicketStatus.PREPARING}),
+    TicketStatus.PREPARING: frozenset({TicketStatus.READY, TicketStatus.PENDING}),
+    TicketStatus.READY: frozenset({TicketStatus.SERVED, TicketStatus.PREPARING}),
+    TicketStatus.SERVED: frozenset(),
+}
+
+
+class KitchenOrderNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Kitchen order not found")
+
+
+class UnknownTicketStatus(InvalidInput):
+    def __init__(self, status: object) -> None:
+        allowed = ", ".join(s.value for s in TicketStatus)
+        super().__init__(f"Unknown status {status!r}; use one of {allowed}", field="status")
+
+
+class InvalidTransition(Conflict):
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, current: TicketStatus, target: TicketStatus) -> None:
+        super().__init__(f"Cannot move a ticket from {current.value} to {target.value}")
+
+
+def station_for_category(category: str) -> str:
+    return _STATION_BY_CATEGORY.get(category.strip().lower(), KITCHEN)
+
+
+def parse_status(status: str | TicketStatus) -> TicketStatus:
+    try:
+        return TicketStatus(status)
+    except ValueError:
+        raise UnknownTicketStatus(status) from None
+
+
+# --- used by the orders service, inside its transaction ------------------------------------
+
+
+async def fire_lines(
+    session: AsyncSession, *, order_id: int, lines: Sequence[OrderLine], actor_id: int | None
+) -> list[KitchenTicket]:
+    """Send `lines` to the kitchen: one new pending ticket per station, with only them."""
+    if not lines:
+        return []
+    previous = await session.exec(
+        select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
+    )
+    fire_number = (previous.one() or 0) + 1
+    by_station: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_station[station_for_category(line.category)].append(line)
+    now = utcnow()
+    tickets = []
+    for station in sorted(by_station, key=STATIONS.index):
+        ticket = KitchenTicket(
+            order_id=order_id,
+            station=station,
+            fire_number=fire_number,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(ticket)
+        tickets.append((ticket, by_station[station]))
+    await session.flush()
+    for ticket, station_lines in tickets:
+        session.add(
+            TicketEvent(ticket_id=ticket.id, status=TicketStatus.PENDING, actor_id=actor_id, at=now)  # type: ignore[arg-type]
+        )
+        for line in station_lines:
+            session.add(
+                KitchenTicketLine(
+                    ticket_id=ticket.id,  # type: ignore[arg-type]
+                    order_line_id=line.id,
+                    name=line.name,
+                    quantity=line.quantity,
+                    modifiers=list(line.modifiers),
+                    seat_number=line.seat_number,
+                    note=line.note,
+                )
+            )
+    await session.flush()
+    return [ticket for ticket, _ in tickets]
+
+
+async def void_lines(session: AsyncSession, *, order_line_ids: Iterable[int], reason: str) -> None:
+    """Mark the fired copies of these order lines void (call before deleting the lines)."""
+    ids = list(order_line_ids)
+    if not ids:
+        return
+    await _void(session, col(KitchenTicketLine.order_line_id).in_(ids), reason)
+
+
+async def void_order(session: AsyncSession, *, order_id: int, reason: str) -> None:
+    """Void every line still live on the order's tickets (the order was cancelled)."""
+    ticket_ids = select(KitchenTicket.id).where(KitchenTicket.order_id == order_id)
+    await _void(session, col(KitchenTicketLine.ticket_id).in_(ticket_ids), reason)
+
+
+async def _void(session: AsyncSession, condition: object, reason: str) -> None:
+    now = utcnow()
+    touched = await session.exec(
+        update(KitchenTicketLine)
+        .where(condition, col(KitchenTicketLine.voided_at).is_(None))  # type: ignore[arg-type]
+        .values(voided_at=now, void_reason=reason[:500])
+        .returning(KitchenTicketLine.ticket_id)
+    )
+    ticket_ids = {row[0] for row in touched.all()}
+    if ticket_ids:
+        await session.exec(
+            update(KitchenTicket)
+            .where(col(KitchenTicket.id).in_(ticket_ids))
+            .values(updated_at=now)
+        )
+
+
+# --- batch reads (DataLoaders and REST presenters) ------------------------------------------
+
+
+async def tickets_for_orders(
+    session: AsyncSession, order_ids: Sequence[int], *, include_dismissed: bool = True
+) -> dict[int, list[KitchenTicket]]:
+    query = select(KitchenTicket).where(col(KitchenTicket.order_id).in_(list(order_ids)))
+    if not include_dismissed:
+        query = query.where(col(KitchenTicket.dismissed_at).is_(None))
+    rows = await session.exec(query.order_by(col(KitchenTicket.id)))
+    grouped: dict[int, list[KitchenTicket]] = defaultdict(list)
+    for ticket in rows.all():
+        grouped[ticket.order_id].append(ticket)
+    return grouped
+
+
+async def lines_for_tickets(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> dict[int, list[KitchenTicketLine]]:
+    rows = await session.exec(
+        select(KitchenTicketLine)
+        .where(col(KitchenTicketLine.ticket_id).in_(list(ticket_ids)))
+        .order_by(col(KitchenTicketLine.id))
+        # Voids are bulk updates, which bypass the identity map: read the rows afresh.
+        .execution_options(populate_existing=True)
+    )
+    grouped: dict[int, list[KitchenTicketLine]] = defaultdict(list)
+    for line in rows.all():
+        grouped[line.ticket_id].append(line)
+    return grouped
+
+
+async def events_for_tickets(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> dict[int, list[TicketEvent]]:
+    rows = await session.exec(
+        select(TicketEvent)
+        .where(col(TicketEvent.ticket_id).in_(list(ticket_ids)))
+        .order_by(col(TicketEvent.at), col(TicketEvent.id))
+    )
+    grouped: dict[int, list[TicketEvent]] = defaultdict(list)
+    for event in rows.all():
+        grouped[event.ticket_id].append(event)
+    return grouped
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    status: TicketStatus | str | None = None,
+    station: str | None = None,
+    include_served: bool = False,
+    include_dismissed: bool = False,
+) -> list[KitchenTicket]:
+    """Tickets on the display, oldest first: not dismissed and (by default) not served."""
+    require_role(actor, ALL_STAFF)
+    query = select(KitchenTicket)
+    if status is not None:
+        query = query.where(KitchenTicket.status == parse_status(status))
+    elif not include_served:
+        query = query.where(KitchenTicket.status != TicketStatus.SERVED)
+    if station is not None:
+        query = query.where(KitchenTicket.station == station.strip().lower())
+    if not include_dismissed:
+        query = query.where(col(KitchenTicket.dismissed_at).is_(None))
+    query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
+    return list((await session.exec(query)).all())
+
+
+async def get_ticket(session: AsyncSession, *, actor: User | None, ticket_id: int) -> KitchenTicket:
+    require_role(actor, ALL_STAFF)
+    ticket = await session.get(KitchenTicket, ticket_id) if 0 < ticket_id <= MAX_ID else None
+    if ticket is None:
+        raise KitchenOrderNotFound()
+    return ticket
+
+
+async def _lock_tickets(session: AsyncSession, condition: object) -> list[KitchenTicket]:
+    rows = await session.exec(
+        select(KitchenTicket)
+        .where(condition, col(KitchenTicket.dismissed_at).is_(None))  # type: ignore[arg-type]
+        .order_by(col(KitchenTicket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
+
+
+def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: AsyncSession) -> None:
+    now = utcnow()
+    ticket.status = target
+    ticket.updated_at = now
+    session.add(ticket)
+    session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))  # type: ignore[arg-type]
+
+
+async def set_ticket_status(
+    session: AsyncSession, *, actor: User | None, ticket_id: int, status: TicketStatus | str
+) -> KitchenTicket:
+    """Move one ticket; setting its current status again changes nothing."""
+    user = require_role(actor, ALL_STAFF)
+    target = parse_status(status)
+    if not 0 < ticket_id <= MAX_ID:
+        raise KitchenOrderNotFound()
+    tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    ticket = tickets[0]
+    if ticket.status != target:
+        if target not in ALLOWED_TRANSITIONS[TicketStatus(ticket.status)]:
+            raise InvalidTransition(TicketStatus(ticket.status), target)
+        _move(ticket, target, user, session)
+        await session.flush()
+    return ticket
+
+
+async def set_order_tickets_status(
+    session: AsyncSession, *, actor: User | None, order_id: int, status: TicketStatus | str
+) -> list[KitchenTicket]:
+    """Move every active ticket of an order that allows it (the REST /kitchen/orders view).
+
+    409 only when no ticket is already there and none may move there.
+    """
+    user = require_role(actor, ALL_STAFF)
+    target = parse_status(status)
+    if not 0 < order_id <= MAX_ID:
+        raise KitchenOrderNotFound()
+    tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    movable = [t for t in tickets if target in ALLOWED_TRANSITIONS[TicketStatus(t.status)]]
+    if not movable and all(t.status != target for t in tickets):
+        raise InvalidTransition(TicketStatus(tickets[0].status), target)
+    for ticket in movable:
+        _move(ticket, target, user, session)
+    await session.flush()
+    return tickets
+
+
+async def dismiss_ticket(
+    session: AsyncSession, *, actor: User | None, ticket_id: int
+) -> KitchenTicket:
+    """Take one ticket off the kitchen display (it stays in the order's history)."""
+    require_role(actor, ALL_STAFF)
+    if not 0 < ticket_id <= MAX_ID:
+        raise KitchenOrderNotFound()
+    tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    return (await _dismiss(session, tickets))[0]
+
+
+async def dismiss_order_tickets(
+    session: AsyncSession, *, actor: User | None, order_id: int
+) -> list[KitchenTicket]:
+    """Take all of an order's tickets off the kitchen display."""
+    require_role(actor, ALL_STAFF)
+    if not 0 < order_id <= MAX_ID:
+        raise KitchenOrderNotFound()
+    tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    return await _dismiss(session, tickets)
+
+
+async def _dismiss(session: AsyncSession, tickets: list[KitchenTicket]) -> list[KitchenTicket]:
+    now = utcnow()
+    for ticket in tickets:
+        ticket.dismissed_at = now
+        ticket.updated_at = now
+        session.add(ticket)
+    await session.flush()
+    return tickets

@@ -1,0 +1,481 @@
+"""GraphQL types and fields for orders."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    Money,
+    result_union,
+    run_mutation,
+)
+from restaurant_api.errors import InvalidInput
+from restaurant_api.kitchen.graphql import KitchenTicketType
+from restaurant_api.menu import loaders as menu_loaders
+from restaurant_api.menu.graphql import MenuItemType
+from restaurant_api.orders import loaders, service
+from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.pricing import order_total_cents
+from restaurant_api.tables import loaders as tables_loaders
+from restaurant_api.tables.graphql import TableType
+
+OrderStatusType = strawberry.enum(
+    OrderStatus, name="OrderStatus", description="Lifecycle of an order."
+)
+
+
+@strawberry.type(name="OrderLine", description="One line of an order.")
+class OrderLineType:
+    id: int = strawberry.field(description="Unique id.")
+    position: int = strawberry.field(description="Index of the line within its order, from 0.")
+    menu_item_id: int | None = strawberry.field(
+        description="The menu item ordered; null for an open item (or a deleted menu item)."
+    )
+    name: str = strawberry.field(description="Name, copied at order time.")
+    category: str = strawberry.field(description="Category, copied at order time.")
+    quantity: int = strawberry.field(description="How many.")
+    modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
+    seat_number: int | None = strawberry.field(description="Seat the item is for.")
+    note: str | None = strawberry.field(description="Note for the kitchen.")
+    unit_price_cents: strawberry.Private[int]
+
+    @strawberry.field(description="Price of one unit, copied at order time.")
+    def unit_price(self, info: Info[Context, None]) -> Money:
+        return Money.from_cents(self.unit_price_cents, info.context.settings.currency)
+
+    @strawberry.field(description="Unit price times quantity.")
+    def line_total(self, info: Info[Context, None]) -> Money:
+        return Money.from_cents(
+            self.unit_price_cents * self.quantity, info.context.settings.currency
+        )
+
+    @strawberry.field(description="The menu item as it is now, if it still exists.")
+    async def menu_item(self, info: Info[Context, None]) -> MenuItemType | None:
+        if self.menu_item_id is None:
+            return None
+        item = await menu_loaders.menu_item_by_id(info.context).load(self.menu_item_id)
+        return MenuItemType.from_model(item, info.context.settings.currency) if item else None
+
+    @classmethod
+    def from_model(cls, line: OrderLine) -> OrderLineType:
+        return cls(
+            id=line.id,  # type: ignore[arg-type]
+            position=line.position,
+            menu_item_id=line.menu_item_id,
+            name=line.name,
+            category=line.category,
+            quantity=line.quantity,
+            modifiers=list(line.modifiers),
+            seat_number=line.seat_number,
+            note=line.note,
+            unit_price_cents=line.unit_price_cents,
+        )
+
+
+@strawberry.type(name="Order", description="A table's (or a counter) order.")
+class OrderType:
+    id: int = strawberry.field(description="Unique id.")
+    status: OrderStatusType = strawberry.field(description="open, closed, cancelled or split.")  # type: ignore[valid-type]
+    table_id: int | None = strawberry.field(description="The table it is seated at, if any.")
+    customer_count: int = strawberry.field(description="Number of guests.")
+    special_requests: str | None = strawberry.field(description="Requests for the whole order.")
+    version: int = strawberry.field(
+        description="Increments on every change; send it back to detect concurrent edits."
+    )
+    created_by_id: int | None = strawberry.field(description="The staff member who placed it.")
+    payment_method: str | None = strawberry.field(description="How it was paid (when closed).")
+    cancel_reason: str | None = strawberry.field(description="Why it was cancelled.")
+    created_at: datetime = strawberry.field(description="When it was placed (UTC).")
+    updated_at: datetime = strawberry.field(description="Last change (UTC).")
+    closed_at: datetime | None = strawberry.field(description="When it was closed or cancelled.")
+    tip_cents: strawberry.Private[int]
+
+    @strawberry.field(description="The lines, in position order.")
+    async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:
+        lines = await loaders.lines_by_order(info.context).load(self.id)
+        return [OrderLineType.from_model(line) for line in lines]
+
+    @strawberry.field(description="Sum of the lines, exact.")
+    async def total(self, info: Info[Context, None]) -> Money:
+        lines = await loaders.lines_by_order(info.context).load(self.id)
+        return Money.from_cents(order_total_cents(lines), info.context.settings.currency)
+
+    @strawberry.field(description="Tip added when the order was closed.")
+    def tip(self, info: Info[Context, None]) -> Money:
+        return Money.from_cents(self.tip_cents, info.context.settings.currency)
+
+    @strawberry.field(description="The table, if the order is seated.")
+    async def table(self, info: Info[Context, None]) -> TableType | None:
+        if self.table_id is None:
+            return None
+        table = await tables_loaders.table_by_id(info.context).load(self.table_id)
+        return TableType.from_model(table) if table else None
+
+    @strawberry.field(description="Kitchen tickets of the order, in firing order.")
+    async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
+        tickets = await loaders.tickets_by_order(info.context).load(self.id)
+        return [KitchenTicketType.from_model(ticket) for ticket in tickets]
+
+    @classmethod
+    def from_model(cls, order: Order) -> OrderType:
+        return cls(
+            id=order.id,  # type: ignore[arg-type]
+            status=order.status,
+            table_id=order.table_id,
+            customer_count=order.customer_count,
+            special_requests=order.special_requests,
+            version=order.version,
+            created_by_id=order.created_by_id,
+            payment_method=order.payment_method,
+            cancel_reason=order.cancel_reason,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            closed_at=order.closed_at,
+            tip_cents=order.tip_cents,
+        )
+
+
+# --- connection -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="Where a page of a connection stands.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+@strawberry.type(description="An order in a connection.")
+class OrderEdge:
+    node: OrderType = strawberry.field(description="The order.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of orders, newest first.")
+class OrderConnection:
+    edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+
+
+def encode_cursor(order: Order) -> str:
+    raw = f"{order.created_at.isoformat()}|{order.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, _, order_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), int(order_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("Invalid cursor", field="after") from None
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="A menu item by `menuItemId` (priced from the menu), or an open item by "
+    "`name`, `price` and `category`."
+)
+class OrderLineInput:
+    menu_item_id: int | None = strawberry.field(default=None, description="Menu item to order.")
+    name: str | None = strawberry.field(default=None, description="Open item: its name.")
+    price: Decimal | None = strawberry.field(
+        default=None, description="Open item: unit price, at most two decimals, not negative."
+    )
+    category: str | None = strawberry.field(default=None, description="Open item: category.")
+    quantity: int = strawberry.field(default=1, description=f"1 to {service.MAX_QUANTITY}.")
+    modifiers: list[str] = strawberry.field(
+        default_factory=list, description="Modifiers, e.g. 'no onions'."
+    )
+    seat_number: int | None = strawberry.field(default=None, description="Seat it is for.")
+    note: str | None = strawberry.field(default=None, description="Note for the kitchen.")
+
+    def draft(self) -> service.LineDraft:
+        return service.LineDraft(
+            menu_item_id=self.menu_item_id,
+            name=self.name,
+            price=self.price,
+            category=self.category,
+            quantity=self.quantity,
+            modifiers=tuple(self.modifiers),
+            seat_number=self.seat_number,
+            note=self.note,
+        )
+
+
+@strawberry.input(description="A new order.")
+class PlaceOrderInput:
+    lines: list[OrderLineInput] = strawberry.field(description="At least one line.")
+    table_id: int | None = strawberry.field(default=None, description="Seat it at this table.")
+    customer_count: int = strawberry.field(default=1, description="Number of guests.")
+    special_requests: str | None = strawberry.field(default=None, description="Requests.")
+    total: Decimal | None = strawberry.field(
+        default=None, description="Optional: the total the client expects; checked, not used."
+    )
+
+
+@strawberry.input(description="Changes to one line; omitted fields stay as they are.")
+class OrderLineChangeInput:
+    line_id: int = strawberry.field(description="The line to change.")
+    quantity: int | None = strawberry.field(default=None, description="New quantity.")
+    modifiers: list[str] | None = strawberry.field(default=None, description="New modifiers.")
+    seat_number: int | None = strawberry.field(default=None, description="New seat.")
+    note: str | None = strawberry.field(default=None, description="New note.")
+
+
+@strawberry.input(description="Changes to an open order; omitted fields stay as they are.")
+class UpdateOrderInput:
+    version: int | None = strawberry.field(
+        default=None, description="The version you read: a stale one is VERSION_CONFLICT."
+    )
+    add_lines: list[OrderLineInput] = strawberry.field(
+        default_factory=list, description="Lines to add; they fire as a new kitchen ticket."
+    )
+    remove_line_ids: list[int] = strawberry.field(
+        default_factory=list, description="Lines to remove; voided on their tickets."
+    )
+    change_lines: list[OrderLineChangeInput] = strawberry.field(
+        default_factory=list, description="Lines to change; the old version is voided."
+    )
+    table_id: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Move to this table (null: off any table)."
+    )
+    customer_count: int | None = strawberry.field(default=None, description="Number of guests.")
+    special_requests: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Requests (null clears them)."
+    )
+    total: Decimal | None = strawberry.field(
+        default=None, description="Optional: the new total the client expects; checked."
+    )
+    void_reason: str | None = strawberry.field(
+        default=None, description="Why lines are removed or changed (shown to the kitchen)."
+    )
+
+
+@strawberry.type(description="An order after a change.")
+class OrderPayload:
+    order: OrderType = strawberry.field(description="The order as it is now.")
+
+
+@strawberry.type(description="A deleted order.")
+class DeleteOrderPayload:
+    order_id: int = strawberry.field(description="Id the deleted order had.")
+
+
+PlaceOrderResult = result_union("PlaceOrderResult", OrderPayload, "The order, or why not.")
+OrderResult = result_union("OrderResult", OrderPayload, "The changed order, or why not.")
+DeleteOrderResult = result_union(
+    "DeleteOrderResult", DeleteOrderPayload, "The deleted order, or why not."
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One order, or null.", permission_classes=[IsAuthenticated])
+    async def order(
+        self,
+        info: Info[Context, None],
+        id: Annotated[int, strawberry.argument(description="Order id.")],
+    ) -> OrderType | None:
+        order = await loaders.order_by_id(info.context).load(id)
+        return OrderType.from_model(order) if order else None
+
+    @strawberry.field(
+        description="Orders, newest first, as a cursor connection.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def orders(
+        self,
+        info: Info[Context, None],
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+        status: Annotated[
+            OrderStatusType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only orders with this status."),
+        ] = None,
+        table_id: Annotated[
+            int | None, strawberry.argument(description="Only orders at this table.")
+        ] = None,
+        created_from: Annotated[
+            datetime | None, strawberry.argument(description="Placed at or after this time.")
+        ] = None,
+        created_to: Annotated[
+            datetime | None, strawberry.argument(description="Placed before this time.")
+        ] = None,
+    ) -> OrderConnection:
+        if not 1 <= first <= 100:
+            raise InvalidInput("first must be between 1 and 100", field="first")
+        before = decode_cursor(after) if after else None
+        async with info.context.use_session() as session:
+            orders = await service.list_orders(
+                session,
+                actor=info.context.user,
+                status=status,
+                table_id=table_id,
+                created_from=created_from,
+                created_to=created_to,
+                limit=first + 1,
+                before=before,
+            )
+        page = orders[:first]
+        edges = [OrderEdge(node=OrderType.from_model(o), cursor=encode_cursor(o)) for o in page]
+        return OrderConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(orders) > first,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+def _payload(order: Order) -> OrderPayload:
+    return OrderPayload(order=OrderType.from_model(order))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Place an order: lines, kitchen tickets and table in one transaction."
+    )
+    async def place_order(
+        self,
+        info: Info[Context, None],
+        input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Retries with the same key return the first order; the same key "
+                "with a different request is IDEMPOTENCY_MISMATCH."
+            ),
+        ] = None,
+    ) -> PlaceOrderResult:
+        draft = service.OrderDraft(
+            lines=tuple(line.draft() for line in input.lines),
+            table_id=input.table_id,
+            customer_count=input.customer_count,
+            special_requests=input.special_requests,
+            total=input.total,
+        )
+
+        async def operation(session: AsyncSession) -> object:
+            order = await service.place_order(
+                session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Change an open order (lines, table, guests, requests).")
+    async def update_order(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        input: Annotated[UpdateOrderInput, strawberry.argument(description="The changes.")],
+    ) -> OrderResult:
+        changes = service.OrderChanges(
+            version=input.version,
+            add_lines=tuple(line.draft() for line in input.add_lines),
+            remove_line_ids=tuple(input.remove_line_ids),
+            change_lines=tuple(
+                service.LineChange(
+                    line_id=c.line_id,
+                    quantity=c.quantity,
+                    modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
+                    seat_number=c.seat_number,
+                    note=c.note,
+                )
+                for c in input.change_lines
+            ),
+            table_id=service.UNSET if input.table_id is strawberry.UNSET else input.table_id,
+            customer_count=input.customer_count,
+            special_requests=(
+                service.UNSET
+                if input.special_requests is strawberry.UNSET
+                else input.special_requests
+            ),
+            total=input.total,
+            void_reason=input.void_reason,
+        )
+
+        async def operation(session: AsyncSession) -> object:
+            order = await service.update_order(
+                session, actor=info.context.user, order_id=order_id, changes=changes
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Settle an open order and free its table.")
+    async def close_order(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        payment_method: Annotated[str, strawberry.argument(description="e.g. cash, card.")],
+        tip: Annotated[
+            Decimal | None, strawberry.argument(description="Tip, at most two decimals.")
+        ] = None,
+        version: Annotated[
+            int | None, strawberry.argument(description="The version you read.")
+        ] = None,
+    ) -> OrderResult:
+        async def operation(session: AsyncSession) -> object:
+            order = await service.close_order(
+                session,
+                actor=info.context.user,
+                order_id=order_id,
+                payment_method=payment_method,
+                tip=tip,
+                version=version,
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Cancel an open order (managers and admins).")
+    async def cancel_order(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
+        version: Annotated[
+            int | None, strawberry.argument(description="The version you read.")
+        ] = None,
+    ) -> OrderResult:
+        async def operation(session: AsyncSession) -> object:
+            order = await service.cancel_order(
+                session, actor=info.context.user, order_id=order_id, reason=reason, version=version
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Delete an order with its lines and tickets; frees its table "
+        "(managers and admins)."
+    )
+    async def delete_order(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+    ) -> DeleteOrderResult:
+        async def operation(session: AsyncSession) -> object:
+            await service.delete_order(session, actor=info.context.user, order_id=order_id)
+            return DeleteOrderPayload(order_id=order_id)
+
+        return await run_mutation(info, operation)

@@ -1,0 +1,40 @@
+"""Per-request DataLoaders for orders: one query per batch of keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from restaurant_api.api.graphql import Context
+from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.kitchen.models import KitchenTicket
+from restaurant_api.orders import service
+from restaurant_api.orders.models import Order, OrderLine
+
+
+def order_by_id(context: Context) -> DataLoader[int, Order | None]:
+    async def load(ids: Sequence[int]) -> list[Order | None]:
+        async with context.use_session() as session:
+            by_id = await service.orders_by_id(session, ids)
+        return [by_id.get(order_id) for order_id in ids]
+
+    return context.loader("orders.order_by_id", lambda: DataLoader(load_fn=load))
+
+
+def lines_by_order(context: Context) -> DataLoader[int, list[OrderLine]]:
+    async def load(order_ids: Sequence[int]) -> list[list[OrderLine]]:
+        async with context.use_session() as session:
+            grouped = await service.lines_for_orders(session, order_ids)
+        return [grouped.get(order_id, []) for order_id in order_ids]
+
+    return context.loader("orders.lines_by_order", lambda: DataLoader(load_fn=load))
+
+
+def tickets_by_order(context: Context) -> DataLoader[int, list[KitchenTicket]]:
+    async def load(order_ids: Sequence[int]) -> list[list[KitchenTicket]]:
+        async with context.use_session() as session:
+            grouped = await kitchen_service.tickets_for_orders(session, order_ids)
+        return [grouped.get(order_id, []) for order_id in order_ids]
+
+    return context.loader("orders.tickets_by_order", lambda: DataLoader(load_fn=load))

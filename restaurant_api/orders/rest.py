@@ -1,0 +1,285 @@
+"""REST adapters for orders (/api/orders), and the Order presenter other domains reuse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
+from restaurant_api.money import from_cents
+from restaurant_api.orders import service
+from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+# Bounds that keep absurd input a 422 here instead of a database error later.
+IdField = Field(default=None, ge=1, le=service.MAX_ID)
+
+
+class OrderItemPublic(BaseModel):
+    """One line of an order, as the documented clients read it."""
+
+    name: str
+    price: MoneyNumber
+    category: str
+    quantity: int
+    modifiers: list[str]
+    menu_item_id: int | None
+    seat_number: int | None
+    # Beyond the contract:
+    id: int
+    position: int
+    note: str | None
+    line_total: MoneyNumber
+
+    @classmethod
+    def from_model(cls, line: OrderLine) -> OrderItemPublic:
+        return cls(
+            name=line.name,
+            price=from_cents(line.unit_price_cents),
+            category=line.category,
+            quantity=line.quantity,
+            modifiers=list(line.modifiers),
+            menu_item_id=line.menu_item_id,
+            seat_number=line.seat_number,
+            id=line.id,  # type: ignore[arg-type]
+            position=line.position,
+            note=line.note,
+            line_total=from_cents(line_total_cents(line)),
+        )
+
+
+class OrderPublic(BaseModel):
+    """The contract's Order object (plus a few extra fields)."""
+
+    id: int
+    order: list[OrderItemPublic]
+    total: MoneyNumber
+    table_id: int | None
+    customer_count: int
+    special_requests: str | None
+    timestamp: datetime
+    status: OrderStatus
+    version: int
+    # Beyond the contract:
+    updated_at: datetime
+    closed_at: datetime | None
+    payment_method: str | None
+    tip: MoneyNumber
+    cancel_reason: str | None
+    created_by_id: int | None
+
+    @classmethod
+    def from_model(cls, order: Order, lines: Sequence[OrderLine]) -> OrderPublic:
+        return cls(
+            id=order.id,  # type: ignore[arg-type]
+            order=[OrderItemPublic.from_model(line) for line in lines],
+            total=from_cents(order_total_cents(lines)),
+            table_id=order.table_id,
+            customer_count=order.customer_count,
+            special_requests=order.special_requests,
+            timestamp=order.created_at,
+            status=order.status,
+            version=order.version,
+            updated_at=order.updated_at,
+            closed_at=order.closed_at,
+            payment_method=order.payment_method,
+            tip=from_cents(order.tip_cents),
+            cancel_reason=order.cancel_reason,
+            created_by_id=order.created_by_id,
+        )
+
+
+async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list[OrderPublic]:
+    """Orders as clients see them; the lines of all of them come in one query."""
+    lines = await service.lines_for_orders(session, [o.id for o in orders])  # type: ignore[misc]
+    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]  # type: ignore[arg-type]
+
+
+async def present_order(session: AsyncSession, order: Order) -> OrderPublic:
+    return (await present_orders(session, [order]))[0]
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+class OrderItemIn(BaseModel):
+    """A menu item by `menu_item_id` (priced from the menu), or an open item by
+    `name`, `price` and `category`."""
+
+    menu_item_id: int | None = IdField
+    name: str | None = Field(default=None, max_length=120)
+    price: Decimal | None = None
+    category: str | None = Field(default=None, max_length=60)
+    quantity: int = Field(default=1, ge=1, le=service.MAX_QUANTITY)
+    modifiers: list[str] = Field(default_factory=list, max_length=service.MAX_MODIFIERS)
+    seat_number: int | None = Field(default=None, ge=1, le=service.MAX_SEAT)
+    note: str | None = Field(default=None, max_length=500)
+
+    def draft(self) -> service.LineDraft:
+        return service.LineDraft(
+            menu_item_id=self.menu_item_id,
+            name=self.name,
+            price=self.price,
+            category=self.category,
+            quantity=self.quantity,
+            modifiers=tuple(self.modifiers),
+            seat_number=self.seat_number,
+            note=self.note,
+        )
+
+
+class OrderCreate(BaseModel):
+    order: list[OrderItemIn] = Field(max_length=service.MAX_LINES)
+    total: Decimal | None = None
+    table_id: int | None = IdField
+    customer_count: int = Field(default=1, ge=1, le=service.MAX_CUSTOMERS)
+    special_requests: str | None = Field(default=None, max_length=1000)
+
+    def draft(self) -> service.OrderDraft:
+        return service.OrderDraft(
+            lines=tuple(item.draft() for item in self.order),
+            table_id=self.table_id,
+            customer_count=self.customer_count,
+            special_requests=self.special_requests,
+            total=self.total,
+        )
+
+
+class OrderUpdate(BaseModel):
+    order: list[OrderItemIn] | None = Field(default=None, max_length=service.MAX_LINES)
+    total: Decimal | None = None
+    table_id: int | None = IdField
+    customer_count: int | None = Field(default=None, ge=1, le=service.MAX_CUSTOMERS)
+    special_requests: str | None = Field(default=None, max_length=1000)
+    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+
+    def changes(self) -> service.OrderChanges:
+        sent = self.model_fields_set
+        return service.OrderChanges(
+            version=self.version,
+            replace_lines=(
+                tuple(item.draft() for item in self.order) if self.order is not None else None
+            ),
+            table_id=self.table_id if "table_id" in sent else service.UNSET,
+            customer_count=self.customer_count,
+            special_requests=self.special_requests if "special_requests" in sent else service.UNSET,
+            total=self.total,
+        )
+
+
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_method: str = Field(min_length=1, max_length=40)
+    tip: Decimal | None = None
+    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+
+
+class Message(BaseModel):
+    message: str
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes a retry return the first order instead of placing another.",
+    ),
+]
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@router.post("", response_model=OrderPublic, summary="Place an order")
+@router.post("/", response_model=OrderPublic, include_in_schema=False)
+async def place_order(
+    body: OrderCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    order = await service.place_order(
+        session, actor=user, draft=body.draft(), idempotency_key=idempotency_key
+    )
+    return await present_order(session, order)
+
+
+@router.get("", response_model=list[OrderPublic], summary="Orders, newest first")
+@router.get("/", response_model=list[OrderPublic], include_in_schema=False)
+async def list_orders(
+    user: CurrentUser,
+    session: ReadSessionDep,
+    status: OrderStatus | None = None,
+    table_id: Annotated[int | None, Query(ge=1, le=service.MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=service.MAX_ID)] = 0,
+) -> Any:
+    orders = await service.list_orders(
+        session, actor=user, status=status, table_id=table_id, limit=limit, offset=offset
+    )
+    return await present_orders(session, orders)
+
+
+@router.get("/{order_id}", response_model=OrderPublic, summary="One order")
+async def get_order(order_id: int, user: CurrentUser, session: ReadSessionDep) -> Any:
+    return await present_order(
+        session, await service.get_order(session, actor=user, order_id=order_id)
+    )
+
+
+@router.put("/{order_id}", response_model=OrderPublic, summary="Change an open order")
+async def update_order(
+    order_id: int, body: OrderUpdate, user: CurrentUser, session: SessionDep
+) -> Any:
+    order = await service.update_order(
+        session, actor=user, order_id=order_id, changes=body.changes()
+    )
+    return await present_order(session, order)
+
+
+@router.post("/{order_id}/close", response_model=OrderPublic, summary="Settle an order")
+async def close_order(
+    order_id: int, body: CloseBody, user: CurrentUser, session: SessionDep
+) -> Any:
+    order = await service.close_order(
+        session,
+        actor=user,
+        order_id=order_id,
+        payment_method=body.payment_method,
+        tip=body.tip,
+        version=body.version,
+    )
+    return await present_order(session, order)
+
+
+@router.post("/{order_id}/cancel", response_model=OrderPublic, summary="Cancel (manager+)")
+async def cancel_order(
+    order_id: int, body: CancelBody, user: CurrentUser, session: SessionDep
+) -> Any:
+    order = await service.cancel_order(
+        session, actor=user, order_id=order_id, reason=body.reason, version=body.version
+    )
+    return await present_order(session, order)
+
+
+@router.delete("/{order_id}", response_model=Message, summary="Delete an order (manager+)")
+async def delete_order(order_id: int, user: CurrentUser, session: SessionDep) -> Any:
+    await service.delete_order(session, actor=user, order_id=order_id)
+    return Message(message="Order deleted successfully")

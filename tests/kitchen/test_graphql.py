@@ -1,0 +1,92 @@
+"""Kitchen tickets over GraphQL: filters, transitions with a timeline, removal."""
+
+from __future__ import annotations
+
+TICKETS = """
+query($status: TicketStatus, $station: String) {
+  kitchenTickets(status: $status, station: $station) {
+    id station status fireNumber lines { name } order { id total { amount } }
+  }
+}"""
+
+MOVE = """
+mutation($id: Int!, $status: TicketStatus!) {
+  updateTicketStatus(ticketId: $id, status: $status) {
+    __typename
+    ... on TicketPayload { ticket { status timeline { status actorId at } } }
+    ... on Error { code message }
+  }
+}"""
+
+REMOVE = """
+mutation($id: Int!) {
+  removeTicket(ticketId: $id) {
+    __typename ... on TicketPayload { ticket { dismissedAt } } ... on Error { code }
+  }
+}"""
+
+
+async def _place(client, staff, items):
+    response = await client.post("/api/orders", json={"order": items}, headers=staff.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_filters_and_order(client, gql, server, kitchen):
+    first = await _place(
+        client,
+        server,
+        [
+            {"name": "Steak", "price": 20, "category": "Mains"},
+            {"name": "Wine", "price": 7, "category": "Drinks"},
+        ],
+    )
+    second = await _place(client, server, [{"name": "Pie", "price": 5, "category": "Desserts"}])
+    everything = (await gql(TICKETS, staff=kitchen))["data"]["kitchenTickets"]
+    assert [(t["order"]["id"], t["station"]) for t in everything] == [
+        (first["id"], "kitchen"),
+        (first["id"], "bar"),
+        (second["id"], "pastry"),
+    ]
+    bar = (await gql(TICKETS, {"station": "bar"}, staff=kitchen))["data"]["kitchenTickets"]
+    assert [t["lines"] for t in bar] == [[{"name": "Wine"}]]
+    await gql(MOVE, {"id": everything[0]["id"], "status": "PREPARING"}, staff=kitchen)
+    preparing = await gql(TICKETS, {"status": "PREPARING"}, staff=kitchen)
+    assert [t["id"] for t in preparing["data"]["kitchenTickets"]] == [everything[0]["id"]]
+    bad = await gql(TICKETS, {"status": "COOKING"}, staff=kitchen)
+    assert "errors" in bad
+
+
+async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
+    await _place(client, server, [{"name": "Steak", "price": 20, "category": "Mains"}])
+    [ticket] = (await gql(TICKETS, staff=kitchen))["data"]["kitchenTickets"]
+    ticket_id = ticket["id"]
+    steps = [
+        ("PREPARING", "TicketPayload"),
+        ("PREPARING", "TicketPayload"),  # no-op
+        ("SERVED", "ConflictError"),
+        ("PENDING", "TicketPayload"),  # recall
+        ("PREPARING", "TicketPayload"),
+        ("READY", "TicketPayload"),
+    ]
+    for status, typename in steps:
+        result = (await gql(MOVE, {"id": ticket_id, "status": status}, staff=kitchen))["data"]
+        assert result["updateTicketStatus"]["__typename"] == typename, (status, result)
+    timeline = result["updateTicketStatus"]["ticket"]["timeline"]
+    assert [event["status"] for event in timeline] == [
+        "PENDING",
+        "PREPARING",
+        "PENDING",
+        "PREPARING",
+        "READY",
+    ]
+    assert timeline[-1]["actorId"] == kitchen.user.id
+    conflict = await gql(MOVE, {"id": ticket_id, "status": "PENDING"}, staff=kitchen)
+    assert conflict["data"]["updateTicketStatus"]["code"] == "INVALID_TRANSITION"
+    removed = await gql(REMOVE, {"id": ticket_id}, staff=kitchen)
+    assert removed["data"]["removeTicket"]["ticket"]["dismissedAt"]
+    assert (await gql(TICKETS, staff=kitchen))["data"]["kitchenTickets"] == []
+    again = await gql(REMOVE, {"id": ticket_id}, staff=kitchen)
+    assert again["data"]["removeTicket"]["code"] == "NOT_FOUND"
+    missing = await gql(MOVE, {"id": 999, "status": "READY"}, staff=kitchen)
+    assert missing["data"]["updateTicketStatus"]["code"] == "NOT_FOUND"
