@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -314,7 +314,7 @@ async def list_orders(
         except ValueError:
             raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
     if table_id is not None:
-        query = query.where(Order.table_id == table_id if 0 < table_id <= MAX_ID else False)
+        query = query.where(Order.table_id == table_id if 0 < table_id <= MAX_ID else false())
     if created_from is not None:
         query = query.where(col(Order.created_at) >= created_from)
     if created_to is not None:
@@ -465,7 +465,9 @@ async def _lock_open_order(session: AsyncSession, order_id: int, version: int | 
 
 def _draft_key(draft: LineDraft) -> tuple[object, ...] | None:
     """What identifies an already-placed line in a resent REST item list."""
-    rest = (draft.quantity, tuple(draft.modifiers), draft.seat_number, draft.note or None)
+    note = draft.note.strip() if draft.note else None
+    modifiers = tuple(m.strip() for m in draft.modifiers)
+    rest = (draft.quantity, modifiers, draft.seat_number, note or None)
     if draft.menu_item_id is not None:
         return ("menu", draft.menu_item_id, *rest)
     if draft.price is None or draft.name is None or draft.category is None:
