@@ -177,9 +177,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300, help="orders to place")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     args = parser.parse_args()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"{os.cpu_count()} CPUs; one uvicorn worker; {args.concurrency} concurrent clients "
-        "on the same machine"
+        f"{os.cpu_count()} CPUs (load average {load}); one uvicorn worker; "
+        f"{args.concurrency} concurrent clients on the same machine"
     )
     admin_url = os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

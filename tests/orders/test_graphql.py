@@ -274,3 +274,20 @@ async def test_orders_query_statement_count_does_not_grow(
         assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
         counts[size] = counter.count
     assert counts == {5: ORDERS_QUERY_STATEMENTS, 50: ORDERS_QUERY_STATEMENTS}, counts
+
+
+async def test_orders_time_range(gql, server):
+    placed = await place(gql, server, [open_line()])
+    query = """
+    query($from: DateTime, $to: DateTime) {
+      orders(createdFrom: $from, createdTo: $to) { edges { node { id } } }
+    }"""
+    past, future = "2000-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"
+    cases = [
+        ({"from": past, "to": future}, [placed["id"]]),
+        ({"from": future}, []),
+        ({"to": past}, []),
+    ]
+    for variables, expected in cases:
+        result = await gql(query, variables, staff=server)
+        assert [e["node"]["id"] for e in result["data"]["orders"]["edges"]] == expected
