@@ -24,7 +24,7 @@ from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
-from restaurant_api.money import MAX_CENTS, format_cents
+from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
@@ -336,9 +336,23 @@ async def list_orders(
 # --- writes ---------------------------------------------------------------------------------
 
 
+def _money_key(amount: Decimal | int | str | None) -> object:
+    # 2, "2.0" and 2.00 are the same price: compare cents, so REST and GraphQL agree.
+    if amount is None:
+        return None
+    try:
+        return to_cents(amount)
+    except MoneyError:
+        return str(amount)
+
+
 def _request_hash(draft: OrderDraft) -> str:
-    canonical = json.dumps(asdict(draft), sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = asdict(draft)
+    canonical["total"] = _money_key(draft.total)
+    for line, source in zip(canonical["lines"], draft.lines, strict=True):
+        line["price"] = _money_key(source.price)
+    encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 async def _claim_idempotency_key(

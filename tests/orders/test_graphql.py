@@ -291,3 +291,19 @@ async def test_orders_time_range(gql, server):
     for variables, expected in cases:
         result = await gql(query, variables, staff=server)
         assert [e["node"]["id"] for e in result["data"]["orders"]["edges"]] == expected
+
+
+async def test_idempotency_compares_amounts_not_spelling(gql, client, server):
+    first = await gql(
+        PLACE, {"input": {"lines": [open_line(price="2")]}, "key": "same"}, staff=server
+    )
+    again = await gql(
+        PLACE, {"input": {"lines": [open_line(price="2.00")]}, "key": "same"}, staff=server
+    )
+    assert first == again
+    rest = await client.post(
+        "/api/orders",
+        json={"order": [{"name": "Tea", "price": 2.0, "category": "Drinks"}]},
+        headers={**server.headers, "Idempotency-Key": "same"},
+    )
+    assert rest.json()["id"] == first["data"]["placeOrder"]["order"]["id"]
