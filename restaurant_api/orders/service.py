@@ -145,6 +145,7 @@ class OrderChanges:
 def _optional_text(value: str | None, name: str, max_length: int) -> str | None:
     if value is None or not value.strip():
         return None
+    menu_service.check_text(value, name)
     if len(value) > max_length:
         raise InvalidInput(f"{name} is longer than {max_length} characters", field=name)
     return value.strip()
@@ -168,7 +169,7 @@ def _check_seat(seat_number: int | None) -> None:
 def _modifiers(modifiers: Sequence[str]) -> list[str]:
     if len(modifiers) > MAX_MODIFIERS:
         raise InvalidInput(f"at most {MAX_MODIFIERS} modifiers per line", field="modifiers")
-    cleaned = [str(m).strip() for m in modifiers]
+    cleaned = [menu_service.check_text(str(m), "modifiers").strip() for m in modifiers]
     if any(not m or len(m) > 100 for m in cleaned):
         raise InvalidInput("a modifier must have 1 to 100 characters", field="modifiers")
     return cleaned
@@ -403,7 +404,7 @@ async def place_order(
     """
     user = require_role(actor, FLOOR_STAFF)
     if idempotency_key is not None:
-        key = idempotency_key.strip()
+        key = menu_service.check_text(idempotency_key, "idempotency_key").strip()
         if not 1 <= len(key) <= 255:
             raise InvalidInput(
                 "Idempotency key must have 1 to 255 characters", field="idempotency_key"
