@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -95,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
         if error.connection_invalidated or "connect" in str(error.orig).lower():
             return JSONResponse({"detail": "Database unavailable"}, status_code=503)
+        if isinstance(error, DataError):
+            # A value the database cannot store (a NUL character in text, a number out of
+            # range) that no validator caught: the client's input, not a server fault.
+            return JSONResponse({"detail": "Invalid input"}, status_code=422)
         logger.exception("database error", exc_info=error)
         return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
