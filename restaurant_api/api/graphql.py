@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
 from strawberry.permission import BasePermission
 from strawberry.types import Info
+from strawberry.types.graphql import OperationType
 
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
@@ -261,6 +262,7 @@ class UnitOfWork(SchemaExtension):
         context = self.execution_context.context
         if isinstance(context, Context):
             # Queries read; on SQLite they then skip the write lock writers take.
+            # (Strawberry's own OperationType: graphql-core's enum is a different class.)
             context.read_only = self.execution_context.operation_type is OperationType.QUERY
         yield
 

@@ -130,7 +130,15 @@ class TicketPayload:
     ticket: KitchenTicketType = strawberry.field(description="The ticket as it is now.")
 
 
+@strawberry.type(description="An order's active tickets after a change.")
+class TicketsPayload:
+    tickets: list[KitchenTicketType] = strawberry.field(description="The tickets as they are now.")
+
+
 TicketResult = result_union("TicketResult", TicketPayload, "The changed ticket, or why not.")
+TicketsResult = result_union(
+    "TicketsResult", TicketsPayload, "The changed tickets of an order, or why not."
+)
 
 
 @strawberry.type
@@ -189,5 +197,38 @@ class Mutation:
                 session, actor=info.context.user, ticket_id=ticket_id
             )
             return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Move every active ticket of an order that allows it (the REST "
+        "`PUT /api/kitchen/orders/{order_id}`): CONFLICT only when none is already there "
+        "and none may move there."
+    )
+    async def update_order_tickets_status(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
+    ) -> TicketsResult:
+        async def operation(session: AsyncSession) -> object:
+            tickets = await service.set_order_tickets_status(
+                session, actor=info.context.user, order_id=order_id, status=status
+            )
+            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Take all of an order's tickets off the kitchen display.")
+    async def remove_order_tickets(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[int, strawberry.argument(description="The order.")],
+    ) -> TicketsResult:
+        async def operation(session: AsyncSession) -> object:
+            tickets = await service.dismiss_order_tickets(
+                session, actor=info.context.user, order_id=order_id
+            )
+            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 
         return await run_mutation(info, operation)

@@ -231,6 +231,8 @@ async def list_tickets(
     elif not include_served:
         query = query.where(KitchenTicket.status != TicketStatus.SERVED)
     if station is not None:
+        if "\x00" in station:
+            raise InvalidInput("station must not contain NUL characters", field="station")
         query = query.where(KitchenTicket.station == station.strip().lower())
     if not include_dismissed:
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))

@@ -16,13 +16,9 @@ from strawberry.types import Info
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.events import Event, Topic
+from restaurant_api.kitchen.graphql import TicketStatusType
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 
-TicketStatusType = strawberry.enum(
-    TicketStatus,
-    name="TicketStatus",
-    description="Where a kitchen ticket is: pending, preparing, ready, served.",
-)
 # What a kitchen screen shows unless asked otherwise: tickets still being worked on.
 ACTIVE_STATUSES = frozenset({TicketStatus.PENDING, TicketStatus.PREPARING, TicketStatus.READY})
 

@@ -66,8 +66,15 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
+def check_text(value: str, field: str) -> str:
+    """PostgreSQL text cannot hold NUL characters: refuse them as invalid input."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    return value
+
+
 def clean_text(value: str, field: str, max_length: int) -> str:
-    cleaned = value.strip()
+    cleaned = check_text(value, field).strip()
     if not cleaned:
         raise InvalidInput(f"{field} must not be empty", field=field)
     if len(cleaned) > max_length:
@@ -89,6 +96,7 @@ def price_cents(price: Decimal | int | str, field: str = "price") -> int:
 def _description(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    check_text(value, "description")
     if len(value) > 1000:
         raise InvalidInput("description is longer than 1000 characters", field="description")
     return value.strip()
@@ -105,7 +113,7 @@ async def list_menu(
 ) -> list[MenuItem]:
     query = select(MenuItem)
     if category is not None:
-        query = query.where(col(MenuItem.category) == category)
+        query = query.where(col(MenuItem.category) == check_text(category, "category"))
     if available is not None:
         query = query.where(col(MenuItem.is_available).is_(available))
     query = query.order_by(

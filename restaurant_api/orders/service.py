@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +24,7 @@ from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
-from restaurant_api.money import MAX_CENTS, format_cents
+from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
@@ -145,6 +145,7 @@ class OrderChanges:
 def _optional_text(value: str | None, name: str, max_length: int) -> str | None:
     if value is None or not value.strip():
         return None
+    menu_service.check_text(value, name)
     if len(value) > max_length:
         raise InvalidInput(f"{name} is longer than {max_length} characters", field=name)
     return value.strip()
@@ -168,7 +169,7 @@ def _check_seat(seat_number: int | None) -> None:
 def _modifiers(modifiers: Sequence[str]) -> list[str]:
     if len(modifiers) > MAX_MODIFIERS:
         raise InvalidInput(f"at most {MAX_MODIFIERS} modifiers per line", field="modifiers")
-    cleaned = [str(m).strip() for m in modifiers]
+    cleaned = [menu_service.check_text(str(m), "modifiers").strip() for m in modifiers]
     if any(not m or len(m) > 100 for m in cleaned):
         raise InvalidInput("a modifier must have 1 to 100 characters", field="modifiers")
     return cleaned
@@ -314,7 +315,7 @@ async def list_orders(
         except ValueError:
             raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
     if table_id is not None:
-        query = query.where(Order.table_id == table_id if 0 < table_id <= MAX_ID else False)
+        query = query.where(Order.table_id == table_id if 0 < table_id <= MAX_ID else false())
     if created_from is not None:
         query = query.where(col(Order.created_at) >= created_from)
     if created_to is not None:
@@ -336,9 +337,23 @@ async def list_orders(
 # --- writes ---------------------------------------------------------------------------------
 
 
+def _money_key(amount: Decimal | int | str | None) -> object:
+    # 2, "2.0" and 2.00 are the same price: compare cents, so REST and GraphQL agree.
+    if amount is None:
+        return None
+    try:
+        return to_cents(amount)
+    except MoneyError:
+        return str(amount)
+
+
 def _request_hash(draft: OrderDraft) -> str:
-    canonical = json.dumps(asdict(draft), sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = asdict(draft)
+    canonical["total"] = _money_key(draft.total)
+    for line, source in zip(canonical["lines"], draft.lines, strict=True):
+        line["price"] = _money_key(source.price)
+    encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 async def _claim_idempotency_key(
@@ -389,7 +404,7 @@ async def place_order(
     """
     user = require_role(actor, FLOOR_STAFF)
     if idempotency_key is not None:
-        key = idempotency_key.strip()
+        key = menu_service.check_text(idempotency_key, "idempotency_key").strip()
         if not 1 <= len(key) <= 255:
             raise InvalidInput(
                 "Idempotency key must have 1 to 255 characters", field="idempotency_key"
@@ -465,7 +480,9 @@ async def _lock_open_order(session: AsyncSession, order_id: int, version: int | 
 
 def _draft_key(draft: LineDraft) -> tuple[object, ...] | None:
     """What identifies an already-placed line in a resent REST item list."""
-    rest = (draft.quantity, tuple(draft.modifiers), draft.seat_number, draft.note or None)
+    note = draft.note.strip() if draft.note else None
+    modifiers = tuple(m.strip() for m in draft.modifiers)
+    rest = (draft.quantity, modifiers, draft.seat_number, note or None)
     if draft.menu_item_id is not None:
         return ("menu", draft.menu_item_id, *rest)
     if draft.price is None or draft.name is None or draft.category is None:

@@ -16,12 +16,9 @@ from strawberry.types import Info
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.events import Event, Topic
+from restaurant_api.orders.graphql import OrderStatusType
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
-
-OrderStatusType = strawberry.enum(
-    OrderStatus, name="OrderStatus", description="Open, closed (paid), cancelled or split."
-)
 
 
 @strawberry.type(description="One line of an order.")

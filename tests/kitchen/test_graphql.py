@@ -90,3 +90,38 @@ async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
     assert again["data"]["removeTicket"]["code"] == "NOT_FOUND"
     missing = await gql(MOVE, {"id": 999, "status": "READY"}, staff=kitchen)
     assert missing["data"]["updateTicketStatus"]["code"] == "NOT_FOUND"
+
+
+async def test_order_level_ticket_mutations(client, gql, server, kitchen):
+    order = await _place(
+        client,
+        server,
+        [
+            {"name": "Steak", "price": 20, "category": "Mains"},
+            {"name": "Wine", "price": 7, "category": "Drinks"},
+        ],
+    )
+    move = """
+    mutation($id: Int!, $status: TicketStatus!) {
+      updateOrderTicketsStatus(orderId: $id, status: $status) {
+        __typename ... on TicketsPayload { tickets { station status } } ... on Error { code }
+      }
+    }"""
+    moved = await gql(move, {"id": order["id"], "status": "PREPARING"}, staff=kitchen)
+    tickets = moved["data"]["updateOrderTicketsStatus"]["tickets"]
+    assert tickets == [
+        {"station": "kitchen", "status": "PREPARING"},
+        {"station": "bar", "status": "PREPARING"},
+    ]
+    skip = await gql(move, {"id": order["id"], "status": "SERVED"}, staff=kitchen)
+    assert skip["data"]["updateOrderTicketsStatus"]["code"] == "INVALID_TRANSITION"
+    remove = """
+    mutation($id: Int!) {
+      removeOrderTickets(orderId: $id) {
+        __typename ... on TicketsPayload { tickets { dismissedAt } } ... on Error { code }
+      }
+    }"""
+    removed = await gql(remove, {"id": order["id"]}, staff=kitchen)
+    assert all(t["dismissedAt"] for t in removed["data"]["removeOrderTickets"]["tickets"])
+    again = await gql(remove, {"id": order["id"]}, staff=kitchen)
+    assert again["data"]["removeOrderTickets"]["code"] == "NOT_FOUND"

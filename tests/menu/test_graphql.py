@@ -74,3 +74,23 @@ async def test_menu_mutations_and_filters(gql, manager):
     assert again["data"]["deleteMenuItem"]["code"] == "NOT_FOUND"
     missing = await gql(UPDATE, {"id": item["id"], "input": {"name": "X"}}, staff=manager)
     assert missing["data"]["updateMenuItem"]["code"] == "NOT_FOUND"
+
+
+async def test_graphql_queries_do_not_take_the_sqlite_write_lock(gql, db, backend):
+    """Reads must not serialize behind BEGIN IMMEDIATE (it made menu reads queue up)."""
+    from sqlalchemy import event
+
+    if backend.name != "sqlite":
+        return
+    begins: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await gql("{ menu { id } }")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert begins == ["BEGIN"]

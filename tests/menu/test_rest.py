@@ -93,6 +93,8 @@ async def test_display_order_appends_within_category(client, manager):
         {"name": "", "price": 1, "category": "C"},
         {"name": "   ", "price": 1, "category": "C"},
         {"name": "X", "price": 1},
+        {"name": "a\x00b", "price": 1, "category": "C"},
+        {"name": "X", "price": 1, "category": "C", "description": "\x00"},
         {"name": "X" * 121, "price": 1, "category": "C"},
         {"name": "X", "price": 1, "category": "C", "display_order": -1},
         {"name": "X", "price": 1, "category": "C", "is_available": "maybe"},

@@ -274,3 +274,36 @@ async def test_orders_query_statement_count_does_not_grow(
         assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
         counts[size] = counter.count
     assert counts == {5: ORDERS_QUERY_STATEMENTS, 50: ORDERS_QUERY_STATEMENTS}, counts
+
+
+async def test_orders_time_range(gql, server):
+    placed = await place(gql, server, [open_line()])
+    query = """
+    query($from: DateTime, $to: DateTime) {
+      orders(createdFrom: $from, createdTo: $to) { edges { node { id } } }
+    }"""
+    past, future = "2000-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"
+    cases = [
+        ({"from": past, "to": future}, [placed["id"]]),
+        ({"from": future}, []),
+        ({"to": past}, []),
+    ]
+    for variables, expected in cases:
+        result = await gql(query, variables, staff=server)
+        assert [e["node"]["id"] for e in result["data"]["orders"]["edges"]] == expected
+
+
+async def test_idempotency_compares_amounts_not_spelling(gql, client, server):
+    first = await gql(
+        PLACE, {"input": {"lines": [open_line(price="2")]}, "key": "same"}, staff=server
+    )
+    again = await gql(
+        PLACE, {"input": {"lines": [open_line(price="2.00")]}, "key": "same"}, staff=server
+    )
+    assert first == again
+    rest = await client.post(
+        "/api/orders",
+        json={"order": [{"name": "Tea", "price": 2.0, "category": "Drinks"}]},
+        headers={**server.headers, "Idempotency-Key": "same"},
+    )
+    assert rest.json()["id"] == first["data"]["placeOrder"]["order"]["id"]

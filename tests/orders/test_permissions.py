@@ -166,6 +166,17 @@ GRAPHQL: dict[str, tuple[Any, str, str]] = {
         "mutation($t: Int!) { updateTicketStatus(ticketId: $t, status: PREPARING) { __typename } }",
         "updateTicketStatus",
     ),
+    "updateOrderTicketsStatus": (
+        ALL,
+        "mutation($o: Int!) { updateOrderTicketsStatus(orderId: $o, status: PREPARING)"
+        " { __typename } }",
+        "updateOrderTicketsStatus",
+    ),
+    "removeOrderTickets": (
+        ALL,
+        "mutation($o: Int!) { removeOrderTickets(orderId: $o) { __typename } }",
+        "removeOrderTickets",
+    ),
     "removeTicket": (
         ALL,
         "mutation($t: Int!) { removeTicket(ticketId: $t) { __typename } }",
@@ -179,6 +190,7 @@ SUCCESS_TYPES = {
     "OrderPayload",
     "DeleteOrderPayload",
     "TicketPayload",
+    "TicketsPayload",
 }
 
 
