@@ -15,6 +15,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import events
 from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen.models import (
@@ -131,6 +132,8 @@ async def fire_lines(
                 )
             )
     await session.flush()
+    for ticket, _ in tickets:
+        events.ticket_changed(session, ticket)
     return [ticket for ticket, _ in tickets]
 
 
@@ -158,11 +161,14 @@ async def _void(session: AsyncSession, condition: object, reason: str) -> None:
     )
     ticket_ids = {row[0] for row in touched.all()}
     if ticket_ids:
-        await session.exec(
+        changed = await session.exec(
             update(KitchenTicket)
             .where(col(KitchenTicket.id).in_(ticket_ids))
             .values(updated_at=now)
+            .returning(KitchenTicket)
         )
+        for ticket in changed.scalars().all():
+            events.ticket_changed(session, ticket)
 
 
 # --- batch reads (DataLoaders and REST presenters) ------------------------------------------
@@ -265,6 +271,7 @@ def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: Asy
     ticket.updated_at = now
     session.add(ticket)
     session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))  # type: ignore[arg-type]
+    events.ticket_changed(session, ticket)
 
 
 async def set_ticket_status(
@@ -342,5 +349,6 @@ async def _dismiss(session: AsyncSession, tickets: list[KitchenTicket]) -> list[
         ticket.dismissed_at = now
         ticket.updated_at = now
         session.add(ticket)
+        events.ticket_changed(session, ticket)
     await session.flush()
     return tickets

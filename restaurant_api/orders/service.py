@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import events
 from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
@@ -450,6 +451,7 @@ async def place_order(
         record.order_id = order.id
         session.add(record)
         await session.flush()
+    events.order_changed(session, order)
     return order
 
 
@@ -605,6 +607,7 @@ async def update_order(
         lines=[*to_fire, *changed],
         actor_id=user.id,
     )
+    events.order_changed(session, order)
     return order
 
 
@@ -662,6 +665,7 @@ async def _finish(session: AsyncSession, order: Order) -> Order:
     session.add(order)
     await session.flush()
     await tables_service.release_table_of_order(session, order=order)
+    events.order_changed(session, order)
     return order
 
 
@@ -670,6 +674,11 @@ async def delete_order(session: AsyncSession, *, actor: User | None, order_id: i
     require_role(actor, MANAGERS)
     order = await _lock_order(session, order_id)
     await tables_service.release_table_of_order(session, order=order)
+    # Its tickets are deleted with it: kitchen screens must drop them.
+    tickets = await kitchen_service.tickets_for_orders(session, [order_id])
+    for ticket in tickets.get(order_id, []):
+        events.ticket_changed(session, ticket)
     await session.delete(order)
     await session.flush()
+    events.order_changed(session, order)
     return order

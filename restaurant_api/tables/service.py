@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import events
 from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
 from restaurant_api.money import split_evenly
@@ -241,9 +242,14 @@ async def _set_all_seats(session: AsyncSession, table_id: int, status: SeatStatu
     await session.exec(update(Seat).where(col(Seat.table_id) == table_id).values(**values))
 
 
-def _touch(entity: DiningTable | Order) -> None:
+def _touch(session: AsyncSession, entity: DiningTable | Order) -> None:
+    """Record a change: bump the version and tell live screens once the change commits."""
     entity.version += 1
     entity.updated_at = utcnow()
+    if isinstance(entity, DiningTable):
+        events.table_changed(session, entity)
+    else:
+        events.order_changed(session, entity)
 
 
 async def _open_orders_on(session: AsyncSession, table_id: int) -> list[int]:
@@ -302,7 +308,7 @@ async def occupy_table_for_order(
         raise TableOccupied()
     table.status = TableStatus.OCCUPIED
     table.current_order_id = order.id
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     order.table_id = table.id
     session.add(order)
@@ -319,7 +325,7 @@ async def free_table(session: AsyncSession, table: DiningTable) -> DiningTable:
     if table.merged_into is None:
         table.status = TableStatus.AVAILABLE
     table.current_order_id = None
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     await _set_all_seats(session, table.id, SeatStatus.AVAILABLE)  # type: ignore[arg-type]
     await session.flush()
@@ -500,6 +506,7 @@ async def create_table(
         for number in range(1, capacity + 1)
     )
     await session.flush()
+    events.table_changed(session, table)
     return table
 
 
@@ -567,7 +574,7 @@ async def update_table(
         if status != TableStatus.OCCUPIED and await _in_use(session, table):
             raise TableOccupied()
         table.status = status
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     await _flush_unique_number(session)
     return table
@@ -583,6 +590,7 @@ async def delete_table(session: AsyncSession, *, actor: User | None, table_id: i
         raise TableHostsMerge()
     await session.delete(table)
     await session.flush()
+    events.table_changed(session, table_id)
 
 
 # --- tables and orders ----------------------------------------------------------------------
@@ -616,7 +624,7 @@ async def assign_table(
         return await occupy_table_for_order(session, table_id=table_id, order=order)
     table = await move_order_to_table(session, order=order, table_id=table_id)
     assert table is not None  # moving onto a table returns it
-    _touch(order)
+    _touch(session, order)
     session.add(order)
     await session.flush()
     return table
@@ -653,7 +661,7 @@ async def release_table(session: AsyncSession, *, actor: User | None, table_id: 
     for order in orders.values():
         if order.table_id == table.id and order.status == OrderStatus.OPEN:
             order.table_id = None
-            _touch(order)
+            _touch(session, order)
             session.add(order)
     return await free_table(session, table)
 
@@ -714,7 +722,7 @@ async def assign_seat(
     seat.customer_name = name
     session.add(seat)
     table.status = TableStatus.OCCUPIED
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     await session.flush()
     return table
@@ -735,7 +743,7 @@ async def release_seat(
     session.add(seat)
     await session.flush()
     await _settle_status(session, table)
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     await session.flush()
     return table
@@ -813,7 +821,7 @@ async def merge_tables(
             guest_order.table_id = host.id
             host.current_order_id = guest_order.id
         for order in {id(o): o for o in (host_order, guest_order) if o is not None}.values():
-            _touch(order)
+            _touch(session, order)
             session.add(order)
     if host.current_order_id is not None or any(
         seat.status == SeatStatus.OCCUPIED for seat in [*host_seats, *guest_seats]
@@ -823,7 +831,7 @@ async def merge_tables(
     guest.status = TableStatus.OCCUPIED
     guest.current_order_id = None
     for table in (host, guest):
-        _touch(table)
+        _touch(session, table)
         session.add(table)
     await session.flush()
     return MergeResult(table=host, merged_table=guest, order=host_order or guest_order)
@@ -932,7 +940,7 @@ async def unmerge_table(
     await session.flush()
     for table in (host, guest):
         await _settle_status(session, table)
-        _touch(table)
+        _touch(session, table)
         session.add(table)
     await session.flush()
     return UnmergeResult(table=host, restored_table=guest, restored_order=restored_order)
@@ -996,7 +1004,7 @@ async def _restore_lines(
             line.seat_number -= seat_offset
         session.add(line)
     for order in {id(o): o for o in (host_order, target)}.values():
-        _touch(order)
+        _touch(session, order)
         session.add(order)
     return target
 
@@ -1179,13 +1187,15 @@ async def split_bill(
         session.add_all(_share_lines(order, share, lines))
     original.status = OrderStatus.SPLIT
     original.closed_at = now
-    _touch(original)
+    _touch(session, original)
     session.add(original)
     # The split orders share the table; it is freed when the last of them closes.
     table.current_order_id = None
-    _touch(table)
+    _touch(session, table)
     session.add(table)
     await session.flush()
+    for order in split_orders:
+        events.order_changed(session, order)
     return split_orders
 
 
