@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -94,6 +95,9 @@ class Database:
                 pool_recycle=1800,
             )
             read_engine = self.engine
+        # SQLite has one writer at a time. Queuing this process's writers here, in order,
+        # replaces SQLite's busy handler (which sleeps in growing steps) for them.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
         )
@@ -101,11 +105,31 @@ class Database:
             read_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
         )
 
+    async def acquire_write_turn(self) -> bool:
+        """Wait for this process's turn to write (SQLite only); True when one was taken."""
+        if self._writer is None:
+            return False
+        await self._writer.acquire()
+        return True
+
+    def release_write_turn(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+
+    @asynccontextmanager
+    async def write_turn(self, *, needed: bool = True) -> AsyncIterator[None]:
+        taken = needed and await self.acquire_write_turn()
+        try:
+            yield
+        finally:
+            if taken:
+                self.release_write_turn()
+
     @asynccontextmanager
     async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work: commit when the block succeeds, roll back when it raises."""
         factory = self.read_sessionmaker if read_only else self.sessionmaker
-        async with factory() as session:
+        async with self.write_turn(needed=not read_only), factory() as session:
             try:
                 yield session
                 await session.commit()

@@ -7,7 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
@@ -63,6 +63,13 @@ class Context(BaseContext):
         # Sibling fields resolve concurrently; an AsyncSession allows one operation at a time.
         self.session_lock = asyncio.Lock()
         self._session: AsyncSession | None = None
+        self._holds_write_turn = False
+
+    async def begin(self, *, read_only: bool) -> None:
+        """Called when the operation type is known: writers wait for their turn (SQLite)."""
+        self.read_only = read_only
+        if not read_only and not self._holds_write_turn:
+            self._holds_write_turn = await self.db.acquire_write_turn()
 
     @property
     def session(self) -> AsyncSession:
@@ -86,17 +93,21 @@ class Context(BaseContext):
     async def finish(self, *, success: bool) -> None:
         """Commit or roll back the request's transaction, then run after-commit hooks."""
         session, self._session = self._session, None
-        if session is None:
-            return
         callbacks: list[Callable[[], Awaitable[None]]] = []
         try:
-            if success:
-                await session.commit()
-                callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
-            else:
-                await session.rollback()
+            if session is not None:
+                try:
+                    if success:
+                        await session.commit()
+                        callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
+                    else:
+                        await session.rollback()
+                finally:
+                    await session.close()
         finally:
-            await session.close()
+            if self._holds_write_turn:
+                self._holds_write_turn = False
+                self.db.release_write_turn()
         for callback in callbacks:
             await callback()
 
@@ -258,22 +269,27 @@ def current_user(info: Info[Context, None]) -> User | None:
 class UnitOfWork(SchemaExtension):
     """Commit the request's transaction when the operation succeeded, else roll back."""
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context.context
         if isinstance(context, Context):
-            # Queries read; on SQLite they then skip the write lock writers take.
+            # Only mutations write; queries and subscriptions skip SQLite's write lock.
             # (Strawberry's own OperationType: graphql-core's enum is a different class.)
-            context.read_only = self.execution_context.operation_type is OperationType.QUERY
+            await context.begin(
+                read_only=self.execution_context.operation_type is not OperationType.MUTATION
+            )
         yield
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
-        yield
-        context = self.execution_context.context
-        if not isinstance(context, Context):
-            return
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        await context.finish(success=not errors)
+        completed = False
+        try:
+            yield
+            completed = True
+        finally:
+            # Also when the operation raised: the transaction and write turn must end.
+            context = self.execution_context.context
+            if isinstance(context, Context):
+                errors = getattr(self.execution_context.result, "errors", None)
+                await context.finish(success=completed and not errors)
 
 
 def is_expected_error(error: GraphQLError) -> bool:
