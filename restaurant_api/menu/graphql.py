@@ -10,7 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, Money, result_union, run_mutation
+from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
 
@@ -59,7 +59,10 @@ class Query:
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 
-    @strawberry.field(description="One menu item, or null. Public.")
+    @strawberry.field(
+        description="One menu item, or null (signed-in staff, like GET /api/menu/{id}).",
+        permission_classes=[IsAuthenticated],
+    )
     async def menu_item(
         self,
         info: Info[Context, None],

@@ -62,7 +62,7 @@ async def test_menu_mutations_and_filters(gql, manager):
     assert menu == {"data": {"menu": [{"name": "Soup"}]}}
     available = await gql("{ menu(available: true) { name } }")
     assert available == {"data": {"menu": [{"name": "Tea"}]}}
-    one = await gql(f"{{ menuItem(id: {item['id']}) {{ name }} }}")
+    one = await gql(f"{{ menuItem(id: {item['id']}) {{ name }} }}", staff=manager)
     assert one == {"data": {"menuItem": {"name": "Soup"}}}
 
     deleted = await gql(DELETE, {"id": item["id"]}, staff=manager)

@@ -23,7 +23,9 @@ async def test_create_read_update_delete(client, manager):
     for path in ("/api/menu", "/api/menu/"):
         listed = await client.get(path)  # public
         assert [i["id"] for i in listed.json()] == [item["id"]]
-    assert (await client.get(f"/api/menu/{item['id']}")).json() == item
+    assert (await client.get(f"/api/menu/{item['id']}")).status_code == 401
+    one = await client.get(f"/api/menu/{item['id']}", headers=manager.headers)
+    assert one.json() == item
     updated = await client.put(
         f"/api/menu/{item['id']}",
         json={"price": 9.5, "is_available": False, "description": None},
@@ -42,10 +44,10 @@ async def test_create_read_update_delete(client, manager):
         {"message": "Menu item deleted successfully"},
     )
     for response in (
-        await client.get(f"/api/menu/{item['id']}"),
+        await client.get(f"/api/menu/{item['id']}", headers=manager.headers),
         await client.put(f"/api/menu/{item['id']}", json={"price": 1}, headers=manager.headers),
         await client.delete(f"/api/menu/{item['id']}", headers=manager.headers),
-        await client.get("/api/menu/99999999999999"),
+        await client.get("/api/menu/99999999999999", headers=manager.headers),
     ):
         assert (response.status_code, response.json()) == (404, {"detail": "Menu item not found"})
 

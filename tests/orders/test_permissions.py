@@ -48,7 +48,7 @@ async def _setup(client, admin, counter=[0]) -> Fixture:  # noqa: B006 (unique n
 REST: dict[str, tuple[Any, ...]] = {
     # name: (allowed roles, method, path template, json body, success status)
     "menu list": (PUBLIC, "GET", "/api/menu", None, 200),
-    "menu get": (PUBLIC, "GET", "/api/menu/{menu_item_id}", None, 200),
+    "menu get": (ALL, "GET", "/api/menu/{menu_item_id}", None, 200),
     "menu create": (MANAGERS, "POST", "/api/menu", "new-item", 201),
     "menu update": (MANAGERS, "PUT", "/api/menu/{menu_item_id}", {"price": 6}, 200),
     "menu delete": (MANAGERS, "DELETE", "/api/menu/{menu_item_id}", None, 200),
@@ -115,7 +115,7 @@ async def test_rest_permission_matrix(client, admin, make_staff, operation):
 GRAPHQL: dict[str, tuple[Any, str, str]] = {
     # name: (allowed roles, document, field)
     "menu": (PUBLIC, "{ menu { id } }", "menu"),
-    "menuItem": (PUBLIC, "query($m: Int!) { menuItem(id: $m) { id } }", "menuItem"),
+    "menuItem": (ALL, "query($m: Int!) { menuItem(id: $m) { id } }", "menuItem"),
     "createMenuItem": (
         MANAGERS,
         'mutation($n: String!) { createMenuItem(input: {name: $n, price: "1", category: "X"})'
