@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import PlainSerializer
+from pydantic import BaseModel, PlainSerializer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.config import Settings
@@ -86,6 +86,29 @@ def _money_number(value: Decimal) -> float:
 
 
 MoneyNumber = Annotated[Decimal, PlainSerializer(_money_number, return_type=float)]
+
+
+class ErrorBody(BaseModel):
+    """Every error the REST adapters return: FastAPI's `{"detail": ...}`."""
+
+    detail: str
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Rejected by a business rule (see `detail`)",
+    401: "Missing, malformed, expired or forged token",
+    403: "Not enough permissions",
+    404: "Not found",
+    409: "Conflicts with the current state (taken, stale version, closed)",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the `{"detail": ...}` errors a router's routes may return."""
+    return {
+        status: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }
 
 
 async def _domain_error_handler(_request: Request, error: Exception) -> JSONResponse:

@@ -15,13 +15,21 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
+from restaurant_api.api.rest import (
+    CurrentUser,
+    MoneyNumber,
+    ReadSessionDep,
+    SessionDep,
+    error_responses,
+)
 from restaurant_api.kitchen import service
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.money import from_cents
 from restaurant_api.orders.models import OrderLine
 
-router = APIRouter(prefix="/api/kitchen", tags=["kitchen"])
+router = APIRouter(
+    prefix="/api/kitchen", tags=["kitchen"], responses=error_responses(401, 403, 404, 409)
+)
 
 
 class KitchenItemPublic(BaseModel):

@@ -8,12 +8,18 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
+from restaurant_api.api.rest import (
+    CurrentUser,
+    MoneyNumber,
+    ReadSessionDep,
+    SessionDep,
+    error_responses,
+)
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.money import from_cents
 
-router = APIRouter(prefix="/api/menu", tags=["menu"])
+router = APIRouter(prefix="/api/menu", tags=["menu"], responses=error_responses(400, 401, 403, 404))
 
 
 class MenuItemPublic(BaseModel):

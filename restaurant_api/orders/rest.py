@@ -11,13 +11,21 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.api.rest import CurrentUser, MoneyNumber, ReadSessionDep, SessionDep
+from restaurant_api.api.rest import (
+    CurrentUser,
+    MoneyNumber,
+    ReadSessionDep,
+    SessionDep,
+    error_responses,
+)
 from restaurant_api.money import from_cents
 from restaurant_api.orders import service
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 
-router = APIRouter(prefix="/api/orders", tags=["orders"])
+router = APIRouter(
+    prefix="/api/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409)
+)
 
 # Bounds that keep absurd input a 422 here instead of a database error later.
 IdField = Field(default=None, ge=1, le=service.MAX_ID)

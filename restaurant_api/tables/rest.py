@@ -11,7 +11,13 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.api.rest import CurrentUser, ReadSessionDep, SessionDep, require_roles
+from restaurant_api.api.rest import (
+    CurrentUser,
+    ReadSessionDep,
+    SessionDep,
+    error_responses,
+    require_roles,
+)
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders.rest import OrderPublic, present_orders
 from restaurant_api.tables import service
@@ -19,7 +25,9 @@ from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus
 from restaurant_api.tables.service import InvalidSplit, SplitMode, SplitRequest
 from restaurant_api.users.models import Role, User
 
-router = APIRouter(prefix="/api/tables", tags=["tables"])
+router = APIRouter(
+    prefix="/api/tables", tags=["tables"], responses=error_responses(400, 401, 403, 404, 409)
+)
 
 Manager = Annotated[User, require_roles(Role.ADMIN, Role.MANAGER)]
 FloorStaff = Annotated[User, require_roles(Role.ADMIN, Role.MANAGER, Role.SERVER)]

@@ -15,13 +15,16 @@ from restaurant_api.api.rest import (
     ReadSessionDep,
     SessionDep,
     SettingsDep,
+    error_responses,
     require_roles,
 )
 from restaurant_api.db import utcnow
 from restaurant_api.users import service
 from restaurant_api.users.models import Role, User
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(
+    prefix="/users", tags=["users"], responses=error_responses(400, 401, 403, 404, 409)
+)
 
 AdminUser = Annotated[User, require_roles(Role.ADMIN)]
 
