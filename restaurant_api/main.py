@@ -112,6 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.exception("database error", exc_info=error)
         return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
+    @app.exception_handler(OverflowError)
+    async def _number_too_large(_request: Request, _error: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses integers beyond 64 bits before any SQL runs.
+        return JSONResponse({"detail": "Invalid input"}, status_code=422)
+
     @app.get("/", include_in_schema=False)
     async def index() -> dict[str, Any]:
         return {"name": "restaurant_api", "graphql": "/graphql", "docs": "/docs"}

@@ -110,8 +110,12 @@ def _clean_name(name: str) -> str:
 # --- accounts ---------------------------------------------------------------------------
 
 
+# Ids are 32-bit in the database; larger numbers name nothing (and overflow SQLite).
+MAX_ID = 2**31 - 1
+
+
 async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
+    user = await session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None:
         raise NotFound("User not found")
     return user
@@ -186,6 +190,8 @@ async def _active_admin_count(session: AsyncSession) -> int:
 
 
 async def _lock_user(session: AsyncSession, user_id: int) -> User:
+    if not 0 < user_id <= MAX_ID:
+        raise NotFound("User not found")
     result = await session.exec(
         select(User)
         .where(User.id == user_id)
@@ -257,7 +263,7 @@ async def user_for_access_token(session: AsyncSession, token: str, settings: Set
         )
     except security.TokenError as exc:
         raise InvalidToken() from exc
-    user = await session.get(User, claims.user_id)
+    user = await session.get(User, claims.user_id) if 0 < claims.user_id <= MAX_ID else None
     if user is None:
         raise InvalidToken()
     if not user.is_active:

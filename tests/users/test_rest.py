@@ -218,6 +218,11 @@ async def test_role_change_rejects_unknown_roles_and_non_admins(client, admin, s
     assert denied.status_code == 403
     missing = await client.patch("/users/999999", json={"role": "server"}, headers=admin.headers)
     assert missing.status_code == 404
+    huge = await client.patch(
+        "/users/71823190240207872000", json={"role": "server"}, headers=admin.headers
+    )
+    assert (huge.status_code, huge.json()) == (404, {"detail": "User not found"})
+    assert (await client.get("/users/-1", headers=admin.headers)).status_code == 404
 
 
 async def test_deactivated_user_tokens_stop_working(client, admin, server):
