@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -18,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
@@ -69,6 +71,16 @@ Subscription.__strawberry_definition__.description = (  # type: ignore[attr-defi
 )
 
 
+class RestaurantSchema(strawberry.Schema):
+    """Logs only unexpected errors: domain, validation and permission errors are answers."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [error for error in errors if not is_expected_error(error)]
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Build the limit rules once: the validation cache is keyed by the rule classes, and
     # QueryDepthLimiter makes a new class per instance (a per-request one never hits).
@@ -86,7 +98,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return RestaurantSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

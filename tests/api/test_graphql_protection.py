@@ -90,3 +90,25 @@ async def test_token_limit_rejects_huge_documents(client):
     response = await client.post("/graphql", json={"query": "{ " + fields + " }"})
     assert response.status_code in (200, 400)
     assert "token" in response.json()["errors"][0]["message"].lower()
+
+
+async def test_expected_errors_are_not_logged_but_unexpected_ones_are(gql, caplog):
+    import logging
+
+    with caplog.at_level(logging.ERROR):
+        denied = await gql("{ me { id } }")
+        invalid = await gql("{ nonsense }")
+    assert denied["errors"] and invalid["errors"]
+    assert not [record for record in caplog.records if record.name.startswith("strawberry")]
+
+    broken = create_app(make_settings("sqlite:////nonexistent-dir/x.db"))
+    import httpx
+
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=broken), base_url="http://test"
+        ) as http:
+            await http.post("/graphql", json={"query": "{ menu { id } }"})
+    await broken.state.db.dispose()
+    assert [record for record in caplog.records if record.name.startswith("strawberry")]
