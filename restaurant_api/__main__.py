@@ -147,6 +147,14 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    if settings.is_sqlite and workers > 1 and not reload:
+        typer.secho(
+            "Warning: with SQLite, live updates reach only the subscribers of the worker that "
+            "made the change, and writers of different workers wait on SQLite's lock. Use "
+            "PostgreSQL (DATABASE_URL=postgresql://...) for several workers.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     asyncio.run(_ensure_first_admin(settings))
     uvicorn.run(
         "restaurant_api.main:create_app",
