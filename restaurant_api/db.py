@@ -26,6 +26,14 @@ SQLModel.metadata.naming_convention = {
 
 AFTER_COMMIT_KEY = "after_commit"
 
+# Primary keys are 32-bit INTEGERs: a larger number names no row, and must not reach the
+# database (PostgreSQL rejects it, SQLite's driver overflows).
+MAX_ID = 2**31 - 1
+
+
+def is_valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

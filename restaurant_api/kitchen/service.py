@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import events
-from restaurant_api.db import utcnow
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -27,8 +27,6 @@ from restaurant_api.kitchen.models import (
 from restaurant_api.orders.models import OrderLine
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, require_role
-
-MAX_ID = 2**31 - 1  # INTEGER primary keys; a larger id cannot exist (and must not reach PG)
 
 BAR = "bar"
 PASTRY = "pastry"
@@ -248,7 +246,7 @@ async def list_tickets(
 
 async def get_ticket(session: AsyncSession, *, actor: User | None, ticket_id: int) -> KitchenTicket:
     require_role(actor, ALL_STAFF)
-    ticket = await session.get(KitchenTicket, ticket_id) if 0 < ticket_id <= MAX_ID else None
+    ticket = await session.get(KitchenTicket, ticket_id) if is_valid_id(ticket_id) else None
     if ticket is None:
         raise KitchenOrderNotFound()
     return ticket
@@ -280,7 +278,7 @@ async def set_ticket_status(
     """Move one ticket; setting its current status again changes nothing."""
     user = require_role(actor, ALL_STAFF)
     target = parse_status(status)
-    if not 0 < ticket_id <= MAX_ID:
+    if not is_valid_id(ticket_id):
         raise KitchenOrderNotFound()
     tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
     if not tickets:
@@ -303,7 +301,7 @@ async def set_order_tickets_status(
     """
     user = require_role(actor, ALL_STAFF)
     target = parse_status(status)
-    if not 0 < order_id <= MAX_ID:
+    if not is_valid_id(order_id):
         raise KitchenOrderNotFound()
     tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
     if not tickets:
@@ -322,7 +320,7 @@ async def dismiss_ticket(
 ) -> KitchenTicket:
     """Take one ticket off the kitchen display (it stays in the order's history)."""
     require_role(actor, ALL_STAFF)
-    if not 0 < ticket_id <= MAX_ID:
+    if not is_valid_id(ticket_id):
         raise KitchenOrderNotFound()
     tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
     if not tickets:
@@ -335,7 +333,7 @@ async def dismiss_order_tickets(
 ) -> list[KitchenTicket]:
     """Take all of an order's tickets off the kitchen display."""
     require_role(actor, ALL_STAFF)
-    if not 0 < order_id <= MAX_ID:
+    if not is_valid_id(order_id):
         raise KitchenOrderNotFound()
     tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
     if not tickets:

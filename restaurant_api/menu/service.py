@@ -11,14 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import utcnow
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.money import MoneyError, to_cents
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import MANAGERS, require_role
-
-MAX_ID = 2**31 - 1
 
 
 class MenuItemNotFound(NotFound):
@@ -123,7 +121,7 @@ async def list_menu(
 
 
 async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:
-    item = await session.get(MenuItem, item_id) if 0 < item_id <= MAX_ID else None
+    item = await session.get(MenuItem, item_id) if is_valid_id(item_id) else None
     if item is None:
         raise MenuItemNotFound()
     return item
@@ -131,7 +129,7 @@ async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:
 
 async def menu_items_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, MenuItem]:
     """Several menu items in one query (ids that cannot exist are skipped)."""
-    wanted = [i for i in set(ids) if 0 < i <= MAX_ID]
+    wanted = [i for i in set(ids) if is_valid_id(i)]
     if not wanted:
         return {}
     rows = await session.exec(select(MenuItem).where(col(MenuItem.id).in_(wanted)))

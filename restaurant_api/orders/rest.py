@@ -18,6 +18,7 @@ from restaurant_api.api.rest import (
     SessionDep,
     error_responses,
 )
+from restaurant_api.db import MAX_ID
 from restaurant_api.money import from_cents
 from restaurant_api.orders import service
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
@@ -28,7 +29,7 @@ router = APIRouter(
 )
 
 # Bounds that keep absurd input a 422 here instead of a database error later.
-IdField = Field(default=None, ge=1, le=service.MAX_ID)
+IdField = Field(default=None, ge=1, le=MAX_ID)
 
 
 class OrderItemPublic(BaseModel):
@@ -167,7 +168,7 @@ class OrderUpdate(BaseModel):
     table_id: int | None = IdField
     customer_count: int | None = Field(default=None, ge=1, le=service.MAX_CUSTOMERS)
     special_requests: str | None = Field(default=None, max_length=1000)
-    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
     def changes(self) -> service.OrderChanges:
         sent = self.model_fields_set
@@ -188,14 +189,14 @@ class CloseBody(BaseModel):
 
     payment_method: str = Field(min_length=1, max_length=40)
     tip: Decimal | None = None
-    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)
-    version: int | None = Field(default=None, ge=1, le=service.MAX_ID)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class Message(BaseModel):
@@ -235,9 +236,9 @@ async def list_orders(
     user: CurrentUser,
     session: ReadSessionDep,
     status: OrderStatus | None = None,
-    table_id: Annotated[int | None, Query(ge=1, le=service.MAX_ID)] = None,
+    table_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=service.MAX_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
     orders = await service.list_orders(
         session, actor=user, status=status, table_id=table_id, limit=limit, offset=offset

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import events
-from restaurant_api.db import utcnow
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
@@ -32,7 +32,6 @@ from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
 
-MAX_ID = 2**31 - 1
 MAX_QUANTITY = 999
 MAX_LINES = 200
 MAX_MODIFIERS = 20
@@ -153,7 +152,7 @@ def _optional_text(value: str | None, name: str, max_length: int) -> str | None:
 
 
 def _check_id(value: int, name: str) -> None:
-    if not 0 < value <= MAX_ID:
+    if not is_valid_id(value):
         raise InvalidInput(f"{name} must be a positive id", field=name)
 
 
@@ -276,7 +275,7 @@ async def lines_for_orders(
 
 
 async def orders_by_id(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, Order]:
-    wanted = [i for i in set(order_ids) if 0 < i <= MAX_ID]
+    wanted = [i for i in set(order_ids) if is_valid_id(i)]
     if not wanted:
         return {}
     rows = await session.exec(select(Order).where(col(Order.id).in_(wanted)))
@@ -289,7 +288,7 @@ async def order_total(session: AsyncSession, order_id: int) -> int:
 
 async def get_order(session: AsyncSession, *, actor: User | None, order_id: int) -> Order:
     require_role(actor, ALL_STAFF)
-    order = await session.get(Order, order_id) if 0 < order_id <= MAX_ID else None
+    order = await session.get(Order, order_id) if is_valid_id(order_id) else None
     if order is None:
         raise OrderNotFound()
     return order
@@ -316,7 +315,7 @@ async def list_orders(
         except ValueError:
             raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
     if table_id is not None:
-        query = query.where(Order.table_id == table_id if 0 < table_id <= MAX_ID else false())
+        query = query.where(Order.table_id == table_id if is_valid_id(table_id) else false())
     if created_from is not None:
         query = query.where(col(Order.created_at) >= created_from)
     if created_to is not None:
@@ -424,7 +423,7 @@ async def place_order(
         raise InvalidInput("An order needs at least one item", field="order")
     _check_customers(draft.customer_count)
     special_requests = _optional_text(draft.special_requests, "special_requests", 1000)
-    if draft.table_id is not None and not 0 < draft.table_id <= MAX_ID:
+    if draft.table_id is not None and not is_valid_id(draft.table_id):
         raise tables_service.TableNotFound()
     lines = await _resolve_lines(session, draft.lines)
     _check_total(_check_order_total(lines), draft.total)
@@ -456,7 +455,7 @@ async def place_order(
 
 
 async def _lock_order(session: AsyncSession, order_id: int) -> Order:
-    if not 0 < order_id <= MAX_ID:
+    if not is_valid_id(order_id):
         raise OrderNotFound()
     order = (
         await session.exec(
@@ -576,7 +575,7 @@ async def update_order(
     if not isinstance(changes.special_requests, _Unset):
         order.special_requests = _optional_text(changes.special_requests, "special_requests", 1000)
     if not isinstance(changes.table_id, _Unset) and changes.table_id != order.table_id:
-        if changes.table_id is not None and not 0 < changes.table_id <= MAX_ID:
+        if changes.table_id is not None and not is_valid_id(changes.table_id):
             raise tables_service.TableNotFound()
         await tables_service.move_order_to_table(session, order=order, table_id=changes.table_id)
 

@@ -18,6 +18,7 @@ from restaurant_api.api.rest import (
     error_responses,
     require_roles,
 )
+from restaurant_api.db import MAX_ID
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders.rest import OrderPublic, present_orders
 from restaurant_api.tables import service
@@ -31,7 +32,7 @@ router = APIRouter(
 
 Manager = Annotated[User, require_roles(Role.ADMIN, Role.MANAGER)]
 FloorStaff = Annotated[User, require_roles(Role.ADMIN, Role.MANAGER, Role.SERVER)]
-TableNumber = Annotated[int, Field(ge=1, le=service.MAX_ID)]
+TableNumber = Annotated[int, Field(ge=1, le=MAX_ID)]
 Capacity = Annotated[int, Field(ge=service.MIN_CAPACITY, le=service.MAX_CAPACITY)]
 
 

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import events
-from restaurant_api.db import utcnow
+from restaurant_api.db import MAX_ID, is_valid_id, utcnow
 from restaurant_api.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
 from restaurant_api.money import split_evenly
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
@@ -31,7 +31,6 @@ from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, r
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
-MAX_ID = 2**31 - 1  # INTEGER keys: a larger number cannot exist and must not reach PostgreSQL
 MAX_SPLIT_WAYS = 100
 MAX_CUSTOMER_NAME = 100
 # A merged order is cancelled with this reason; unmerge finds and reopens it by it.
@@ -161,14 +160,10 @@ class TableChanged(Conflict):
 # --- locking and small helpers -------------------------------------------------------------
 
 
-def _valid_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
-
-
 async def lock_table(session: AsyncSession, table_id: int) -> DiningTable:
     """The table row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite
     transactions that write already hold the database's write lock)."""
-    if not _valid_id(table_id):
+    if not is_valid_id(table_id):
         raise TableNotFound()
     result = await session.exec(
         select(DiningTable)
@@ -183,7 +178,7 @@ async def lock_table(session: AsyncSession, table_id: int) -> DiningTable:
 
 
 async def _lock_order(session: AsyncSession, order_id: int) -> Order | None:
-    if not _valid_id(order_id):
+    if not is_valid_id(order_id):
         return None
     result = await session.exec(
         select(Order)
@@ -196,7 +191,7 @@ async def _lock_order(session: AsyncSession, order_id: int) -> Order | None:
 
 async def _peek_table(session: AsyncSession, table_id: int) -> DiningTable | None:
     """An unlocked, fresh read: used to learn which orders to lock before the table."""
-    if not _valid_id(table_id):
+    if not is_valid_id(table_id):
         return None
     result = await session.exec(
         select(DiningTable)
@@ -436,7 +431,7 @@ async def occupied_tables(session: AsyncSession, *, actor: User | None) -> list[
 
 async def get_table(session: AsyncSession, *, actor: User | None, table_id: int) -> DiningTable:
     require_role(actor, ALL_STAFF)
-    table = await session.get(DiningTable, table_id) if _valid_id(table_id) else None
+    table = await session.get(DiningTable, table_id) if is_valid_id(table_id) else None
     if table is None:
         raise TableNotFound()
     return table
@@ -469,7 +464,7 @@ def _check_capacity(capacity: int) -> None:
 
 
 def _check_table_number(table_number: int) -> None:
-    if not _valid_id(table_number):
+    if not is_valid_id(table_number):
         raise InvalidInput(f"Table number must be between 1 and {MAX_ID}", field="table_number")
 
 
@@ -687,7 +682,7 @@ def _clean_customer_name(name: str | None) -> str | None:
 
 
 async def _seat_of(session: AsyncSession, table: DiningTable, seat_number: int) -> Seat:
-    if not _valid_id(seat_number):
+    if not is_valid_id(seat_number):
         raise SeatNotFound()
     result = await session.exec(
         select(Seat)
@@ -1082,7 +1077,7 @@ def plan_split(lines: Sequence[OrderLine], request: SplitRequest) -> list[SplitS
             raise InvalidSplit("Every seat assignment needs a seat number")
         if len(set(request.seat_numbers)) != len(request.seat_numbers):
             raise InvalidSplit("A seat is assigned more than once")
-        if any(not _valid_id(number) for number in request.seat_numbers):
+        if any(not is_valid_id(number) for number in request.seat_numbers):
             raise InvalidSplit("Seat numbers must be positive")
         return [
             SplitShare(

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import security
 from restaurant_api.config import Settings
-from restaurant_api.db import utcnow
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import (
     AuthenticationFailed,
     Conflict,
@@ -110,12 +110,8 @@ def _clean_name(name: str) -> str:
 # --- accounts ---------------------------------------------------------------------------
 
 
-# Ids are 32-bit in the database; larger numbers name nothing (and overflow SQLite).
-MAX_ID = 2**31 - 1
-
-
 async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    user = await session.get(User, user_id) if is_valid_id(user_id) else None
     if user is None:
         raise NotFound("User not found")
     return user
@@ -190,7 +186,7 @@ async def _active_admin_count(session: AsyncSession) -> int:
 
 
 async def _lock_user(session: AsyncSession, user_id: int) -> User:
-    if not 0 < user_id <= MAX_ID:
+    if not is_valid_id(user_id):
         raise NotFound("User not found")
     result = await session.exec(
         select(User)
@@ -263,7 +259,7 @@ async def user_for_access_token(session: AsyncSession, token: str, settings: Set
         )
     except security.TokenError as exc:
         raise InvalidToken() from exc
-    user = await session.get(User, claims.user_id) if 0 < claims.user_id <= MAX_ID else None
+    user = await session.get(User, claims.user_id) if is_valid_id(claims.user_id) else None
     if user is None:
         raise InvalidToken()
     if not user.is_active:
