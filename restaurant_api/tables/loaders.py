@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
 from restaurant_api.api.graphql import Context
+from restaurant_api.tables import service
 from restaurant_api.tables.models import DiningTable, Seat
 
 
@@ -25,14 +25,7 @@ def table_by_id(context: Context) -> DataLoader[int, DiningTable | None]:
 def seats_by_table(context: Context) -> DataLoader[int, list[Seat]]:
     async def load(table_ids: Sequence[int]) -> list[list[Seat]]:
         async with context.use_session() as session:
-            rows = await session.exec(
-                select(Seat)
-                .where(col(Seat.table_id).in_(table_ids))
-                .order_by(col(Seat.table_id), col(Seat.seat_number))
-            )
-            grouped: dict[int, list[Seat]] = defaultdict(list)
-            for seat in rows.all():
-                grouped[seat.table_id].append(seat)
+            grouped = await service.seats_by_table(session, table_ids)
         return [grouped.get(table_id, []) for table_id in table_ids]
 
     return context.loader("tables.seats_by_table", lambda: DataLoader(load_fn=load))

@@ -211,13 +211,7 @@ async def _lock_orders(session: AsyncSession, order_ids: Iterable[int | None]) -
 
 
 async def _seats(session: AsyncSession, table_id: int) -> list[Seat]:
-    result = await session.exec(
-        select(Seat)
-        .where(Seat.table_id == table_id)
-        .order_by(col(Seat.seat_number))
-        .execution_options(populate_existing=True)
-    )
-    return list(result.all())
+    return (await seats_by_table(session, [table_id]))[table_id]
 
 
 async def _lines(session: AsyncSession, order_id: int) -> list[OrderLine]:
