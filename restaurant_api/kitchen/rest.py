@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.rest import (
@@ -25,7 +24,6 @@ from restaurant_api.api.rest import (
 from restaurant_api.kitchen import service
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.money import from_cents
-from restaurant_api.orders.models import OrderLine
 
 router = APIRouter(
     prefix="/api/kitchen", tags=["kitchen"], responses=error_responses(401, 403, 404, 409)
@@ -90,11 +88,9 @@ async def present_tickets(
 ) -> list[KitchenOrderPublic]:
     """Tickets with their items; two queries whatever the number of tickets."""
     lines = await service.lines_for_tickets(session, [t.id for t in tickets])  # type: ignore[misc]
-    line_ids = [ln.order_line_id for group in lines.values() for ln in group if ln.order_line_id]
-    order_lines: dict[int | None, OrderLine] = {}
-    if line_ids:
-        rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(line_ids)))
-        order_lines = {line.id: line for line in rows.all()}
+    order_lines = await service.source_lines(
+        session, [line for group in lines.values() for line in group]
+    )
     result = []
     for ticket in tickets:
         items, voided, total = [], [], 0
@@ -111,7 +107,7 @@ async def present_tickets(
                     )
                 )
                 continue
-            source = order_lines.get(line.order_line_id)
+            source = order_lines.get(line.order_line_id) if line.order_line_id else None
             cents = source.unit_price_cents if source else 0
             total += cents * line.quantity
             items.append(

@@ -201,6 +201,17 @@ async def lines_for_tickets(
     return grouped
 
 
+async def source_lines(
+    session: AsyncSession, ticket_lines: Iterable[KitchenTicketLine]
+) -> dict[int, OrderLine]:
+    """The order lines these ticket lines were fired from (prices live there), by id."""
+    ids = {line.order_line_id for line in ticket_lines if line.order_line_id is not None}
+    if not ids:
+        return {}
+    rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(ids)))
+    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+
+
 async def events_for_tickets(
     session: AsyncSession, ticket_ids: Sequence[int]
 ) -> dict[int, list[TicketEvent]]:
