@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
     subscription_queue_size: int = Field(default=100, ge=1)
 
+    # The HTTP edge (restaurant_api.api.edge). None: docs on, except in production.
+    api_docs_enabled: bool | None = None
+    # Host headers served; "*" serves any (put the real names here behind a proxy).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    # Largest request body (REST and /graphql), refused with 413 before it is read.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Largest websocket message; `serve` passes it to uvicorn (a bigger one closes with 1009).
+    ws_max_message_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Strict-Transport-Security max-age in production; 0 sends no HSTS header.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str) -> str:
@@ -86,6 +97,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()] or ["*"]
         return value
 
     @field_validator("jwt_algorithm")
@@ -104,6 +122,18 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def docs_enabled(self) -> bool:
+        """/docs, /redoc and /openapi.json: on in development, off in production by default."""
+        if self.api_docs_enabled is None:
+            return not self.is_production
+        return self.api_docs_enabled
+
+    @property
+    def cors_any_origin(self) -> bool:
+        """`CORS_ORIGINS=*`: any origin, served without credentials (see create_app)."""
+        return "*" in self.cors_origins
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from restaurant_api import __version__, events
+from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
 from restaurant_api.api.rest import install_error_handlers
@@ -80,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await bus.stop()
         await db.dispose()
 
-    app = FastAPI(
+    docs = settings.docs_enabled
+    app = HardenedFastAPI(
         title="restaurant_api",
         version=__version__,
         description=(
@@ -88,20 +92,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "these REST endpoints keep existing clients working."
         ),
         lifespan=lifespan,
+        # Production publishes no API description unless API_DOCS_ENABLED=true.
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        # Starlette's redirect is built from the Host header: serve both spellings instead.
+        redirect_slashes=False,
+        max_body_size=settings.max_body_bytes,
     )
+    app.edge_hsts_seconds = settings.hsts_seconds if settings.is_production else None
     app.state.settings = settings
     app.state.db = db
     app.state.events = bus
 
+    app.add_middleware(SlashInsensitivePaths, routes=app.router.routes)
     if settings.cors_origins:
+        # `*` is served as `*` without credentials: with credentials Starlette would reflect
+        # any origin. No endpoint uses cookies; tokens travel in the Authorization header.
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_credentials=True,
+            allow_origins=["*"] if settings.cors_any_origin else settings.cors_origins,
+            allow_credentials=not settings.cors_any_origin,
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    if "*" not in settings.allowed_hosts:
+        app.add_middleware(
+            TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
+        )
     install_error_handlers(app)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
 
     @app.exception_handler(DBAPIError)
     async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
@@ -119,7 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def index() -> dict[str, Any]:
-        return {"name": "restaurant_api", "graphql": "/graphql", "docs": "/docs"}
+        return {"name": "restaurant_api", "graphql": "/graphql"} | (
+            {"docs": "/docs"} if docs else {}
+        )
 
     @app.get("/health", tags=["health"], summary="The process is up")
     async def health() -> dict[str, str]:
