@@ -165,6 +165,11 @@ def serve(
         reload=reload,
         reload_dirs=[str(PROJECT_ROOT / "restaurant_api")] if reload else None,
         proxy_headers=True,
+        # No `Server: uvicorn` banner; the Date header stays (HTTP requires it of a server
+        # with a clock, and it tells nothing about the software).
+        server_header=False,
+        date_header=True,
+        ws_max_size=settings.ws_max_message_bytes,
     )
 
 

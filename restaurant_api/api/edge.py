@@ -107,7 +107,10 @@ class DeclaredBodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.max_body_bytes is not None:
             for name, value in scope["headers"]:
-                too_large = value.isdigit() and int(value) > self.max_body_bytes
+                # (Length first: int() of thousands of digits is slow, then refused.)
+                too_large = value.isdigit() and (
+                    len(value) > 15 or int(value) > self.max_body_bytes
+                )
                 if name == b"content-length" and too_large:
                     # Closing the connection spares the server reading the rest.
                     response = JSONResponse(
