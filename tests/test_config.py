@@ -57,3 +57,42 @@ def test_production_without_secret_key_exits_with_a_clear_message(tmp_path):
     )
     assert result.returncode == 2
     assert "SECRET_KEY is missing or a placeholder" in result.stderr
+
+
+# --- the HTTP edge's settings (restaurant_api.api.edge) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environment", "given", "docs"),
+    [
+        ("development", "", True),
+        ("test", None, True),
+        ("production", "", False),
+        ("production", "true", True),
+        ("development", "false", False),
+    ],
+)
+def test_api_docs_follow_the_environment_unless_set(
+    monkeypatch: pytest.MonkeyPatch, environment: str, given: str | None, docs: bool
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    if given is None:
+        monkeypatch.delenv("API_DOCS_ENABLED", raising=False)
+    else:
+        monkeypatch.setenv("API_DOCS_ENABLED", given)  # "" as docker compose passes it
+    assert Settings(_env_file=None, secret_key="k" * 40).docs_enabled is docs  # type: ignore[call-arg]
+
+
+def test_edge_lists_and_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_HOSTS", " api.example.com, pos.example.com ")
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+    monkeypatch.setenv("MAX_BODY_BYTES", "2048")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.allowed_hosts == ["api.example.com", "pos.example.com"]
+    assert settings.cors_any_origin
+    assert settings.max_body_bytes == 2048
+    monkeypatch.setenv("ALLOWED_HOSTS", "")
+    assert Settings(_env_file=None).allowed_hosts == ["*"]  # type: ignore[call-arg]
+    monkeypatch.setenv("WS_MAX_MESSAGE_BYTES", "10")
+    with pytest.raises(ValueError, match="ws_max_message_bytes"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
