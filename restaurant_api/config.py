@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # Host headers served; "*" serves any (put the real names here behind a proxy).
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     # Largest request body (REST and /graphql), refused with 413 before it is read.
-    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Largest websocket message; `serve` passes it to uvicorn (a bigger one closes with 1009).
     ws_max_message_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Strict-Transport-Security max-age in production; 0 sends no HSTS header.
