@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -125,6 +126,38 @@ async def test_graphiql_page_has_its_own_policy(make_client: MakeClient) -> None
     assert page.headers["content-type"].startswith("text/html")
     assert_security_headers(page, csp=GRAPHIQL_CSP)
     assert "script-src 'self'" in GRAPHIQL_CSP and "default-src 'self'" in GRAPHIQL_CSP
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parsed = (part.split() for part in policy.split(";") if part.strip())
+    return {name: sources for name, *sources in parsed}
+
+
+def _allows(policy: dict[str, list[str]], directive: str, origin: str) -> bool:
+    return origin in policy.get(directive, policy.get("default-src", []))
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/docs", "/redoc"])
+async def test_page_policies_allow_what_each_page_loads(make_client: MakeClient, path: str) -> None:
+    """Every external script, stylesheet and icon the served page references is allowed
+    by its policy, and so are its inline scripts (checked on the HTML, not in a browser)."""
+    async with make_client(environment="development") as http:
+        page = await http.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = _directives(page.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == ["'none'"]
+    html = page.text
+    tags = re.findall(r"<(script|link)\b([^>]*)>", html)
+    assert tags, html[:200]
+    for tag, attributes in tags:
+        url = re.search(r'(?:src|href)="(https://[^/"]+)', attributes)
+        if tag == "script" and url is None:
+            assert _allows(policy, "script-src", "'unsafe-inline'"), attributes
+        elif url is not None:
+            directive = "script-src" if tag == "script" else "style-src"
+            if "icon" in attributes:
+                directive = "img-src"
+            assert _allows(policy, directive, url.group(1)), (directive, url.group(1))
 
 
 async def test_hsts_only_in_production(make_client: MakeClient) -> None:
