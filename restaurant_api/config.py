@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
-            return [host.strip() for host in value.split(",") if host.strip()] or ["*"]
+            # Lower case: the host check compares with the lower-cased Host header.
+            return [host.strip().lower() for host in value.split(",") if host.strip()] or ["*"]
         return value
 
     @field_validator("jwt_algorithm")

@@ -84,7 +84,7 @@ def test_api_docs_follow_the_environment_unless_set(
 
 
 def test_edge_lists_and_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLOWED_HOSTS", " api.example.com, pos.example.com ")
+    monkeypatch.setenv("ALLOWED_HOSTS", " API.example.com, pos.example.com ")
     monkeypatch.setenv("CORS_ORIGINS", "*")
     monkeypatch.setenv("MAX_BODY_BYTES", "2048")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
