@@ -165,6 +165,8 @@ def serve(
         reload=reload,
         reload_dirs=[str(PROJECT_ROOT / "restaurant_api")] if reload else None,
         proxy_headers=True,
+        # uvicorn accepts 16 MiB websocket messages by default; subscribe messages are tiny.
+        ws_max_size=settings.websocket_max_message_bytes,
     )
 
 

@@ -70,11 +70,17 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=10)
+    # Objects one answer may hold (list bounds multiplied down the nesting); see README.
+    graphql_max_cost: int = Field(default=50_000, ge=1)
+    # Largest websocket message uvicorn accepts (`serve`); subscribe messages are small.
+    websocket_max_message_bytes: int = Field(default=65_536, ge=1024)
 
     # Live updates: server ping interval on subscription sockets, and how many undelivered
     # events a subscriber may have before it is disconnected as too slow.
     subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
     subscription_queue_size: int = Field(default=100, ge=1)
+    # Rows a subscription's snapshot may hold; a larger snapshot is an error, not a flood.
+    subscription_snapshot_max: int = Field(default=200, ge=1)
 
     @field_validator("database_url")
     @classmethod
