@@ -1,9 +1,12 @@
 """The size bound of every list field of the GraphQL schema, for the cost check.
 
-Pages (`first`) are declared by the domain that resolves them; static bounds are the
-business caps the services enforce (or, where none is enforced, a generous estimate,
-marked so). A test walks the schema and fails on any list field missing here; the
-`edges` of a Relay connection take the connection's `first` without an entry.
+Pages (`first`) are declared by the domain that resolves them and enforced by it. Nested
+lists carry a static bound: the size the cost model plans with. Where the real business
+cap is small it is the bound; where it is large but rarely approached (200 lines per
+order), the bound is a planning size, and multiplying the real caps down the nesting
+(tickets x lines) would refuse ordinary screens. The caps themselves are enforced by the
+services and listed in the README. A test walks the schema and fails on any list field
+missing here; the `edges` of a Relay connection take the connection's `first`.
 """
 
 from __future__ import annotations
@@ -18,15 +21,16 @@ from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users import graphql as users_graphql
 
-# Not enforced by a service: tickets per order (one per station per firing), status changes
-# per ticket, and seats of a table with merged tables (50 each, enforced per table).
-TICKETS_PER_ORDER = 20
-EVENTS_PER_TICKET = 20
-SEATS_PER_TABLE = 2 * tables_service.MAX_CAPACITY
+# Planning sizes (real caps: 200 lines per order and per ticket, 50 seats per table plus
+# merged tables' seats, no cap on tickets per order or status changes per ticket).
+LINES = 50
+TICKETS_PER_ORDER = 10
+EVENTS_PER_TICKET = 10
+SEATS_PER_TABLE = 20
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
-    lines = Fixed(orders_service.MAX_LINES)
+    lines = Fixed(LINES)
     modifiers = Fixed(orders_service.MAX_MODIFIERS)
     seats = Fixed(SEATS_PER_TABLE)
     snapshot = Fixed(max(settings.subscription_snapshot_max, settings.subscription_queue_size))
@@ -51,7 +55,7 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         # Tables, seats and splits.
         "Table.seats": seats,
         "SplitPreview.shares": Fixed(tables_service.MAX_SPLIT_WAYS),
-        "SplitShareType.lineIndexes": lines,
+        "SplitShareType.lineIndexes": Fixed(orders_service.MAX_LINES),
         "SplitBillPayload.orders": Fixed(tables_service.MAX_SPLIT_WAYS),
         # Subscription messages: a snapshot holds at most `subscription_snapshot_max` rows
         # (more is an error), a batch of changes at most one row per queued event.
