@@ -250,7 +250,8 @@ def document_cost(
         default = definition.default_value
         if isinstance(default, IntValueNode):
             defaults[definition.variable.name.value] = int(default.value)
-    walker = _CostWalker(schema, bounds, fragments, dict(variables or {}), defaults)
+    values = dict(variables) if isinstance(variables, Mapping) else {}
+    walker = _CostWalker(schema, bounds, fragments, values, defaults)
     return walker.selection_set(root, operation.selection_set, DEFAULT_PAGE_MAXIMUM)
 
 
