@@ -19,6 +19,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
     GraphQLField,
     GraphQLList,
@@ -90,17 +91,33 @@ def is_connection_list(parent: GraphQLObjectType | Any, field_name: str) -> bool
     return getattr(parent, "name", "").endswith("Connection") and field_name in {"edges", "nodes"}
 
 
+def _int_default(argument: GraphQLArgument) -> int | None:
+    """An argument's integer default: Strawberry sets `default_value`, SDL a literal."""
+    value = argument.default_value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    default = getattr(argument, "default", None)  # graphql-core 3.3's GraphQLDefaultInput
+    literal = getattr(default, "literal", None)
+    if isinstance(literal, IntValueNode):
+        return int(literal.value)
+    value = getattr(default, "value", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def bound_for(
     bounds: ListBounds, parent: Any, field_name: str, field: GraphQLField
 ) -> ListBound | None:
-    """The declared bound, else a `first` argument's Relay default (its default, max 100)."""
+    """The declared bound, else a `first` argument's Relay convention (max 100)."""
     declared = bounds.get(f"{parent.name}.{field_name}")
     if declared is not None:
         return declared
     argument = field.args.get(PAGE_ARGUMENT)
-    if argument is not None and isinstance(argument.default_value, int):
-        return Page(default=argument.default_value, maximum=DEFAULT_PAGE_MAXIMUM)
-    return None
+    if argument is None:
+        return None
+    default = _int_default(argument)
+    if default is None:
+        default = DEFAULT_PAGE_MAXIMUM  # omitted `first` without a default: the worst case
+    return Page(default=default, maximum=DEFAULT_PAGE_MAXIMUM)
 
 
 def unbounded_list_fields(schema: GraphQLSchema, bounds: ListBounds) -> list[str]:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from graphql import GraphQLList, GraphQLNonNull, parse
+from graphql import build_schema as build_graphql_schema
 
 from restaurant_api.api.cost import Page, document_cost, unbounded_list_fields
 from restaurant_api.config import Environment, Settings
@@ -71,6 +72,26 @@ def test_every_declared_bound_names_a_list_or_paged_field():
             assert field.args["first"].default_value == bound.default, key
         else:
             assert isinstance(field_type, GraphQLList), key
+
+
+def test_relay_convention_bounds_connections_and_first_without_declarations():
+    # New connections (issue 10) need no entry: `first` max 100, `edges` sized by it.
+    sdl = """
+      type Query { things(first: Int): ThingConnection! paged(first: Int = 5): [Thing!]! }
+      type ThingConnection { edges: [ThingEdge!]! }
+      type ThingEdge { node: Thing! }
+      type Thing { id: ID! tags: [Thing!]! }
+    """
+    schema = build_graphql_schema(sdl)
+    assert unbounded_list_fields(schema, {}) == ["Thing.tags"]
+
+    def cost(query: str) -> int:
+        return document_cost(schema, {}, parse(query), None, None)
+
+    assert cost("{ things { edges { node { id } } } }") == 1 + 100 * 2
+    assert cost("{ things(first: 3) { edges { node { id } } } }") == 1 + 3 * 2
+    assert cost("{ paged { id } }") == 5
+    assert cost("{ paged(first: 2) { tags { id } } }") == 2 * (1 + 100)
 
 
 # --- the cost model -------------------------------------------------------------------------
