@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     graphql_max_cost: int = Field(default=50_000, ge=1)
     # Largest websocket message uvicorn accepts (`serve`); subscribe messages are small.
     websocket_max_message_bytes: int = Field(default=65_536, ge=1024)
+    # A socket must send `connection_init` this soon (4408 otherwise; Strawberry: 1 minute),
+    # and may run this many operations at once (Strawberry: 100).
+    websocket_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    websocket_max_subscriptions: int = Field(default=20, ge=1)
 
     # Live updates: server ping interval on subscription sockets, and how many undelivered
     # events a subscriber may have before it is disconnected as too slow.

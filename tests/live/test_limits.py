@@ -196,3 +196,38 @@ def test_serve_limits_websocket_messages(tmp_path: Path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+async def test_init_timeout_and_operations_per_connection(backend, make_staff):
+    app = create_app(
+        make_settings(
+            backend.url, websocket_init_timeout_seconds=0.3, websocket_max_subscriptions=2
+        )
+    )
+    staff = await make_staff()
+    server, task, live = await serve(app)
+    try:
+        silent = await open_socket(live)
+        assert await silent.closed_with(within=3) == (4408, "Connection initialisation timeout")
+
+        socket = await open_socket(live, token=staff.token)
+        for _ in range(2):
+            await socket.subscribe(KITCHEN_QUERY)
+            assert (await socket.next_data())["kitchenTickets"]["kind"] == "SNAPSHOT"
+        third = await socket.subscribe(KITCHEN_QUERY)
+        refused = await socket.receive()
+        assert refused == {
+            "id": third,
+            "type": "error",
+            "payload": [{"message": "Subscription limit reached"}],
+        }
+        await socket.send({"id": "1", "type": "complete"})
+        fourth = await socket.subscribe(KITCHEN_QUERY)
+        accepted = await socket.receive()
+        assert accepted["id"] == fourth
+        assert accepted["type"] == "next"
+        await socket.connection.close()
+    finally:
+        await shutdown(server, task)
+        await app.state.events.stop()
+        await app.state.db.dispose()
