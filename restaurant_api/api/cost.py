@@ -30,6 +30,7 @@ from graphql import (
     IntValueNode,
     NullValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
@@ -38,6 +39,7 @@ from graphql import (
     is_composite_type,
 )
 from graphql.language import DocumentNode
+from starlette.websockets import WebSocket
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -277,7 +279,8 @@ def operation_count(document: DocumentNode) -> int:
 
 
 class QueryCost(SchemaExtension):
-    """Refuse documents over the cost budget, and several operations without a name.
+    """Refuse documents over the cost budget, several operations without a name, and
+    subscriptions over HTTP.
 
     Runs in `on_validate` after ValidationCache (which leaves its errors on the context):
     an error set here, before the validation step ends, stops the operation before
@@ -312,6 +315,14 @@ class QueryCost(SchemaExtension):
                     extensions={"code": "OPERATION_NAME_REQUIRED"},
                 )
             ]
+        if self._subscription_over_http(document, provided):
+            return [
+                GraphQLError(
+                    "Subscriptions are served over websockets (graphql-transport-ws) "
+                    "at /graphql, not over HTTP",
+                    extensions={"code": "VALIDATION_ERROR"},
+                )
+            ]
         try:
             self.cost = document_cost(
                 context.schema._schema, self.bounds, document, provided, context.variables
@@ -330,6 +341,17 @@ class QueryCost(SchemaExtension):
                 )
             ]
         return []
+
+    def _subscription_over_http(self, document: DocumentNode, name: str | None) -> bool:
+        # Over HTTP the subscription's generator became a null field: "Unexpected error.".
+        operation = _operation(document, name)
+        request = getattr(self.execution_context.context, "request", None)
+        return (
+            operation is not None
+            and operation.operation is OperationType.SUBSCRIPTION
+            and request is not None
+            and not isinstance(request, WebSocket)
+        )
 
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:

@@ -101,6 +101,25 @@ async def authenticate_connection(context: Context, header_token: str | None) ->
     context.connection_expires_at = claims.expires_at
 
 
+def malformed_message(message: object) -> str | None:
+    """Why a graphql-transport-ws message is invalid (close 4400), or None."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "Failed to parse message"
+    kind = message["type"]
+    if kind in {"subscribe", "complete"}:
+        operation_id = message.get("id")
+        if not isinstance(operation_id, str) or not operation_id:
+            return f'Invalid {kind} message: "id" must be a non-empty string'
+    if kind == "subscribe":
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return 'Invalid subscribe message: "payload.query" must be a string'
+        for key, expected in (("variables", dict), ("extensions", dict), ("operationName", str)):
+            if payload.get(key) is not None and not isinstance(payload[key], expected):
+                return f'Invalid subscribe message: "payload.{key}" has the wrong type'
+    return None
+
+
 class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with server pings and closing when the access token expires."""
 
@@ -109,6 +128,16 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keepalive: asyncio.Task[None] | None = None
+
+    async def handle_message(self, message: Any) -> None:
+        # Strawberry indexes messages as dicts of the right shape: anything else (a list,
+        # `null`, a null payload, a numeric id) crashed the socket (1006) or was masked as
+        # "Unexpected error.". The protocol's answer to an invalid message is 4400.
+        problem = malformed_message(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if message.get("payload", {}) is None:
@@ -153,8 +182,9 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
         try:
             operation = get_operation_type(document, operation_name)
-        except Exception:
-            return None  # e.g. an unknown operation name: Strawberry's own answer
+        except RuntimeError:
+            # Strawberry's answer would be masked as "Unexpected error." (and logged).
+            return GraphQLError(f'Unknown operation named "{operation_name}".')
         if operation is not OperationType.SUBSCRIPTION:
             # Queries and mutations go over HTTP: one connection-long context (and session)
             # shared by concurrent operations would mix their units of work.

@@ -360,3 +360,17 @@ async def test_no_suggestions_of_any_kind_in_production(backend, server, environ
     else:
         # Development keeps them: proof that the production run had something to strip.
         assert all("Did you mean" in m for m in messages), messages
+
+
+async def test_subscription_over_http_is_a_clear_error(backend, client, kitchen):
+    body = await post(client, "subscription { kitchenTickets { kind } }", kitchen)
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Subscriptions are served over websockets (graphql-transport-ws) "
+                "at /graphql, not over HTTP",
+                "extensions": {"code": "VALIDATION_ERROR"},
+            }
+        ],
+    }

@@ -231,3 +231,59 @@ async def test_init_timeout_and_operations_per_connection(backend, make_staff):
         await shutdown(server, task)
         await app.state.events.stop()
         await app.state.db.dispose()
+
+
+MALFORMED = [
+    ("[]", "Failed to parse message"),
+    ("null", "Failed to parse message"),
+    ('"x"', "Failed to parse message"),
+    ('{"type": 1}', "Failed to parse message"),
+    (
+        '{"type": "subscribe", "id": "1", "payload": null}',
+        'Invalid subscribe message: "payload.query" must be a string',
+    ),
+    (
+        '{"type": "subscribe", "id": "1", "payload": {"query": null}}',
+        'Invalid subscribe message: "payload.query" must be a string',
+    ),
+    (
+        '{"type": "subscribe", "id": 1, "payload": {"query": "subscription { tables { kind } }"}}',
+        'Invalid subscribe message: "id" must be a non-empty string',
+    ),
+    (
+        '{"type": "subscribe", "id": "1", "payload": {"query": "{ me { id } }", "variables": "x"}}',
+        'Invalid subscribe message: "payload.variables" has the wrong type',
+    ),
+    (
+        '{"type": "subscribe", "id": "1", "payload": {"query": "{ me { id } }", '
+        '"operationName": 5}}',
+        'Invalid subscribe message: "payload.operationName" has the wrong type',
+    ),
+    (
+        '{"type": "complete", "id": null}',
+        'Invalid complete message: "id" must be a non-empty string',
+    ),
+]
+
+
+async def test_malformed_messages_close_4400_with_the_reason(live_server, kitchen):
+    for raw, reason in MALFORMED:
+        socket = await open_socket(live_server, token=kitchen.token)
+        await socket.connection.send(raw)
+        assert await socket.closed_with() == (4400, reason), raw
+
+
+async def test_unknown_operation_name_is_an_error_message(live_server, kitchen):
+    socket = await open_socket(live_server, token=kitchen.token)
+    await socket.send(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": KITCHEN_QUERY, "operationName": "Nope"},
+        }
+    )
+    assert await socket.receive() == {
+        "id": "1",
+        "type": "error",
+        "payload": [{"message": 'Unknown operation named "Nope".'}],
+    }
