@@ -169,7 +169,8 @@ def serve(
         # with a clock, and it tells nothing about the software).
         server_header=False,
         date_header=True,
-        ws_max_size=settings.ws_max_message_bytes,
+        # uvicorn accepts 16 MiB websocket messages by default; subscribe messages are tiny.
+        ws_max_size=settings.websocket_max_message_bytes,
     )
 
 

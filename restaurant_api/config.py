@@ -70,11 +70,21 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=10)
+    # Objects one answer may hold (list bounds multiplied down the nesting); see README.
+    graphql_max_cost: int = Field(default=50_000, ge=1)
+    # Largest websocket message uvicorn accepts (`serve`); subscribe messages are small.
+    websocket_max_message_bytes: int = Field(default=65_536, ge=1024)
+    # A socket must send `connection_init` this soon (4408 otherwise; Strawberry: 1 minute),
+    # and may run this many operations at once (Strawberry: 100).
+    websocket_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    websocket_max_subscriptions: int = Field(default=20, ge=1)
 
     # Live updates: server ping interval on subscription sockets, and how many undelivered
     # events a subscriber may have before it is disconnected as too slow.
     subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
     subscription_queue_size: int = Field(default=100, ge=1)
+    # Rows a subscription's snapshot may hold; a larger snapshot is an error, not a flood.
+    subscription_snapshot_max: int = Field(default=200, ge=1)
 
     # The HTTP edge (restaurant_api.api.edge). None: docs on, except in production.
     api_docs_enabled: bool | None = None
@@ -82,8 +92,6 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     # Largest request body (REST and /graphql), refused with 413 before it is read.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    # Largest websocket message; `serve` passes it to uvicorn (a bigger one closes with 1009).
-    ws_max_message_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Strict-Transport-Security max-age in production; 0 sends no HSTS header.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
 

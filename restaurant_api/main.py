@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -61,6 +62,8 @@ def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> L
         graphql_ide=None if settings.is_production else "graphiql",
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=settings.cors_origins,
+        connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.websocket_max_subscriptions,
     )
 
 

@@ -12,8 +12,6 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -21,8 +19,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
+from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
@@ -72,11 +72,20 @@ Subscription.__strawberry_definition__.description = (  # type: ignore[attr-defi
 
 
 class RestaurantSchema(strawberry.Schema):
-    """Logs only unexpected errors: domain, validation and permission errors are answers."""
+    """Logs only unexpected errors: domain, validation and permission errors are answers.
+
+    In production no error suggests names ("Did you mean ...") of fields, arguments, enum
+    values, input fields or types: every error passes here before it is sent.
+    """
+
+    hide_suggestions = False
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        if self.hide_suggestions:
+            for error in errors:
+                strip_suggestions(error)
         unexpected = [error for error in errors if not is_expected_error(error)]
         super().process_errors(unexpected, execution_context)
 
@@ -85,20 +94,23 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Build the limit rules once: the validation cache is keyed by the rule classes, and
     # QueryDepthLimiter makes a new class per instance (a per-request one never hits).
     limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        depth_limit_rule(settings.graphql_max_depth),
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
+    bounds = list_bounds(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         UnitOfWork,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: ParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
+        # After ValidationCache: it checks a valid document before execution starts.
+        lambda: QueryCost(bounds=bounds, budget=settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=lambda error: not is_expected_error(error)),
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return RestaurantSchema(
+    schema = RestaurantSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -106,3 +118,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    schema.hide_suggestions = settings.is_production
+    return schema

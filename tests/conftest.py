@@ -281,6 +281,19 @@ async def kitchen(make_staff: Any) -> Staff:
 # --- GraphQL ------------------------------------------------------------------------------
 
 
+def without_cost(body: dict[str, Any]) -> dict[str, Any]:
+    """The body minus the cost report, after checking it: every executed operation has one."""
+    extensions = body.get("extensions") or {}
+    cost = extensions.pop("cost", None)
+    if body.get("data") is not None:
+        assert cost is not None, body
+    if cost is not None:
+        assert 0 <= cost["requested"] <= cost["maximum"], cost
+    if "extensions" in body and not extensions:
+        del body["extensions"]
+    return body
+
+
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> Any:
     """`await gql(query, variables, staff=...)` posts to /graphql and returns the JSON body."""
@@ -299,7 +312,7 @@ def gql(client: httpx.AsyncClient) -> Any:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         assert response.status_code == 200, response.text
-        return response.json()
+        return without_cost(response.json())
 
     return _gql
 

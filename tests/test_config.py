@@ -93,6 +93,6 @@ def test_edge_lists_and_limits_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert settings.max_body_bytes == 2048
     monkeypatch.setenv("ALLOWED_HOSTS", "")
     assert Settings(_env_file=None).allowed_hosts == ["*"]  # type: ignore[call-arg]
-    monkeypatch.setenv("WS_MAX_MESSAGE_BYTES", "10")
-    with pytest.raises(ValueError, match="ws_max_message_bytes"):
+    monkeypatch.setenv("WEBSOCKET_MAX_MESSAGE_BYTES", "10")
+    with pytest.raises(ValueError, match="websocket_max_message_bytes"):
         Settings(_env_file=None)  # type: ignore[call-arg]

@@ -34,6 +34,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.operation import get_operation_type
 
 from restaurant_api import security
+from restaurant_api.api.cost import operation_count
 from restaurant_api.api.graphql import Context
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
@@ -100,6 +101,25 @@ async def authenticate_connection(context: Context, header_token: str | None) ->
     context.connection_expires_at = claims.expires_at
 
 
+def malformed_message(message: object) -> str | None:
+    """Why a graphql-transport-ws message is invalid (close 4400), or None."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "Failed to parse message"
+    kind = message["type"]
+    if kind in {"subscribe", "complete"}:
+        operation_id = message.get("id")
+        if not isinstance(operation_id, str) or not operation_id:
+            return f'Invalid {kind} message: "id" must be a non-empty string'
+    if kind == "subscribe":
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return 'Invalid subscribe message: "payload.query" must be a string'
+        for key, expected in (("variables", dict), ("extensions", dict), ("operationName", str)):
+            if payload.get(key) is not None and not isinstance(payload[key], expected):
+                return f'Invalid subscribe message: "payload.{key}" has the wrong type'
+    return None
+
+
 class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with server pings and closing when the access token expires."""
 
@@ -109,34 +129,70 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self._keepalive: asyncio.Task[None] | None = None
 
+    async def handle_message(self, message: Any) -> None:
+        # Strawberry indexes messages as dicts of the right shape: anything else (a list,
+        # `null`, a null payload, a numeric id) crashed the socket (1006) or was masked as
+        # "Unexpected error.". The protocol's answer to an invalid message is 4400.
+        problem = malformed_message(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if message.get("payload", {}) is None:
+            # The protocol allows a null payload: no token, so 4403 like any missing token
+            # (Strawberry closes it with 4400 "Invalid connection init payload").
+            message = {**message, "payload": {}}
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._keepalive is None:
             self._keepalive = asyncio.create_task(self._keep_alive())
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        # Queries and mutations go over HTTP: one connection-long context (and session)
-        # shared by concurrent operations would mix their units of work.
-        if self.connection_acknowledged and not self._is_subscription(message):
-            error = GraphQLError(
+        if self.connection_acknowledged:
+            refusal = self._refusal(message)
+            if refusal is not None:
+                # An `error` message ends this operation only, and says why.
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [refusal.formatted]}
+                )
+                return
+        await super().handle_subscribe(message)
+
+    def _refusal(self, message: SubscribeMessage) -> GraphQLError | None:
+        """Why this subscribe message is refused before it reaches the schema, if it is."""
+        try:
+            payload = message["payload"]
+            query = payload["query"]
+            operation_name = payload.get("operationName")
+        except (KeyError, TypeError, AttributeError):
+            return None  # malformed: Strawberry answers with the protocol's own close code
+        if not isinstance(query, str):
+            return None
+        try:
+            # The same token limit as the schema: parsing here must not be a way around it.
+            document = parse(query, max_tokens=self.context.settings.graphql_max_tokens)
+        except GraphQLError as error:
+            return error  # a syntax error or too many tokens (was a bare `complete`)
+        except RecursionError:
+            return GraphQLError("Document nested too deeply")
+        if operation_name is None and operation_count(document) > 1:
+            return GraphQLError(
+                "Must provide operation name if query contains multiple operations."
+            )
+        try:
+            operation = get_operation_type(document, operation_name)
+        except RuntimeError:
+            # Strawberry's answer would be masked as "Unexpected error." (and logged).
+            return GraphQLError(f'Unknown operation named "{operation_name}".')
+        if operation is not OperationType.SUBSCRIPTION:
+            # Queries and mutations go over HTTP: one connection-long context (and session)
+            # shared by concurrent operations would mix their units of work.
+            return GraphQLError(
                 "Only subscriptions are served over websockets; "
                 "send queries and mutations to /graphql over HTTP"
             )
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            )
-            return
-        await super().handle_subscribe(message)
-
-    def _is_subscription(self, message: SubscribeMessage) -> bool:
-        try:
-            payload = message["payload"]
-            # The same token limit as the schema: parsing here must not be a way around it.
-            document = parse(payload["query"], max_tokens=self.context.settings.graphql_max_tokens)
-            operation = get_operation_type(document, payload.get("operationName"))
-        except Exception:
-            return True  # malformed: Strawberry answers with the protocol's own error
-        return operation is OperationType.SUBSCRIPTION
+        return None
 
     async def _keep_alive(self) -> None:
         expires_at: datetime | None = getattr(self.context, "connection_expires_at", None)
@@ -264,6 +320,14 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
 async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:
     async with context.db.session(read_only=True) as session:
         rows = [row for row in await feed.snapshot(session) if feed.visible(row)]
+    limit = context.settings.subscription_snapshot_max
+    if len(rows) > limit:
+        # The cost check counted at most `limit` rows: more is an error, never a flood.
+        raise GraphQLError(
+            f"The snapshot would hold {len(rows)} rows, more than the limit of {limit}: "
+            "narrow the subscription (e.g. by station, status or order).",
+            extensions={"code": "SNAPSHOT_TOO_LARGE"},
+        )
     shown.clear()
     shown.update(feed.row_id(row) for row in rows)
     return LiveBatch(LiveUpdateKind.SNAPSHOT, rows=rows)

@@ -9,6 +9,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, IsAuthenticated, result_union, run_mutation
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
@@ -141,11 +142,14 @@ TicketsResult = result_union(
 )
 
 
+TICKETS_PAGE = Page(default=100, maximum=200)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Tickets on the kitchen display (not dismissed), oldest first. Without "
-        "a status filter, served tickets are left out.",
+        description="Tickets on the kitchen display (not dismissed), oldest first, at most "
+        "`first`. Without a status filter, served tickets are left out.",
         permission_classes=[IsAuthenticated],
     )
     async def kitchen_tickets(
@@ -158,10 +162,15 @@ class Query:
         station: Annotated[
             str | None, strawberry.argument(description="Only this station (kitchen, bar, pastry).")
         ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many tickets, 1 to 200 (default 100)."),
+        ] = TICKETS_PAGE.default,
     ) -> list[KitchenTicketType]:
+        limit = TICKETS_PAGE.size(first)
         async with info.context.use_session() as session:
             tickets = await service.list_tickets(
-                session, actor=info.context.user, status=status, station=station
+                session, actor=info.context.user, status=status, station=station, limit=limit
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
 

@@ -237,6 +237,7 @@ async def list_tickets(
     station: str | None = None,
     include_served: bool = False,
     include_dismissed: bool = False,
+    limit: int | None = None,
 ) -> list[KitchenTicket]:
     """Tickets on the display, oldest first: not dismissed and (by default) not served."""
     require_role(actor, ALL_STAFF)
@@ -251,7 +252,7 @@ async def list_tickets(
         query = query.where(KitchenTicket.station == station.strip().lower())
     if not include_dismissed:
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
-    query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
+    query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id)).limit(limit)
     return list((await session.exec(query)).all())
 
 

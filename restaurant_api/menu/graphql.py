@@ -10,6 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
@@ -40,9 +41,14 @@ class MenuItemType:
         )
 
 
+MENU_PAGE = Page(default=200, maximum=500)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="The menu, by category and display order. Public.")
+    @strawberry.field(
+        description="The menu, by category and display order, at most `first` items. Public."
+    )
     async def menu(
         self,
         info: Info[Context, None],
@@ -53,9 +59,16 @@ class Query:
             bool | None,
             strawberry.argument(description="Only available (true) or 86'd (false) items."),
         ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many items, 1 to 500 (default 200)."),
+        ] = MENU_PAGE.default,
     ) -> list[MenuItemType]:
+        limit = MENU_PAGE.size(first)
         async with info.context.use_session() as session:
-            items = await service.list_menu(session, category=category, available=available)
+            items = await service.list_menu(
+                session, category=category, available=available, limit=limit
+            )
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 

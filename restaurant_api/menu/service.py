@@ -107,7 +107,11 @@ def _display_order(value: int) -> int:
 
 
 async def list_menu(
-    session: AsyncSession, *, category: str | None = None, available: bool | None = None
+    session: AsyncSession,
+    *,
+    category: str | None = None,
+    available: bool | None = None,
+    limit: int | None = None,
 ) -> list[MenuItem]:
     query = select(MenuItem)
     if category is not None:
@@ -117,7 +121,7 @@ async def list_menu(
     query = query.order_by(
         col(MenuItem.category), col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id)
     )
-    return list((await session.exec(query)).all())
+    return list((await session.exec(query.limit(limit))).all())
 
 
 async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:

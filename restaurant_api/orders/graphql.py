@@ -12,6 +12,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
@@ -281,6 +282,9 @@ DeleteOrderResult = result_union(
 )
 
 
+ORDERS_PAGE = Page(default=20, maximum=100)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One order, or null.", permission_classes=[IsAuthenticated])
@@ -317,8 +321,7 @@ class Query:
             datetime | None, strawberry.argument(description="Placed before this time.")
         ] = None,
     ) -> OrderConnection:
-        if not 1 <= first <= 100:
-            raise InvalidInput("first must be between 1 and 100", field="first")
+        first = ORDERS_PAGE.size(first)
         before = decode_cursor(after) if after else None
         async with info.context.use_session() as session:
             orders = await service.list_orders(

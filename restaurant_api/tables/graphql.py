@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # Orders nest their table and tables their current order: the type is resolved lazily.
 LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.graphql")]
 
+# Table lists are naturally small; this bound keeps them so for the cost check.
+TABLES_LISTED = 200
+
 
 def _order_type(order: Order) -> OrderType:
     from restaurant_api.orders.graphql import OrderType
@@ -234,7 +237,7 @@ def _tables(tables: list[DiningTable]) -> list[TableType]:
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="All tables by number, optionally only those with a status.",
+        description="All tables by number (at most 200), optionally only those with a status.",
         permission_classes=[IsAuthenticated],
     )
     async def tables(
@@ -247,7 +250,9 @@ class Query:
     ) -> list[TableType]:
         wanted = TableStatus(status) if status is not None else None
         async with info.context.use_session() as session:
-            tables = await service.list_tables(session, actor=info.context.user, status=wanted)
+            tables = await service.list_tables(
+                session, actor=info.context.user, status=wanted, limit=TABLES_LISTED
+            )
         return _tables(tables)
 
     @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
@@ -256,17 +261,25 @@ class Query:
         return TableType.from_model(table) if table else None
 
     @strawberry.field(
-        description="Tables that can be seated now (available, not merged).",
+        description="Tables that can be seated now (available, not merged; at most 200).",
         permission_classes=[IsAuthenticated],
     )
     async def available_tables(self, info: Info[Context, None]) -> list[TableType]:
         async with info.context.use_session() as session:
-            return _tables(await service.available_tables(session, actor=info.context.user))
+            tables = await service.available_tables(
+                session, actor=info.context.user, limit=TABLES_LISTED
+            )
+        return _tables(tables)
 
-    @strawberry.field(description="Occupied tables.", permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="Occupied tables (at most 200).", permission_classes=[IsAuthenticated]
+    )
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType]:
         async with info.context.use_session() as session:
-            return _tables(await service.occupied_tables(session, actor=info.context.user))
+            tables = await service.occupied_tables(
+                session, actor=info.context.user, limit=TABLES_LISTED
+            )
+        return _tables(tables)
 
     @strawberry.field(
         description="The shares splitting the table's order would give; changes nothing.",

@@ -398,29 +398,38 @@ async def move_order_to_table(
 
 
 async def list_tables(
-    session: AsyncSession, *, actor: User | None, status: TableStatus | None = None
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    status: TableStatus | None = None,
+    limit: int | None = None,
 ) -> list[DiningTable]:
-    """Every table by number; `status` keeps only those with that status."""
+    """Every table by number (the first `limit`); `status` keeps only those with it."""
     require_role(actor, ALL_STAFF)
-    query = select(DiningTable).order_by(col(DiningTable.table_number))
+    query = select(DiningTable).order_by(col(DiningTable.table_number)).limit(limit)
     if status is not None:
         query = query.where(DiningTable.status == status)
     return list((await session.exec(query)).all())
 
 
-async def available_tables(session: AsyncSession, *, actor: User | None) -> list[DiningTable]:
+async def available_tables(
+    session: AsyncSession, *, actor: User | None, limit: int | None = None
+) -> list[DiningTable]:
     """Tables that can be seated now: available and not merged into another table."""
     require_role(actor, ALL_STAFF)
     query = (
         select(DiningTable)
         .where(DiningTable.status == TableStatus.AVAILABLE, col(DiningTable.merged_into).is_(None))
         .order_by(col(DiningTable.table_number))
+        .limit(limit)
     )
     return list((await session.exec(query)).all())
 
 
-async def occupied_tables(session: AsyncSession, *, actor: User | None) -> list[DiningTable]:
-    return await list_tables(session, actor=actor, status=TableStatus.OCCUPIED)
+async def occupied_tables(
+    session: AsyncSession, *, actor: User | None, limit: int | None = None
+) -> list[DiningTable]:
+    return await list_tables(session, actor=actor, status=TableStatus.OCCUPIED, limit=limit)
 
 
 async def get_table(session: AsyncSession, *, actor: User | None, table_id: int) -> DiningTable:

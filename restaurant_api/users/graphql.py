@@ -9,6 +9,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
@@ -93,6 +94,7 @@ LogoutResult = result_union("LogoutResult", LogoutPayload, "Logged out, or why n
 UserResult = result_union("UserResult", UserPayload, "The changed user, or why not.")
 
 AdminOnly = require_roles(Role.ADMIN)
+USERS_PAGE = Page(default=100, maximum=100)
 
 
 @strawberry.type
@@ -101,10 +103,20 @@ class Query:
     def me(self, info: Info[Context, None]) -> UserType:
         return UserType.from_model(info.context.user)  # type: ignore[arg-type]
 
-    @strawberry.field(description="All users (admin only).", permission_classes=[AdminOnly])
-    async def users(self, info: Info[Context, None]) -> list[UserType]:
+    @strawberry.field(
+        description="Users by id, at most `first` (admin only).", permission_classes=[AdminOnly]
+    )
+    async def users(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many users, 1 to 100 (default 100)."),
+        ] = USERS_PAGE.default,
+    ) -> list[UserType]:
+        limit = USERS_PAGE.size(first)
         async with info.context.use_session() as session:
-            users = await service.list_users(session, actor=info.context.user)
+            users = await service.list_users(session, actor=info.context.user, limit=limit)
         return [UserType.from_model(user) for user in users]
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])

@@ -170,9 +170,11 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
     return user
 
 
-async def list_users(session: AsyncSession, *, actor: User | None) -> list[User]:
+async def list_users(
+    session: AsyncSession, *, actor: User | None, limit: int | None = None
+) -> list[User]:
     require_role(actor, ADMINS)
-    result = await session.exec(select(User).order_by(col(User.id)))
+    result = await session.exec(select(User).order_by(col(User.id)).limit(limit))
     return list(result.all())
 
 

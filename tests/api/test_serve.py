@@ -38,7 +38,7 @@ async def production_server(backend: Backend, tmp_path: Path) -> AsyncIterator[L
         "REGISTRATION_OPEN": "false",
         "FIRST_ADMIN_EMAIL": "",
         "FIRST_ADMIN_PASSWORD": "",
-        "WS_MAX_MESSAGE_BYTES": str(WS_LIMIT),
+        "WEBSOCKET_MAX_MESSAGE_BYTES": str(WS_LIMIT),
         "MAX_BODY_BYTES": str(BODY_LIMIT),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
