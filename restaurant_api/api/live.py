@@ -50,6 +50,7 @@ SLOW_SUBSCRIBER_CLOSE_CODE = 1013
 SLOW_SUBSCRIBER_REASON = "Subscriber too slow: too many undelivered events"
 # graphql-transport-ws closes refused connections with 4403 Forbidden.
 FORBIDDEN_CLOSE_CODE = 4403
+ACCESS_REVOKED_REASON = "Access revoked"
 
 
 @strawberry.enum(description="What a live update message carries.")
@@ -98,6 +99,31 @@ async def authenticate_connection(context: Context, header_token: str | None) ->
     context.user = user
     context.auth_error = None
     context.connection_expires_at = claims.expires_at
+    context.token_version = claims.version
+
+
+async def still_authorized(context: Context) -> bool:
+    """Whether the socket's user is still active with the token version it connected with."""
+    user = context.user
+    if user is None:
+        return False
+    async with context.db.session(read_only=True) as session:
+        current = await users_service.find_active(session, user.id)  # type: ignore[arg-type]
+    if current is None or current.token_version != context.token_version:
+        return False
+    context.user = current
+    return True
+
+
+async def close_revoked(context: Context) -> None:
+    """Close a socket whose access ended (4403, as an invalid token at connect), then park."""
+    websocket = context.request
+    if websocket is None:
+        raise ConnectionRejectionError({"message": ACCESS_REVOKED_REASON})
+    with contextlib.suppress(Exception):
+        await websocket.close(code=FORBIDDEN_CLOSE_CODE, reason=ACCESS_REVOKED_REASON)
+    # The handler notices the closed socket and cancels this operation.
+    await asyncio.Event().wait()
 
 
 class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -108,11 +134,46 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keepalive: asyncio.Task[None] | None = None
+        self._access_watch: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._keepalive is None:
             self._keepalive = asyncio.create_task(self._keep_alive())
+        if self.connection_acknowledged and self._access_watch is None:
+            self._access_watch = asyncio.create_task(self._watch_access())
+
+    async def _watch_access(self) -> None:
+        """Close the socket (4403) as soon as its user's access ends: a logout, a password
+        change, a role change or a deactivation publishes a USER event (across processes on
+        PostgreSQL); any such event for this user, or a resync, triggers a re-check."""
+        context = self.context
+        user_id = context.user.id if context.user is not None else None
+        bus = context.events
+        if bus is None or user_id is None:
+            return
+        try:
+            while True:
+                subscriber = await bus.subscribe(frozenset({Topic.USER}))
+                try:
+                    while True:
+                        delivery = await subscriber.get()
+                        if delivery.event.topic is Topic.USER and delivery.event.id != user_id:
+                            continue
+                        if not await still_authorized(context):
+                            await self.websocket.close(FORBIDDEN_CLOSE_CODE, ACCESS_REVOKED_REASON)
+                            return
+                except SubscriberTooSlow:
+                    # Missed events: check now, then listen again.
+                    if not await still_authorized(context):
+                        await self.websocket.close(FORBIDDEN_CLOSE_CODE, ACCESS_REVOKED_REASON)
+                        return
+                finally:
+                    subscriber.close()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("access watch of a websocket failed", exc_info=True)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         # Queries and mutations go over HTTP: one connection-long context (and session)
@@ -157,10 +218,11 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return  # the socket is gone; the handler shuts down on its own
 
     async def shutdown(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive
+        for task in (self._keepalive, self._access_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
 
@@ -245,20 +307,31 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
     subscriber = await bus.subscribe(frozenset({feed.topic}))
     shown: set[int] = set()
     try:
-        yield await _snapshot(context, feed, shown)
+        snapshot = await _snapshot(context, feed, shown)
+        await _ensure_authorized(context)
+        yield snapshot
         while True:
             first = await subscriber.get()
             deliveries = [first, *subscriber.drain()]
             if any(delivery.event.topic is Topic.RESYNC for delivery in deliveries):
-                yield await _snapshot(context, feed, shown)
+                snapshot = await _snapshot(context, feed, shown)
+                await _ensure_authorized(context)
+                yield snapshot
                 continue
             batch = await _changes(context, bus, feed, shown, deliveries)
             if batch.rows or batch.removed_ids:
+                # Re-checked before every message: nothing reaches a user whose access ended.
+                await _ensure_authorized(context)
                 yield batch
     except SubscriberTooSlow:
         await _close_slow_subscriber(context)
     finally:
         subscriber.close()
+
+
+async def _ensure_authorized(context: Context) -> None:
+    if context.token_version is not None and not await still_authorized(context):
+        await close_revoked(context)
 
 
 async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:

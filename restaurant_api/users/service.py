@@ -118,7 +118,7 @@ def check_login_input(email: str, password: str) -> None:
         )
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if "\x00" in cleaned:
         raise InvalidInput("Name must not contain NUL characters", field="name")
@@ -137,6 +137,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound("User not found")
     return user
+
+
+async def find_active(session: AsyncSession, user_id: int) -> User | None:
+    """The user as stored now, when active (live sockets re-check their user with this)."""
+    user = await session.get(User, user_id, populate_existing=True)
+    return user if user is not None and user.is_active else None
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
@@ -172,7 +178,7 @@ async def create_user(
     session: AsyncSession, *, name: str, email: str, password: str, role: Role = Role.SERVER
 ) -> User:
     """Create an active account with an explicit role (CLI, first admin, tests)."""
-    name, email = _clean_name(name), normalize_email(email)
+    name, email = clean_name(name), normalize_email(email)
     check_password(password)
     hashed = await security.hash_password_async(password)
     return await insert_user(session, name=name, email=email, hashed_password=hashed, role=role)
@@ -188,7 +194,7 @@ async def register(
     """
     if not registration_open:
         raise PermissionDenied("Registration is closed", code=ErrorCode.REGISTRATION_CLOSED)
-    name, email = _clean_name(name), normalize_email(email)
+    name, email = clean_name(name), normalize_email(email)
     check_password(password)
     hashed = await security.hash_password_async(password)
     async with db.session() as session:
