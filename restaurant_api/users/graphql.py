@@ -111,7 +111,8 @@ class InvitationType:
 @strawberry.type(description="A new invitation and its one-time code.")
 class InvitationIssuedPayload:
     invitation: InvitationType = strawberry.field(description="The invitation.")
-    code: str = strawberry.field(
+    # Not `code`: that name is the ErrorCode of the error members of the same union.
+    invitation_code: str = strawberry.field(
         description="The one-time code for `acceptInvitation`; shown only now (stored hashed)."
     )
 
@@ -352,7 +353,8 @@ class Mutation:
                 settings=info.context.settings,
             )
             return InvitationIssuedPayload(
-                invitation=InvitationType.from_model(issued.invitation), code=issued.code
+                invitation=InvitationType.from_model(issued.invitation),
+                invitation_code=issued.code,
             )
 
         return await run_mutation(info, operation)
