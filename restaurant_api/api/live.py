@@ -102,17 +102,28 @@ async def authenticate_connection(context: Context, header_token: str | None) ->
     context.token_version = claims.version
 
 
-async def still_authorized(context: Context) -> bool:
-    """Whether the socket's user is still active with the token version it connected with."""
+async def still_authorized(context: Context, *, shared_as: Hashable | None = None) -> bool:
+    """Whether the socket's user is still active with the token version it connected with.
+
+    `shared_as` names the moment (a delivery): every socket of this process handling it
+    shares one read per user instead of one per socket.
+    """
     user = context.user
     if user is None:
         return False
-    async with context.db.session(read_only=True) as session:
-        current = await users_service.find_active(session, user.id)  # type: ignore[arg-type]
-    if current is None or current.token_version != context.token_version:
-        return False
-    context.user = current
-    return True
+    user_id: int = user.id  # type: ignore[assignment]
+
+    async def load() -> tuple[bool, int] | None:
+        async with context.db.session(read_only=True) as session:
+            current = await users_service.find_active(session, user_id)
+        return None if current is None else (current.is_active, current.token_version)
+
+    bus = context.events
+    if shared_as is not None and bus is not None:
+        state = await bus.shared_read(("user-access", user_id, shared_as), load)
+    else:
+        state = await load()
+    return state is not None and state[1] == context.token_version
 
 
 async def close_revoked(context: Context) -> None:
@@ -321,7 +332,7 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
             batch = await _changes(context, bus, feed, shown, deliveries)
             if batch.rows or batch.removed_ids:
                 # Re-checked before every message: nothing reaches a user whose access ended.
-                await _ensure_authorized(context)
+                await _ensure_authorized(context, shared_as=deliveries[-1].seq)
                 yield batch
     except SubscriberTooSlow:
         await _close_slow_subscriber(context)
@@ -329,8 +340,10 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
         subscriber.close()
 
 
-async def _ensure_authorized(context: Context) -> None:
-    if context.token_version is not None and not await still_authorized(context):
+async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
+    if context.token_version is not None and not await still_authorized(
+        context, shared_as=shared_as
+    ):
         await close_revoked(context)
 
 
