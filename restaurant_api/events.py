@@ -177,6 +177,10 @@ class EventBus:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
+    def subscribers_of(self, topic: Topic) -> int:
+        """Subscribers of one topic (each live socket also watches Topic.USER)."""
+        return sum(1 for subscriber in self._subscribers if topic in subscriber.topics)
+
     async def start(self, *, wait: bool = True) -> None:
         """Get ready to deliver; idempotent. Subscribing calls it too.
 
