@@ -31,6 +31,7 @@ from restaurant_api.users.service import (
     insert_user,
     issue_tokens,
     normalize_email,
+    storable,
 )
 
 MAX_CODE_LENGTH = 128
@@ -127,7 +128,7 @@ async def revoke(session: AsyncSession, *, actor: User | None, invitation_id: in
 
 
 async def _usable(session: AsyncSession, code: str, *, lock: bool) -> Invitation:
-    if not code or len(code) > MAX_CODE_LENGTH:
+    if not code or len(code) > MAX_CODE_LENGTH or not storable(code):
         raise InvalidInvitation()
     query = select(Invitation).where(Invitation.code_hash == security.fingerprint(code))
     if lock:

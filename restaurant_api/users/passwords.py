@@ -28,6 +28,7 @@ from restaurant_api.users.service import (
     issue_tokens,
     lock_user,
     revoke_all_refresh_tokens,
+    storable,
 )
 
 
@@ -76,7 +77,7 @@ async def change_password(
     """
     if actor is None:
         raise AuthenticationFailed("Not authenticated")
-    if len(current_password) > MAX_PASSWORD_LENGTH or "\x00" in current_password:
+    if len(current_password) > MAX_PASSWORD_LENGTH or not storable(current_password):
         raise WrongPassword()
     check_password(new_password, field="newPassword")
     keys = throttle.keys_for(actor.email, client_address, settings)

@@ -85,7 +85,20 @@ class TokenPair:
 # --- validation -------------------------------------------------------------------------
 
 
+def storable(value: str) -> bool:
+    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize_email(email: str) -> str:
+    if not storable(email):
+        raise InvalidInput("Invalid email address", field="email")
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -95,8 +108,10 @@ def normalize_email(email: str) -> str:
 
 def check_password(password: str, field: str = "password") -> None:
     """The one password rule of REST and GraphQL: 8 to 128 characters, no NUL."""
-    if "\x00" in password:
-        raise InvalidInput("Password must not contain NUL characters", field=field)
+    if not storable(password):
+        raise InvalidInput(
+            "Password must not contain NUL characters or lone surrogates", field=field
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field=field
@@ -109,9 +124,9 @@ def check_password(password: str, field: str = "password") -> None:
 
 def check_login_input(email: str, password: str) -> None:
     """Refuse oversized or NUL-bearing credentials before any lookup or hashing."""
-    if len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
+    if len(email) > MAX_EMAIL_LENGTH or not storable(email):
         raise InvalidInput("Invalid email address", field="email")
-    if len(password) > MAX_PASSWORD_LENGTH or "\x00" in password:
+    if len(password) > MAX_PASSWORD_LENGTH or not storable(password):
         raise InvalidInput(
             f"Password must be at most {MAX_PASSWORD_LENGTH} characters, without NUL",
             field="password",
@@ -120,8 +135,8 @@ def check_login_input(email: str, password: str) -> None:
 
 def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
-    if "\x00" in cleaned:
-        raise InvalidInput("Name must not contain NUL characters", field="name")
+    if not storable(cleaned):
+        raise InvalidInput("Name must not contain NUL characters or lone surrogates", field="name")
     if not cleaned:
         raise InvalidInput("Name must not be empty", field="name")
     if len(cleaned) > 100:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from restaurant_api.users.models import Role
@@ -196,3 +198,29 @@ async def test_inactive_account_with_the_right_password_looks_like_a_wrong_one(
     inactive_gql = await gql(LOGIN, {"email": staff.user.email, "password": PASSWORD})
     wrong_gql = await gql(LOGIN, {"email": admin.user.email, "password": "wrong-password"})
     assert inactive_gql == wrong_gql
+
+
+@pytest.mark.parametrize(
+    ("operation", "variables"),
+    [
+        ("login", {"email": "a\ud800@example.com", "password": "password1"}),
+        ("login", {"email": "a@example.com", "password": "pass\ud800word"}),
+        ("register", {"email": "b@example.com", "password": "pass\ud800word"}),
+    ],
+)
+async def test_lone_surrogates_in_credentials_are_refused_not_500(client, operation, variables):
+    document = (
+        f"mutation($email: String!, $password: String!) {{ {operation}(input: "
+        "{email: $email, password: $password"
+        + (', name: "N"' if operation == "register" else "")
+        + "}) { __typename } }"
+    )
+    # Escaped in the JSON text (`"\ud800"`), as a hostile client sends it.
+    headers = {"content-type": "application/json"}
+    body = json.dumps({"query": document, "variables": variables})
+    response = await client.post("/graphql", content=body, headers=headers)
+    # Refused at the edge (400/422) or by the service (a typed ValidationError): never a 5xx.
+    assert response.status_code in (200, 400, 422), response.text
+    if response.status_code == 200:
+        assert response.json()["data"][operation]["__typename"] == "ValidationError"
+    # REST: refused by request validation (its 422 body is stream A/D's edge work).
