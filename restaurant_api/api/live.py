@@ -171,7 +171,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                         delivery = await subscriber.get()
                         if delivery.event.topic is Topic.USER and delivery.event.id != user_id:
                             continue
-                        if not await still_authorized(context):
+                        if not await still_authorized(context, shared_as=delivery.seq):
                             await self.websocket.close(FORBIDDEN_CLOSE_CODE, ACCESS_REVOKED_REASON)
                             return
                 except SubscriberTooSlow:
