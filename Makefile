@@ -27,10 +27,10 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed ## Create .venv with the locked dependencies
 
-run: install ## Migrate, seed demo data and serve on http://$(HOST):$(PORT) with reload
+run: install ## Migrate, seed demo data and serve on http://$(HOST):$(PORT) with reload (registration open)
 	$(CLI) migrate
 	$(CLI) seed
-	$(CLI) serve --host $(HOST) --port $(PORT) --reload
+	REGISTRATION_OPEN=$${REGISTRATION_OPEN:-true} $(CLI) serve --host $(HOST) --port $(PORT) --reload
 
 prod: install ## Serve with several workers (needs ENVIRONMENT=production and SECRET_KEY)
 	$(CLI) migrate

@@ -61,7 +61,23 @@ class Settings(BaseSettings):
     currency: str = Field(default="USD", min_length=3, max_length=3)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    registration_open: bool = True
+    # Off by default: accounts are made by invitation. Production refuses to start with it
+    # on unless REGISTRATION_OPEN_IN_PRODUCTION=confirm (see check_safe_to_serve).
+    registration_open: bool = False
+    registration_open_in_production: str = ""
+    # Self-registered accounts wait for an admin to activate them; false restores the
+    # replaced system's behaviour (active `server` accounts at once) for legacy clients.
+    registration_approval: bool = True
+    invitation_hours: int = Field(default=72, ge=1, le=24 * 30)
+
+    # Login throttling: failed attempts counted in a sliding window per account and per
+    # client address; over the limit, a bounded cool-down (429 / TooManyAttemptsError).
+    login_window_seconds: int = Field(default=900, ge=1, le=86400)
+    login_max_failures_per_account: int = Field(default=10, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    login_cooldown_seconds: int = Field(default=900, ge=1, le=86400)
+    # Password hashes computed at once per process (each in a worker thread).
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     first_admin_email: str | None = None
     first_admin_password: str | None = None
@@ -154,7 +170,17 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def check_safe_to_serve(self) -> None:
-        """Refuse to run production with a secret anyone could know."""
+        """Refuse to run production with a secret anyone could know, or open sign-up."""
+        if (
+            self.is_production
+            and self.registration_open
+            and self.registration_open_in_production.strip().lower() != "confirm"
+        ):
+            raise ConfigurationError(
+                "REGISTRATION_OPEN=true lets anyone on the internet create an account. In "
+                "production invite staff instead (REGISTRATION_OPEN=false), or confirm that "
+                "self-registration is wanted with REGISTRATION_OPEN_IN_PRODUCTION=confirm."
+            )
         if self.is_production and (
             self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
         ):

@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     TABLE_MERGED = "TABLE_MERGED"
     SEAT_TAKEN = "SEAT_TAKEN"
     SEAT_OCCUPIED = "SEAT_OCCUPIED"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    INVALID_INVITATION = "INVALID_INVITATION"
 
 
 class ErrorKind(StrEnum):
@@ -41,6 +43,7 @@ class ErrorKind(StrEnum):
     CONFLICT = "conflict"
     PERMISSION = "permission"
     AUTHENTICATION = "authentication"
+    THROTTLED = "throttled"
 
 
 class DomainError(Exception):
@@ -106,3 +109,23 @@ class AuthenticationFailed(DomainError):
     code = ErrorCode.UNAUTHENTICATED
     kind = ErrorKind.AUTHENTICATION
     http_status = 401
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins: refused, without checking the password, until the cool-down ends."""
+
+    code = ErrorCode.TOO_MANY_ATTEMPTS
+    kind = ErrorKind.THROTTLED
+    http_status = 429
+    # The lock-out recorded before refusing must be committed.
+    keeps_changes = True
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        super().__init__(
+            f"Too many failed login attempts; try again in {self.retry_after_seconds} seconds"
+        )
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code.value, "retryAfter": str(self.retry_after_seconds)}

@@ -61,6 +61,8 @@ class Topic(StrEnum):
     KITCHEN_TICKET = "kitchen_ticket"
     TABLE = "table"
     ORDER = "order"
+    # A user's access changed (token version, role, deactivation): their sockets re-check.
+    USER = "user"
     # Local only: the bus may have missed events (LISTEN connection lost); re-send snapshots.
     RESYNC = "resync"
 
@@ -174,6 +176,10 @@ class EventBus:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    def subscribers_of(self, topic: Topic) -> int:
+        """Subscribers of one topic (each live socket also watches Topic.USER)."""
+        return sum(1 for subscriber in self._subscribers if topic in subscriber.topics)
 
     async def start(self, *, wait: bool = True) -> None:
         """Get ready to deliver; idempotent. Subscribing calls it too.
@@ -402,6 +408,11 @@ def order_changed(session: AsyncSession, order: Order) -> None:
         return Event(topic=Topic.ORDER, id=_id(order.id), status=str(order.status))
 
     publish_after_commit(session, build)
+
+
+def user_access_changed(session: AsyncSession, user_id: int) -> None:
+    """A user's access tokens ended (logout, password, role, deactivation): close sockets."""
+    publish_after_commit(session, Event(topic=Topic.USER, id=user_id))
 
 
 def _id(value: int | None) -> int:

@@ -38,6 +38,7 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
     return {
         # Root lists.
         "Query.users": users_graphql.USERS_PAGE,
+        "Query.invitations": users_graphql.INVITATIONS_PAGE,
         "Query.menu": menu_graphql.MENU_PAGE,
         "Query.kitchenTickets": kitchen_graphql.TICKETS_PAGE,
         "Query.orders": orders_graphql.ORDERS_PAGE,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from restaurant_api import __version__, events
+from restaurant_api import __version__, events, security
 from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
@@ -70,6 +70,7 @@ def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> L
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_safe_to_serve()
+    security.configure_hashing(settings.password_hash_concurrency)
     db = Database(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )

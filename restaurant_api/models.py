@@ -4,13 +4,16 @@ from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, Tick
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
 from restaurant_api.tables.models import DiningTable, Seat
-from restaurant_api.users.models import RefreshToken, User
+from restaurant_api.users.models import Invitation, LoginAttempt, LoginLockout, RefreshToken, User
 
 __all__ = [
     "DiningTable",
     "IdempotencyRecord",
+    "Invitation",
     "KitchenTicket",
     "KitchenTicketLine",
+    "LoginAttempt",
+    "LoginLockout",
     "MenuItem",
     "Order",
     "OrderLine",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,15 +42,56 @@ def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None
         return False, None
 
 
+# Hashing costs about a quarter of a second of CPU. It runs in worker threads (argon2 and
+# bcrypt release the GIL), at most `limit` at once per event loop, so that a login flood
+# queues here instead of starving every other request on the loop.
+_hashing_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+DEFAULT_HASH_CONCURRENCY = 2
+
+
+def _slots(limit: int) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _hashing_slots.get(loop)
+    if slots is None:
+        slots = _hashing_slots[loop] = asyncio.Semaphore(limit)
+    return slots
+
+
+def configure_hashing(limit: int) -> None:
+    """Set the per-process bound on concurrent hashes (the app does this at start-up)."""
+    global DEFAULT_HASH_CONCURRENCY
+    DEFAULT_HASH_CONCURRENCY = limit
+    _hashing_slots.clear()
+
+
+async def hash_password_async(password: str) -> str:
+    async with _slots(DEFAULT_HASH_CONCURRENCY):
+        return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    async with _slots(DEFAULT_HASH_CONCURRENCY):
+        return await asyncio.to_thread(verify_password, password, hashed)
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
     user_id: int
+    version: int
     issued_at: datetime
     expires_at: datetime
 
 
 def create_access_token(
-    user_id: int, *, secret: str, algorithm: str, lifetime: timedelta, now: datetime | None = None
+    user_id: int,
+    *,
+    secret: str,
+    algorithm: str,
+    lifetime: timedelta,
+    now: datetime | None = None,
+    version: int = 0,
 ) -> tuple[str, datetime]:
     issued = now or datetime.now(UTC)
     expires = issued + lifetime
@@ -57,6 +100,7 @@ def create_access_token(
         "iat": int(issued.timestamp()),
         "exp": int(expires.timestamp()),
         "type": ACCESS_TOKEN_TYPE,
+        "ver": version,
     }
     return jwt.encode(claims, secret, algorithm=algorithm), expires
 
@@ -80,8 +124,12 @@ def decode_access_token(token: str, *, secret: str, algorithm: str) -> AccessCla
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise TokenError("bad subject") from exc
+    version = claims.get("ver")
+    if type(version) is not int:
+        raise TokenError("no token version")
     return AccessClaims(
         user_id=user_id,
+        version=version,
         issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
     )

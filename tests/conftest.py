@@ -140,6 +140,10 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": TEST_SECRET,
         "first_admin_email": None,
         "first_admin_password": None,
+        # Self-registration is off by default; the tests of `register` need it open
+        # (not in production apps, which refuse to start with it unconfirmed).
+        "registration_open": Environment(overrides.get("environment", Environment.TEST))
+        is not Environment.PRODUCTION,
     }
     return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[call-arg]
 

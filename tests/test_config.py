@@ -96,3 +96,65 @@ def test_edge_lists_and_limits_from_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("WEBSOCKET_MAX_MESSAGE_BYTES", "10")
     with pytest.raises(ValueError, match="websocket_max_message_bytes"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+GOOD_SECRET = "a-production-secret-that-is-long-enough-0123456789"
+
+
+def test_self_registration_is_off_by_default():
+    assert Settings(_env_file=None).registration_open is False  # type: ignore[call-arg]
+
+
+def test_production_refuses_open_registration_unless_confirmed():
+    opened = Settings(  # type: ignore[call-arg]
+        _env_file=None, environment="production", secret_key=GOOD_SECRET, registration_open=True
+    )
+    with pytest.raises(ConfigurationError, match="REGISTRATION_OPEN_IN_PRODUCTION=confirm"):
+        opened.check_safe_to_serve()
+    confirmed = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        environment="production",
+        secret_key=GOOD_SECRET,
+        registration_open=True,
+        registration_open_in_production="confirm",
+    )
+    confirmed.check_safe_to_serve()
+    closed = Settings(_env_file=None, environment="production", secret_key=GOOD_SECRET)  # type: ignore[call-arg]
+    closed.check_safe_to_serve()
+    # Outside production, open registration needs no confirmation (development, tests).
+    Settings(_env_file=None, registration_open=True).check_safe_to_serve()  # type: ignore[call-arg]
+
+
+def test_production_with_open_registration_exits_with_a_clear_message(tmp_path):
+    env = dict(os.environ)
+    env.update(
+        ENVIRONMENT="production",
+        SECRET_KEY=GOOD_SECRET,
+        REGISTRATION_OPEN="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    env.pop("REGISTRATION_OPEN_IN_PRODUCTION", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "restaurant_api", "serve", "--port", "8111"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "REGISTRATION_OPEN_IN_PRODUCTION=confirm" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("login_cooldown_seconds", 0),
+        ("login_cooldown_seconds", 10**9),
+        ("login_max_failures_per_account", 0),
+        ("password_hash_concurrency", 0),
+    ],
+)
+def test_throttle_settings_are_bounded(name, value):
+    with pytest.raises(ValueError):
+        Settings(_env_file=None, **{name: value})  # type: ignore[arg-type]

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
@@ -58,6 +66,8 @@ class Context(BaseContext):
         # The app's event bus (subscriptions), and when a websocket's access token expires.
         self.events = events
         self.connection_expires_at: datetime | None = None
+        # A websocket's token version: its user's later logout or role change closes it.
+        self.token_version: int | None = None
         self.read_only = False
         self.loaders: dict[str, Any] = {}
         # Sibling fields resolve concurrently; an AsyncSession allows one operation at a time.
@@ -163,6 +173,13 @@ class AuthenticationError(Error):
     pass
 
 
+@strawberry.type(description="Too many failed login attempts: refused until the cool-down ends.")
+class TooManyAttemptsError(Error):
+    retry_after_seconds: int = strawberry.field(
+        description="Seconds until an attempt is considered again (as HTTP `Retry-After`)."
+    )
+
+
 ERROR_TYPES: tuple[type, ...] = (
     ValidationError,
     NotFoundError,
@@ -177,13 +194,19 @@ _ERROR_TYPE_BY_KIND: dict[ErrorKind, type] = {
     ErrorKind.CONFLICT: ConflictError,
     ErrorKind.PERMISSION: PermissionDeniedError,
     ErrorKind.AUTHENTICATION: AuthenticationError,
+    ErrorKind.THROTTLED: TooManyAttemptsError,
 }
 
 
-def result_union(name: str, success: type, description: str) -> Any:
-    """`success | <every error type>`: one pattern for every mutation's result."""
+def result_union(
+    name: str, success: type, description: str, *, extra: tuple[type, ...] = ()
+) -> Any:
+    """`success | <every error type>`: one pattern for every mutation's result.
+
+    `extra` adds error types only some mutations raise (TooManyAttemptsError: logins).
+    """
     return Annotated[
-        Union[(success, *ERROR_TYPES)],
+        Union[(success, *ERROR_TYPES, *extra)],
         strawberry.union(name, description=description),
     ]
 
@@ -192,6 +215,11 @@ def graphql_error(error: DomainError) -> Any:
     error_type = _ERROR_TYPE_BY_KIND[error.kind]
     if error_type is ValidationError:
         return ValidationError(code=error.code, message=error.message, field=error.field)
+    if error_type is TooManyAttemptsError:
+        retry_after = int(getattr(error, "retry_after_seconds", 1))
+        return TooManyAttemptsError(
+            code=error.code, message=error.message, retry_after_seconds=retry_after
+        )
     return error_type(code=error.code, message=error.message)
 
 
@@ -224,6 +252,67 @@ async def run_mutation(
             raise
         await savepoint.commit()
         return result
+
+
+# Mutations that run their own short transactions (a password hash runs between them, on a
+# worker thread): a document made only of these takes no write turn and holds no transaction.
+SELF_MANAGED_MUTATIONS = frozenset(
+    {"login", "register", "changePassword", "resetUserPassword", "acceptInvitation"}
+)
+
+
+async def run_self_managed(
+    info: Info[Context, None], operation: Callable[[], Awaitable[T]]
+) -> T | Any:
+    """Run a SELF_MANAGED_MUTATIONS field, turning domain errors into typed results.
+
+    Mixed into a document with other mutations it is refused: that document holds a write
+    transaction (SQLite: the only write lock) which a password hash must not keep waiting.
+    """
+    if not info.context.read_only:
+        return ValidationError(
+            code=ErrorCode.VALIDATION_ERROR,
+            message=f"Send `{info.field_name}` in a mutation without other kinds of fields",
+            field=None,
+        )
+    try:
+        return await operation()
+    except DomainError as error:
+        return graphql_error(error)
+
+
+def _root_field_names(document: DocumentNode | None, operation_name: str | None) -> set[str]:
+    """The field names selected at the root of the operation that runs (fragments followed)."""
+    if document is None:
+        return set()
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return set()
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    followed: set[str] = set()
+    pending = list(operations[0].selection_set.selections)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(selection.selection_set.selections)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in followed:
+            followed.add(selection.name.value)
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                pending.extend(fragment.selection_set.selections)
+    return names - {"__typename"}
+
+
+def _self_managed(execution_context: Any) -> bool:
+    names = _root_field_names(execution_context.graphql_document, execution_context.operation_name)
+    return bool(names) and names <= SELF_MANAGED_MUTATIONS
 
 
 # ---------------------------------------------------------------------------------------
@@ -274,8 +363,10 @@ class UnitOfWork(SchemaExtension):
         if isinstance(context, Context):
             # Only mutations write; queries and subscriptions skip SQLite's write lock.
             # (Strawberry's own OperationType: graphql-core's enum is a different class.)
+            execution = self.execution_context
             await context.begin(
-                read_only=self.execution_context.operation_type is not OperationType.MUTATION
+                read_only=execution.operation_type is not OperationType.MUTATION
+                or _self_managed(execution)
             )
         yield
 

@@ -51,6 +51,7 @@ SLOW_SUBSCRIBER_CLOSE_CODE = 1013
 SLOW_SUBSCRIBER_REASON = "Subscriber too slow: too many undelivered events"
 # graphql-transport-ws closes refused connections with 4403 Forbidden.
 FORBIDDEN_CLOSE_CODE = 4403
+ACCESS_REVOKED_REASON = "Access revoked"
 
 
 @strawberry.enum(description="What a live update message carries.")
@@ -99,6 +100,42 @@ async def authenticate_connection(context: Context, header_token: str | None) ->
     context.user = user
     context.auth_error = None
     context.connection_expires_at = claims.expires_at
+    context.token_version = claims.version
+
+
+async def still_authorized(context: Context, *, shared_as: Hashable | None = None) -> bool:
+    """Whether the socket's user is still active with the token version it connected with.
+
+    `shared_as` names the moment (a delivery): every socket of this process handling it
+    shares one read per user instead of one per socket.
+    """
+    user = context.user
+    if user is None:
+        return False
+    user_id: int = user.id  # type: ignore[assignment]
+
+    async def load() -> tuple[bool, int] | None:
+        async with context.db.session(read_only=True) as session:
+            current = await users_service.find_active(session, user_id)
+        return None if current is None else (current.is_active, current.token_version)
+
+    bus = context.events
+    if shared_as is not None and bus is not None:
+        state = await bus.shared_read(("user-access", user_id, shared_as), load)
+    else:
+        state = await load()
+    return state is not None and state[1] == context.token_version
+
+
+async def close_revoked(context: Context) -> None:
+    """Close a socket whose access ended (4403, as an invalid token at connect), then park."""
+    websocket = context.request
+    if websocket is None:
+        raise ConnectionRejectionError({"message": ACCESS_REVOKED_REASON})
+    with contextlib.suppress(Exception):
+        await websocket.close(code=FORBIDDEN_CLOSE_CODE, reason=ACCESS_REVOKED_REASON)
+    # The handler notices the closed socket and cancels this operation.
+    await asyncio.Event().wait()
 
 
 def malformed_message(message: object) -> str | None:
@@ -128,6 +165,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keepalive: asyncio.Task[None] | None = None
+        self._access_watch: asyncio.Task[None] | None = None
 
     async def handle_message(self, message: Any) -> None:
         # Strawberry indexes messages as dicts of the right shape: anything else (a list,
@@ -147,6 +185,40 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._keepalive is None:
             self._keepalive = asyncio.create_task(self._keep_alive())
+        if self.connection_acknowledged and self._access_watch is None:
+            self._access_watch = asyncio.create_task(self._watch_access())
+
+    async def _watch_access(self) -> None:
+        """Close the socket (4403) as soon as its user's access ends: a logout, a password
+        change, a role change or a deactivation publishes a USER event (across processes on
+        PostgreSQL); any such event for this user, or a resync, triggers a re-check."""
+        context = self.context
+        user_id = context.user.id if context.user is not None else None
+        bus = context.events
+        if bus is None or user_id is None:
+            return
+        try:
+            while True:
+                subscriber = await bus.subscribe(frozenset({Topic.USER}))
+                try:
+                    while True:
+                        delivery = await subscriber.get()
+                        if delivery.event.topic is Topic.USER and delivery.event.id != user_id:
+                            continue
+                        if not await still_authorized(context, shared_as=delivery.seq):
+                            await self.websocket.close(FORBIDDEN_CLOSE_CODE, ACCESS_REVOKED_REASON)
+                            return
+                except SubscriberTooSlow:
+                    # Missed events: check now, then listen again.
+                    if not await still_authorized(context):
+                        await self.websocket.close(FORBIDDEN_CLOSE_CODE, ACCESS_REVOKED_REASON)
+                        return
+                finally:
+                    subscriber.close()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("access watch of a websocket failed", exc_info=True)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
@@ -213,10 +285,11 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return  # the socket is gone; the handler shuts down on its own
 
     async def shutdown(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive
+        for task in (self._keepalive, self._access_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
 
@@ -301,20 +374,33 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
     subscriber = await bus.subscribe(frozenset({feed.topic}))
     shown: set[int] = set()
     try:
-        yield await _snapshot(context, feed, shown)
+        snapshot = await _snapshot(context, feed, shown)
+        await _ensure_authorized(context)
+        yield snapshot
         while True:
             first = await subscriber.get()
             deliveries = [first, *subscriber.drain()]
             if any(delivery.event.topic is Topic.RESYNC for delivery in deliveries):
-                yield await _snapshot(context, feed, shown)
+                snapshot = await _snapshot(context, feed, shown)
+                await _ensure_authorized(context)
+                yield snapshot
                 continue
             batch = await _changes(context, bus, feed, shown, deliveries)
             if batch.rows or batch.removed_ids:
+                # Re-checked before every message: nothing reaches a user whose access ended.
+                await _ensure_authorized(context, shared_as=deliveries[-1].seq)
                 yield batch
     except SubscriberTooSlow:
         await _close_slow_subscriber(context)
     finally:
         subscriber.close()
+
+
+async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
+    if context.token_version is not None and not await still_authorized(
+        context, shared_as=shared_as
+    ):
+        await close_revoked(context)
 
 
 async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:

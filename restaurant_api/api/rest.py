@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.config import Settings
 from restaurant_api.db import Database
-from restaurant_api.errors import AuthenticationFailed, DomainError
+from restaurant_api.errors import AuthenticationFailed, DomainError, TooManyAttempts
 from restaurant_api.users import service as users_service
 from restaurant_api.users.models import Role, User
 from restaurant_api.users.permissions import require_role
@@ -100,6 +100,7 @@ _ERROR_DESCRIPTIONS = {
     403: "Not enough permissions",
     404: "Not found",
     409: "Conflicts with the current state (taken, stale version, closed)",
+    429: "Too many failed login attempts; `Retry-After` says when to try again",
 }
 
 
@@ -114,6 +115,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 async def _domain_error_handler(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
     return JSONResponse({"detail": error.message}, status_code=error.http_status, headers=headers)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Annotated
 
@@ -14,12 +15,14 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     RoleType,
+    TooManyAttemptsError,
     require_roles,
     result_union,
     run_mutation,
+    run_self_managed,
 )
-from restaurant_api.users import service
-from restaurant_api.users.models import Role, User
+from restaurant_api.users import invitations, passwords, service
+from restaurant_api.users.models import Invitation, Role, User
 
 
 @strawberry.type(name="User", description="A staff account.")
@@ -71,30 +74,138 @@ class UserPayload:
 
 @strawberry.type(description="Outcome of logging out.")
 class LogoutPayload:
-    ok: bool = strawberry.field(description="True: the refresh token's family is revoked.")
+    ok: bool = strawberry.field(
+        description="True: the refresh token's family is revoked and access tokens ended."
+    )
 
 
-@strawberry.input(description="Self-registration. New accounts get the `server` role.")
+@strawberry.type(description="Outcome of a self-registration (the same for every address).")
+class RegistrationPayload:
+    message: str = strawberry.field(
+        description="What happens next: an admin activates new accounts before they can sign in."
+    )
+
+
+@strawberry.type(name="Invitation", description="A pending invitation of a staff member.")
+class InvitationType:
+    id: int = strawberry.field(description="Unique id (for `revokeInvitation`).")
+    email: str = strawberry.field(description="Who is invited (lower-cased).")
+    name: str = strawberry.field(description="The invitee's display name.")
+    role: RoleType = strawberry.field(description="The role the account gets.")  # type: ignore[valid-type]
+    expires_at: datetime = strawberry.field(description="After this the code no longer works.")
+    accepted: bool = strawberry.field(description="True once an account was made with it.")
+    revoked: bool = strawberry.field(description="True once revoked or replaced.")
+
+    @classmethod
+    def from_model(cls, invitation: Invitation) -> InvitationType:
+        return cls(
+            id=invitation.id,  # type: ignore[arg-type]
+            email=invitation.email,
+            name=invitation.name,
+            role=invitation.role,
+            expires_at=invitation.expires_at,
+            accepted=invitation.accepted_at is not None,
+            revoked=invitation.revoked_at is not None,
+        )
+
+
+@strawberry.type(description="A new invitation and its one-time code.")
+class InvitationIssuedPayload:
+    invitation: InvitationType = strawberry.field(description="The invitation.")
+    # Not `code`: that name is the ErrorCode of the error members of the same union.
+    invitation_code: str = strawberry.field(
+        description="The one-time code for `acceptInvitation`; shown only now (stored hashed)."
+    )
+
+
+@strawberry.type(description="An invitation after a change.")
+class InvitationPayload:
+    invitation: InvitationType = strawberry.field(description="The invitation as it is now.")
+
+
+@strawberry.input(description="Invite a staff member (managers and admins).")
+class InviteStaffInput:
+    email: str = strawberry.field(description="The invitee's email.")
+    name: str = strawberry.field(description="The invitee's display name (1-100 characters).")
+    role: RoleType = strawberry.field(  # type: ignore[valid-type]
+        description="The role the account gets; only an admin may invite an admin."
+    )
+
+
+@strawberry.input(description="Accept an invitation: the account is created and signed in.")
+class AcceptInvitationInput:
+    code: str = strawberry.field(description="The one-time invitation code.")
+    password: str = strawberry.field(description="The new password (8-128 characters).")
+    name: str | None = strawberry.field(
+        default=None, description="Display name, when not the one the inviter wrote."
+    )
+
+
+@strawberry.input(description="Change the signed-in user's password.")
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="The password used now.")
+    new_password: str = strawberry.field(description="The new password (8-128 characters).")
+
+
+@strawberry.input(description="An admin sets a user's password.")
+class ResetUserPasswordInput:
+    user_id: int = strawberry.field(description="The user whose password is reset.")
+    new_password: str = strawberry.field(description="The new password (8-128 characters).")
+
+
+@strawberry.input(description="Self-registration (when open). New accounts get the `server` role.")
 class RegisterInput:
     name: str = strawberry.field(description="Display name (1-100 characters).")
     email: str = strawberry.field(description="Login email; compared case-insensitively.")
-    password: str = strawberry.field(description="At least 8 characters.")
+    password: str = strawberry.field(description="8 to 128 characters.")
 
 
 @strawberry.input(description="Credentials.")
 class LoginInput:
     email: str = strawberry.field(description="Login email.")
-    password: str = strawberry.field(description="Password.")
+    password: str = strawberry.field(description="Password (at most 128 characters).")
 
 
-RegisterResult = result_union("RegisterResult", UserPayload, "The new user, or why not.")
-LoginResult = result_union("LoginResult", AuthPayload, "Tokens, or why not.")
+RegisterResult = result_union(
+    "RegisterResult", RegistrationPayload, "Registration received, or why not."
+)
+LoginResult = result_union(
+    "LoginResult", AuthPayload, "Tokens, or why not.", extra=(TooManyAttemptsError,)
+)
+ChangePasswordResult = result_union(
+    "ChangePasswordResult",
+    AuthPayload,
+    "New tokens for this session (every other one ended), or why not.",
+    extra=(TooManyAttemptsError,),
+)
+AcceptInvitationResult = result_union(
+    "AcceptInvitationResult", AuthPayload, "The new account's tokens, or why not."
+)
+InviteStaffResult = result_union(
+    "InviteStaffResult", InvitationIssuedPayload, "The invitation and its code, or why not."
+)
+InvitationResult = result_union(
+    "InvitationResult", InvitationPayload, "The changed invitation, or why not."
+)
 RefreshResult = result_union("RefreshResult", AuthPayload, "New tokens, or why not.")
 LogoutResult = result_union("LogoutResult", LogoutPayload, "Logged out, or why not.")
 UserResult = result_union("UserResult", UserPayload, "The changed user, or why not.")
 
 AdminOnly = require_roles(Role.ADMIN)
 USERS_PAGE = Page(default=100, maximum=100)
+INVITATIONS_PAGE = Page(default=100, maximum=100)
+ManagersOnly = require_roles(Role.ADMIN, Role.MANAGER)
+
+REGISTRATION_RECEIVED = (
+    "Registration received. An admin activates new accounts before they can sign in."
+)
+REGISTRATION_DONE = "Registration received. Sign in with your email and password."
+
+
+def _client_address(info: Info[Context, None]) -> str | None:
+    request = info.context.request
+    client = getattr(request, "client", None)
+    return client.host if client is not None else None
 
 
 @strawberry.type
@@ -129,40 +240,187 @@ class Query:
             user = await session.get(User, id)
         return UserType.from_model(user) if user else None
 
+    @strawberry.field(
+        description="Pending invitations, oldest first, at most `first` (managers and admins).",
+        permission_classes=[ManagersOnly],
+    )
+    async def invitations(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many invitations, 1 to 100 (default 100)."),
+        ] = INVITATIONS_PAGE.default,
+    ) -> list[InvitationType]:
+        limit = INVITATIONS_PAGE.size(first)
+        async with info.context.use_session() as session:
+            pending = await invitations.list_pending(session, actor=info.context.user, limit=limit)
+        return [InvitationType.from_model(invitation) for invitation in pending]
+
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a staff account with the `server` role.")
+    @strawberry.mutation(
+        description=(
+            "Self-registration, when open: a `server` account that an admin activates before "
+            "it can sign in (unless the operator turned approval off). The answer does not "
+            "tell whether the email already had an account."
+        )
+    )
     async def register(
         self,
         info: Info[Context, None],
         input: Annotated[RegisterInput, strawberry.argument(description="The new account.")],
     ) -> RegisterResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.register(
-                session,
-                name=input.name,
-                email=input.email,
-                password=input.password,
-                registration_open=info.context.settings.registration_open,
-            )
-            return UserPayload(user=UserType.from_model(user))
+        async def operation() -> object:
+            # An existing email gets the same answer as a new account: no enumeration.
+            with contextlib.suppress(service.EmailTaken):
+                await service.register(
+                    info.context.db,
+                    name=input.name,
+                    email=input.email,
+                    password=input.password,
+                    registration_open=info.context.settings.registration_open,
+                    needs_approval=info.context.settings.registration_approval,
+                )
+            if info.context.settings.registration_approval:
+                return RegistrationPayload(message=REGISTRATION_RECEIVED)
+            return RegistrationPayload(message=REGISTRATION_DONE)
 
-        return await run_mutation(info, operation)
+        return await run_self_managed(info, operation)
 
-    @strawberry.mutation(description="Exchange credentials for an access and a refresh token.")
+    @strawberry.mutation(
+        description=(
+            "Exchange credentials for an access and a refresh token. Failed attempts are "
+            "throttled per account and per client address (TooManyAttemptsError)."
+        )
+    )
     async def login(
         self,
         info: Info[Context, None],
         input: Annotated[LoginInput, strawberry.argument(description="Credentials.")],
     ) -> LoginResult:
-        async def operation(session: AsyncSession) -> object:
-            pair = await service.login(
-                session, email=input.email, password=input.password, settings=info.context.settings
+        async def operation() -> object:
+            pair = await passwords.login(
+                info.context.db,
+                email=input.email,
+                password=input.password,
+                client_address=_client_address(info),
+                settings=info.context.settings,
             )
             return AuthPayload.from_pair(pair)
 
+        return await run_self_managed(info, operation)
+
+    @strawberry.mutation(
+        description=(
+            "Change the signed-in user's password. Every other session (tokens, sockets) "
+            "ends; this one continues with the new tokens returned."
+        )
+    )
+    async def change_password(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            ChangePasswordInput, strawberry.argument(description="Old and new password.")
+        ],
+    ) -> ChangePasswordResult:
+        async def operation() -> object:
+            pair = await passwords.change_password(
+                info.context.db,
+                actor=info.context.user,
+                current_password=input.current_password,
+                new_password=input.new_password,
+                client_address=_client_address(info),
+                settings=info.context.settings,
+            )
+            return AuthPayload.from_pair(pair)
+
+        return await run_self_managed(info, operation)
+
+    @strawberry.mutation(
+        description="Set a user's password (admin only): all of that user's sessions end."
+    )
+    async def reset_user_password(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            ResetUserPasswordInput, strawberry.argument(description="Who, and the password.")
+        ],
+    ) -> UserResult:
+        async def operation() -> object:
+            user = await passwords.reset_password(
+                info.context.db,
+                actor=info.context.user,
+                user_id=input.user_id,
+                new_password=input.new_password,
+            )
+            return UserPayload(user=UserType.from_model(user))
+
+        return await run_self_managed(info, operation)
+
+    @strawberry.mutation(
+        description=(
+            "Invite a staff member (managers and admins; only an admin invites an admin). "
+            "Returns a one-time code that expires; inviting the email again replaces it."
+        )
+    )
+    async def invite_staff(
+        self,
+        info: Info[Context, None],
+        input: Annotated[InviteStaffInput, strawberry.argument(description="Who and which role.")],
+    ) -> InviteStaffResult:
+        async def operation(session: AsyncSession) -> object:
+            issued = await invitations.invite(
+                session,
+                actor=info.context.user,
+                email=input.email,
+                name=input.name,
+                role=Role(input.role),
+                settings=info.context.settings,
+            )
+            return InvitationIssuedPayload(
+                invitation=InvitationType.from_model(issued.invitation),
+                invitation_code=issued.code,
+            )
+
         return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Revoke a pending invitation (managers and admins).")
+    async def revoke_invitation(
+        self,
+        info: Info[Context, None],
+        id: Annotated[int, strawberry.argument(description="The invitation's id.")],
+    ) -> InvitationResult:
+        async def operation(session: AsyncSession) -> object:
+            invitation = await invitations.revoke(
+                session, actor=info.context.user, invitation_id=id
+            )
+            return InvitationPayload(invitation=InvitationType.from_model(invitation))
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Accept an invitation with its code and a password: creates the account."
+    )
+    async def accept_invitation(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            AcceptInvitationInput, strawberry.argument(description="Code and password.")
+        ],
+    ) -> AcceptInvitationResult:
+        async def operation() -> object:
+            pair = await invitations.accept(
+                info.context.db,
+                code=input.code,
+                password=input.password,
+                name=input.name,
+                settings=info.context.settings,
+            )
+            return AuthPayload.from_pair(pair)
+
+        return await run_self_managed(info, operation)
 
     @strawberry.mutation(description="Rotate a refresh token; a reused one revokes its family.")
     async def refresh_token(
@@ -180,7 +438,12 @@ class Mutation:
 
         return await run_mutation(info, operation)
 
-    @strawberry.mutation(description="Revoke a refresh token (and its rotations).")
+    @strawberry.mutation(
+        description=(
+            "Sign out: revoke this refresh token (and its rotations) and end every access "
+            "token of the user at once (other devices refresh to continue)."
+        )
+    )
     async def logout(
         self,
         info: Info[Context, None],

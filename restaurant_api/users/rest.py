@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, Validat
 
 from restaurant_api.api.rest import (
     CurrentUser,
+    DatabaseDep,
     ReadSessionDep,
     SessionDep,
     SettingsDep,
@@ -19,14 +20,18 @@ from restaurant_api.api.rest import (
     require_roles,
 )
 from restaurant_api.db import utcnow
-from restaurant_api.users import service
-from restaurant_api.users.models import Role, User
+from restaurant_api.users import invitations, passwords, service
+from restaurant_api.users.models import Invitation, Role, User
 
 router = APIRouter(
     prefix="/users", tags=["users"], responses=error_responses(400, 401, 403, 404, 409)
 )
 
 AdminUser = Annotated[User, require_roles(Role.ADMIN)]
+ManagerUser = Annotated[User, require_roles(Role.ADMIN, Role.MANAGER)]
+PASSWORD_FIELD = Field(
+    min_length=service.MIN_PASSWORD_LENGTH, max_length=service.MAX_PASSWORD_LENGTH
+)
 
 
 class UserPublic(BaseModel):
@@ -50,8 +55,56 @@ class RegisterBody(BaseModel):
 
 
 class LoginBody(BaseModel):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
+    # The same caps as GraphQL's login: an oversized password is refused before hashing.
+    email: str = Field(min_length=1, max_length=service.MAX_EMAIL_LENGTH)
+    password: str = Field(min_length=1, max_length=service.MAX_PASSWORD_LENGTH)
+
+
+class PasswordChangeBody(BaseModel):
+    current_password: str = Field(min_length=1, max_length=service.MAX_PASSWORD_LENGTH)
+    new_password: str = PASSWORD_FIELD
+
+
+class PasswordResetBody(BaseModel):
+    new_password: str = PASSWORD_FIELD
+
+
+class InvitationBody(BaseModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+class AcceptInvitationBody(BaseModel):
+    code: str = Field(min_length=1, max_length=invitations.MAX_CODE_LENGTH)
+    password: str = PASSWORD_FIELD
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class InvitationPublic(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    expires_at: datetime
+    accepted: bool
+    revoked: bool
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InvitationPublic:
+        return cls(
+            id=invitation.id,  # type: ignore[arg-type]
+            email=invitation.email,
+            name=invitation.name,
+            role=Role(invitation.role),
+            expires_at=invitation.expires_at,
+            accepted=invitation.accepted_at is not None,
+            revoked=invitation.revoked_at is not None,
+        )
+
+
+class InvitationIssued(InvitationPublic):
+    code: str  # shown once: only its hash is stored
 
 
 class RefreshBody(BaseModel):
@@ -86,14 +139,26 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/register", response_model=UserPublic, summary="Register a staff account")
-async def register(body: RegisterBody, session: SessionDep, settings: SettingsDep) -> Any:
+def _client_address(request: Request) -> str | None:
+    # Behind a reverse proxy this is the proxy unless uvicorn runs with --proxy-headers and
+    # --forwarded-allow-ips naming it (see README, "Accounts and login").
+    return request.client.host if request.client is not None else None
+
+
+@router.post(
+    "/register",
+    response_model=UserPublic,
+    summary="Register a staff account (when open; inactive until an admin activates it)",
+)
+async def register(body: RegisterBody, db: DatabaseDep, settings: SettingsDep) -> Any:
+    # The contract fixes 400 "Email already registered" for a taken email: kept for REST.
     return await service.register(
-        session,
+        db,
         name=body.name,
         email=str(body.email),
         password=body.password,
         registration_open=settings.registration_open,
+        needs_approval=settings.registration_approval,
     )
 
 
@@ -148,9 +213,15 @@ async def _login_body(request: Request) -> LoginBody:
     summary="Log in (JSON or OAuth2 password form)",
     openapi_extra=_LOGIN_BODY_DOC,
 )
-async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Any:
+async def login(request: Request, db: DatabaseDep, settings: SettingsDep) -> Any:
     body = await _login_body(request)
-    pair = await service.login(session, email=body.email, password=body.password, settings=settings)
+    pair = await passwords.login(
+        db,
+        email=body.email,
+        password=body.password,
+        client_address=_client_address(request),
+        settings=settings,
+    )
     return _tokens(pair)
 
 
@@ -161,7 +232,11 @@ async def refresh(body: RefreshBody, session: SessionDep, settings: SettingsDep)
     )
 
 
-@router.post("/logout", response_model=MessageResponse, summary="Revoke a refresh token")
+@router.post(
+    "/logout",
+    response_model=MessageResponse,
+    summary="Revoke a refresh token and end every access token of its user",
+)
 async def logout(body: RefreshBody, session: SessionDep) -> Any:
     await service.logout(session, refresh_token=body.refresh_token)
     return MessageResponse(message="Logged out")
@@ -170,6 +245,83 @@ async def logout(body: RefreshBody, session: SessionDep) -> Any:
 @router.get("/me", response_model=UserPublic, summary="The signed-in user")
 async def me(user: CurrentUser) -> Any:
     return user
+
+
+@router.post(
+    "/me/password",
+    response_model=TokenResponse,
+    summary="Change my password: other sessions end, this one gets new tokens",
+    responses=error_responses(429),
+)
+async def change_password(
+    request: Request,
+    body: PasswordChangeBody,
+    user: CurrentUser,
+    db: DatabaseDep,
+    settings: SettingsDep,
+) -> Any:
+    pair = await passwords.change_password(
+        db,
+        actor=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client_address=_client_address(request),
+        settings=settings,
+    )
+    return _tokens(pair)
+
+
+@router.post(
+    "/invitations",
+    response_model=InvitationIssued,
+    status_code=201,
+    summary="Invite a staff member (manager+; only an admin invites an admin)",
+)
+async def invite(
+    body: InvitationBody, actor: ManagerUser, session: SessionDep, settings: SettingsDep
+) -> Any:
+    issued = await invitations.invite(
+        session,
+        actor=actor,
+        email=str(body.email),
+        name=body.name,
+        role=body.role,
+        settings=settings,
+    )
+    return InvitationIssued(**InvitationPublic.of(issued.invitation).model_dump(), code=issued.code)
+
+
+@router.get(
+    "/invitations", response_model=list[InvitationPublic], summary="Pending invitations (manager+)"
+)
+async def list_invitations(actor: ManagerUser, session: ReadSessionDep) -> Any:
+    return [
+        InvitationPublic.of(item) for item in await invitations.list_pending(session, actor=actor)
+    ]
+
+
+@router.delete(
+    "/invitations/{invitation_id}",
+    response_model=InvitationPublic,
+    summary="Revoke a pending invitation (manager+)",
+)
+async def revoke_invitation(invitation_id: int, actor: ManagerUser, session: SessionDep) -> Any:
+    invitation = await invitations.revoke(session, actor=actor, invitation_id=invitation_id)
+    return InvitationPublic.of(invitation)
+
+
+@router.post(
+    "/invitations/accept",
+    response_model=TokenResponse,
+    summary="Accept an invitation: creates the account and signs it in",
+)
+async def accept_invitation(
+    body: AcceptInvitationBody, db: DatabaseDep, settings: SettingsDep
+) -> Any:
+    pair = await invitations.accept(
+        db, code=body.code, password=body.password, name=body.name, settings=settings
+    )
+    return _tokens(pair)
 
 
 @router.get("/", response_model=list[UserPublic], summary="All users (admin)")
@@ -195,3 +347,16 @@ async def update_user(
             session, actor=admin, user_id=user_id, active=body.is_active
         )
     return user
+
+
+@router.post(
+    "/{user_id}/password",
+    response_model=UserPublic,
+    summary="Set a user's password (admin): all of that user's sessions end",
+)
+async def reset_password(
+    user_id: int, body: PasswordResetBody, admin: AdminUser, db: DatabaseDep
+) -> Any:
+    return await passwords.reset_password(
+        db, actor=admin, user_id=user_id, new_password=body.new_password
+    )

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import security
+from restaurant_api import events, security
 from restaurant_api.config import Settings
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import Database, is_valid_id, utcnow
 from restaurant_api.errors import (
     AuthenticationFailed,
     Conflict,
@@ -29,6 +29,7 @@ from restaurant_api.users.permissions import ADMINS, require_role
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+MAX_EMAIL_LENGTH = 254
 
 
 class EmailTaken(Conflict):
@@ -61,6 +62,11 @@ class RefreshTokenReused(InvalidToken):
         super().__init__("Refresh token was already used; sign in again")
 
 
+class WrongPassword(InvalidCredentials):
+    def __init__(self) -> None:
+        AuthenticationFailed.__init__(self, "Current password is incorrect")
+
+
 class InactiveUser(AuthenticationFailed):
     code = ErrorCode.INACTIVE_USER
 
@@ -79,7 +85,20 @@ class TokenPair:
 # --- validation -------------------------------------------------------------------------
 
 
+def storable(value: str) -> bool:
+    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize_email(email: str) -> str:
+    if not storable(email):
+        raise InvalidInput("Invalid email address", field="email")
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -87,19 +106,37 @@ def normalize_email(email: str) -> str:
     return result.normalized.lower()
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, field: str = "password") -> None:
+    """The one password rule of REST and GraphQL: 8 to 128 characters, no NUL."""
+    if not storable(password):
+        raise InvalidInput(
+            "Password must not contain NUL characters or lone surrogates", field=field
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field=field
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
+            f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field=field
         )
 
 
-def _clean_name(name: str) -> str:
+def check_login_input(email: str, password: str) -> None:
+    """Refuse oversized or NUL-bearing credentials before any lookup or hashing."""
+    if len(email) > MAX_EMAIL_LENGTH or not storable(email):
+        raise InvalidInput("Invalid email address", field="email")
+    if len(password) > MAX_PASSWORD_LENGTH or not storable(password):
+        raise InvalidInput(
+            f"Password must be at most {MAX_PASSWORD_LENGTH} characters, without NUL",
+            field="password",
+        )
+
+
+def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
+    if not storable(cleaned):
+        raise InvalidInput("Name must not contain NUL characters or lone surrogates", field="name")
     if not cleaned:
         raise InvalidInput("Name must not be empty", field="name")
     if len(cleaned) > 100:
@@ -117,25 +154,32 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def find_active(session: AsyncSession, user_id: int) -> User | None:
+    """The user as stored now, when active (live sockets re-check their user with this)."""
+    user = await session.get(User, user_id, populate_existing=True)
+    return user if user is not None and user.is_active else None
+
+
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
     result = await session.exec(select(User).where(User.email == email.strip().lower()))
     return result.first()
 
 
-async def create_user(
-    session: AsyncSession, *, name: str, email: str, password: str, role: Role = Role.SERVER
+async def insert_user(
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    hashed_password: str,
+    role: Role,
+    is_active: bool = True,
 ) -> User:
-    """Create an account with an explicit role (CLI, first admin, self-registration)."""
+    """Insert an account whose password is already hashed (validated input)."""
     user = User(
-        name=_clean_name(name),
-        email=normalize_email(email),
-        hashed_password="",
-        role=role,
+        name=name, email=email, hashed_password=hashed_password, role=role, is_active=is_active
     )
-    _check_password(password)
     if await find_by_email(session, user.email) is not None:
         raise EmailTaken()
-    user.hashed_password = security.hash_password(password)
     try:
         async with session.begin_nested():
             session.add(user)
@@ -145,29 +189,45 @@ async def create_user(
     return user
 
 
-async def register(
-    session: AsyncSession, *, name: str, email: str, password: str, registration_open: bool
+async def create_user(
+    session: AsyncSession, *, name: str, email: str, password: str, role: Role = Role.SERVER
 ) -> User:
-    """Self-registration: always the `server` role, whatever the client asked for."""
+    """Create an active account with an explicit role (CLI, first admin, tests)."""
+    name, email = clean_name(name), normalize_email(email)
+    check_password(password)
+    hashed = await security.hash_password_async(password)
+    return await insert_user(session, name=name, email=email, hashed_password=hashed, role=role)
+
+
+async def register(
+    db: Database,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    registration_open: bool,
+    needs_approval: bool = True,
+) -> User:
+    """Self-registration: the `server` role, INACTIVE until an admin activates it unless
+    approval is turned off (REGISTRATION_APPROVAL=false).
+
+    The password is hashed before the write transaction (and also when the email is taken,
+    so that timing does not tell either).
+    """
     if not registration_open:
         raise PermissionDenied("Registration is closed", code=ErrorCode.REGISTRATION_CLOSED)
-    return await create_user(session, name=name, email=email, password=password)
-
-
-async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
-    """The user with these credentials; upgrades an old hash on success."""
-    user = await find_by_email(session, email)
-    ok, new_hash = security.verify_password(password, user.hashed_password if user else None)
-    if user is None or not ok:
-        raise InvalidCredentials()
-    if not user.is_active:
-        raise InactiveUser()
-    if new_hash is not None:
-        user.hashed_password = new_hash
-        user.updated_at = utcnow()
-        session.add(user)
-        await session.flush()
-    return user
+    name, email = clean_name(name), normalize_email(email)
+    check_password(password)
+    hashed = await security.hash_password_async(password)
+    async with db.session() as session:
+        return await insert_user(
+            session,
+            name=name,
+            email=email,
+            hashed_password=hashed,
+            role=Role.SERVER,
+            is_active=not needs_approval,
+        )
 
 
 async def list_users(
@@ -187,7 +247,19 @@ async def _active_admin_count(session: AsyncSession) -> int:
     return int(result.one())
 
 
-async def _lock_user(session: AsyncSession, user_id: int) -> User:
+async def _lock_admins(session: AsyncSession) -> None:
+    """Lock every admin row, in id order, before changing any role or active flag.
+
+    Two concurrent demotions of the last two admins would each count two admins and both
+    succeed; with these locks the second waits, then counts one. Always the same order (and
+    before the target row), so concurrent changes cannot deadlock. SQLite: one writer.
+    """
+    await session.exec(
+        select(User.id).where(User.role == Role.ADMIN).order_by(col(User.id)).with_for_update()
+    )
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> User:
     if not is_valid_id(user_id):
         raise NotFound("User not found")
     result = await session.exec(
@@ -209,17 +281,26 @@ async def _ensure_admin_remains(session: AsyncSession, user: User) -> None:
         )
 
 
+def end_access(session: AsyncSession, user: User) -> None:
+    """End every access token of `user` now, and close their live sockets after commit."""
+    user.token_version += 1
+    user.updated_at = utcnow()
+    session.add(user)
+    events.user_access_changed(session, user.id)  # type: ignore[arg-type]
+
+
 async def change_role(
     session: AsyncSession, *, actor: User | None, user_id: int, role: Role
 ) -> User:
     require_role(actor, ADMINS)
-    user = await _lock_user(session, user_id)
+    await _lock_admins(session)
+    user = await lock_user(session, user_id)
     if user.role == role:
         return user
     await _ensure_admin_remains(session, user)
     user.role = role
-    user.updated_at = utcnow()
-    session.add(user)
+    # Tokens and sockets opened under the old role end; refresh tokens go on working.
+    end_access(session, user)
     await session.flush()
     return user
 
@@ -227,14 +308,16 @@ async def change_role(
 async def set_active(
     session: AsyncSession, *, actor: User | None, user_id: int, active: bool
 ) -> User:
-    """Deactivate (or reactivate) an account; a deactivated user's tokens stop working."""
+    """Deactivate (or reactivate) an account; a deactivated user's tokens stop at once."""
     require_role(actor, ADMINS)
-    user = await _lock_user(session, user_id)
+    await _lock_admins(session)
+    user = await lock_user(session, user_id)
     if user.is_active == active:
         return user
     if not active:
         await _ensure_admin_remains(session, user)
-        await _revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+        await revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+        end_access(session, user)
     user.is_active = active
     user.updated_at = utcnow()
     session.add(user)
@@ -255,6 +338,7 @@ async def ensure_first_admin(
 
 
 async def user_for_access_token(session: AsyncSession, token: str, settings: Settings) -> User:
+    """The active user of a valid token whose version is the user's current one."""
     try:
         claims = security.decode_access_token(
             token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
@@ -262,7 +346,7 @@ async def user_for_access_token(session: AsyncSession, token: str, settings: Set
     except security.TokenError as exc:
         raise InvalidToken() from exc
     user = await session.get(User, claims.user_id) if is_valid_id(claims.user_id) else None
-    if user is None:
+    if user is None or user.token_version != claims.version:
         raise InvalidToken()
     if not user.is_active:
         raise InactiveUser()
@@ -291,21 +375,16 @@ def _access_token(user: User, settings: Settings) -> tuple[str, datetime]:
         secret=settings.secret_key,
         algorithm=settings.jwt_algorithm,
         lifetime=timedelta(minutes=settings.access_token_minutes),
+        version=user.token_version,
     )
 
 
 async def issue_tokens(session: AsyncSession, *, user: User, settings: Settings) -> TokenPair:
     """A new access token and the first refresh token of a new family."""
+    await session.flush()  # the token carries the user's current version
     access, expires_at = _access_token(user, settings)
     refresh = await _new_refresh_token(session, user, settings, family=uuid4().hex)
     return TokenPair(access, refresh, expires_at, user)
-
-
-async def login(
-    session: AsyncSession, *, email: str, password: str, settings: Settings
-) -> TokenPair:
-    user = await authenticate(session, email=email, password=password)
-    return await issue_tokens(session, user=user, settings=settings)
 
 
 async def refresh(session: AsyncSession, *, refresh_token: str, settings: Settings) -> TokenPair:
@@ -333,13 +412,20 @@ async def refresh(session: AsyncSession, *, refresh_token: str, settings: Settin
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
-    """Revoke the family of this refresh token (sign out of this device)."""
+    """Sign out: revoke this refresh token's family and end ALL the user's access tokens.
+
+    One version per user keeps the per-request check free (the user row is read anyway);
+    other devices keep their refresh tokens and get a new access token on their next refresh.
+    """
     result = await session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == security.fingerprint(refresh_token))
     )
     stored = result.first()
     if stored is not None:
         await _revoke_family(session, stored.family)
+        user = await lock_user(session, stored.user_id)
+        end_access(session, user)
+        await session.flush()
 
 
 async def _revoke_family(session: AsyncSession, family: str) -> None:
@@ -350,7 +436,7 @@ async def _revoke_family(session: AsyncSession, family: str) -> None:
     )
 
 
-async def _revoke_all_refresh_tokens(session: AsyncSession, user_id: int) -> None:
+async def revoke_all_refresh_tokens(session: AsyncSession, user_id: int) -> None:
     await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
@@ -365,4 +451,5 @@ __all__ = [
     "InvalidCredentials",
     "InvalidToken",
     "TokenPair",
+    "WrongPassword",
 ]

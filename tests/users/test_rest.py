@@ -80,16 +80,30 @@ async def test_registration_can_be_closed(app, client):
     assert response.json() == {"detail": "Registration is closed"}
 
 
-async def test_login_with_json_and_with_oauth2_form(client):
-    await register(client, email="bob@example.com")
+async def test_register_makes_an_inactive_account_until_an_admin_activates_it(client, admin):
+    registered = await register(client, email="new@example.com")
+    assert (registered.status_code, registered.json()["is_active"]) == (200, False)
+    credentials = {"email": "new@example.com", "password": "password123"}
+    pending = await client.post("/users/login", json=credentials)
+    # Exactly the answer of a wrong password: no "inactive" oracle.
+    assert (pending.status_code, pending.json()) == (401, {"detail": "Invalid email or password"})
+    activated = await client.patch(
+        f"/users/{registered.json()['id']}", json={"is_active": True}, headers=admin.headers
+    )
+    assert activated.status_code == 200
+    assert (await client.post("/users/login", json=credentials)).status_code == 200
+
+
+async def test_login_with_json_and_with_oauth2_form(client, make_staff):
+    await make_staff(Role.SERVER, email="bob@example.com")
     json_login = await client.post(
-        "/users/login", json={"email": "BOB@example.com", "password": "password123"}
+        "/users/login", json={"email": "BOB@example.com", "password": PASSWORD}
     )
     assert json_login.status_code == 200
     assert json_login.json()["token_type"] == "bearer"
     assert json_login.json()["access_token"]
     form_login = await client.post(
-        "/users/login", data={"username": "bob@example.com", "password": "password123"}
+        "/users/login", data={"username": "bob@example.com", "password": PASSWORD}
     )
     assert form_login.status_code == 200
     assert form_login.json()["refresh_token"]
@@ -102,8 +116,8 @@ async def test_login_with_json_and_with_oauth2_form(client):
         {"email": "nobody@example.com", "password": "password123"},
     ],
 )
-async def test_login_failures_are_401_with_one_message(client, credentials):
-    await register(client, email="bob@example.com")
+async def test_login_failures_are_401_with_one_message(client, make_staff, credentials):
+    await make_staff(Role.SERVER, email="bob@example.com")
     response = await client.post("/users/login", json=credentials)
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid email or password"}
@@ -165,10 +179,10 @@ async def test_list_users_is_admin_only(client, admin, server):
         assert all("hashed_password" not in user for user in response.json())
 
 
-async def test_refresh_rotates_and_reuse_is_rejected(client):
-    await register(client, email="rot@example.com")
+async def test_refresh_rotates_and_reuse_is_rejected(client, make_staff):
+    await make_staff(Role.SERVER, email="rot@example.com")
     login = await client.post(
-        "/users/login", json={"email": "rot@example.com", "password": "password123"}
+        "/users/login", json={"email": "rot@example.com", "password": PASSWORD}
     )
     first = login.json()["refresh_token"]
     rotated = await client.post("/users/refresh", json={"refresh_token": first})
@@ -187,24 +201,42 @@ async def test_refresh_rotates_and_reuse_is_rejected(client):
     assert after.status_code == 401
 
 
-async def test_logout_revokes_the_refresh_token(client):
-    await register(client, email="out@example.com")
-    login = await client.post(
-        "/users/login", json={"email": "out@example.com", "password": "password123"}
-    )
+async def test_logout_revokes_the_refresh_token_and_ends_access_tokens(client, make_staff):
+    await make_staff(Role.SERVER, email="out@example.com")
+    credentials = {"email": "out@example.com", "password": PASSWORD}
+    login = await client.post("/users/login", json=credentials)
+    other_device = await client.post("/users/login", json=credentials)
     token = login.json()["refresh_token"]
+    access = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await client.get("/users/me", headers=access)).status_code == 200
     assert (await client.post("/users/logout", json={"refresh_token": token})).status_code == 200
     assert (await client.post("/users/refresh", json={"refresh_token": token})).status_code == 401
+    after = await client.get("/users/me", headers=access)
+    assert (after.status_code, after.json()) == (401, {"detail": "Invalid token"})
+    # Every access token of the user ended; another device continues through its refresh token.
+    other_access = {"Authorization": f"Bearer {other_device.json()['access_token']}"}
+    assert (await client.get("/users/me", headers=other_access)).status_code == 401
+    refreshed = await client.post(
+        "/users/refresh", json={"refresh_token": other_device.json()["refresh_token"]}
+    )
+    assert refreshed.status_code == 200
+    new_access = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    assert (await client.get("/users/me", headers=new_access)).status_code == 200
 
 
-async def test_admin_changes_role_and_it_applies_to_existing_tokens(client, admin, server):
+async def test_admin_changes_role_and_tokens_of_the_old_role_end(client, admin, server):
     assert (await client.get("/users/", headers=server.headers)).status_code == 403
     response = await client.patch(
         f"/users/{server.user.id}", json={"role": "admin"}, headers=admin.headers
     )
     assert response.status_code == 200
     assert response.json()["role"] == "admin"
-    assert (await client.get("/users/", headers=server.headers)).status_code == 200
+    assert (await client.get("/users/", headers=server.headers)).status_code == 401
+    login = await client.post(
+        "/users/login", json={"email": server.user.email, "password": PASSWORD}
+    )
+    fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await client.get("/users/", headers=fresh)).status_code == 200
 
 
 async def test_role_change_rejects_unknown_roles_and_non_admins(client, admin, server):
@@ -256,3 +288,17 @@ async def test_last_admin_cannot_be_demoted_or_deactivated(client, admin):
     assert deactivate.status_code == 409
     me = await client.get("/users/me", headers=admin.headers)
     assert me.json()["role"] == Role.ADMIN.value
+
+
+async def test_registration_without_approval_signs_in_at_once(app, client):
+    # REGISTRATION_APPROVAL=false: the replaced system's flow (register, then log in).
+    settings = app.state.settings
+    settings.registration_approval = False
+    try:
+        registered = await register(client, email="legacy@example.com")
+    finally:
+        settings.registration_approval = True
+    assert (registered.status_code, registered.json()["is_active"]) == (200, True)
+    assert registered.json()["role"] == "server"
+    credentials = {"email": "legacy@example.com", "password": "password123"}
+    assert (await client.post("/users/login", json=credentials)).status_code == 200
