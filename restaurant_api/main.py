@@ -16,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from restaurant_api import __version__, events
 from restaurant_api.api.graphql import Context
+from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    # Hostile JSON (deep, lone surrogates, absurd numbers, non-object GraphQL) is a 4xx.
+    app.add_middleware(JsonInputGuard)
     install_error_handlers(app)
 
     @app.exception_handler(DBAPIError)

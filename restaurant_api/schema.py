@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -18,8 +19,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
@@ -79,6 +82,13 @@ class RestaurantSchema(strawberry.Schema):
     ) -> None:
         unexpected = [error for error in errors if not is_expected_error(error)]
         super().process_errors(unexpected, execution_context)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        # `execute` serves HTTP only (websockets use `subscribe`): subscriptions there are
+        # refused before any work, and the router says to use the websocket.
+        allowed = kwargs.get("allowed_operation_types") or DEFAULT_ALLOWED_OPERATION_TYPES
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
+from restaurant_api import events, limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
@@ -32,11 +32,11 @@ from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
 
-MAX_QUANTITY = 999
-MAX_LINES = 200
-MAX_MODIFIERS = 20
-MAX_CUSTOMERS = 500
-MAX_SEAT = 500
+MAX_QUANTITY = limits.MAX_QUANTITY
+MAX_LINES = limits.MAX_LINES
+MAX_MODIFIERS = limits.MAX_MODIFIERS
+MAX_CUSTOMERS = limits.MAX_CUSTOMERS
+MAX_SEAT = limits.MAX_SEAT
 
 
 class OrderNotFound(NotFound):
