@@ -22,6 +22,8 @@ MAX_SPLIT_INDEXES = MAX_LINES
 # No GraphQL input list may be longer than the longest list any field accepts; the exact
 # per-field caps above are checked after it (as typed ValidationErrors).
 MAX_INPUT_LIST = MAX_LINES
+# All input lists of one operation together: a full order with every modifier used.
+MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + 1)
 
 # JSON bodies and GraphQL variables
 MAX_JSON_DEPTH = 32

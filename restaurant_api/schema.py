@@ -24,7 +24,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
+from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
@@ -99,6 +99,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        InputBounds,  # first: an oversized input list is refused before the write turn
         UnitOfWork,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=512),

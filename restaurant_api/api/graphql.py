@@ -7,13 +7,13 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, ListValueNode, Visitor, visit
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
@@ -21,6 +21,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 
+from restaurant_api import limits
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
@@ -298,3 +299,61 @@ def is_expected_error(error: GraphQLError) -> bool:
     if original is None:
         return True  # syntax, validation and permission errors carry no exception
     return isinstance(original, (DomainError, GraphQLError))
+
+
+class InputBounds(SchemaExtension):
+    """No input list longer than any field accepts, refused before arguments are coerced.
+
+    Coercing 100,000 order lines or a million split indexes costs seconds before a resolver
+    could count them. Lists in variables and in the document are both counted; the exact
+    per-field caps (e.g. modifiers per line) are checked after, as typed ValidationErrors.
+    Also bounds every JSON value in the variables (depth), for transports that bypass the
+    HTTP input guard (websockets).
+    """
+
+    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+        lengths = [
+            *_value_list_lengths(self.execution_context.variables),
+            *_literal_list_lengths(self.execution_context.graphql_document),
+        ]
+        if lengths and max(lengths) > limits.MAX_INPUT_LIST:
+            raise _input_refused(f"An input list has more than {limits.MAX_INPUT_LIST} items")
+        if sum(lengths) > limits.MAX_INPUT_LIST_ITEMS:
+            raise _input_refused(
+                f"The input lists have more than {limits.MAX_INPUT_LIST_ITEMS} items in all"
+            )
+        yield
+
+
+def _input_refused(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.VALIDATION_ERROR.value})
+
+
+def _value_list_lengths(value: Any) -> list[int]:
+    lengths: list[int] = []
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limits.MAX_JSON_DEPTH:
+            raise _input_refused(f"Variables are nested more than {limits.MAX_JSON_DEPTH} deep")
+        if isinstance(item, list):
+            lengths.append(len(item))
+            if len(item) > limits.MAX_INPUT_LIST:
+                return lengths  # refused anyway: do not walk it
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+    return lengths
+
+
+def _literal_list_lengths(document: DocumentNode | None) -> list[int]:
+    lengths: list[int] = []
+    if document is None:
+        return lengths
+
+    class _Lists(Visitor):
+        def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+            lengths.append(len(node.values))
+
+    visit(document, _Lists())
+    return lengths
