@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, ListValueNode, Visitor, visit
+from graphql import DocumentNode, GraphQLError, ListValueNode, StringValueNode, Visitor, visit
+from sqlalchemy.exc import DataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
@@ -24,7 +25,7 @@ from strawberry.types.graphql import OperationType
 from restaurant_api import limits
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
-from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
+from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
 
@@ -205,6 +206,12 @@ async def run_mutation(
     their effects (they commit together when the operation ends).
     """
     context = info.context
+    nul_field = _field_with_nul(info)
+    if nul_field is not None:
+        # PostgreSQL cannot store NUL (a 500 before); refused the same on every backend.
+        return graphql_error(
+            InvalidInput(f"{nul_field} must not contain NUL characters", field=nul_field)
+        )
     async with context.use_session() as session:
         # After-commit hooks registered inside a savepoint that rolls back must not run.
         hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
@@ -219,12 +226,37 @@ async def run_mutation(
                 await savepoint.rollback()
                 del hooks[hooks_before:]
             return graphql_error(error)
+        except (DataError, OverflowError):
+            # A value the database cannot store (as REST's 422): a typed error, not a 500.
+            await savepoint.rollback()
+            del hooks[hooks_before:]
+            return graphql_error(InvalidInput("Invalid input: a value is out of range"))
         except BaseException:
             await savepoint.rollback()
             del hooks[hooks_before:]
             raise
         await savepoint.commit()
         return result
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The input path of the first string holding a NUL character, if any."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            stack.extend((child, f"{where}.{key}" if where else key) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, where) for child in item)
+    return None
+
+
+def _field_with_nul(info: Info[Context, None]) -> str | None:
+    fields = info.selected_fields
+    return _nul_path(fields[0].arguments, "") if fields else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -322,6 +354,13 @@ class InputBounds(SchemaExtension):
             raise _input_refused(
                 f"The input lists have more than {limits.MAX_INPUT_LIST_ITEMS} items in all"
             )
+        # Mutations report NUL as a typed ValidationError (run_mutation); other operations
+        # are refused here, as PostgreSQL cannot compare text with NUL.
+        if self.execution_context.operation_type is not OperationType.MUTATION and (
+            _nul_path(self.execution_context.variables, "")
+            or _literal_has_nul(self.execution_context.graphql_document)
+        ):
+            raise _input_refused("Text input must not contain NUL characters")
         yield
 
 
@@ -357,3 +396,16 @@ def _literal_list_lengths(document: DocumentNode | None) -> list[int]:
 
     visit(document, _Lists())
     return lengths
+
+
+def _literal_has_nul(document: DocumentNode | None) -> bool:
+    found = False
+
+    class _Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+            nonlocal found
+            found = found or "\x00" in node.value
+
+    if document is not None:
+        visit(document, _Strings())
+    return found

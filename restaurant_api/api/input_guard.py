@@ -50,21 +50,28 @@ def _parse_constant(_name: str) -> Any:
     raise InputRefused("NaN and Infinity are not JSON numbers")
 
 
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_INNERMOST = re.compile(rb"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
 def _check_depth(text: str | bytes) -> None:
-    """Refuse nesting deeper than MAX_JSON_DEPTH without decoding (C regex, no recursion)."""
-    # Strings may hold brackets: drop them first (a JSON string has no unescaped quote).
-    data = text.encode() if isinstance(text, str) else text
+    """Refuse nesting deeper than MAX_JSON_DEPTH before decoding (no recursion, C speed).
+
+    Each pass removes the innermost arrays and objects, so a document of depth d is
+    empty of brackets after d passes; one still holding brackets after the limit is too
+    deep (or malformed, which the decoder refuses anyway).
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
         return
-    stripped = re.sub(rb'"(?:[^"\\]|\\.)*"', b"", data)
-    depth = 0
-    for match in re.finditer(rb"[\[\]{}]", stripped):
-        if match.group() in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise InputRefused(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
-        else:
-            depth -= 1
+    data = _STRING.sub(b"", data)  # strings may hold brackets
+    for _ in range(MAX_JSON_DEPTH):
+        data, removed = _INNERMOST.subn(b"", data)
+        if not removed:
+            return
+    if _BRACKET.search(data):
+        raise InputRefused(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def _has_lone_surrogate(value: Any) -> bool:

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import false, or_
@@ -294,6 +294,19 @@ async def get_order(session: AsyncSession, *, actor: User | None, order_id: int)
     return order
 
 
+def as_utc(value: datetime, field: str) -> datetime:
+    """A filter time in UTC (naive means UTC), refused when UTC cannot represent it.
+
+    9999-12-31T23:00-05:00 is past year 9999 in UTC: an error, not an overflow.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
+
+
 async def list_orders(
     session: AsyncSession,
     *,
@@ -317,11 +330,13 @@ async def list_orders(
     if table_id is not None:
         query = query.where(Order.table_id == table_id if is_valid_id(table_id) else false())
     if created_from is not None:
-        query = query.where(col(Order.created_at) >= created_from)
+        query = query.where(col(Order.created_at) >= as_utc(created_from, "created_from"))
     if created_to is not None:
-        query = query.where(col(Order.created_at) < created_to)
+        query = query.where(col(Order.created_at) < as_utc(created_to, "created_to"))
     if before is not None:
-        at, order_id = before
+        at, order_id = as_utc(before[0], "after"), before[1]
+        if not is_valid_id(order_id):
+            raise InvalidInput("Invalid cursor", field="after")
         query = query.where(
             or_(
                 col(Order.created_at) < at,
