@@ -121,7 +121,7 @@ def _is_json(scope: Scope) -> bool:
         if name == b"content-type":
             media = value.split(b";", 1)[0].strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
-    return False
+    return True  # FastAPI may read a body without a content type as JSON
 
 
 class JsonInputGuard:

@@ -436,3 +436,13 @@ async def test_nul_in_rest_text_stays_a_422(client, server):
     body: dict[str, Any] = {"order": [{**LINE, "name": "So\x00up"}]}
     response = await client.post("/api/orders", json=body, headers=server.headers)
     assert response.status_code == 422
+
+
+async def test_a_body_without_content_type_is_checked_too(client, server):
+    response = await client.post(
+        "/api/orders", content=b"[" * 5000 + b"]" * 5000, headers=server.headers
+    )
+    assert response.status_code in (400, 415, 422), response.text
+    surrogate = b'{"order": [{"name": "\\ud800", "category": "c", "price": "1.00"}]}'
+    response = await client.post("/api/orders", content=surrogate, headers=server.headers)
+    assert response.status_code in (400, 415, 422), response.text
