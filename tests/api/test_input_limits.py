@@ -446,3 +446,29 @@ async def test_a_body_without_content_type_is_checked_too(client, server):
     surrogate = b'{"order": [{"name": "\\ud800", "category": "c", "price": "1.00"}]}'
     response = await client.post("/api/orders", content=surrogate, headers=server.headers)
     assert response.status_code in (400, 415, 422), response.text
+
+
+HUGE_INTS = ["99999999999999999999999999", "2147483648", "-1", "0", "9" * 5000, "1e999"]
+PATHS = [
+    ("GET", "/api/orders/{n}"),
+    ("PUT", "/api/orders/{n}"),
+    ("POST", "/api/orders/{n}/close"),
+    ("GET", "/api/menu/{n}"),
+    ("GET", "/api/tables/{n}"),
+    ("POST", "/api/tables/{n}/assign-seat/{n}"),
+    ("POST", "/api/tables/{n}/release-seat/{n}"),
+    ("POST", "/api/tables/{n}/assign/{n}"),
+    ("POST", "/api/tables/merge-tables/{n}/{n}"),
+    ("POST", "/api/tables/transfer/{n}/{n}"),
+    ("POST", "/api/tables/split-bill/{n}"),
+    ("GET", "/api/kitchen/orders/{n}"),
+    ("GET", "/users/{n}"),
+]
+
+
+async def test_out_of_range_ids_in_paths_are_4xx(client, admin):
+    for method, template in PATHS:
+        for number in HUGE_INTS:
+            path = template.replace("{n}", number)
+            response = await client.request(method, path, json={}, headers=admin.headers)
+            assert 400 <= response.status_code < 500, (method, path[:80], response.text[:200])
