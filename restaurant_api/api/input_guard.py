@@ -147,8 +147,8 @@ class JsonInputGuard:
                     pass  # strawberry answers other content types (415/400) itself
                 elif body.strip() or is_graphql:
                     value = parse_json(body)
-                    if is_graphql and not isinstance(value, dict):
-                        raise InputRefused("The GraphQL request must be a JSON object")
+                    if is_graphql:
+                        _check_graphql_request(value)
         except InputRefused as refused:
             await _refuse(send, str(refused), graphql=is_graphql)
             return
@@ -162,10 +162,22 @@ class JsonInputGuard:
             raise InputRefused("The query string is not valid UTF-8") from None
         for key, value in parse_qsl(query, keep_blank_values=True):
             if key in ("variables", "extensions") and value:
-                if not isinstance(parse_json(value.encode("utf-8", "surrogatepass")), dict):
+                parsed = parse_json(value.encode("utf-8", "surrogatepass"))
+                if parsed is not None and not isinstance(parsed, dict):
                     raise InputRefused(f"{key} must be a JSON object")
             elif _has_lone_surrogate(value):
                 raise InputRefused("A parameter contains a lone UTF-16 surrogate")
+
+
+def _check_graphql_request(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise InputRefused("The GraphQL request must be a JSON object")
+    for key in ("variables", "extensions"):
+        if value.get(key) is not None and not isinstance(value[key], dict):
+            raise InputRefused(f"{key} must be a JSON object")
+    for key in ("query", "operationName"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise InputRefused(f"{key} must be a string")
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:

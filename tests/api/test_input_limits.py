@@ -472,3 +472,26 @@ async def test_out_of_range_ids_in_paths_are_4xx(client, admin):
             path = template.replace("{n}", number)
             response = await client.request(method, path, json={}, headers=admin.headers)
             assert 400 <= response.status_code < 500, (method, path[:80], response.text[:200])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": "{ __typename }", "variables": "x"}, "variables must be a JSON object"),
+        ({"query": "{ __typename }", "variables": [1]}, "variables must be a JSON object"),
+        ({"query": "{ __typename }", "extensions": 1}, "extensions must be a JSON object"),
+        ({"query": 42}, "query must be a string"),
+        ({"query": "{ __typename }", "operationName": ["x"]}, "operationName must be a string"),
+    ],
+)
+async def test_graphql_request_members_have_their_types(client, body, message):
+    response = await client.post("/graphql", json=body)
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": message}]}
+
+
+async def test_graphql_null_variables_are_no_variables(client):
+    response = await client.post("/graphql", json={"query": "{ __typename }", "variables": None})
+    assert response.json() == {"data": {"__typename": "Query"}}
+    response = await client.get("/graphql", params={"query": "{ __typename }", "variables": "null"})
+    assert response.status_code == 200, response.text
