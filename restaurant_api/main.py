@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from restaurant_api import __version__, events, security
 from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
 from restaurant_api.api.graphql import Context
+from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
         )
+    # Hostile JSON (deep, lone surrogates, absurd numbers, non-object GraphQL) is a 4xx.
+    app.add_middleware(JsonInputGuard)
     install_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 

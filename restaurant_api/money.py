@@ -9,26 +9,64 @@ CENT = Decimal("0.01")
 MAX_CENTS = 10**12  # ten billion in the currency unit: far beyond any bill, well inside BIGINT
 
 
+# Bounds checked before any arithmetic: a Decimal like 1e999990 is cheap to hold but
+# costs seconds to multiply or turn into an int, and 1e-999999999 must not round to zero.
+MAX_AMOUNT_CHARS = 40  # "-10000000000.00" is 15; room for spelling like "0001.500"
+MAX_AMOUNT_DIGITS = 24  # times 100 stays exact inside the default 28-digit context
+MIN_AMOUNT_EXPONENT = -MAX_AMOUNT_DIGITS  # 1.500000 is fine; 1e-31 is never whole cents
+MAX_AMOUNT_EXPONENT = 12  # with the digit cap, anything beyond is far past MAX_CENTS
+
+
 class MoneyError(ValueError):
     """An amount that cannot be money: not a number, fractional cents, out of range."""
 
 
+def parse_amount(amount: Decimal | int | str) -> Decimal:
+    """An amount as a Decimal, its size and exponent checked before any conversion.
+
+    Every later step (multiplying by 100, int()) then costs microseconds.
+    """
+    if isinstance(amount, (bool, float)):
+        raise MoneyError("money must be a decimal string or an integer, not a float")
+    if isinstance(amount, int):
+        if abs(amount) > MAX_CENTS:  # an int's size is known without formatting it
+            raise MoneyError("the amount is out of range")
+        return Decimal(amount)
+    if isinstance(amount, str):
+        if len(amount) > MAX_AMOUNT_CHARS:
+            raise MoneyError(f"an amount has at most {MAX_AMOUNT_CHARS} characters")
+        try:
+            value = Decimal(amount.strip())
+        except (InvalidOperation, ValueError):
+            raise MoneyError(f"{amount!r} is not an amount of money") from None
+    elif isinstance(amount, Decimal):
+        value = amount
+    else:
+        raise MoneyError("not an amount of money")
+    if not value.is_finite():
+        raise MoneyError("the amount is not a finite number")
+    digits, exponent = value.as_tuple()[1:]
+    assert isinstance(exponent, int)  # finite
+    if not any(digits):
+        return Decimal(0)  # 0E+999999 and 0E-999999 are plain zero
+    if len(digits) > MAX_AMOUNT_DIGITS:
+        raise MoneyError(f"an amount has at most {MAX_AMOUNT_DIGITS} digits")
+    if exponent > MAX_AMOUNT_EXPONENT:
+        raise MoneyError("the amount is out of range")
+    if exponent < MIN_AMOUNT_EXPONENT:
+        raise MoneyError("the amount has more than two decimals")
+    return value
+
+
 def to_cents(amount: Decimal | int | str) -> int:
     """Convert an amount in currency units to cents, refusing fractions of a cent."""
-    if isinstance(amount, float):
-        raise MoneyError("money must not be a float")
-    try:
-        value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-    except InvalidOperation as exc:
-        raise MoneyError(f"{amount!r} is not an amount of money") from exc
-    if not value.is_finite():
-        raise MoneyError(f"{amount!r} is not an amount of money")
+    value = parse_amount(amount)
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise MoneyError(f"{amount} has more than two decimals")
+        raise MoneyError("the amount has more than two decimals")
     result = int(cents)
     if abs(result) > MAX_CENTS:
-        raise MoneyError(f"{amount} is out of range")
+        raise MoneyError("the amount is out of range")
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,11 +17,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
-from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
+from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen import graphql as kitchen_graphql
@@ -89,6 +92,13 @@ class RestaurantSchema(strawberry.Schema):
         unexpected = [error for error in errors if not is_expected_error(error)]
         super().process_errors(unexpected, execution_context)
 
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        # `execute` serves HTTP only (websockets use `subscribe`): subscriptions there are
+        # refused before any work, and the router says to use the websocket.
+        allowed = kwargs.get("allowed_operation_types") or DEFAULT_ALLOWED_OPERATION_TYPES
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
+
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Build the limit rules once: the validation cache is keyed by the rule classes, and
@@ -99,6 +109,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     bounds = list_bounds(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        InputBounds,  # first: an oversized input list is refused before the write turn
         UnitOfWork,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: SafeParserCache(maxsize=512),

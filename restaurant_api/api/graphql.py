@@ -7,7 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
@@ -20,8 +20,13 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    ListValueNode,
     OperationDefinitionNode,
+    StringValueNode,
+    Visitor,
+    visit,
 )
+from sqlalchemy.exc import DataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
@@ -29,9 +34,10 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 
+from restaurant_api import limits
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
-from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
+from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
 
@@ -232,6 +238,12 @@ async def run_mutation(
     their effects (they commit together when the operation ends).
     """
     context = info.context
+    nul_field = _field_with_nul(info)
+    if nul_field is not None:
+        # PostgreSQL cannot store NUL (a 500 before); refused the same on every backend.
+        return graphql_error(
+            InvalidInput(f"{nul_field} must not contain NUL characters", field=nul_field)
+        )
     async with context.use_session() as session:
         # After-commit hooks registered inside a savepoint that rolls back must not run.
         hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
@@ -246,6 +258,11 @@ async def run_mutation(
                 await savepoint.rollback()
                 del hooks[hooks_before:]
             return graphql_error(error)
+        except (DataError, OverflowError):
+            # A value the database cannot store (as REST's 422): a typed error, not a 500.
+            await savepoint.rollback()
+            del hooks[hooks_before:]
+            return graphql_error(InvalidInput("Invalid input: a value is out of range"))
         except BaseException:
             await savepoint.rollback()
             del hooks[hooks_before:]
@@ -313,6 +330,26 @@ def _root_field_names(document: DocumentNode | None, operation_name: str | None)
 def _self_managed(execution_context: Any) -> bool:
     names = _root_field_names(execution_context.graphql_document, execution_context.operation_name)
     return bool(names) and names <= SELF_MANAGED_MUTATIONS
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The input path of the first string holding a NUL character, if any."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            stack.extend((child, f"{where}.{key}" if where else key) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, where) for child in item)
+    return None
+
+
+def _field_with_nul(info: Info[Context, None]) -> str | None:
+    fields = getattr(info, "selected_fields", None)  # absent on a bare test double
+    return _nul_path(fields[0].arguments, "") if fields else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -389,3 +426,81 @@ def is_expected_error(error: GraphQLError) -> bool:
     if original is None:
         return True  # syntax, validation and permission errors carry no exception
     return isinstance(original, (DomainError, GraphQLError))
+
+
+class InputBounds(SchemaExtension):
+    """No input list longer than any field accepts, refused before arguments are coerced.
+
+    Coercing 100,000 order lines or a million split indexes costs seconds before a resolver
+    could count them. Lists in variables and in the document are both counted; the exact
+    per-field caps (e.g. modifiers per line) are checked after, as typed ValidationErrors.
+    Also bounds every JSON value in the variables (depth), for transports that bypass the
+    HTTP input guard (websockets).
+    """
+
+    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+        lengths = [
+            *_value_list_lengths(self.execution_context.variables),
+            *_literal_list_lengths(self.execution_context.graphql_document),
+        ]
+        if lengths and max(lengths) > limits.MAX_INPUT_LIST:
+            raise _input_refused(f"An input list has more than {limits.MAX_INPUT_LIST} items")
+        if sum(lengths) > limits.MAX_INPUT_LIST_ITEMS:
+            raise _input_refused(
+                f"The input lists have more than {limits.MAX_INPUT_LIST_ITEMS} items in all"
+            )
+        # Mutations report NUL as a typed ValidationError (run_mutation); other operations
+        # are refused here, as PostgreSQL cannot compare text with NUL.
+        if self.execution_context.operation_type is not OperationType.MUTATION and (
+            _nul_path(self.execution_context.variables, "")
+            or _literal_has_nul(self.execution_context.graphql_document)
+        ):
+            raise _input_refused("Text input must not contain NUL characters")
+        yield
+
+
+def _input_refused(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.VALIDATION_ERROR.value})
+
+
+def _value_list_lengths(value: Any) -> list[int]:
+    lengths: list[int] = []
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limits.MAX_JSON_DEPTH:
+            raise _input_refused(f"Variables are nested more than {limits.MAX_JSON_DEPTH} deep")
+        if isinstance(item, list):
+            lengths.append(len(item))
+            if len(item) > limits.MAX_INPUT_LIST:
+                return lengths  # refused anyway: do not walk it
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+    return lengths
+
+
+def _literal_list_lengths(document: DocumentNode | None) -> list[int]:
+    lengths: list[int] = []
+    if document is None:
+        return lengths
+
+    class _Lists(Visitor):
+        def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+            lengths.append(len(node.values))
+
+    visit(document, _Lists())
+    return lengths
+
+
+def _literal_has_nul(document: DocumentNode | None) -> bool:
+    found = False
+
+    class _Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+            nonlocal found
+            found = found or "\x00" in node.value
+
+    if document is not None:
+        visit(document, _Strings())
+    return found

@@ -20,6 +20,7 @@ from restaurant_api.api.graphql import (
     result_union,
     run_mutation,
 )
+from restaurant_api.db import is_valid_id
 from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -174,12 +175,20 @@ def encode_cursor(order: Order) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
+MAX_CURSOR_CHARS = 200  # a real cursor is about 60
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidInput("Invalid cursor", field="after")
     try:
         at, _, order_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), int(order_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        decoded = service.as_utc(datetime.fromisoformat(at), "after"), int(order_id)
+    except (ValueError, binascii.Error, UnicodeError, InvalidInput):
         raise InvalidInput("Invalid cursor", field="after") from None
+    if not is_valid_id(decoded[1]):  # forged: no order has this id
+        raise InvalidInput("Invalid cursor", field="after")
+    return decoded
 
 
 # --- inputs ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import false, or_
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
+from restaurant_api import events, limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
@@ -32,11 +32,11 @@ from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
 
-MAX_QUANTITY = 999
-MAX_LINES = 200
-MAX_MODIFIERS = 20
-MAX_CUSTOMERS = 500
-MAX_SEAT = 500
+MAX_QUANTITY = limits.MAX_QUANTITY
+MAX_LINES = limits.MAX_LINES
+MAX_MODIFIERS = limits.MAX_MODIFIERS
+MAX_CUSTOMERS = limits.MAX_CUSTOMERS
+MAX_SEAT = limits.MAX_SEAT
 
 
 class OrderNotFound(NotFound):
@@ -294,6 +294,19 @@ async def get_order(session: AsyncSession, *, actor: User | None, order_id: int)
     return order
 
 
+def as_utc(value: datetime, field: str) -> datetime:
+    """A filter time in UTC (naive means UTC), refused when UTC cannot represent it.
+
+    9999-12-31T23:00-05:00 is past year 9999 in UTC: an error, not an overflow.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
+
+
 async def list_orders(
     session: AsyncSession,
     *,
@@ -317,11 +330,13 @@ async def list_orders(
     if table_id is not None:
         query = query.where(Order.table_id == table_id if is_valid_id(table_id) else false())
     if created_from is not None:
-        query = query.where(col(Order.created_at) >= created_from)
+        query = query.where(col(Order.created_at) >= as_utc(created_from, "created_from"))
     if created_to is not None:
-        query = query.where(col(Order.created_at) < created_to)
+        query = query.where(col(Order.created_at) < as_utc(created_to, "created_to"))
     if before is not None:
-        at, order_id = before
+        at, order_id = as_utc(before[0], "after"), before[1]
+        if not is_valid_id(order_id):
+            raise InvalidInput("Invalid cursor", field="after")
         query = query.where(
             or_(
                 col(Order.created_at) < at,

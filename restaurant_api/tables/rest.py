@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import limits
 from restaurant_api.api.rest import (
     CurrentUser,
     ReadSessionDep,
@@ -286,6 +287,8 @@ async def transfer_order(
 
 
 def _indexes(value: Any, where: str) -> tuple[int, ...]:
+    if isinstance(value, list) and len(value) > limits.MAX_SPLIT_INDEXES:
+        raise InvalidSplit(f"A split lists at most {limits.MAX_SPLIT_INDEXES} item indexes")
     if not isinstance(value, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in value
     ):
@@ -305,6 +308,8 @@ def split_request_from_body(body: Any) -> SplitRequest:
     """Every split body of the contract: `split_N` maps, or `method` items/seats/even."""
     if not isinstance(body, dict):
         raise InvalidSplit("The split must be a JSON object")
+    if len(body) > limits.MAX_SPLIT_PARTS + 1:  # + "method"; bounded before any work
+        raise InvalidSplit(f"A split has at most {limits.MAX_SPLIT_PARTS} parts")
     method = body.get("method")
     if method is None:
         groups = tuple(_indexes(value, name) for name, value in body.items())
@@ -313,6 +318,8 @@ def split_request_from_body(body: Any) -> SplitRequest:
         splits = body.get("splits")
         if not isinstance(splits, list):
             raise InvalidSplit("splits must be a list of {items: [...]}")
+        if len(splits) > limits.MAX_SPLIT_PARTS:
+            raise InvalidSplit(f"A split has at most {limits.MAX_SPLIT_PARTS} parts")
         groups = tuple(
             _indexes(part.get("items") if isinstance(part, dict) else part, "items")
             for part in splits
@@ -324,6 +331,8 @@ def split_request_from_body(body: Any) -> SplitRequest:
             return SplitRequest(mode=SplitMode.SEATS)
         if not isinstance(assignments, dict):
             raise InvalidSplit("seat_assignments must map seat numbers to item indexes")
+        if len(assignments) > limits.MAX_SPLIT_PARTS:
+            raise InvalidSplit(f"A split has at most {limits.MAX_SPLIT_PARTS} seats")
         return SplitRequest(
             mode=SplitMode.SEATS,
             seat_numbers=tuple(_seat_number(key) for key in assignments),

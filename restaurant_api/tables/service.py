@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
+from restaurant_api import events, limits
 from restaurant_api.db import MAX_ID, is_valid_id, utcnow
 from restaurant_api.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
 from restaurant_api.money import split_evenly
@@ -791,6 +791,8 @@ async def merge_tables(
     host_seats = await _seats(session, host.id)  # type: ignore[arg-type]
     offset = host_seats[-1].seat_number if host_seats else 0
     guest_seats = await _seats(session, guest.id)  # type: ignore[arg-type]
+    if guest_seats and offset + guest_seats[-1].seat_number > limits.MAX_SEAT:
+        raise InvalidInput(f"A merged table has at most {limits.MAX_SEAT} seats")
     await session.exec(
         update(Seat)
         .where(col(Seat.table_id) == guest.id)
@@ -1057,12 +1059,23 @@ def _check_groups(groups: Sequence[Sequence[int]], line_count: int) -> None:
         raise InvalidSplit(f"Every item must be in a split; missing indexes: {listed}")
 
 
+def check_split_size(request: SplitRequest) -> None:
+    """The same bounds for REST and GraphQL, before any index is looked at."""
+    if len(request.groups) > limits.MAX_SPLIT_PARTS:
+        raise InvalidSplit(f"A split has at most {limits.MAX_SPLIT_PARTS} parts")
+    if sum(len(group) for group in request.groups) > limits.MAX_SPLIT_INDEXES:
+        raise InvalidSplit(f"A split lists at most {limits.MAX_SPLIT_INDEXES} item indexes")
+    if len(request.seat_numbers) > limits.MAX_SPLIT_PARTS:
+        raise InvalidSplit(f"A split has at most {limits.MAX_SPLIT_PARTS} seats")
+
+
 def plan_split(lines: Sequence[OrderLine], request: SplitRequest) -> list[SplitShare]:
     """The shares of a split (pure: the preview and the split itself both use it).
 
     Item and seat splits cover every line exactly once; even shares add up exactly to the
     total, the leftover cents going to the first shares (largest remainder).
     """
+    check_split_size(request)
     totals = [line_total_cents(line) for line in lines]
     if request.mode == SplitMode.EVEN:
         ways = request.ways
@@ -1080,8 +1093,9 @@ def plan_split(lines: Sequence[OrderLine], request: SplitRequest) -> list[SplitS
             raise InvalidSplit("Every seat assignment needs a seat number")
         if len(set(request.seat_numbers)) != len(request.seat_numbers):
             raise InvalidSplit("A seat is assigned more than once")
-        if any(not is_valid_id(number) for number in request.seat_numbers):
-            raise InvalidSplit("Seat numbers must be positive")
+        if any(not 1 <= number <= limits.MAX_SEAT for number in request.seat_numbers):
+            # The bound order lines use: a split never stores a seat the order refuses.
+            raise InvalidSplit(f"Seat numbers must be between 1 and {limits.MAX_SEAT}")
         return [
             SplitShare(
                 label=f"Seat {seat}",

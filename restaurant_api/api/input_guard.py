@@ -1,0 +1,224 @@
+"""Hostile JSON is refused at the edge with a clear 4xx, before any route or resolver sees it.
+
+Checked on every JSON request body (REST and POST /graphql) and on GET /graphql's
+`variables` / `extensions`: valid UTF-8, nesting depth, lone surrogates (no database or
+response encoder can store or write them), and numbers whose size or exponent no field of
+this API accepts (`1e999999` would become `inf`, `1e-999999999` would become 0.0). A
+/graphql body must also be a JSON object. Errors are `{"detail": ...}` on REST and
+`{"errors": [{"message": ...}]}` on /graphql.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from restaurant_api.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_CHARS, MAX_JSON_NUMBER_EXPONENT
+
+# A `\uD800`-`\uDFFF` escape: the only way a lone surrogate gets into decoded JSON (raw
+# surrogate bytes are invalid UTF-8). Bodies without one skip the walk for surrogates.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
+
+
+class InputRefused(ValueError):
+    """The body is not JSON this API will read; the message says why, never echoes it."""
+
+
+def _number(text: str) -> str:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise InputRefused(f"A number has more than {MAX_JSON_NUMBER_CHARS} characters")
+    match = _EXPONENT.search(text)
+    if match and abs(int(match.group(1))) > MAX_JSON_NUMBER_EXPONENT:
+        raise InputRefused("A number's exponent is out of range")
+    return text
+
+
+def _parse_float(text: str) -> float:
+    return float(_number(text))
+
+
+def _parse_int(text: str) -> int:
+    return int(_number(text))
+
+
+def _parse_constant(_name: str) -> Any:
+    raise InputRefused("NaN and Infinity are not JSON numbers")
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_INNERMOST = re.compile(rb"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _check_depth(text: str | bytes) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH before decoding (no recursion, C speed).
+
+    Each pass removes the innermost arrays and objects, so a document of depth d is
+    empty of brackets after d passes; one still holding brackets after the limit is too
+    deep (or malformed, which the decoder refuses anyway).
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    data = _STRING.sub(b"", data)  # strings may hold brackets
+    for _ in range(MAX_JSON_DEPTH):
+        data, removed = _INNERMOST.subn(b"", data)
+        if not removed:
+            return
+    if _BRACKET.search(data):
+        raise InputRefused(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """Decode JSON within this API's bounds, or raise InputRefused with a clear message."""
+    if isinstance(raw, bytes):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputRefused("The body is not valid UTF-8") from None
+    _check_depth(raw)
+    try:
+        value = json.loads(
+            raw,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+            parse_constant=_parse_constant,
+        )
+    except InputRefused:
+        raise
+    except (ValueError, RecursionError):
+        raise InputRefused("The body is not valid JSON") from None
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if _SURROGATE_ESCAPE.search(data) and _has_lone_surrogate(value):
+        raise InputRefused("A string contains a lone UTF-16 surrogate (not valid Unicode)")
+    return value
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return True  # FastAPI may read a body without a content type as JSON
+
+
+class JsonInputGuard:
+    """ASGI middleware applying `parse_json` to JSON bodies and GraphQL GET parameters."""
+
+    def __init__(self, app: ASGIApp, graphql_path: str = "/graphql") -> None:
+        self.app = app
+        self.graphql_path = graphql_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        is_graphql = path.rstrip("/") == self.graphql_path
+        method = scope.get("method", "GET")
+        try:
+            if is_graphql and method == "GET":
+                self._check_query_string(scope)
+            elif method in ("POST", "PUT", "PATCH") and (is_graphql or _is_json(scope)):
+                body, receive = await _buffer(receive)
+                if is_graphql and not _is_json(scope):
+                    pass  # strawberry answers other content types (415/400) itself
+                elif body.strip() or is_graphql:
+                    value = parse_json(body)
+                    if is_graphql:
+                        _check_graphql_request(value)
+        except InputRefused as refused:
+            await _refuse(send, str(refused), graphql=is_graphql)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _check_query_string(scope: Scope) -> None:
+        try:
+            query = scope.get("query_string", b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputRefused("The query string is not valid UTF-8") from None
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            if key in ("variables", "extensions") and value:
+                parsed = parse_json(value.encode("utf-8", "surrogatepass"))
+                if parsed is not None and not isinstance(parsed, dict):
+                    raise InputRefused(f"{key} must be a JSON object")
+            elif _has_lone_surrogate(value):
+                raise InputRefused("A parameter contains a lone UTF-16 surrogate")
+
+
+def _check_graphql_request(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise InputRefused("The GraphQL request must be a JSON object")
+    for key in ("variables", "extensions"):
+        if value.get(key) is not None and not isinstance(value[key], dict):
+            raise InputRefused(f"{key} must be a JSON object")
+    for key in ("query", "operationName"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise InputRefused(f"{key} must be a string")
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole body, and a `receive` that replays it to the app."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # disconnected: the app sees an empty body, then the disconnect
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _refuse(send: Send, message: str, *, graphql: bool) -> None:
+    if graphql:
+        payload: dict[str, Any] = {"errors": [{"message": message}]}
+        status = 400
+    else:
+        payload = {"detail": message}
+        status = 422
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,31 @@
+"""Input bounds shared by REST and GraphQL: one number per limit, checked before any work.
+
+Lists are bounded here and in the adapters (pydantic `max_length` on REST, the
+GraphQL InputBounds extension before argument coercion); the services check them again.
+"""
+
+from __future__ import annotations
+
+# Orders
+MAX_LINES = 200  # lines in one order, and in one request that places or changes lines
+MAX_QUANTITY = 999
+MAX_MODIFIERS = 20
+MAX_CUSTOMERS = 500
+# Seat numbers: order lines, splits and merged tables all stay within this bound.
+MAX_SEAT = 500
+
+# Splits: a share covers at least one line, so no split has more parts or indexes than
+# an order has lines.
+MAX_SPLIT_PARTS = MAX_LINES
+MAX_SPLIT_INDEXES = MAX_LINES
+
+# No GraphQL input list may be longer than the longest list any field accepts; the exact
+# per-field caps above are checked after it (as typed ValidationErrors).
+MAX_INPUT_LIST = MAX_LINES
+# All input lists of one operation together: a full order with every modifier used.
+MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + 1)
+
+# JSON bodies and GraphQL variables
+MAX_JSON_DEPTH = 32
+MAX_JSON_NUMBER_CHARS = 40
+MAX_JSON_NUMBER_EXPONENT = 30
