@@ -27,10 +27,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed ## Create .venv with the locked dependencies
 
-run: install ## Migrate, seed demo data and serve on http://$(HOST):$(PORT) with reload (registration open)
+run: install ## Migrate, seed demo data and serve on http://$(HOST):$(PORT) with reload (open registration)
 	$(CLI) migrate
 	$(CLI) seed
-	REGISTRATION_OPEN=$${REGISTRATION_OPEN:-true} $(CLI) serve --host $(HOST) --port $(PORT) --reload
+	REGISTRATION_OPEN=$${REGISTRATION_OPEN:-true} REGISTRATION_APPROVAL=$${REGISTRATION_APPROVAL:-false} \
+		$(CLI) serve --host $(HOST) --port $(PORT) --reload
 
 prod: install ## Serve with several workers (needs ENVIRONMENT=production and SECRET_KEY)
 	$(CLI) migrate

@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
         )
     # Hostile JSON (deep, lone surrogates, absurd numbers, non-object GraphQL) is a 4xx.
-    app.add_middleware(JsonInputGuard)
+    app.add_middleware(JsonInputGuard, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 

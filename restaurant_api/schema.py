@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -17,10 +16,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
-from strawberry.types.graphql import OperationType
 
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
@@ -91,13 +88,6 @@ class RestaurantSchema(strawberry.Schema):
                 strip_suggestions(error)
         unexpected = [error for error in errors if not is_expected_error(error)]
         super().process_errors(unexpected, execution_context)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        # `execute` serves HTTP only (websockets use `subscribe`): subscriptions there are
-        # refused before any work, and the router says to use the websocket.
-        allowed = kwargs.get("allowed_operation_types") or DEFAULT_ALLOWED_OPERATION_TYPES
-        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
-        return await super().execute(*args, **kwargs)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

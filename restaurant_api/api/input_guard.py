@@ -15,8 +15,10 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from restaurant_api.api.edge import BODY_TOO_LARGE
 from restaurant_api.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_CHARS, MAX_JSON_NUMBER_EXPONENT
 
 # A `\uD800`-`\uDFFF` escape: the only way a lone surrogate gets into decoded JSON (raw
@@ -27,6 +29,10 @@ _EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
 
 class InputRefused(ValueError):
     """The body is not JSON this API will read; the message says why, never echoes it."""
+
+
+class BodyTooLarge(InputRefused):
+    """A streamed body passed the size limit while being buffered for the checks."""
 
 
 def _number(text: str) -> str:
@@ -127,8 +133,13 @@ def _is_json(scope: Scope) -> bool:
 class JsonInputGuard:
     """ASGI middleware applying `parse_json` to JSON bodies and GraphQL GET parameters."""
 
-    def __init__(self, app: ASGIApp, graphql_path: str = "/graphql") -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, graphql_path: str = "/graphql"
+    ) -> None:
         self.app = app
+        # The guard buffers bodies before FastAPI's own `max_body_size` counts them, so it
+        # must stop reading at the same limit (an endless chunked body would fill memory).
+        self.max_body_bytes = max_body_bytes
         self.graphql_path = graphql_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,13 +153,16 @@ class JsonInputGuard:
             if is_graphql and method == "GET":
                 self._check_query_string(scope)
             elif method in ("POST", "PUT", "PATCH") and (is_graphql or _is_json(scope)):
-                body, receive = await _buffer(receive)
+                body, receive = await _buffer(receive, self.max_body_bytes)
                 if is_graphql and not _is_json(scope):
                     pass  # strawberry answers other content types (415/400) itself
                 elif body.strip() or is_graphql:
                     value = parse_json(body)
                     if is_graphql:
                         _check_graphql_request(value)
+        except BodyTooLarge as refused:
+            await _respond(send, 413, {"detail": str(refused)}, close=True)
+            return
         except InputRefused as refused:
             await _refuse(send, str(refused), graphql=is_graphql)
             return
@@ -180,14 +194,24 @@ def _check_graphql_request(value: Any) -> None:
             raise InputRefused(f"{key} must be a string")
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole body, and a `receive` that replays it to the app."""
+async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """Read the whole body (at most `limit` bytes), and a `receive` that replays it."""
     chunks: list[bytes] = []
+    size = 0
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except HTTPException as error:  # Starlette's own count of the body passed the limit
+            if error.status_code == 413:
+                raise BodyTooLarge(BODY_TOO_LARGE) from None
+            raise
         if message["type"] != "http.request":
             break  # disconnected: the app sees an empty body, then the disconnect
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(BODY_TOO_LARGE)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
@@ -210,15 +234,18 @@ async def _refuse(send: Send, message: str, *, graphql: bool) -> None:
     else:
         payload = {"detail": message}
         status = 422
+    await _respond(send, status, payload)
+
+
+async def _respond(
+    send: Send, status: int, payload: dict[str, Any], *, close: bool = False
+) -> None:
     body = json.dumps(payload).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:  # the rest of an oversized body is not worth reading
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

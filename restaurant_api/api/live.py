@@ -18,12 +18,10 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from cross_web import HTTPException
 from graphql import GraphQLError, parse
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -54,9 +52,6 @@ SLOW_SUBSCRIBER_REASON = "Subscriber too slow: too many undelivered events"
 # graphql-transport-ws closes refused connections with 4403 Forbidden.
 FORBIDDEN_CLOSE_CODE = 4403
 ACCESS_REVOKED_REASON = "Access revoked"
-SUBSCRIPTION_OVER_HTTP = (
-    "Subscriptions go over the websocket: connect to /graphql with graphql-transport-ws"
-)
 
 
 @strawberry.enum(description="What a live update message carries.")
@@ -302,18 +297,6 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
     """The GraphQL router with websocket authentication and keepalive for subscriptions."""
 
     graphql_transport_ws_handler_class = LiveTransportWSHandler
-
-    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().execute_single(*args, **kwargs)
-        except HTTPException as error:
-            cause = error.__cause__
-            if (
-                isinstance(cause, InvalidOperationTypeError)
-                and cause.operation_type is OperationType.SUBSCRIPTION
-            ):
-                raise HTTPException(400, SUBSCRIPTION_OVER_HTTP) from error
-            raise
 
     async def on_ws_connect(self, context: Context) -> None:
         header_token = None
