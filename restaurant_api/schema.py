@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from restaurant_api.api import node as node_graphql
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
@@ -35,6 +36,7 @@ from restaurant_api.users import graphql as users_graphql
 Query = merge_types(
     "Query",
     (
+        node_graphql.Query,
         users_graphql.Query,
         menu_graphql.Query,
         tables_graphql.Query,

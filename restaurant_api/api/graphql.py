@@ -7,7 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
@@ -23,7 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
-from restaurant_api.errors import DomainError, ErrorCode, ErrorKind
+from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
 
@@ -137,7 +137,11 @@ class Error:
 @strawberry.type(description="The input was invalid; `field` names the offending input.")
 class ValidationError(Error):
     field: str | None = strawberry.field(
-        default=None, description="The input field at fault, when there is one."
+        default=None,
+        description="Path of the input at fault as the client wrote it: argument or input "
+        "field names (camelCase) and list indexes joined by dots, relative to the mutation's "
+        "arguments and its `input`, e.g. `lines.2.quantity`. Null when no single input is "
+        "at fault.",
     )
 
 
@@ -188,20 +192,26 @@ def result_union(name: str, success: type, description: str) -> Any:
     ]
 
 
-def graphql_error(error: DomainError) -> Any:
+def graphql_error(error: DomainError, renames: Mapping[str, str | None] | None = None) -> Any:
     error_type = _ERROR_TYPE_BY_KIND[error.kind]
     if error_type is ValidationError:
-        return ValidationError(code=error.code, message=error.message, field=error.field)
+        return ValidationError(
+            code=error.code, message=error.message, field=input_path(error.path, renames)
+        )
     return error_type(code=error.code, message=error.message)
 
 
 async def run_mutation(
-    info: Info[Context, None], operation: Callable[[AsyncSession], Awaitable[T]]
+    info: Info[Context, None],
+    operation: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    renames: Mapping[str, str | None] | None = None,
 ) -> T | Any:
     """Run one mutation field in a savepoint and turn domain errors into typed results.
 
     A failed mutation leaves no trace, while earlier mutations of the same document keep
-    their effects (they commit together when the operation ends).
+    their effects (they commit together when the operation ends). `renames` maps service
+    field names to the mutation's GraphQL input names where they differ.
     """
     context = info.context
     async with context.use_session() as session:
@@ -217,7 +227,7 @@ async def run_mutation(
             else:
                 await savepoint.rollback()
                 del hooks[hooks_before:]
-            return graphql_error(error)
+            return graphql_error(error, renames)
         except BaseException:
             await savepoint.rollback()
             del hooks[hooks_before:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, result_union, run_mutation
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -30,11 +32,8 @@ TicketStatusType = strawberry.enum(
 
 
 @strawberry.type(name="TicketLine", description="An order line as it was fired to a station.")
-class TicketLineType:
-    id: int = strawberry.field(description="Unique id.")
-    order_line_id: int | None = strawberry.field(
-        description="The order line it copies (null once that line was removed)."
-    )
+class TicketLineType(Node):
+    database_id: int = strawberry.field(description="The integer id of the ticket line.")
     name: str = strawberry.field(description="Item name.")
     quantity: int = strawberry.field(description="How many.")
     modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
@@ -44,6 +43,15 @@ class TicketLineType:
         description="When the line was removed or changed after firing (UTC)."
     )
     void_reason: str | None = strawberry.field(description="Why the line was voided.")
+    order_line_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Global id of the order line it copies (null once that line was removed)."
+    )
+    def order_line_id(self) -> strawberry.ID | None:
+        if self.order_line_db_id is None:
+            return None
+        return to_global_id("OrderLine", self.order_line_db_id)
 
     @strawberry.field(description="True when the kitchen should not (or no longer) make it.")
     def is_void(self) -> bool:
@@ -52,8 +60,8 @@ class TicketLineType:
     @classmethod
     def from_model(cls, line: KitchenTicketLine) -> TicketLineType:
         return cls(
-            id=line.id,  # type: ignore[arg-type]
-            order_line_id=line.order_line_id,
+            database_id=line.id,  # type: ignore[arg-type]
+            order_line_db_id=line.order_line_id,
             name=line.name,
             quantity=line.quantity,
             modifiers=list(line.modifiers),
@@ -67,20 +75,23 @@ class TicketLineType:
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
 class TicketEventType:
     status: TicketStatusType = strawberry.field(description="The status entered.")  # type: ignore[valid-type]
-    actor_id: int | None = strawberry.field(description="Who changed it.")
     at: datetime = strawberry.field(description="When (UTC).")
+    actor_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Global id of the user who changed it.")
+    def actor_id(self) -> strawberry.ID | None:
+        return None if self.actor_db_id is None else to_global_id("User", self.actor_db_id)
 
     @classmethod
     def from_model(cls, event: TicketEvent) -> TicketEventType:
-        return cls(status=event.status, actor_id=event.actor_id, at=event.at)
+        return cls(status=event.status, actor_db_id=event.actor_id, at=event.at)
 
 
 @strawberry.type(
     name="KitchenTicket", description="Lines of one order fired together to one station."
 )
-class KitchenTicketType:
-    id: int = strawberry.field(description="Unique id.")
-    order_id: int = strawberry.field(description="The order the lines belong to.")
+class KitchenTicketType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     station: str = strawberry.field(description="kitchen, bar or pastry (from the category).")
     status: TicketStatusType = strawberry.field(description="Where the ticket is.")  # type: ignore[valid-type]
     fire_number: int = strawberry.field(
@@ -91,15 +102,24 @@ class KitchenTicketType:
     )
     created_at: datetime = strawberry.field(description="When it was fired (UTC).")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
+    order_db_id: strawberry.Private[int]
+
+    @strawberry.field(description="Global id of the order the lines belong to.")
+    def order_id(self) -> strawberry.ID:
+        return to_global_id("Order", self.order_db_id)
+
+    @strawberry.field(description="True once taken off the kitchen display.")
+    def is_dismissed(self) -> bool:
+        return self.dismissed_at is not None
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:
-        lines = await loaders.lines_by_ticket(info.context).load(self.id)
+        lines = await loaders.lines_by_ticket(info.context).load(self.database_id)
         return [TicketLineType.from_model(line) for line in lines]
 
     @strawberry.field(description="Every status change, oldest first.")
     async def timeline(self, info: Info[Context, None]) -> list[TicketEventType]:
-        events = await loaders.events_by_ticket(info.context).load(self.id)
+        events = await loaders.events_by_ticket(info.context).load(self.database_id)
         return [TicketEventType.from_model(event) for event in events]
 
     @strawberry.field(description="The order this ticket belongs to.")
@@ -108,14 +128,14 @@ class KitchenTicketType:
     ) -> Annotated[OrderType, strawberry.lazy("restaurant_api.orders.graphql")] | None:
         from restaurant_api.orders.graphql import OrderType
 
-        order = await orders_loaders.order_by_id(info.context).load(self.order_id)
+        order = await orders_loaders.order_by_id(info.context).load(self.order_db_id)
         return OrderType.from_model(order) if order else None
 
     @classmethod
     def from_model(cls, ticket: KitchenTicket) -> KitchenTicketType:
         return cls(
-            id=ticket.id,  # type: ignore[arg-type]
-            order_id=ticket.order_id,
+            database_id=ticket.id,  # type: ignore[arg-type]
+            order_db_id=ticket.order_id,
             station=ticket.station,
             status=ticket.status,
             fire_number=ticket.fire_number,
@@ -141,6 +161,29 @@ TicketsResult = result_union(
 )
 
 
+async def _load_tickets(context: Context, ids: Sequence[int]) -> list[KitchenTicketType | None]:
+    tickets = await loaders.ticket_by_id(context).load_many(ids)
+    return [KitchenTicketType.from_model(ticket) if ticket else None for ticket in tickets]
+
+
+async def _load_ticket_lines(context: Context, ids: Sequence[int]) -> list[TicketLineType | None]:
+    lines = await loaders.ticket_line_by_id(context).load_many(ids)
+    return [TicketLineType.from_model(line) if line else None for line in lines]
+
+
+# Tickets and their lines are read by every signed-in role, like `kitchenTickets`.
+register_node("KitchenTicket", _load_tickets, permission_classes=[IsAuthenticated])
+register_node("TicketLine", _load_ticket_lines, permission_classes=[IsAuthenticated])
+
+
+def _ticket_id(value: str) -> int:
+    return decode_id(value, "KitchenTicket", field="ticketId")
+
+
+def _order_id(value: str) -> int:
+    return decode_id(value, "Order", field="orderId")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -156,12 +199,17 @@ class Query:
             strawberry.argument(description="Only tickets with this status."),
         ] = None,
         station: Annotated[
-            str | None, strawberry.argument(description="Only this station (kitchen, bar, pastry).")
+            str | None,
+            strawberry.argument(
+                description=f"Only this station ({', '.join(service.STATIONS)}); another "
+                "name is a VALIDATION_ERROR."
+            ),
         ] = None,
-    ) -> list[KitchenTicketType]:
+    ) -> list[KitchenTicketType] | None:
+        known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
             tickets = await service.list_tickets(
-                session, actor=info.context.user, status=status, station=station
+                session, actor=info.context.user, status=status, station=known
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
 
@@ -175,12 +223,14 @@ class Mutation:
     async def update_ticket_status(
         self,
         info: Info[Context, None],
-        ticket_id: Annotated[int, strawberry.argument(description="The ticket.")],
+        ticket_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The ticket's global id.")
+        ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketResult:
         async def operation(session: AsyncSession) -> object:
             ticket = await service.set_ticket_status(
-                session, actor=info.context.user, ticket_id=ticket_id, status=status
+                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
             )
             return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
@@ -190,11 +240,13 @@ class Mutation:
     async def remove_ticket(
         self,
         info: Info[Context, None],
-        ticket_id: Annotated[int, strawberry.argument(description="The ticket.")],
+        ticket_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The ticket's global id.")
+        ],
     ) -> TicketResult:
         async def operation(session: AsyncSession) -> object:
             ticket = await service.dismiss_ticket(
-                session, actor=info.context.user, ticket_id=ticket_id
+                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
             )
             return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
@@ -208,12 +260,14 @@ class Mutation:
     async def update_order_tickets_status(
         self,
         info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's global id.")
+        ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketsResult:
         async def operation(session: AsyncSession) -> object:
             tickets = await service.set_order_tickets_status(
-                session, actor=info.context.user, order_id=order_id, status=status
+                session, actor=info.context.user, order_id=_order_id(order_id), status=status
             )
             return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 
@@ -223,11 +277,13 @@ class Mutation:
     async def remove_order_tickets(
         self,
         info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's global id.")
+        ],
     ) -> TicketsResult:
         async def operation(session: AsyncSession) -> object:
             tickets = await service.dismiss_order_tickets(
-                session, actor=info.context.user, order_id=order_id
+                session, actor=info.context.user, order_id=_order_id(order_id)
             )
             return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 

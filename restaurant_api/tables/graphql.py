@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
 from restaurant_api.tables import loaders, service
@@ -35,7 +37,8 @@ SeatStatusType = strawberry.enum(SeatStatus, name="SeatStatus", description="Sea
 
 
 @strawberry.type(name="Seat", description="One seat at a table.")
-class SeatType:
+class SeatType(Node):
+    database_id: int = strawberry.field(description="The integer id of the seat.")
     seat_number: int = strawberry.field(description="Number of the seat at its table, from 1.")
     status: SeatStatusType = strawberry.field(description="Available or occupied.")  # type: ignore[valid-type]
     customer_name: str | None = strawberry.field(description="Name of the seated guest, if given.")
@@ -43,24 +46,37 @@ class SeatType:
     @classmethod
     def from_model(cls, seat: Seat) -> SeatType:
         return cls(
-            seat_number=seat.seat_number, status=seat.status, customer_name=seat.customer_name
+            database_id=seat.id,  # type: ignore[arg-type]
+            seat_number=seat.seat_number,
+            status=seat.status,
+            customer_name=seat.customer_name,
         )
 
 
 @strawberry.type(name="Table", description="A dining table on the floor plan.")
-class TableType:
-    id: int = strawberry.field(description="Unique id.")
+class TableType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     table_number: int = strawberry.field(description="The number staff and guests use.")
     capacity: int = strawberry.field(description="Number of seats.")
     status: TableStatusType = strawberry.field(
         description="Available, occupied, reserved or cleaning."
     )  # type: ignore[valid-type]
-    current_order_id: int | None = strawberry.field(description="The order holding the table.")
-    merged_into: int | None = strawberry.field(
-        description="Id of the table this one is merged into, if any."
-    )
     version: int = strawberry.field(description="Increments on every change.")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
+    current_order_db_id: strawberry.Private[int | None]
+    merged_into_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Global id of the order holding the table.")
+    def current_order_id(self) -> strawberry.ID | None:
+        if self.current_order_db_id is None:
+            return None
+        return to_global_id("Order", self.current_order_db_id)
+
+    @strawberry.field(description="Global id of the table this one is merged into, if any.")
+    def merged_into(self) -> strawberry.ID | None:
+        if self.merged_into_db_id is None:
+            return None
+        return to_global_id("Table", self.merged_into_db_id)
 
     @strawberry.field(description="True when the table is occupied.")
     def is_occupied(self) -> bool:
@@ -68,25 +84,25 @@ class TableType:
 
     @strawberry.field(description="The table's seats, by seat number.")
     async def seats(self, info: Info[Context, None]) -> list[SeatType]:
-        seats = await loaders.seats_by_table(info.context).load(self.id)
+        seats = await loaders.seats_by_table(info.context).load(self.database_id)
         return [SeatType.from_model(seat) for seat in seats]
 
     @strawberry.field(description="The open order holding the table, if any.")
     async def current_order(self, info: Info[Context, None]) -> LazyOrderType | None:
-        if self.current_order_id is None:
+        if self.current_order_db_id is None:
             return None
-        order = await orders_loaders.order_by_id(info.context).load(self.current_order_id)
+        order = await orders_loaders.order_by_id(info.context).load(self.current_order_db_id)
         return _order_type(order) if order else None
 
     @classmethod
     def from_model(cls, table: DiningTable) -> TableType:
         return cls(
-            id=table.id,  # type: ignore[arg-type]
+            database_id=table.id,  # type: ignore[arg-type]
             table_number=table.table_number,
             capacity=table.capacity,
             status=table.status,
-            current_order_id=table.current_order_id,
-            merged_into=table.merged_into,
+            current_order_db_id=table.current_order_id,
+            merged_into_db_id=table.merged_into,
             version=table.version,
             updated_at=table.updated_at,
         )
@@ -162,7 +178,9 @@ class SplitShareType:
 
 @strawberry.type(description="What a split would produce; nothing is changed.")
 class SplitPreview:
-    order_id: int = strawberry.field(description="The order that would be split.")
+    order_id: strawberry.ID = strawberry.field(
+        description="Global id of the order that would be split."
+    )
     total: Money = strawberry.field(description="The order's total; the shares add up to it.")
     shares: list[SplitShareType] = strawberry.field(description="The shares, in order.")
 
@@ -174,7 +192,7 @@ class TablePayload:
 
 @strawberry.type(description="A deleted table.")
 class DeleteTablePayload:
-    id: int = strawberry.field(description="Id of the deleted table.")
+    id: strawberry.ID = strawberry.field(description="Global id the deleted table had.")
     message: str = strawberry.field(description='"Table deleted successfully".')
 
 
@@ -222,13 +240,36 @@ UnmergeResult = result_union("UnmergeTableResult", UnmergePayload, "The tables, 
 TransferResult = result_union("TransferOrderResult", TransferPayload, "Moved, or why not.")
 SplitBillResult = result_union("SplitBillResult", SplitBillPayload, "The splits, or why not.")
 
-TableId = Annotated[int, strawberry.argument(description="Table id.")]
-OrderId = Annotated[int, strawberry.argument(description="Order id.")]
+TableId = Annotated[strawberry.ID, strawberry.argument(description="The table's global id.")]
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
 SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
 
 
 def _tables(tables: list[DiningTable]) -> list[TableType]:
     return [TableType.from_model(table) for table in tables]
+
+
+def _table_id(value: str, field: str = "tableId") -> int:
+    return decode_id(value, "Table", field=field)
+
+
+def _order_id(value: str, field: str = "orderId") -> int:
+    return decode_id(value, "Order", field=field)
+
+
+async def _load_tables(context: Context, ids: Sequence[int]) -> list[TableType | None]:
+    tables = await loaders.table_by_id(context).load_many(ids)
+    return [TableType.from_model(table) if table else None for table in tables]
+
+
+async def _load_seats(context: Context, ids: Sequence[int]) -> list[SeatType | None]:
+    seats = await loaders.seat_by_id(context).load_many(ids)
+    return [SeatType.from_model(seat) if seat else None for seat in seats]
+
+
+# A seat is read through its table: the same rule as `table`.
+register_node("Table", _load_tables, permission_classes=[IsAuthenticated])
+register_node("Seat", _load_seats, permission_classes=[IsAuthenticated])
 
 
 @strawberry.type
@@ -244,7 +285,7 @@ class Query:
             TableStatusType | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only tables with this status."),
         ] = None,
-    ) -> list[TableType]:
+    ) -> list[TableType] | None:
         wanted = TableStatus(status) if status is not None else None
         async with info.context.use_session() as session:
             tables = await service.list_tables(session, actor=info.context.user, status=wanted)
@@ -252,19 +293,19 @@ class Query:
 
     @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
-        table = await loaders.table_by_id(info.context).load(id)
-        return TableType.from_model(table) if table else None
+        (table,) = await _load_tables(info.context, [_table_id(id, "id")])
+        return table
 
     @strawberry.field(
         description="Tables that can be seated now (available, not merged).",
         permission_classes=[IsAuthenticated],
     )
-    async def available_tables(self, info: Info[Context, None]) -> list[TableType]:
+    async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             return _tables(await service.available_tables(session, actor=info.context.user))
 
     @strawberry.field(description="Occupied tables.", permission_classes=[IsAuthenticated])
-    async def occupied_tables(self, info: Info[Context, None]) -> list[TableType]:
+    async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             return _tables(await service.occupied_tables(session, actor=info.context.user))
 
@@ -277,14 +318,15 @@ class Query:
         info: Info[Context, None],
         table_id: TableId,
         split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
-    ) -> SplitPreview:
+    ) -> SplitPreview | None:
         currency = info.context.settings.currency
+        database_id = _table_id(table_id)
         async with info.context.use_session() as session:
             order, shares = await service.preview_split(
-                session, actor=info.context.user, table_id=table_id, request=split.to_request()
+                session, actor=info.context.user, table_id=database_id, request=split.to_request()
             )
         return SplitPreview(
-            order_id=order.id,  # type: ignore[arg-type]
+            order_id=to_global_id("Order", order.id),  # type: ignore[arg-type]
             total=Money.from_cents(sum(s.total_cents for s in shares), currency),
             shares=[
                 SplitShareType(
@@ -328,7 +370,7 @@ class Mutation:
             table = await service.update_table(
                 session,
                 actor=info.context.user,
-                table_id=id,
+                table_id=_table_id(id, "id"),
                 table_number=input.table_number,
                 capacity=input.capacity,
                 status=TableStatus(input.status) if input.status is not None else None,
@@ -340,8 +382,11 @@ class Mutation:
     @strawberry.mutation(description="Delete a table that is not in use (managers).")
     async def delete_table(self, info: Info[Context, None], id: TableId) -> DeleteTableResult:
         async def operation(session: AsyncSession) -> object:
-            await service.delete_table(session, actor=info.context.user, table_id=id)
-            return DeleteTablePayload(id=id, message="Table deleted successfully")
+            table_id = _table_id(id, "id")
+            await service.delete_table(session, actor=info.context.user, table_id=table_id)
+            return DeleteTablePayload(
+                id=to_global_id("Table", table_id), message="Table deleted successfully"
+            )
 
         return await run_mutation(info, operation)
 
@@ -351,7 +396,10 @@ class Mutation:
     ) -> TableResult:
         async def operation(session: AsyncSession) -> object:
             table = await service.assign_table(
-                session, actor=info.context.user, table_id=table_id, order_id=order_id
+                session,
+                actor=info.context.user,
+                table_id=_table_id(table_id),
+                order_id=_order_id(order_id),
             )
             return TablePayload(table=TableType.from_model(table))
 
@@ -360,7 +408,9 @@ class Mutation:
     @strawberry.mutation(description="Free a table: no order, every seat available.")
     async def release_table(self, info: Info[Context, None], table_id: TableId) -> TableResult:
         async def operation(session: AsyncSession) -> object:
-            table = await service.release_table(session, actor=info.context.user, table_id=table_id)
+            table = await service.release_table(
+                session, actor=info.context.user, table_id=_table_id(table_id)
+            )
             return TablePayload(table=TableType.from_model(table))
 
         return await run_mutation(info, operation)
@@ -379,7 +429,7 @@ class Mutation:
             table = await service.assign_seat(
                 session,
                 actor=info.context.user,
-                table_id=table_id,
+                table_id=_table_id(table_id),
                 seat_number=seat_number,
                 customer_name=customer_name,
             )
@@ -397,7 +447,10 @@ class Mutation:
     ) -> SeatResult:
         async def operation(session: AsyncSession) -> object:
             table = await service.release_seat(
-                session, actor=info.context.user, table_id=table_id, seat_number=seat_number
+                session,
+                actor=info.context.user,
+                table_id=_table_id(table_id),
+                seat_number=seat_number,
             )
             return SeatPayload(
                 message=f"Seat {seat_number} released successfully",
@@ -414,14 +467,19 @@ class Mutation:
     async def merge_tables(
         self,
         info: Info[Context, None],
-        table_id: Annotated[int, strawberry.argument(description="The table that stays.")],
+        table_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the table that stays.")
+        ],
         other_table_id: Annotated[
-            int, strawberry.argument(description="The table merged into it.")
+            strawberry.ID, strawberry.argument(description="Global id of the table merged into it.")
         ],
     ) -> MergeResult:
         async def operation(session: AsyncSession) -> object:
             result = await service.merge_tables(
-                session, actor=info.context.user, table_id=table_id, other_table_id=other_table_id
+                session,
+                actor=info.context.user,
+                table_id=_table_id(table_id),
+                other_table_id=_table_id(other_table_id, "otherTableId"),
             )
             return MergePayload(
                 table=TableType.from_model(result.table),
@@ -438,7 +496,7 @@ class Mutation:
     async def unmerge_table(self, info: Info[Context, None], table_id: TableId) -> UnmergeResult:
         async def operation(session: AsyncSession) -> object:
             result = await service.unmerge_table(
-                session, actor=info.context.user, table_id=table_id
+                session, actor=info.context.user, table_id=_table_id(table_id)
             )
             restored = result.restored_order
             return UnmergePayload(
@@ -454,11 +512,16 @@ class Mutation:
         self,
         info: Info[Context, None],
         order_id: OrderId,
-        table_id: Annotated[int, strawberry.argument(description="The new table.")],
+        table_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the new table.")
+        ],
     ) -> TransferResult:
         async def operation(session: AsyncSession) -> object:
             order, table = await service.transfer_order(
-                session, actor=info.context.user, order_id=order_id, table_id=table_id
+                session,
+                actor=info.context.user,
+                order_id=_order_id(order_id),
+                table_id=_table_id(table_id),
             )
             return TransferPayload(order=_order_type(order), table=TableType.from_model(table))
 
@@ -476,7 +539,10 @@ class Mutation:
     ) -> SplitBillResult:
         async def operation(session: AsyncSession) -> object:
             orders = await service.split_bill(
-                session, actor=info.context.user, table_id=table_id, request=split.to_request()
+                session,
+                actor=info.context.user,
+                table_id=_table_id(table_id),
+                request=split.to_request(),
             )
             return SplitBillPayload(orders=[_order_type(order) for order in orders])
 

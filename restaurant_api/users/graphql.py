@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import (
@@ -17,13 +19,14 @@ from restaurant_api.api.graphql import (
     result_union,
     run_mutation,
 )
+from restaurant_api.api.node import Node, decode_id, register_node
 from restaurant_api.users import service
 from restaurant_api.users.models import Role, User
 
 
 @strawberry.type(name="User", description="A staff account.")
-class UserType:
-    id: int = strawberry.field(description="Unique id.")
+class UserType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     name: str = strawberry.field(description="Display name.")
     email: str = strawberry.field(description="Login email, lower-cased.")
     role: RoleType = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
@@ -33,7 +36,7 @@ class UserType:
     @classmethod
     def from_model(cls, user: User) -> UserType:
         return cls(
-            id=user.id,  # type: ignore[arg-type]
+            database_id=user.id,  # type: ignore[arg-type]
             name=user.name,
             email=user.email,
             role=user.role,
@@ -95,14 +98,34 @@ UserResult = result_union("UserResult", UserPayload, "The changed user, or why n
 AdminOnly = require_roles(Role.ADMIN)
 
 
+def users_by_id(context: Context) -> DataLoader[int, User | None]:
+    async def load(ids: Sequence[int]) -> list[User | None]:
+        async with context.use_session() as session:
+            by_id = await service.users_by_id(session, ids)
+        return [by_id.get(user_id) for user_id in ids]
+
+    return context.loader("users.user_by_id", lambda: DataLoader(load_fn=load))
+
+
+async def _load_users(context: Context, ids: Sequence[int]) -> list[UserType | None]:
+    users = await users_by_id(context).load_many(ids)
+    return [UserType.from_model(user) if user else None for user in users]
+
+
+register_node("User", _load_users, permission_classes=[AdminOnly])
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
-    def me(self, info: Info[Context, None]) -> UserType:
+    @strawberry.field(
+        description="The signed-in user; null with an error when not signed in.",
+        permission_classes=[IsAuthenticated],
+    )
+    def me(self, info: Info[Context, None]) -> UserType | None:
         return UserType.from_model(info.context.user)  # type: ignore[arg-type]
 
     @strawberry.field(description="All users (admin only).", permission_classes=[AdminOnly])
-    async def users(self, info: Info[Context, None]) -> list[UserType]:
+    async def users(self, info: Info[Context, None]) -> list[UserType] | None:
         async with info.context.use_session() as session:
             users = await service.list_users(session, actor=info.context.user)
         return [UserType.from_model(user) for user in users]
@@ -111,11 +134,10 @@ class Query:
     async def user(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="The user's id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's global id.")],
     ) -> UserType | None:
-        async with info.context.use_session() as session:
-            user = await session.get(User, id)
-        return UserType.from_model(user) if user else None
+        (user,) = await _load_users(info.context, [decode_id(id, "User", field="id")])
+        return user
 
 
 @strawberry.type
@@ -186,12 +208,17 @@ class Mutation:
     async def change_user_role(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to change.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to change.")
+        ],
         role: Annotated[RoleType, strawberry.argument(description="The new role.")],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.change_role(
-                session, actor=info.context.user, user_id=user_id, role=Role(role)
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                role=Role(role),
             )
             return UserPayload(user=UserType.from_model(user))
 
@@ -201,11 +228,16 @@ class Mutation:
     async def deactivate_user(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to deactivate.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to deactivate.")
+        ],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.set_active(
-                session, actor=info.context.user, user_id=user_id, active=False
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                active=False,
             )
             return UserPayload(user=UserType.from_model(user))
 
@@ -215,11 +247,16 @@ class Mutation:
     async def reactivate_user(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to reactivate.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to reactivate.")
+        ],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.set_active(
-                session, actor=info.context.user, user_id=user_id, active=True
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                active=True,
             )
             return UserPayload(user=UserType.from_model(user))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -115,6 +116,13 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound("User not found")
     return user
+
+
+async def users_by_id(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    rows = await session.exec(select(User).where(col(User.id).in_(user_ids)))
+    return {user.id: user for user in rows.all()}  # type: ignore[misc]
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:

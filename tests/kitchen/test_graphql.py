@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import gid
+
 TICKETS = """
 query($status: TicketStatus, $station: String) {
   kitchenTickets(status: $status, station: $station) {
@@ -10,7 +12,7 @@ query($status: TicketStatus, $station: String) {
 }"""
 
 MOVE = """
-mutation($id: Int!, $status: TicketStatus!) {
+mutation($id: ID!, $status: TicketStatus!) {
   updateTicketStatus(ticketId: $id, status: $status) {
     __typename
     ... on TicketPayload { ticket { status timeline { status actorId at } } }
@@ -19,7 +21,7 @@ mutation($id: Int!, $status: TicketStatus!) {
 }"""
 
 REMOVE = """
-mutation($id: Int!) {
+mutation($id: ID!) {
   removeTicket(ticketId: $id) {
     __typename ... on TicketPayload { ticket { dismissedAt } } ... on Error { code }
   }
@@ -44,9 +46,9 @@ async def test_filters_and_order(client, gql, server, kitchen):
     second = await _place(client, server, [{"name": "Pie", "price": 5, "category": "Desserts"}])
     everything = (await gql(TICKETS, staff=kitchen))["data"]["kitchenTickets"]
     assert [(t["order"]["id"], t["station"]) for t in everything] == [
-        (first["id"], "kitchen"),
-        (first["id"], "bar"),
-        (second["id"], "pastry"),
+        (gid("Order", first["id"]), "kitchen"),
+        (gid("Order", first["id"]), "bar"),
+        (gid("Order", second["id"]), "pastry"),
     ]
     bar = (await gql(TICKETS, {"station": "bar"}, staff=kitchen))["data"]["kitchenTickets"]
     assert [t["lines"] for t in bar] == [[{"name": "Wine"}]]
@@ -55,6 +57,11 @@ async def test_filters_and_order(client, gql, server, kitchen):
     assert [t["id"] for t in preparing["data"]["kitchenTickets"]] == [everything[0]["id"]]
     bad = await gql(TICKETS, {"status": "COOKING"}, staff=kitchen)
     assert "errors" in bad
+    grill = await gql(TICKETS, {"station": "grill"}, staff=kitchen)
+    assert grill["data"] == {"kitchenTickets": None}
+    [error] = grill["errors"]
+    assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "station"}
+    assert "kitchen, bar, pastry" in error["message"]
 
 
 async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
@@ -80,7 +87,7 @@ async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
         "PREPARING",
         "READY",
     ]
-    assert timeline[-1]["actorId"] == kitchen.user.id
+    assert timeline[-1]["actorId"] == gid("User", kitchen.user.id)
     conflict = await gql(MOVE, {"id": ticket_id, "status": "PENDING"}, staff=kitchen)
     assert conflict["data"]["updateTicketStatus"]["code"] == "INVALID_TRANSITION"
     removed = await gql(REMOVE, {"id": ticket_id}, staff=kitchen)
@@ -88,7 +95,7 @@ async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
     assert (await gql(TICKETS, staff=kitchen))["data"]["kitchenTickets"] == []
     again = await gql(REMOVE, {"id": ticket_id}, staff=kitchen)
     assert again["data"]["removeTicket"]["code"] == "NOT_FOUND"
-    missing = await gql(MOVE, {"id": 999, "status": "READY"}, staff=kitchen)
+    missing = await gql(MOVE, {"id": gid("KitchenTicket", 999), "status": "READY"}, staff=kitchen)
     assert missing["data"]["updateTicketStatus"]["code"] == "NOT_FOUND"
 
 
@@ -102,26 +109,26 @@ async def test_order_level_ticket_mutations(client, gql, server, kitchen):
         ],
     )
     move = """
-    mutation($id: Int!, $status: TicketStatus!) {
+    mutation($id: ID!, $status: TicketStatus!) {
       updateOrderTicketsStatus(orderId: $id, status: $status) {
         __typename ... on TicketsPayload { tickets { station status } } ... on Error { code }
       }
     }"""
-    moved = await gql(move, {"id": order["id"], "status": "PREPARING"}, staff=kitchen)
+    moved = await gql(move, {"id": gid("Order", order["id"]), "status": "PREPARING"}, staff=kitchen)
     tickets = moved["data"]["updateOrderTicketsStatus"]["tickets"]
     assert tickets == [
         {"station": "kitchen", "status": "PREPARING"},
         {"station": "bar", "status": "PREPARING"},
     ]
-    skip = await gql(move, {"id": order["id"], "status": "SERVED"}, staff=kitchen)
+    skip = await gql(move, {"id": gid("Order", order["id"]), "status": "SERVED"}, staff=kitchen)
     assert skip["data"]["updateOrderTicketsStatus"]["code"] == "INVALID_TRANSITION"
     remove = """
-    mutation($id: Int!) {
+    mutation($id: ID!) {
       removeOrderTickets(orderId: $id) {
         __typename ... on TicketsPayload { tickets { dismissedAt } } ... on Error { code }
       }
     }"""
-    removed = await gql(remove, {"id": order["id"]}, staff=kitchen)
+    removed = await gql(remove, {"id": gid("Order", order["id"])}, staff=kitchen)
     assert all(t["dismissedAt"] for t in removed["data"]["removeOrderTickets"]["tickets"])
-    again = await gql(remove, {"id": order["id"]}, staff=kitchen)
+    again = await gql(remove, {"id": gid("Order", order["id"])}, staff=kitchen)
     assert again["data"]["removeOrderTickets"]["code"] == "NOT_FOUND"

@@ -71,7 +71,7 @@ async def test_two_updates_with_one_version(only_postgres, client, server):
 async def test_two_graphql_updates_with_one_version(only_postgres, gql, client, server):
     placed = await client.post("/api/orders", json={"order": [ITEM]}, headers=server.headers)
     query = """
-    mutation($id: Int!, $count: Int!) {
+    mutation($id: ID!, $count: Int!) {
       updateOrder(orderId: $id, input: {version: 1, customerCount: $count}) {
         __typename ... on Error { code }
       }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from restaurant_api.users.models import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, gid
 
 REGISTER = """
 mutation($input: RegisterInput!) {
@@ -96,7 +96,7 @@ async def test_refresh_rotation_and_reuse_detection(gql, server):
 
 async def test_users_query_is_admin_only(gql, admin, server):
     denied = await gql("{ users { id } }", staff=server)
-    assert denied["data"] is None
+    assert denied["data"] == {"users": None}  # nullable: other root fields still answer
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     anonymous = await gql("{ users { id } }")
     assert anonymous["errors"][0]["message"] == "Not enough permissions"
@@ -116,9 +116,9 @@ async def test_me_without_or_with_bad_token(gql):
 
 async def test_role_change_and_deactivation(gql, admin, server, make_staff):
     change = await gql(
-        """mutation($id: Int!) { changeUserRole(userId: $id, role: MANAGER) {
+        """mutation($id: ID!) { changeUserRole(userId: $id, role: MANAGER) {
              __typename ... on UserPayload { user { role } } ... on Error { code } } }""",
-        {"id": server.user.id},
+        {"id": gid("User", server.user.id)},
         staff=admin,
     )
     assert change["data"]["changeUserRole"] == {
@@ -127,9 +127,9 @@ async def test_role_change_and_deactivation(gql, admin, server, make_staff):
     }
     other = await make_staff(Role.KITCHEN)
     denied = await gql(
-        """mutation($id: Int!) {
+        """mutation($id: ID!) {
              deactivateUser(userId: $id) { __typename ... on Error { code } } }""",
-        {"id": other.user.id},
+        {"id": gid("User", other.user.id)},
         staff=server,
     )
     assert denied["data"]["deactivateUser"] == {
@@ -137,16 +137,18 @@ async def test_role_change_and_deactivation(gql, admin, server, make_staff):
         "code": "PERMISSION_DENIED",
     }
     done = await gql(
-        """mutation($id: Int!) { deactivateUser(userId: $id) {
+        """mutation($id: ID!) { deactivateUser(userId: $id) {
              __typename ... on UserPayload { user { isActive } } } }""",
-        {"id": other.user.id},
+        {"id": gid("User", other.user.id)},
         staff=admin,
     )
     assert done["data"]["deactivateUser"]["user"]["isActive"] is False
     locked_out = await gql("{ me { id } }", staff=other)
     assert locked_out["errors"][0]["message"] == "Inactive user"
     missing = await gql(
-        """mutation { reactivateUser(userId: 424242) { __typename ... on Error { code } } }""",
+        """mutation($id: ID!) {
+             reactivateUser(userId: $id) { __typename ... on Error { code } } }""",
+        {"id": gid("User", 424242)},
         staff=admin,
     )
     assert missing["data"]["reactivateUser"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
