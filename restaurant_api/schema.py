@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.graphql import ERROR_TYPES, UnitOfWork, is_expected_error
+from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
@@ -106,5 +107,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         types=list(ERROR_TYPES),
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production, scalar_map=SCALARS
+        ),
     )

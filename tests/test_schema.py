@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
-from restaurant_api.__main__ import DEFAULT_SCHEMA_PATH, render_schema
+from restaurant_api.__main__ import (
+    DEFAULT_SCHEMA_PATH,
+    POSSIBLE_TYPES_NAME,
+    render_possible_types,
+    render_schema,
+)
 from restaurant_api.config import Settings
 from restaurant_api.schema import build_schema
 
@@ -14,6 +21,15 @@ BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 def test_committed_schema_is_current():
     committed = DEFAULT_SCHEMA_PATH.read_text()
     assert committed == render_schema(), "schema.graphql is stale: run `make schema`"
+
+
+def test_committed_possible_types_are_current():
+    committed = DEFAULT_SCHEMA_PATH.with_name(POSSIBLE_TYPES_NAME).read_text()
+    assert committed == render_possible_types(), "possibleTypes.json is stale: run `make schema`"
+    possible = json.loads(committed)
+    assert "ValidationError" in possible["Error"]
+    assert {"Order", "User", "MenuItem", "Table", "KitchenTicket"} <= set(possible["Node"])
+    assert "ValidationError" in possible["PlaceOrderResult"]
 
 
 def test_every_type_field_and_argument_is_described():
@@ -36,5 +52,7 @@ def test_every_type_field_and_argument_is_described():
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
         elif isinstance(graphql_type, GraphQLEnumType):
-            pass  # enum values are self-describing names
+            for value_name, value in graphql_type.values.items():
+                if not value.description:
+                    missing.append(f"{name}.{value_name}")
     assert missing == []

@@ -10,7 +10,13 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, result_union, run_mutation
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    described_enum,
+    result_union,
+    run_mutation,
+)
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
@@ -24,10 +30,16 @@ from restaurant_api.orders import loaders as orders_loaders
 if TYPE_CHECKING:
     from restaurant_api.orders.graphql import OrderType
 
-TicketStatusType = strawberry.enum(
+TicketStatusType = described_enum(
     TicketStatus,
     name="TicketStatus",
     description="pending -> preparing -> ready -> served; one step back is a recall.",
+    values={
+        TicketStatus.PENDING: "Fired, not started yet.",
+        TicketStatus.PREPARING: "Being prepared at its station.",
+        TicketStatus.READY: "Done: waiting to be served.",
+        TicketStatus.SERVED: "Brought to the guests; leaves the kitchen screen.",
+    },
 )
 
 

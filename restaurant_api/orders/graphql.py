@@ -17,6 +17,7 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     Money,
+    described_enum,
     result_union,
     run_mutation,
 )
@@ -37,8 +38,16 @@ from restaurant_api.orders.pricing import order_total_cents
 from restaurant_api.tables import loaders as tables_loaders
 from restaurant_api.tables.graphql import TableType
 
-OrderStatusType = strawberry.enum(
-    OrderStatus, name="OrderStatus", description="Lifecycle of an order."
+OrderStatusType = described_enum(
+    OrderStatus,
+    name="OrderStatus",
+    description="Lifecycle of an order.",
+    values={
+        OrderStatus.OPEN: "Being served: lines can still change.",
+        OrderStatus.CLOSED: "Paid and settled.",
+        OrderStatus.CANCELLED: "Cancelled by a manager; its kitchen tickets are voided.",
+        OrderStatus.SPLIT: "Replaced by the orders of a split bill.",
+    },
 )
 
 

@@ -10,7 +10,14 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    Money,
+    described_enum,
+    result_union,
+    run_mutation,
+)
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
@@ -30,10 +37,23 @@ def _order_type(order: Order) -> OrderType:
     return OrderType.from_model(order)
 
 
-TableStatusType = strawberry.enum(
-    TableStatus, name="TableStatus", description="Whether a table can be seated."
+TableStatusType = described_enum(
+    TableStatus,
+    name="TableStatus",
+    description="Whether a table can be seated.",
+    values={
+        TableStatus.AVAILABLE: "Free: guests can be seated.",
+        TableStatus.OCCUPIED: "Guests are seated or an order holds it.",
+        TableStatus.RESERVED: "Held for a reservation (set by managers).",
+        TableStatus.CLEANING: "Being cleaned (set by managers).",
+    },
 )
-SeatStatusType = strawberry.enum(SeatStatus, name="SeatStatus", description="Seat occupancy.")
+SeatStatusType = described_enum(
+    SeatStatus,
+    name="SeatStatus",
+    description="Seat occupancy.",
+    values={SeatStatus.AVAILABLE: "Nobody sits here.", SeatStatus.OCCUPIED: "A guest sits here."},
+)
 
 
 @strawberry.type(name="Seat", description="One seat at a table.")
@@ -108,8 +128,15 @@ class TableType(Node):
         )
 
 
-SplitModeType = strawberry.enum(
-    service.SplitMode, name="SplitMode", description="How a bill is split."
+SplitModeType = described_enum(
+    service.SplitMode,
+    name="SplitMode",
+    description="How a bill is split.",
+    values={
+        service.SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
+        service.SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
+        service.SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
+    },
 )
 
 
