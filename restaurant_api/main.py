@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -20,7 +21,7 @@ from restaurant_api.api.live import LiveGraphQLRouter, live_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
-from restaurant_api.errors import DomainError
+from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import router as orders_router
@@ -36,6 +37,11 @@ def _bearer_token(connection: HTTPConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def operation_id(route: APIRoute) -> str:
+    """Short, stable OpenAPI operationIds from the route's function name: `mergeTables`."""
+    return camel_case(route.name)
 
 
 def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> LiveGraphQLRouter:
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "these REST endpoints keep existing clients working."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.db = db
@@ -136,5 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router)
     app.include_router(kitchen_router)
     app.include_router(tables_router)
-    app.include_router(_graphql_router(settings, db, bus), prefix="/graphql", tags=["graphql"])
+    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
+    app.include_router(
+        _graphql_router(settings, db, bus), prefix="/graphql", include_in_schema=False
+    )
     return app

@@ -32,6 +32,26 @@ def test_committed_possible_types_are_current():
     assert "ValidationError" in possible["PlaceOrderResult"]
 
 
+def test_schema_follows_the_client_conventions():
+    """No Live* types, no Int ids on entity types, every entity a Node."""
+    schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    assert not [name for name in schema.type_map if name.startswith("Live")]
+    node = schema.type_map["Node"]
+    for graphql_type in schema.get_possible_types(node):  # type: ignore[arg-type]
+        assert str(graphql_type.fields["id"].type) == "ID!", graphql_type.name
+        assert str(graphql_type.fields["databaseId"].type) == "Int!", graphql_type.name
+    for name, graphql_type in schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            names_an_entity = field_name == "id" or field_name.endswith(("Id", "Ids", "Into"))
+            if names_an_entity and field_name != "databaseId":
+                assert "Int" not in str(field.type), f"{name}.{field_name}: {field.type}"
+            for arg_name, arg in field.args.items():
+                if arg_name == "id" or arg_name.endswith(("Id", "Ids")):
+                    assert "Int" not in str(arg.type), f"{name}.{field_name}({arg_name})"
+
+
 def test_every_type_field_and_argument_is_described():
     schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
     missing: list[str] = []

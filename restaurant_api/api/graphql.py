@@ -165,6 +165,24 @@ class Context(BaseContext):
             await callback()
 
 
+class EventContext(Context):
+    """The context nested fields of one live update resolve through.
+
+    Shared by every subscriber of this process that receives the same change, so their
+    DataLoaders batch and cache one re-read. Each load opens its own short read session: no
+    connection-long session, hence never a stale identity map.
+    """
+
+    def __init__(self, *, db: Database, settings: Settings) -> None:
+        super().__init__(db=db, settings=settings, user=None)
+        self.read_only = True
+
+    @asynccontextmanager
+    async def use_session(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.session(read_only=True) as session:
+            yield session
+
+
 @strawberry.type(description="An exact amount of money.")
 class Money:
     amount: str = strawberry.field(description='Exact decimal string, e.g. "12.98".')

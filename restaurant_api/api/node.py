@@ -77,15 +77,19 @@ def decode_optional_id(value: str | None, type_name: str, *, field: str) -> int 
     "refetch any of them with `node(id:)`.",
 )
 class Node:
-    @strawberry.field(
+    # Set on objects a subscription delivers: their nested fields load through the shared
+    # per-event context instead of the connection's (see restaurant_api.api.live).
+    event_context: strawberry.Private[Context | None] = None
+
+    def context(self, info: Info[Context, None]) -> Context:
+        """Where this object's nested fields load from."""
+        return self.event_context or info.context
+
+    # A plain attribute set by `from_model` (not a resolver): cheap for live fan-out.
+    id: strawberry.ID = strawberry.field(
         description="Opaque, stable global id. Pass it to `node(id:)` and to every argument "
         "that names this object; never parse it."
     )
-    def id(self) -> strawberry.ID:
-        return to_global_id(
-            type(self).__strawberry_definition__.name,  # type: ignore[attr-defined]
-            self.database_id,  # type: ignore[attr-defined]
-        )
 
 
 Loader = Callable[[Context, Sequence[int]], Awaitable[Sequence[Any | None]]]

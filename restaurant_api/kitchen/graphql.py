@@ -70,8 +70,12 @@ class TicketLineType(Node):
         return self.voided_at is not None
 
     @classmethod
-    def from_model(cls, line: KitchenTicketLine) -> TicketLineType:
+    def from_model(
+        cls, line: KitchenTicketLine, event_context: Context | None = None
+    ) -> TicketLineType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("TicketLine", line.id),  # type: ignore[arg-type]
             database_id=line.id,  # type: ignore[arg-type]
             order_line_db_id=line.order_line_id,
             name=line.name,
@@ -126,12 +130,12 @@ class KitchenTicketType(Node):
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:
-        lines = await loaders.lines_by_ticket(info.context).load(self.database_id)
-        return [TicketLineType.from_model(line) for line in lines]
+        lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
+        return [TicketLineType.from_model(line, self.event_context) for line in lines]
 
     @strawberry.field(description="Every status change, oldest first.")
     async def timeline(self, info: Info[Context, None]) -> list[TicketEventType]:
-        events = await loaders.events_by_ticket(info.context).load(self.database_id)
+        events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
         return [TicketEventType.from_model(event) for event in events]
 
     @strawberry.field(description="The order this ticket belongs to.")
@@ -140,12 +144,16 @@ class KitchenTicketType(Node):
     ) -> Annotated[OrderType, strawberry.lazy("restaurant_api.orders.graphql")] | None:
         from restaurant_api.orders.graphql import OrderType
 
-        order = await orders_loaders.order_by_id(info.context).load(self.order_db_id)
-        return OrderType.from_model(order) if order else None
+        order = await orders_loaders.order_by_id(self.context(info)).load(self.order_db_id)
+        return OrderType.from_model(order, self.event_context) if order else None
 
     @classmethod
-    def from_model(cls, ticket: KitchenTicket) -> KitchenTicketType:
+    def from_model(
+        cls, ticket: KitchenTicket, event_context: Context | None = None
+    ) -> KitchenTicketType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("KitchenTicket", ticket.id),  # type: ignore[arg-type]
             database_id=ticket.id,  # type: ignore[arg-type]
             order_db_id=ticket.order_id,
             station=ticket.station,

@@ -31,6 +31,7 @@ class MenuItemType(Node):
     @classmethod
     def from_model(cls, item: MenuItem, currency: str) -> MenuItemType:
         return cls(
+            id=to_global_id("MenuItem", item.id),  # type: ignore[arg-type]
             database_id=item.id,  # type: ignore[arg-type]
             name=item.name,
             description=item.description,

@@ -92,12 +92,14 @@ class OrderLineType(Node):
     async def menu_item(self, info: Info[Context, None]) -> MenuItemType | None:
         if self.menu_item_db_id is None:
             return None
-        item = await menu_loaders.menu_item_by_id(info.context).load(self.menu_item_db_id)
+        item = await menu_loaders.menu_item_by_id(self.context(info)).load(self.menu_item_db_id)
         return MenuItemType.from_model(item, info.context.settings.currency) if item else None
 
     @classmethod
-    def from_model(cls, line: OrderLine) -> OrderLineType:
+    def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("OrderLine", line.id),  # type: ignore[arg-type]
             database_id=line.id,  # type: ignore[arg-type]
             order_db_id=line.order_id,
             position=line.position,
@@ -142,12 +144,12 @@ class OrderType(Node):
 
     @strawberry.field(description="The lines, in position order.")
     async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:
-        lines = await loaders.lines_by_order(info.context).load(self.database_id)
-        return [OrderLineType.from_model(line) for line in lines]
+        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
+        return [OrderLineType.from_model(line, self.event_context) for line in lines]
 
     @strawberry.field(description="Sum of the lines, exact.")
     async def total(self, info: Info[Context, None]) -> Money:
-        lines = await loaders.lines_by_order(info.context).load(self.database_id)
+        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
         return Money.from_cents(order_total_cents(lines), info.context.settings.currency)
 
     @strawberry.field(description="Tip added when the order was closed.")
@@ -158,17 +160,19 @@ class OrderType(Node):
     async def table(self, info: Info[Context, None]) -> TableType | None:
         if self.table_db_id is None:
             return None
-        table = await tables_loaders.table_by_id(info.context).load(self.table_db_id)
-        return TableType.from_model(table) if table else None
+        table = await tables_loaders.table_by_id(self.context(info)).load(self.table_db_id)
+        return TableType.from_model(table, self.event_context) if table else None
 
     @strawberry.field(description="Kitchen tickets of the order, in firing order.")
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
-        tickets = await loaders.tickets_by_order(info.context).load(self.database_id)
-        return [KitchenTicketType.from_model(ticket) for ticket in tickets]
+        tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
+        return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
 
     @classmethod
-    def from_model(cls, order: Order) -> OrderType:
+    def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("Order", order.id),  # type: ignore[arg-type]
             database_id=order.id,  # type: ignore[arg-type]
             status=order.status,
             table_db_id=order.table_id,

@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.graphql")]
 
 
-def _order_type(order: Order) -> OrderType:
+def _order_type(order: Order, event_context: Context | None = None) -> OrderType:
     from restaurant_api.orders.graphql import OrderType
 
-    return OrderType.from_model(order)
+    return OrderType.from_model(order, event_context)
 
 
 TableStatusType = described_enum(
@@ -64,8 +64,10 @@ class SeatType(Node):
     customer_name: str | None = strawberry.field(description="Name of the seated guest, if given.")
 
     @classmethod
-    def from_model(cls, seat: Seat) -> SeatType:
+    def from_model(cls, seat: Seat, event_context: Context | None = None) -> SeatType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("Seat", seat.id),  # type: ignore[arg-type]
             database_id=seat.id,  # type: ignore[arg-type]
             seat_number=seat.seat_number,
             status=seat.status,
@@ -104,19 +106,21 @@ class TableType(Node):
 
     @strawberry.field(description="The table's seats, by seat number.")
     async def seats(self, info: Info[Context, None]) -> list[SeatType]:
-        seats = await loaders.seats_by_table(info.context).load(self.database_id)
-        return [SeatType.from_model(seat) for seat in seats]
+        seats = await loaders.seats_by_table(self.context(info)).load(self.database_id)
+        return [SeatType.from_model(seat, self.event_context) for seat in seats]
 
     @strawberry.field(description="The open order holding the table, if any.")
     async def current_order(self, info: Info[Context, None]) -> LazyOrderType | None:
         if self.current_order_db_id is None:
             return None
-        order = await orders_loaders.order_by_id(info.context).load(self.current_order_db_id)
-        return _order_type(order) if order else None
+        order = await orders_loaders.order_by_id(self.context(info)).load(self.current_order_db_id)
+        return _order_type(order, self.event_context) if order else None
 
     @classmethod
-    def from_model(cls, table: DiningTable) -> TableType:
+    def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
         return cls(
+            event_context=event_context,
+            id=to_global_id("Table", table.id),  # type: ignore[arg-type]
             database_id=table.id,  # type: ignore[arg-type]
             table_number=table.table_number,
             capacity=table.capacity,

@@ -408,6 +408,12 @@ async def list_tables(
     return list((await session.exec(query)).all())
 
 
+async def all_tables(session: AsyncSession) -> list[DiningTable]:
+    """Every table by number (the live floor plan; its subscription checked the caller)."""
+    rows = await session.exec(select(DiningTable).order_by(col(DiningTable.table_number)))
+    return list(rows.all())
+
+
 async def available_tables(session: AsyncSession, *, actor: User | None) -> list[DiningTable]:
     """Tables that can be seated now: available and not merged into another table."""
     require_role(actor, ALL_STAFF)

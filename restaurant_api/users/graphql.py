@@ -19,7 +19,7 @@ from restaurant_api.api.graphql import (
     result_union,
     run_mutation,
 )
-from restaurant_api.api.node import Node, decode_id, register_node
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.users import service
 from restaurant_api.users.models import Role, User
 
@@ -36,6 +36,7 @@ class UserType(Node):
     @classmethod
     def from_model(cls, user: User) -> UserType:
         return cls(
+            id=to_global_id("User", user.id),  # type: ignore[arg-type]
             database_id=user.id,  # type: ignore[arg-type]
             name=user.name,
             email=user.email,
