@@ -18,6 +18,17 @@ from restaurant_api.api.graphql import (
     run_mutation,
 )
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.pagination import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    PageInfo,
+    check_first,
+    decode_cursor,
+    decode_id_cursor,
+    encode_cursor,
+    page_info,
+)
+from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -103,6 +114,18 @@ class TicketEventType:
         return cls(status=event.status, actor_db_id=event.actor_id, at=event.at)
 
 
+@strawberry.type(description="A status change in a connection.")
+class TicketEventEdge:
+    node: TicketEventType = strawberry.field(description="The status change.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of a ticket's status changes, oldest first.")
+class TicketEventConnection:
+    edges: list[TicketEventEdge] = strawberry.field(description="The changes of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+
+
 @strawberry.type(
     name="KitchenTicket", description="Lines of one order fired together to one station."
 )
@@ -133,10 +156,37 @@ class KitchenTicketType(Node):
         lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
         return [TicketLineType.from_model(line, self.event_context) for line in lines]
 
-    @strawberry.field(description="Every status change, oldest first.")
-    async def timeline(self, info: Info[Context, None]) -> list[TicketEventType]:
+    @strawberry.field(
+        description="Every status change, oldest first, as a cursor connection (from the "
+        "stored kitchen_ticket_events)."
+    )
+    async def timeline(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+    ) -> TicketEventConnection:
+        check_first(first)
+        after_id = decode_id_cursor(after) if after else None
+        # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
-        return [TicketEventType.from_model(event) for event in events]
+        remaining = [e for e in events if after_id is None or e.id > after_id]  # type: ignore[operator]
+        edges = [
+            TicketEventEdge(node=TicketEventType.from_model(event), cursor=encode_cursor(event.id))
+            for event in remaining[:first]
+        ]
+        return TicketEventConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(remaining) > first,
+                has_previous_page=after_id is not None,
+            ),
+        )
 
     @strawberry.field(description="The order this ticket belongs to.")
     async def order(
@@ -163,6 +213,18 @@ class KitchenTicketType(Node):
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
         )
+
+
+@strawberry.type(description="A kitchen ticket in a connection.")
+class KitchenTicketEdge:
+    node: KitchenTicketType = strawberry.field(description="The ticket.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of kitchen tickets, newest first.")
+class KitchenTicketConnection:
+    edges: list[KitchenTicketEdge] = strawberry.field(description="The tickets of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
 @strawberry.type(description="A ticket after a change.")
@@ -232,6 +294,65 @@ class Query:
                 session, actor=info.context.user, status=status, station=known
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
+
+    @strawberry.field(
+        description="Every ticket ever fired (served and dismissed ones too), newest first, "
+        "as a cursor connection.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def kitchen_ticket_history(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+        station: Annotated[
+            str | None,
+            strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),
+        ] = None,
+        status: Annotated[
+            TicketStatusType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only tickets with this status."),
+        ] = None,
+    ) -> KitchenTicketConnection | None:
+        check_first(first)
+        before = _ticket_cursor(after) if after else None
+        known = service.parse_station(station) if station is not None else None
+        async with info.context.use_session() as session:
+            tickets = await service.ticket_history(
+                session,
+                actor=info.context.user,
+                station=known,
+                status=status,
+                before=before,
+                limit=first + 1,
+            )
+        edges = [
+            KitchenTicketEdge(
+                node=KitchenTicketType.from_model(ticket),
+                cursor=encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            )
+            for ticket in tickets[:first]
+        ]
+        return KitchenTicketConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(tickets) > first,
+                has_previous_page=after is not None,
+            ),
+        )
+
+
+def _ticket_cursor(cursor: str) -> tuple[datetime, int]:
+    at, ticket_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(at), int(ticket_id)
+    except ValueError:
+        raise InvalidInput("Invalid cursor", field="after") from None
 
 
 @strawberry.type

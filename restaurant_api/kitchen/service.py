@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -303,6 +304,37 @@ async def list_tickets(
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
     return list((await session.exec(query)).all())
+
+
+async def ticket_history(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    station: str | None = None,
+    status: TicketStatus | str | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int,
+) -> list[KitchenTicket]:
+    """Every ticket ever fired (served and dismissed ones too), newest first.
+
+    `before` is a keyset cursor (created_at, id): the page continues after that ticket.
+    """
+    require_role(actor, ALL_STAFF)
+    query = select(KitchenTicket)
+    if station is not None:
+        query = query.where(KitchenTicket.station == station)
+    if status is not None:
+        query = query.where(KitchenTicket.status == parse_status(status))
+    if before is not None:
+        at, ticket_id = before
+        query = query.where(
+            or_(
+                col(KitchenTicket.created_at) < at,
+                (col(KitchenTicket.created_at) == at) & (col(KitchenTicket.id) < ticket_id),
+            )
+        )
+    query = query.order_by(col(KitchenTicket.created_at).desc(), col(KitchenTicket.id).desc())
+    return list((await session.exec(query.limit(limit))).all())
 
 
 async def get_ticket(session: AsyncSession, *, actor: User | None, ticket_id: int) -> KitchenTicket:

@@ -28,6 +28,7 @@ from restaurant_api.api.node import (
     register_node,
     to_global_id,
 )
+from restaurant_api.api.pagination import PageInfo, check_first
 from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -190,14 +191,6 @@ class OrderType(Node):
 
 
 # --- connection -----------------------------------------------------------------------------
-
-
-@strawberry.type(description="Where a page of a connection stands.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
-    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
 
 @strawberry.type(description="An order in a connection.")
@@ -389,8 +382,7 @@ class Query:
             datetime | None, strawberry.argument(description="Placed before this time.")
         ] = None,
     ) -> OrderConnection | None:
-        if not 1 <= first <= 100:
-            raise InvalidInput("first must be between 1 and 100", field="first")
+        check_first(first)
         before = decode_cursor(after) if after else None
         table = decode_optional_id(table_id, "Table", field="tableId")
         async with info.context.use_session() as session:

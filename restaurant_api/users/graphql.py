@@ -20,6 +20,15 @@ from restaurant_api.api.graphql import (
     run_mutation,
 )
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.pagination import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    PageInfo,
+    check_first,
+    decode_id_cursor,
+    encode_cursor,
+    page_info,
+)
 from restaurant_api.users import service
 from restaurant_api.users.models import Role, User
 
@@ -44,6 +53,18 @@ class UserType(Node):
             is_active=user.is_active,
             created_at=user.created_at,
         )
+
+
+@strawberry.type(description="A user in a connection.")
+class UserEdge:
+    node: UserType = strawberry.field(description="The user.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of users, by id.")
+class UserConnection:
+    edges: list[UserEdge] = strawberry.field(description="The users of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
 @strawberry.type(description="Tokens issued by login or refresh.")
@@ -125,11 +146,38 @@ class Query:
     def me(self, info: Info[Context, None]) -> UserType | None:
         return UserType.from_model(info.context.user)  # type: ignore[arg-type]
 
-    @strawberry.field(description="All users (admin only).", permission_classes=[AdminOnly])
-    async def users(self, info: Info[Context, None]) -> list[UserType] | None:
+    @strawberry.field(
+        description="Users by id, as a cursor connection (admin only).",
+        permission_classes=[AdminOnly],
+    )
+    async def users(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+    ) -> UserConnection | None:
+        check_first(first)
+        after_id = decode_id_cursor(after) if after else None
         async with info.context.use_session() as session:
-            users = await service.list_users(session, actor=info.context.user)
-        return [UserType.from_model(user) for user in users]
+            users = await service.page_users(
+                session, actor=info.context.user, after_id=after_id, limit=first + 1
+            )
+        edges = [
+            UserEdge(node=UserType.from_model(user), cursor=encode_cursor(user.id))
+            for user in users[:first]
+        ]
+        return UserConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(users) > first,
+                has_previous_page=after is not None,
+            ),
+        )
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])
     async def user(

@@ -184,6 +184,17 @@ async def list_users(session: AsyncSession, *, actor: User | None) -> list[User]
     return list(result.all())
 
 
+async def page_users(
+    session: AsyncSession, *, actor: User | None, after_id: int | None, limit: int
+) -> list[User]:
+    """Up to `limit` users by id, those after `after_id` (a page of a connection)."""
+    require_role(actor, ADMINS)
+    query = select(User).order_by(col(User.id)).limit(limit)
+    if after_id is not None:
+        query = query.where(col(User.id) > after_id)
+    return list((await session.exec(query)).all())
+
+
 async def _active_admin_count(session: AsyncSession) -> int:
     result = await session.exec(
         select(func.count())

@@ -21,7 +21,7 @@ async def test_menu_and_me_without_a_token(gql, client, manager):
 async def test_failing_root_fields_do_not_null_their_siblings(gql, server):
     document = """query($table: ID!, $bad: ID!) {
       menu { name }
-      users { id }
+      users { edges { cursor } }
       orders(first: 0) { edges { cursor } }
       splitPreview(tableId: $table, split: {mode: EVEN, ways: 2}) { orderId }
       order(id: $bad) { id }

@@ -15,7 +15,9 @@ MOVE = """
 mutation($id: ID!, $status: TicketStatus!) {
   updateTicketStatus(ticketId: $id, status: $status) {
     __typename
-    ... on TicketPayload { ticket { status timeline { status actorId at } } }
+    ... on TicketPayload {
+      ticket { status timeline { edges { node { status actorId at } } } }
+    }
     ... on Error { code message }
   }
 }"""
@@ -79,7 +81,8 @@ async def test_transitions_timeline_and_removal(client, gql, server, kitchen):
     for status, typename in steps:
         result = (await gql(MOVE, {"id": ticket_id, "status": status}, staff=kitchen))["data"]
         assert result["updateTicketStatus"]["__typename"] == typename, (status, result)
-    timeline = result["updateTicketStatus"]["ticket"]["timeline"]
+    edges = result["updateTicketStatus"]["ticket"]["timeline"]["edges"]
+    timeline = [edge["node"] for edge in edges]
     assert [event["status"] for event in timeline] == [
         "PENDING",
         "PREPARING",
@@ -132,3 +135,51 @@ async def test_order_level_ticket_mutations(client, gql, server, kitchen):
     assert all(t["dismissedAt"] for t in removed["data"]["removeOrderTickets"]["tickets"])
     again = await gql(remove, {"id": gid("Order", order["id"])}, staff=kitchen)
     assert again["data"]["removeOrderTickets"]["code"] == "NOT_FOUND"
+
+
+HISTORY = """
+query($first: Int!, $after: String, $station: String) {
+  kitchenTicketHistory(first: $first, after: $after, station: $station) {
+    edges { cursor node { id station status timeline(first: 2) {
+      edges { cursor node { status } } pageInfo { hasNextPage endCursor } } } }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}"""
+
+
+async def test_ticket_history_and_timeline_are_connections(client, gql, server, kitchen):
+    for dish in ("Steak", "Soup", "Fish"):
+        await _place(client, server, [{"name": dish, "price": 9, "category": "Mains"}])
+    await _place(client, server, [{"name": "Wine", "price": 7, "category": "Drinks"}])
+    first_page = (await gql(HISTORY, {"first": 2}, staff=kitchen))["data"]
+    page = first_page["kitchenTicketHistory"]
+    assert [e["node"]["station"] for e in page["edges"]] == ["bar", "kitchen"]  # newest first
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = await gql(HISTORY, {"first": 10, "after": page["pageInfo"]["endCursor"]}, staff=kitchen)
+    rest_page = rest["data"]["kitchenTicketHistory"]
+    assert len(rest_page["edges"]) == 2 and rest_page["pageInfo"]["hasNextPage"] is False
+    assert rest_page["pageInfo"]["hasPreviousPage"] is True
+    bar = await gql(HISTORY, {"first": 10, "station": "bar"}, staff=kitchen)
+    assert len(bar["data"]["kitchenTicketHistory"]["edges"]) == 1
+
+    ticket = page["edges"][1]["node"]
+    for status in ("PREPARING", "READY", "SERVED"):
+        await gql(MOVE, {"id": ticket["id"], "status": status}, staff=kitchen)
+    again = (await gql(HISTORY, {"first": 2}, staff=kitchen))["data"]["kitchenTicketHistory"]
+    served = again["edges"][1]["node"]
+    assert served["status"] == "SERVED"  # history keeps served tickets
+    timeline = served["timeline"]
+    assert [e["node"]["status"] for e in timeline["edges"]] == ["PENDING", "PREPARING"]
+    assert timeline["pageInfo"]["hasNextPage"] is True
+    node = await gql(
+        """query($id: ID!, $after: String) { node(id: $id) { ... on KitchenTicket {
+             timeline(first: 10, after: $after) { edges { node { status } } } } } }""",
+        {"id": served["id"], "after": timeline["pageInfo"]["endCursor"]},
+        staff=kitchen,
+    )
+    later = node["data"]["node"]["timeline"]["edges"]
+    assert [e["node"]["status"] for e in later] == ["READY", "SERVED"]
+    for bad in ({"first": 0}, {"first": 101}, {"first": 5, "after": "x"}):
+        result = await gql(HISTORY, bad, staff=kitchen)
+        assert result["data"] == {"kitchenTicketHistory": None}
+        assert result["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"

@@ -95,16 +95,33 @@ async def test_refresh_rotation_and_reuse_detection(gql, server):
 
 
 async def test_users_query_is_admin_only(gql, admin, server):
-    denied = await gql("{ users { id } }", staff=server)
+    denied = await gql("{ users { edges { cursor } } }", staff=server)
     assert denied["data"] == {"users": None}  # nullable: other root fields still answer
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
-    anonymous = await gql("{ users { id } }")
+    anonymous = await gql("{ users { edges { cursor } } }")
     assert anonymous["errors"][0]["message"] == "Not enough permissions"
-    allowed = await gql("{ users { email role } }", staff=admin)
-    assert {user["email"] for user in allowed["data"]["users"]} == {
+    allowed = await gql("{ users { edges { node { email role } } } }", staff=admin)
+    assert {edge["node"]["email"] for edge in allowed["data"]["users"]["edges"]} == {
         admin.user.email,
         server.user.email,
     }
+
+
+async def test_users_is_a_connection(gql, admin, make_staff):
+    for _ in range(4):
+        await make_staff(Role.KITCHEN)
+    query = """query($after: String) { users(first: 2, after: $after) {
+        edges { cursor node { databaseId } } pageInfo { hasNextPage endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = (await gql(query, {"after": after}, staff=admin))["data"]["users"]
+        seen += [edge["node"]["databaseId"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == 5 and seen == sorted(seen)
+    bad = await gql("{ users(first: 101) { edges { cursor } } }", staff=admin)
+    assert bad["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "first"}
 
 
 async def test_me_without_or_with_bad_token(gql):
