@@ -29,8 +29,10 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
+from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import subscriptions as orders_subscriptions
 from restaurant_api.tables import graphql as tables_graphql
+from restaurant_api.tables import mutations as tables_mutations
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
 
@@ -51,9 +53,9 @@ Mutation = merge_types(
     (
         users_graphql.Mutation,
         menu_graphql.Mutation,
-        orders_graphql.Mutation,
+        orders_mutations.Mutation,
         kitchen_graphql.Mutation,
-        tables_graphql.Mutation,
+        tables_mutations.Mutation,
     ),
 )
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]

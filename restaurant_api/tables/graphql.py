@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import (
@@ -15,8 +14,6 @@ from restaurant_api.api.graphql import (
     IsAuthenticated,
     Money,
     described_enum,
-    result_union,
-    run_mutation,
 )
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.orders import loaders as orders_loaders
@@ -31,7 +28,7 @@ if TYPE_CHECKING:
 LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.graphql")]
 
 
-def _order_type(order: Order, event_context: Context | None = None) -> OrderType:
+def order_type_of(order: Order, event_context: Context | None = None) -> OrderType:
     from restaurant_api.orders.graphql import OrderType
 
     return OrderType.from_model(order, event_context)
@@ -114,7 +111,7 @@ class TableType(Node):
         if self.current_order_db_id is None:
             return None
         order = await orders_loaders.order_by_id(self.context(info)).load(self.current_order_db_id)
-        return _order_type(order, self.event_context) if order else None
+        return order_type_of(order, self.event_context) if order else None
 
     @classmethod
     def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
@@ -180,23 +177,6 @@ class SplitInput:
         return service.SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
-@strawberry.input(description="A new table.")
-class CreateTableInput:
-    table_number: int = strawberry.field(description="Unique number staff and guests use.")
-    capacity: int = strawberry.field(description="Number of seats, 1 to 50.")
-
-
-@strawberry.input(description="Changes to a table; omitted fields stay as they are.")
-class UpdateTableInput:
-    table_number: int | None = strawberry.field(default=None, description="New unique number.")
-    capacity: int | None = strawberry.field(
-        default=None, description="New number of seats (1-50): seats are added or removed."
-    )
-    status: TableStatusType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="New status, e.g. RESERVED or CLEANING (managers)."
-    )
-
-
 @strawberry.type(description="One share of a split bill.")
 class SplitShareType:
     label: str = strawberry.field(description='"Split 1", "Seat 2", "Share 1 of 3", ...')
@@ -216,61 +196,6 @@ class SplitPreview:
     shares: list[SplitShareType] = strawberry.field(description="The shares, in order.")
 
 
-@strawberry.type(description="A table after a change.")
-class TablePayload:
-    table: TableType = strawberry.field(description="The table as it is now.")
-
-
-@strawberry.type(description="A deleted table.")
-class DeleteTablePayload:
-    id: strawberry.ID = strawberry.field(description="Global id the deleted table had.")
-    message: str = strawberry.field(description='"Table deleted successfully".')
-
-
-@strawberry.type(description="A seat after a change.")
-class SeatPayload:
-    message: str = strawberry.field(description='"Seat 2 assigned successfully", ...')
-    seat_number: int = strawberry.field(description="The seat.")
-    table: TableType = strawberry.field(description="Its table as it is now.")
-
-
-@strawberry.type(description="Two tables after a merge.")
-class MergePayload:
-    table: TableType = strawberry.field(description="The first table, holding both now.")
-    merged_table: TableType = strawberry.field(description="The second table, merged into it.")
-    order: LazyOrderType | None = strawberry.field(description="The combined open order.")
-
-
-@strawberry.type(description="Two tables after an unmerge.")
-class UnmergePayload:
-    table: TableType = strawberry.field(description="The first table, back to its own seats.")
-    restored_table: TableType = strawberry.field(description="The second table, restored.")
-    restored_order: LazyOrderType | None = strawberry.field(
-        description="The second table's order with the lines that came from it, if any."
-    )
-
-
-@strawberry.type(description="An order moved to another table.")
-class TransferPayload:
-    order: LazyOrderType = strawberry.field(description="The order.")
-    table: TableType = strawberry.field(description="Its new table.")
-
-
-@strawberry.type(description="A split bill.")
-class SplitBillPayload:
-    orders: list[LazyOrderType] = strawberry.field(
-        description="The new orders, one per share; their totals add up to the original's."
-    )
-
-
-TableResult = result_union("TableResult", TablePayload, "The table, or why not.")
-DeleteTableResult = result_union("DeleteTableResult", DeleteTablePayload, "Deleted, or why not.")
-SeatResult = result_union("SeatResult", SeatPayload, "The seat's table, or why not.")
-MergeResult = result_union("MergeTablesResult", MergePayload, "The merged tables, or why not.")
-UnmergeResult = result_union("UnmergeTableResult", UnmergePayload, "The tables, or why not.")
-TransferResult = result_union("TransferOrderResult", TransferPayload, "Moved, or why not.")
-SplitBillResult = result_union("SplitBillResult", SplitBillPayload, "The splits, or why not.")
-
 TableId = Annotated[strawberry.ID, strawberry.argument(description="The table's global id.")]
 OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
 SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
@@ -280,11 +205,11 @@ def _tables(tables: list[DiningTable]) -> list[TableType]:
     return [TableType.from_model(table) for table in tables]
 
 
-def _table_id(value: str, field: str = "tableId") -> int:
+def table_id_of(value: str, field: str = "tableId") -> int:
     return decode_id(value, "Table", field=field)
 
 
-def _order_id(value: str, field: str = "orderId") -> int:
+def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
 
@@ -324,7 +249,7 @@ class Query:
 
     @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
-        (table,) = await _load_tables(info.context, [_table_id(id, "id")])
+        (table,) = await _load_tables(info.context, [table_id_of(id, "id")])
         return table
 
     @strawberry.field(
@@ -351,7 +276,7 @@ class Query:
         split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
     ) -> SplitPreview | None:
         currency = info.context.settings.currency
-        database_id = _table_id(table_id)
+        database_id = table_id_of(table_id)
         async with info.context.use_session() as session:
             order, shares = await service.preview_split(
                 session, actor=info.context.user, table_id=database_id, request=split.to_request()
@@ -369,212 +294,3 @@ class Query:
                 for share in shares
             ],
         )
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create a table with its seats (managers).")
-    async def create_table(
-        self,
-        info: Info[Context, None],
-        input: Annotated[CreateTableInput, strawberry.argument(description="The new table.")],
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.create_table(
-                session,
-                actor=info.context.user,
-                table_number=input.table_number,
-                capacity=input.capacity,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Renumber, resize or set the status of a table (managers).")
-    async def update_table(
-        self,
-        info: Info[Context, None],
-        id: TableId,
-        input: Annotated[UpdateTableInput, strawberry.argument(description="The changes.")],
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.update_table(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(id, "id"),
-                table_number=input.table_number,
-                capacity=input.capacity,
-                status=TableStatus(input.status) if input.status is not None else None,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Delete a table that is not in use (managers).")
-    async def delete_table(self, info: Info[Context, None], id: TableId) -> DeleteTableResult:
-        async def operation(session: AsyncSession) -> object:
-            table_id = _table_id(id, "id")
-            await service.delete_table(session, actor=info.context.user, table_id=table_id)
-            return DeleteTablePayload(
-                id=to_global_id("Table", table_id), message="Table deleted successfully"
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Seat an open order at a table: it becomes occupied.")
-    async def assign_table(
-        self, info: Info[Context, None], table_id: TableId, order_id: OrderId
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_table(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(table_id),
-                order_id=_order_id(order_id),
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Free a table: no order, every seat available.")
-    async def release_table(self, info: Info[Context, None], table_id: TableId) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_table(
-                session, actor=info.context.user, table_id=_table_id(table_id)
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Seat a guest; an occupied seat is a SEAT_TAKEN conflict.")
-    async def assign_seat(
-        self,
-        info: Info[Context, None],
-        table_id: TableId,
-        seat_number: SeatNumber,
-        customer_name: Annotated[
-            str | None, strawberry.argument(description="The guest's name (optional).")
-        ] = None,
-    ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_seat(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(table_id),
-                seat_number=seat_number,
-                customer_name=customer_name,
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} assigned successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Free a seat; the table frees itself when nobody is left.")
-    async def release_seat(
-        self, info: Info[Context, None], table_id: TableId, seat_number: SeatNumber
-    ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_seat(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(table_id),
-                seat_number=seat_number,
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} released successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Merge the second table into the first: seats, capacity and open orders "
-        "combine; nothing is sent to the kitchen again."
-    )
-    async def merge_tables(
-        self,
-        info: Info[Context, None],
-        table_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the table that stays.")
-        ],
-        other_table_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the table merged into it.")
-        ],
-    ) -> MergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.merge_tables(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(table_id),
-                other_table_id=_table_id(other_table_id, "otherTableId"),
-            )
-            return MergePayload(
-                table=TableType.from_model(result.table),
-                merged_table=TableType.from_model(result.merged_table),
-                order=_order_type(result.order) if result.order else None,
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Undo a merge (either table of the pair): the second table gets back its "
-        "seats, capacity and, while the order is open, its lines."
-    )
-    async def unmerge_table(self, info: Info[Context, None], table_id: TableId) -> UnmergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.unmerge_table(
-                session, actor=info.context.user, table_id=_table_id(table_id)
-            )
-            restored = result.restored_order
-            return UnmergePayload(
-                table=TableType.from_model(result.table),
-                restored_table=TableType.from_model(result.restored_table),
-                restored_order=_order_type(restored) if restored else None,
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Move an open order to another table, freeing the old one.")
-    async def transfer_order(
-        self,
-        info: Info[Context, None],
-        order_id: OrderId,
-        table_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the new table.")
-        ],
-    ) -> TransferResult:
-        async def operation(session: AsyncSession) -> object:
-            order, table = await service.transfer_order(
-                session,
-                actor=info.context.user,
-                order_id=_order_id(order_id),
-                table_id=_table_id(table_id),
-            )
-            return TransferPayload(order=_order_type(order), table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Split the table's order into new orders (ITEMS, SEATS or EVEN); the "
-        "original becomes `split`; nothing is sent to the kitchen again."
-    )
-    async def split_bill(
-        self,
-        info: Info[Context, None],
-        table_id: TableId,
-        split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
-    ) -> SplitBillResult:
-        async def operation(session: AsyncSession) -> object:
-            orders = await service.split_bill(
-                session,
-                actor=info.context.user,
-                table_id=_table_id(table_id),
-                request=split.to_request(),
-            )
-            return SplitBillPayload(orders=[_order_type(order) for order in orders])
-
-        return await run_mutation(info, operation)
