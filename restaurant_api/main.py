@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from restaurant_api import __version__, events
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
+from restaurant_api.api.playground import assets_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
@@ -143,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router)
     app.include_router(kitchen_router)
     app.include_router(tables_router)
+    if not settings.is_production:  # GraphiQL's own assets: the playground works offline
+        app.include_router(assets_router())
     # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
     app.include_router(
         _graphql_router(settings, db, bus), prefix="/graphql", include_in_schema=False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
@@ -23,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from fastapi import Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from graphql import GraphQLError, parse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -41,6 +42,7 @@ from strawberry.utils.operation import get_operation_type
 
 from restaurant_api import security
 from restaurant_api.api.graphql import Context, EventContext
+from restaurant_api.api.playground import graphiql_html
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
@@ -173,6 +175,11 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
+@functools.cache
+def _graphiql_page() -> str:
+    return graphiql_html()
+
+
 def _quality(accept: str, media_type: str) -> float:
     """The q the Accept header gives `media_type` (exact or wildcard), 0 when absent."""
     best = 0.0
@@ -241,6 +248,10 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
         return Response(
             content, status_code=status, media_type=GRAPHQL_RESPONSE_JSON, headers=headers
         )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # The page with its assets served by this application (works offline).
+        return HTMLResponse(_graphiql_page())
 
     async def on_ws_connect(self, context: Context) -> None:
         header_token = None
