@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-async def _run(*command: str, env: dict[str, str] | None = None, timeout: float = 300) -> str:
+async def _run(*command: str, env: dict[str, str] | None = None, within: float = 300) -> str:
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=CLIENTS,
@@ -31,7 +31,7 @@ async def _run(*command: str, env: dict[str, str] | None = None, timeout: float 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    output, _ = await asyncio.wait_for(process.communicate(), within)
     text = output.decode(errors="replace")
     assert process.returncode == 0, f"{' '.join(command)} failed:\n{text}"
     return text

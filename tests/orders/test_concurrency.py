@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders.models import IdempotencyRecord, Order
+from tests.conftest import gid
 
 ITEM = {"name": "Tea", "price": 2, "category": "Drinks"}
 
@@ -77,7 +78,10 @@ async def test_two_graphql_updates_with_one_version(only_postgres, gql, client, 
       }
     }"""
     results = await asyncio.gather(
-        *(gql(query, {"id": placed.json()["id"], "count": n}, staff=server) for n in (2, 3))
+        *(
+            gql(query, {"id": gid("Order", placed.json()["id"]), "count": n}, staff=server)
+            for n in (2, 3)
+        )
     )
     outcomes = sorted(r["data"]["updateOrder"].get("code", "OK") for r in results)
     assert outcomes == ["OK", "VERSION_CONFLICT"]
