@@ -55,7 +55,12 @@ def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed
             return await service.screen_tickets(session, station=station, statuses=statuses)
 
     async def load(context: Context, event: Event) -> KitchenTicket | None:
-        return await loaders.ticket_by_id(context).load(event.id)
+        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
+        # nested fields that ask for this ticket again.
+        async with context.use_session() as session:
+            ticket = (await service.tickets_by_id(session, [event.id])).get(event.id)
+        loaders.ticket_by_id(context).prime(event.id, ticket)
+        return ticket
 
     return Feed(
         topic=Topic.KITCHEN_TICKET,

@@ -40,7 +40,12 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
             return await service.open_orders(session)
 
     async def load(context: Context, event: Event) -> Order | None:
-        return await loaders.order_by_id(context).load(event.id)
+        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
+        # nested fields that ask for this order again (a ticket's `order`).
+        async with context.use_session() as session:
+            order = (await service.orders_by_id(session, [event.id])).get(event.id)
+        loaders.order_by_id(context).prime(event.id, order)
+        return order
 
     def visible(order: Order) -> bool:
         if order_id is not None:

@@ -36,7 +36,12 @@ async def _all_tables(context: Context) -> list[DiningTable]:
 
 
 async def _one_table(context: Context, event: Event) -> DiningTable | None:
-    return await loaders.table_by_id(context).load(event.id)
+    # Read at once (a DataLoader would wait a loop turn) and prime the loader for nested
+    # fields that ask for this table again.
+    async with context.use_session() as session:
+        table = (await service.tables_by_id(session, [event.id])).get(event.id)
+    loaders.table_by_id(context).prime(event.id, table)
+    return table
 
 
 TABLES_FEED: Feed[DiningTable] = Feed(
