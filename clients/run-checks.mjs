@@ -5,10 +5,14 @@
 // 2. Apollo Client InMemoryCache, configured with ../possibleTypes.json and nothing else:
 //    after an `order` query and an `orderUpdates` message (graphql-ws), the cached Order
 //    shows the new version and the new line; `... on Error` is read from a result union.
+// 3. urql with Graphcache, configured with the same possibleTypes.json: `... on Error`
+//    matched deterministically on a mutation's result union.
 import { readFileSync } from "node:fs";
 import { ApolloClient, HttpLink, InMemoryCache, gql, split } from "@apollo/client";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition } from "@apollo/client/utilities";
+import { Client as UrqlClient, fetchExchange, gql as urqlGql } from "@urql/core";
+import { cacheExchange as graphcache } from "@urql/exchange-graphcache";
 import { createClient } from "graphql-ws";
 import relay from "relay-runtime";
 import WebSocket from "ws";
@@ -128,4 +132,25 @@ check("apollo: ... on Error read from a result union with possibleTypes",
     && error.field === "addLines.0.quantity" && typeof error.message === "string", error);
 
 await wsClient.dispose();
+
+// --- 3. urql + Graphcache ----------------------------------------------------------------
+const warnings = [];
+const urql = new UrqlClient({
+  url,
+  fetchOptions: { headers: { authorization: `Bearer ${token}` } },
+  exchanges: [graphcache({ possibleTypes, logger: (level, message) => warnings.push(message) }), fetchExchange],
+});
+const urqlResult = await urql
+  .mutation(
+    urqlGql`mutation($id: ID!) { updateOrder(orderId: $id, input: {
+      changeLines: [{lineId: "bm90LWFuLWlk", quantity: 2}]}) {
+      __typename ... on Error { code message } ... on ValidationError { field } } }`,
+    { id: orderId },
+  )
+  .toPromise();
+const urqlError = urqlResult.data?.updateOrder;
+check("urql graphcache: ... on Error read from a result union with possibleTypes",
+  urqlError?.__typename === "ValidationError" && urqlError.code === "VALIDATION_ERROR"
+    && urqlError.field === "changeLines.0.lineId" && warnings.length === 0,
+  { urqlResult, warnings });
 console.log(JSON.stringify({ ok: true, checks: results }, null, 2));

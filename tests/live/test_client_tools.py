@@ -60,4 +60,4 @@ async def test_relay_runtime_and_apollo_cache_against_a_real_server(
     )
     summary = json.loads(output[output.index("{") :])
     assert summary["ok"] is True
-    assert all(summary["checks"].values()) and len(summary["checks"]) == 5, summary
+    assert all(summary["checks"].values()) and len(summary["checks"]) == 6, summary
