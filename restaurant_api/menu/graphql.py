@@ -85,7 +85,9 @@ register_node("MenuItem", _load_items, permission_classes=[])
 @strawberry.input(description="A new menu item.")
 class MenuItemInput:
     name: str = strawberry.field(description="Name, unique regardless of case.")
-    price: Decimal = strawberry.field(description="Unit price, at most two decimals.")
+    price: Decimal = strawberry.field(
+        description='Unit price as a decimal string, at most two decimals, not negative, "8.99".'
+    )
     category: str = strawberry.field(description="Menu category.")
     description: str | None = strawberry.field(default=None, description="For guests.")
     is_available: bool = strawberry.field(default=True, description="False: 86'd.")
@@ -97,7 +99,10 @@ class MenuItemInput:
 @strawberry.input(description="Changes to a menu item; omitted fields stay as they are.")
 class MenuItemUpdateInput:
     name: str | None = strawberry.field(default=None, description="New name.")
-    price: Decimal | None = strawberry.field(default=None, description="New price.")
+    price: Decimal | None = strawberry.field(
+        default=None,
+        description='New unit price as a decimal string, at most two decimals, e.g. "9.50".',
+    )
     category: str | None = strawberry.field(default=None, description="New category.")
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="New description (null clears it)."

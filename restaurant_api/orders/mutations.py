@@ -28,7 +28,9 @@ class OrderLineInput:
     )
     name: str | None = strawberry.field(default=None, description="Open item: its name.")
     price: Decimal | None = strawberry.field(
-        default=None, description="Open item: unit price, at most two decimals, not negative."
+        default=None,
+        description="Open item: unit price as a decimal string, at most two decimals, not "
+        'negative, e.g. "4.00".',
     )
     category: str | None = strawberry.field(default=None, description="Open item: category.")
     quantity: int = strawberry.field(default=1, description=f"1 to {service.MAX_QUANTITY}.")
@@ -63,7 +65,10 @@ class PlaceOrderInput:
     customer_count: int = strawberry.field(default=1, description="Number of guests.")
     special_requests: str | None = strawberry.field(default=None, description="Requests.")
     total: Decimal | None = strawberry.field(
-        default=None, description="Optional: the total the client expects; checked, not used."
+        default=None,
+        description="Optional: the total the client expects, as a decimal string (e.g. "
+        '"12.98"); checked against the lines (VALIDATION_ERROR naming the expected total), '
+        "not used.",
     )
 
 
@@ -99,7 +104,9 @@ class UpdateOrderInput:
         default=strawberry.UNSET, description="Requests (null clears them)."
     )
     total: Decimal | None = strawberry.field(
-        default=None, description="Optional: the new total the client expects; checked."
+        default=None,
+        description="Optional: the new total the client expects, as a decimal string (e.g. "
+        '"12.98"); checked against the lines.',
     )
     void_reason: str | None = strawberry.field(
         default=None, description="Why lines are removed or changed (shown to the kitchen)."
