@@ -86,7 +86,7 @@ register_node("MenuItem", _load_items, permission_classes=[])
 class MenuItemInput:
     name: str = strawberry.field(description="Name, unique regardless of case.")
     price: Decimal = strawberry.field(
-        description='Unit price as a decimal string, at most two decimals, not negative, "8.99".'
+        description='Unit price as a decimal string, at most two decimals, e.g. "8.99".'
     )
     category: str = strawberry.field(description="Menu category.")
     description: str | None = strawberry.field(default=None, description="For guests.")
