@@ -49,7 +49,7 @@ migrate: install ## Upgrade the database to the latest migration
 seed: install ## Load the demo menu and tables (idempotent)
 	$(CLI) seed
 
-schema: install ## Regenerate schema.graphql from the code
+schema: install ## Regenerate schema.graphql and possibleTypes.json from the code
 	$(CLI) export-schema
 
 lint: install ## Ruff lint and format check

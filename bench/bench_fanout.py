@@ -48,7 +48,7 @@ from restaurant_api.users import service as users_service
 from restaurant_api.users.models import Role
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
-QUERY = 'subscription { kitchenTickets(station: "grill") { kind tickets { id status } } }'
+QUERY = 'subscription { kitchenTickets(station: "kitchen") { kind tickets { id status } } }'
 STATUSES = [TicketStatus.PREPARING, TicketStatus.PENDING]
 
 
@@ -106,7 +106,7 @@ async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
         order = Order(customer_count=1)
         session.add(order)
         await session.flush()
-        ticket = KitchenTicket(order_id=order.id, station="grill")  # type: ignore[arg-type]
+        ticket = KitchenTicket(order_id=order.id, station="kitchen")  # type: ignore[arg-type]
         session.add(ticket)
     token, _ = create_access_token(
         user.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ cli = typer.Typer(
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMA_PATH = PROJECT_ROOT / "schema.graphql"
+POSSIBLE_TYPES_NAME = "possibleTypes.json"
 
 
 def _settings() -> Settings:
@@ -181,24 +183,49 @@ def render_schema() -> str:
     return build_schema(Settings(environment="development")).as_str() + "\n"
 
 
+def render_possible_types() -> str:
+    """possibleTypes.json: every union and interface with its object types, for client caches
+    (Apollo's `InMemoryCache({ possibleTypes })`) that must match `... on Error` and friends."""
+    from graphql import GraphQLInterfaceType, GraphQLUnionType
+
+    from restaurant_api.schema import build_schema
+
+    schema = build_schema(Settings(environment="development"))._schema
+    possible = {
+        name: sorted(t.name for t in schema.get_possible_types(graphql_type))
+        for name, graphql_type in sorted(schema.type_map.items())
+        if isinstance(graphql_type, GraphQLInterfaceType | GraphQLUnionType)
+        and not name.startswith("__")
+    }
+    return json.dumps(possible, indent=2, sort_keys=True) + "\n"
+
+
 @cli.command("export-schema")
 def export_schema(
     path: Annotated[Path, typer.Option(help="Where to write the SDL.")] = DEFAULT_SCHEMA_PATH,
     check: Annotated[bool, typer.Option(help="Fail if the file is stale.")] = False,
 ) -> None:
     """Write schema.graphql from the code (or, with --check, verify it is current)."""
-    rendered = render_schema()
+    # possibleTypes.json sits beside the SDL and is generated (and checked) with it.
+    outputs = {
+        path: render_schema(),
+        path.with_name(POSSIBLE_TYPES_NAME): render_possible_types(),
+    }
     if check:
-        current = path.read_text() if path.exists() else ""
-        if current != rendered:
+        stale = [p for p, text in outputs.items() if (p.read_text() if p.exists() else "") != text]
+        for stale_path in stale:
             typer.secho(
-                f"{path} is stale: run `make schema` and commit it.", fg=typer.colors.RED, err=True
+                f"{stale_path} is stale: run `make schema` and commit it.",
+                fg=typer.colors.RED,
+                err=True,
             )
+        if stale:
             raise typer.Exit(code=1)
-        typer.echo(f"{path} is up to date.")
+        typer.echo(f"{', '.join(str(p) for p in outputs)} are up to date.")
         return
-    path.write_text(rendered)
-    typer.echo(f"Wrote {path}")
+    for output, text in outputs.items():
+        output.write_text(text)
+        typer.echo(f"Wrote {output}")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ GraphQL renders the same errors as typed union members chosen by `kind`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 
@@ -46,6 +47,32 @@ class ErrorKind(StrEnum):
     THROTTLED = "throttled"
 
 
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def input_path(
+    path: Sequence[str | int], renames: Mapping[str, str | None] | None = None
+) -> str | None:
+    """The input path a client wrote: ("lines", 2, "seat_number") -> "lines.2.seatNumber".
+
+    Services name inputs in Python spelling; `renames` maps a first segment whose GraphQL
+    name differs (None: the error names no single input).
+    """
+    if not path:
+        return None
+    first, *rest = path
+    if renames and isinstance(first, str) and first in renames:
+        renamed = renames[first]
+        if renamed is None:
+            return None
+        first = renamed
+    return ".".join(
+        str(part) if isinstance(part, int) else camel_case(part) for part in (first, *rest)
+    )
+
+
 class DomainError(Exception):
     """An expected failure of a use case."""
 
@@ -67,15 +94,23 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Where the offending input sits: field names (Python spelling) and list indexes.
+        self.path: tuple[str | int, ...] = (field,) if field else ()
         if code is not None:
             self.code = code
         if http_status is not None:
             self.http_status = http_status
 
+    def inside(self, *prefix: str | int) -> DomainError:
+        """Prefix the input path, e.g. `error.inside("lines", 2)`: the third line is at fault."""
+        self.path = (*prefix, *self.path)
+        return self
+
     @property
     def extensions(self) -> dict[str, str]:
         """Read by graphql-core when the error surfaces as a GraphQL error."""
-        return {"code": self.code.value}
+        field = input_path(self.path)
+        return {"code": self.code.value, **({"field": field} if field else {})}
 
 
 class InvalidInput(DomainError):

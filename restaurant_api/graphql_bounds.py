@@ -12,6 +12,7 @@ missing here; the `edges` of a Relay connection take the connection's `first`.
 from __future__ import annotations
 
 from restaurant_api.api.cost import Fixed, ListBound
+from restaurant_api.api import node as node_graphql
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
@@ -22,10 +23,9 @@ from restaurant_api.tables import service as tables_service
 from restaurant_api.users import graphql as users_graphql
 
 # Planning sizes (real caps: 200 lines per order and per ticket, 50 seats per table plus
-# merged tables' seats, no cap on tickets per order or status changes per ticket).
+# merged tables' seats, no cap on tickets per order; a ticket's status changes are a connection).
 LINES = 50
 TICKETS_PER_ORDER = 10
-EVENTS_PER_TICKET = 10
 SEATS_PER_TABLE = 20
 
 
@@ -37,6 +37,7 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
     tables = Fixed(tables_graphql.TABLES_LISTED)
     return {
         # Root lists.
+        "Query.nodes": Fixed(node_graphql.MAX_NODES),
         "Query.users": users_graphql.USERS_PAGE,
         "Query.invitations": users_graphql.INVITATIONS_PAGE,
         "Query.menu": menu_graphql.MENU_PAGE,
@@ -50,7 +51,6 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Order.tickets": Fixed(TICKETS_PER_ORDER),
         "OrderLine.modifiers": modifiers,
         "KitchenTicket.lines": lines,
-        "KitchenTicket.timeline": Fixed(EVENTS_PER_TICKET),
         "TicketLine.modifiers": modifiers,
         "TicketsPayload.tickets": Fixed(TICKETS_PER_ORDER),
         # Tables, seats and splits.
@@ -62,13 +62,8 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         # (more is an error), a batch of changes at most one row per queued event.
         "KitchenTicketsUpdate.tickets": snapshot,
         "KitchenTicketsUpdate.removedTicketIds": snapshot,
-        "LiveKitchenTicket.lines": lines,
-        "LiveTicketLine.modifiers": modifiers,
         "OrdersUpdate.orders": snapshot,
         "OrdersUpdate.removedOrderIds": snapshot,
-        "LiveOrder.lines": lines,
-        "LiveOrderLine.modifiers": modifiers,
         "TablesUpdate.tables": snapshot,
         "TablesUpdate.removedTableIds": snapshot,
-        "LiveTable.seats": seats,
     }

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -22,10 +23,11 @@ from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, vali
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, live_router
+from restaurant_api.api.playground import assets_router
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
-from restaurant_api.errors import DomainError
+from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import router as orders_router
@@ -41,6 +43,11 @@ def _bearer_token(connection: HTTPConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def operation_id(route: APIRoute) -> str:
+    """Short, stable OpenAPI operationIds from the route's function name: `mergeTables`."""
+    return camel_case(route.name)
 
 
 def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> LiveGraphQLRouter:
@@ -104,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Starlette's redirect is built from the Host header: serve both spellings instead.
         redirect_slashes=False,
         max_body_size=settings.max_body_bytes,
+        generate_unique_id_function=operation_id,
     )
     app.edge_hsts_seconds = settings.hsts_seconds if settings.is_production else None
     app.state.settings = settings
@@ -165,5 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router)
     app.include_router(kitchen_router)
     app.include_router(tables_router)
-    app.include_router(_graphql_router(settings, db, bus), prefix="/graphql", tags=["graphql"])
+    if not settings.is_production:  # GraphiQL's own assets: the playground works offline
+        app.include_router(assets_router())
+    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
+    app.include_router(
+        _graphql_router(settings, db, bus), prefix="/graphql", include_in_schema=False
+    )
     return app

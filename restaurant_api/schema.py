@@ -19,22 +19,27 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
+from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
+from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import subscriptions as orders_subscriptions
 from restaurant_api.tables import graphql as tables_graphql
+from restaurant_api.tables import mutations as tables_mutations
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
 
 Query = merge_types(
     "Query",
     (
+        node_graphql.Query,
         users_graphql.Query,
         menu_graphql.Query,
         tables_graphql.Query,
@@ -48,9 +53,9 @@ Mutation = merge_types(
     (
         users_graphql.Mutation,
         menu_graphql.Mutation,
-        orders_graphql.Mutation,
+        orders_mutations.Mutation,
         kitchen_graphql.Mutation,
-        tables_graphql.Mutation,
+        tables_mutations.Mutation,
     ),
 )
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
@@ -117,7 +122,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         types=list(ERROR_TYPES),
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production, scalar_map=SCALARS
+        ),
     )
     schema.hide_suggestions = settings.is_production
     return schema

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from restaurant_api.__main__ import run_migrations
+from restaurant_api.api.node import parse_global_id, to_global_id
 from restaurant_api.config import Environment, Settings
 from restaurant_api.db import Database
 from restaurant_api.main import create_app
@@ -296,6 +297,18 @@ def without_cost(body: dict[str, Any]) -> dict[str, Any]:
     if "extensions" in body and not extensions:
         del body["extensions"]
     return body
+
+
+def gid(type_name: str, database_id: int) -> str:
+    """The global id GraphQL uses for `type_name` number `database_id` (REST ids are ints)."""
+    return str(to_global_id(type_name, database_id))
+
+
+def dbid(global_id: str) -> int:
+    """The database id inside a global id (tests only: clients must not parse ids)."""
+    parsed = parse_global_id(global_id)
+    assert parsed is not None, global_id
+    return parsed[1]
 
 
 @pytest.fixture

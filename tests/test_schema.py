@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
-from restaurant_api.__main__ import DEFAULT_SCHEMA_PATH, render_schema
+from restaurant_api.__main__ import (
+    DEFAULT_SCHEMA_PATH,
+    POSSIBLE_TYPES_NAME,
+    render_possible_types,
+    render_schema,
+)
 from restaurant_api.config import Settings
 from restaurant_api.schema import build_schema
 
@@ -14,6 +21,35 @@ BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 def test_committed_schema_is_current():
     committed = DEFAULT_SCHEMA_PATH.read_text()
     assert committed == render_schema(), "schema.graphql is stale: run `make schema`"
+
+
+def test_committed_possible_types_are_current():
+    committed = DEFAULT_SCHEMA_PATH.with_name(POSSIBLE_TYPES_NAME).read_text()
+    assert committed == render_possible_types(), "possibleTypes.json is stale: run `make schema`"
+    possible = json.loads(committed)
+    assert "ValidationError" in possible["Error"]
+    assert {"Order", "User", "MenuItem", "Table", "KitchenTicket"} <= set(possible["Node"])
+    assert "ValidationError" in possible["PlaceOrderResult"]
+
+
+def test_schema_follows_the_client_conventions():
+    """No Live* types, no Int ids on entity types, every entity a Node."""
+    schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    assert not [name for name in schema.type_map if name.startswith("Live")]
+    node = schema.type_map["Node"]
+    for graphql_type in schema.get_possible_types(node):  # type: ignore[arg-type]
+        assert str(graphql_type.fields["id"].type) == "ID!", graphql_type.name
+        assert str(graphql_type.fields["databaseId"].type) == "Int!", graphql_type.name
+    for name, graphql_type in schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            names_an_entity = field_name == "id" or field_name.endswith(("Id", "Ids", "Into"))
+            if names_an_entity and field_name != "databaseId":
+                assert "Int" not in str(field.type), f"{name}.{field_name}: {field.type}"
+            for arg_name, arg in field.args.items():
+                if arg_name == "id" or arg_name.endswith(("Id", "Ids")):
+                    assert "Int" not in str(arg.type), f"{name}.{field_name}({arg_name})"
 
 
 def test_every_type_field_and_argument_is_described():
@@ -36,5 +72,7 @@ def test_every_type_field_and_argument_is_described():
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
         elif isinstance(graphql_type, GraphQLEnumType):
-            pass  # enum values are self-describing names
+            for value_name, value in graphql_type.values.items():
+                if not value.description:
+                    missing.append(f"{name}.{value_name}")
     assert missing == []

@@ -7,9 +7,10 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
 
 import strawberry
@@ -37,7 +38,7 @@ from strawberry.types.graphql import OperationType
 from restaurant_api import limits
 from restaurant_api.config import Settings
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
-from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput
+from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
 
@@ -46,10 +47,68 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ErrorCodeType = strawberry.enum(
-    ErrorCode, name="ErrorCode", description="Stable machine-readable error codes."
+E = TypeVar("E", bound=Enum)
+
+
+def described_enum(
+    enum: type[E], *, name: str, description: str, values: Mapping[E, str]
+) -> type[E]:
+    """`strawberry.enum` with a description for every value (clients' generated docs)."""
+    missing = [member.name for member in enum if member not in values]
+    if missing:
+        raise ValueError(f"{name}: describe {', '.join(missing)}")
+    wrapped = strawberry.enum(enum, name=name, description=description)
+    for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[enum[value.name]]
+    return wrapped
+
+
+ErrorCodeType = described_enum(
+    ErrorCode,
+    name="ErrorCode",
+    description="Stable machine-readable error codes: branch on these, never on messages.",
+    values={
+        ErrorCode.NOT_FOUND: "The object named by an id does not exist (or no longer).",
+        ErrorCode.VALIDATION_ERROR: "An input is invalid; `field` names it when it can.",
+        ErrorCode.PERMISSION_DENIED: "The caller's role may not do this.",
+        ErrorCode.UNAUTHENTICATED: "No valid access token was sent: sign in.",
+        ErrorCode.INVALID_CREDENTIALS: "Wrong email or password.",
+        ErrorCode.INVALID_TOKEN: "The token is malformed, expired, revoked or reused.",
+        ErrorCode.INACTIVE_USER: "The account is deactivated.",
+        ErrorCode.EMAIL_TAKEN: "Another account already uses this email.",
+        ErrorCode.REGISTRATION_CLOSED: "Self-registration is turned off on this server.",
+        ErrorCode.LAST_ADMIN: "The change would leave no active admin.",
+        ErrorCode.TOO_MANY_ATTEMPTS: (
+            "Too many failed sign-ins for this account or address: wait `retryAfterSeconds`."
+        ),
+        ErrorCode.INVALID_INVITATION: (
+            "The invitation code is unknown, used, revoked or expired (all look the same)."
+        ),
+        ErrorCode.CONFLICT: "The object's current state does not allow this change.",
+        ErrorCode.DUPLICATE: "An object with this unique value already exists.",
+        ErrorCode.VERSION_CONFLICT: "Someone changed the object since you read it: "
+        "re-read it and retry with its new `version`.",
+        ErrorCode.IDEMPOTENCY_MISMATCH: "The idempotency key was used for a different request.",
+        ErrorCode.INVALID_TRANSITION: "The status cannot move from its current value to the "
+        "one asked.",
+        ErrorCode.ORDER_CLOSED: "The order is no longer open (closed, cancelled or split).",
+        ErrorCode.TABLE_OCCUPIED: "The table already holds another order.",
+        ErrorCode.TABLE_MERGED: "The table is merged into another table (or has one merged in).",
+        ErrorCode.SEAT_TAKEN: "The seat is already occupied.",
+        ErrorCode.SEAT_OCCUPIED: "Occupied seats cannot be removed or changed this way.",
+    },
 )
-RoleType = strawberry.enum(Role, name="Role", description="What a staff member may do.")
+RoleType = described_enum(
+    Role,
+    name="Role",
+    description="What a staff member may do.",
+    values={
+        Role.ADMIN: "Everything, including managing users.",
+        Role.MANAGER: "Floor and kitchen work, the menu, tables, cancelling and deleting orders.",
+        Role.SERVER: "Places, changes and closes orders; seats guests.",
+        Role.KITCHEN: "Reads orders and works kitchen tickets.",
+    },
+)
 
 
 class Context(BaseContext):
@@ -128,6 +187,24 @@ class Context(BaseContext):
             await callback()
 
 
+class EventContext(Context):
+    """The context nested fields of one live update resolve through.
+
+    Shared by every subscriber of this process that receives the same change, so their
+    DataLoaders batch and cache one re-read. Each load opens its own short read session: no
+    connection-long session, hence never a stale identity map.
+    """
+
+    def __init__(self, *, db: Database, settings: Settings) -> None:
+        super().__init__(db=db, settings=settings, user=None)
+        self.read_only = True
+
+    @asynccontextmanager
+    async def use_session(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.session(read_only=True) as session:
+            yield session
+
+
 @strawberry.type(description="An exact amount of money.")
 class Money:
     amount: str = strawberry.field(description='Exact decimal string, e.g. "12.98".')
@@ -153,7 +230,11 @@ class Error:
 @strawberry.type(description="The input was invalid; `field` names the offending input.")
 class ValidationError(Error):
     field: str | None = strawberry.field(
-        default=None, description="The input field at fault, when there is one."
+        default=None,
+        description="Path of the input at fault as the client wrote it: argument or input "
+        "field names (camelCase) and list indexes joined by dots, relative to the mutation's "
+        "arguments and its `input`, e.g. `lines.2.quantity`. Null when no single input is "
+        "at fault.",
     )
 
 
@@ -217,10 +298,12 @@ def result_union(
     ]
 
 
-def graphql_error(error: DomainError) -> Any:
+def graphql_error(error: DomainError, renames: Mapping[str, str | None] | None = None) -> Any:
     error_type = _ERROR_TYPE_BY_KIND[error.kind]
     if error_type is ValidationError:
-        return ValidationError(code=error.code, message=error.message, field=error.field)
+        return ValidationError(
+            code=error.code, message=error.message, field=input_path(error.path, renames)
+        )
     if error_type is TooManyAttemptsError:
         retry_after = int(getattr(error, "retry_after_seconds", 1))
         return TooManyAttemptsError(
@@ -230,12 +313,16 @@ def graphql_error(error: DomainError) -> Any:
 
 
 async def run_mutation(
-    info: Info[Context, None], operation: Callable[[AsyncSession], Awaitable[T]]
+    info: Info[Context, None],
+    operation: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    renames: Mapping[str, str | None] | None = None,
 ) -> T | Any:
     """Run one mutation field in a savepoint and turn domain errors into typed results.
 
     A failed mutation leaves no trace, while earlier mutations of the same document keep
-    their effects (they commit together when the operation ends).
+    their effects (they commit together when the operation ends). `renames` maps service
+    field names to the mutation's GraphQL input names where they differ.
     """
     context = info.context
     nul_field = _field_with_nul(info)
@@ -257,7 +344,7 @@ async def run_mutation(
             else:
                 await savepoint.rollback()
                 del hooks[hooks_before:]
-            return graphql_error(error)
+            return graphql_error(error, renames)
         except (DataError, OverflowError):
             # A value the database cannot store (as REST's 422): a typed error, not a 500.
             await savepoint.rollback()

@@ -1,15 +1,20 @@
 """Subscription plumbing: websocket authentication, keepalive pings, and the live feed loop.
 
 Every subscription field is a `live_feed`: subscribe to the bus first, then send a
-snapshot of the current state, then one message per batch of changes. Rows are re-read in
-a fresh short read session per event (shared by every subscriber of this process), never in
-the connection's session, so a screen always shows committed state.
+snapshot of the current state, then one message per batch of changes. Messages carry the
+same types as queries (`Order`, `KitchenTicket`, `Table`, ...). A changed row is re-read
+once per event for every subscriber of this process, through a fresh `EventContext` whose
+DataLoaders then serve the nested fields of every subscriber's selection (one batch per
+loader, shared); never through the connection's session, so a screen always shows
+committed state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +23,9 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, StreamingResponse
 from graphql import GraphQLError, parse
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -31,11 +37,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 from strawberry.utils.operation import get_operation_type
 
 from restaurant_api import security
 from restaurant_api.api.cost import operation_count
-from restaurant_api.api.graphql import Context
+from restaurant_api.api.graphql import Context, EventContext
+from restaurant_api.api.playground import graphiql_html
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
@@ -54,7 +62,7 @@ FORBIDDEN_CLOSE_CODE = 4403
 ACCESS_REVOKED_REASON = "Access revoked"
 
 
-@strawberry.enum(description="What a live update message carries.")
+@strawberry.enum(name="UpdateKind", description="What a live update message carries.")
 class LiveUpdateKind(Enum):
     SNAPSHOT = strawberry.enum_value(
         "snapshot", description="The complete current state: replace what you show."
@@ -293,10 +301,86 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+@functools.cache
+def _graphiql_page() -> str:
+    return graphiql_html()
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """The q the Accept header gives `media_type` (exact or wildcard), 0 when absent."""
+    best = 0.0
+    major = media_type.split("/")[0] + "/*"
+    for part in accept.split(","):
+        kind, *params = (piece.strip() for piece in part.split(";"))
+        if kind.lower() not in (media_type, major, "*/*"):
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        # A wildcard only counts for the plain JSON a client without preferences expects.
+        if kind.lower() == media_type or media_type == "application/json":
+            best = max(best, q)
+    return best
+
+
+def wants_graphql_response_json(accept: str | None) -> bool:
+    """GraphQL over HTTP: answer application/graphql-response+json when the client prefers it."""
+    if not accept:
+        return False
+    wanted = _quality(accept, GRAPHQL_RESPONSE_JSON)
+    return wanted > 0 and wanted >= _quality(accept, "application/json")
+
+
 class LiveGraphQLRouter(GraphQLRouter[Context, None]):
-    """The GraphQL router with websocket authentication and keepalive for subscriptions."""
+    """The GraphQL router with websocket authentication and keepalive for subscriptions,
+    and the `application/graphql-response+json` media type of the GraphQL-over-HTTP spec."""
 
     graphql_transport_ws_handler_class = LiveTransportWSHandler
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context, root_value)
+        if (
+            not isinstance(request, Request)
+            or not isinstance(response, Response)
+            or isinstance(response, StreamingResponse)
+            or response.media_type != "application/json"
+            or not wants_graphql_response_json(request.headers.get("accept"))
+        ):
+            return response
+        # With this media type the status tells a request error (parse, validation or
+        # variable errors: nothing executed, so no `data` at all; 400) from a response whose
+        # execution started (200, field errors or not). Execution errors carry a `path`.
+        status, content = response.status_code, response.body
+        try:
+            body = json.loads(content)
+        except ValueError:
+            body = None
+        if status == 200 and isinstance(body, dict) and body.get("data") is None:
+            errors = body.get("errors") or []
+            if errors and not any("path" in error for error in errors):
+                status = 400
+                body.pop("data", None)
+                content = self.encode_json(body)  # type: ignore[assignment]
+        headers = {
+            key: value
+            for key, value in response.headers.items()
+            if key.lower() not in ("content-type", "content-length")
+        }
+        return Response(
+            content, status_code=status, media_type=GRAPHQL_RESPONSE_JSON, headers=headers
+        )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # The page with its assets served by this application (works offline).
+        return HTMLResponse(_graphiql_page())
 
     async def on_ws_connect(self, context: Context) -> None:
         header_token = None
@@ -332,19 +416,23 @@ def live_router(
 
 @dataclass
 class LiveBatch(Generic[M]):
-    """One message of a feed: a snapshot, or the rows that changed and the ids that left."""
+    """One message of a feed: a snapshot, or the rows that changed and the ids that left.
+
+    Each row comes with the context its nested fields must load through.
+    """
 
     kind: LiveUpdateKind
-    rows: list[M] = field(default_factory=list)
+    rows: list[tuple[M, Context]] = field(default_factory=list)
     removed_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
 class Feed(Generic[M]):
-    """How one subscription field reads its rows.
+    """How one subscription field reads its rows (models; the field builds the types).
 
-    - `snapshot(session)`: every row the subscriber should see now.
-    - `load(session, event)`: the row an event is about (None when it was deleted).
+    - `snapshot(context)`: every row the subscriber should see now.
+    - `load(context, event)`: the row an event is about (None when it was deleted); through
+      the context's DataLoaders, so nested fields of the same row hit their cache.
     - `visible(row)`: whether the row belongs on this subscriber's screen.
     - `relevant(event)`: a cheap pre-filter; events it rejects are only re-read when the row
       is currently shown (it may have left the screen).
@@ -353,8 +441,8 @@ class Feed(Generic[M]):
 
     topic: Topic
     read_key: Hashable
-    snapshot: Callable[[AsyncSession], Awaitable[Sequence[M]]]
-    load: Callable[[AsyncSession, Event], Awaitable[M | None]]
+    snapshot: Callable[[Context], Awaitable[Sequence[M]]]
+    load: Callable[[Context, Event], Awaitable[M | None]]
     row_id: Callable[[M], int]
     visible: Callable[[M], bool] = lambda _row: True
     relevant: Callable[[Event], bool] = lambda _event: True
@@ -403,9 +491,14 @@ async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = N
         await close_revoked(context)
 
 
+def event_context(context: Context) -> EventContext:
+    return EventContext(db=context.db, settings=context.settings)
+
+
 async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:
-    async with context.db.session(read_only=True) as session:
-        rows = [row for row in await feed.snapshot(session) if feed.visible(row)]
+    # A snapshot is one subscriber's: its own fresh context (its loaders batch its rows).
+    reads = event_context(context)
+    rows = [row for row in await feed.snapshot(reads) if feed.visible(row)]
     limit = context.settings.subscription_snapshot_max
     if len(rows) > limit:
         # The cost check counted at most `limit` rows: more is an error, never a flood.
@@ -416,7 +509,7 @@ async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBat
         )
     shown.clear()
     shown.update(feed.row_id(row) for row in rows)
-    return LiveBatch(LiveUpdateKind.SNAPSHOT, rows=rows)
+    return LiveBatch(LiveUpdateKind.SNAPSHOT, rows=[(row, reads) for row in rows])
 
 
 async def _changes(
@@ -433,21 +526,23 @@ async def _changes(
             latest[delivery.event.id] = delivery
     batch: LiveBatch[M] = LiveBatch(LiveUpdateKind.CHANGES)
     for row_id, delivery in latest.items():
-        row = await bus.shared_read(
+        row, reads = await bus.shared_read(
             (feed.read_key, delivery.seq), lambda delivery=delivery: _load(context, feed, delivery)
         )
         if row is not None and feed.visible(row):
             shown.add(row_id)
-            batch.rows.append(row)
+            batch.rows.append((row, reads))
         elif row_id in shown:
             shown.discard(row_id)
             batch.removed_ids.append(row_id)
     return batch
 
 
-async def _load(context: Context, feed: Feed[M], delivery: Delivery) -> M | None:
-    async with context.db.session(read_only=True) as session:
-        return await feed.load(session, delivery.event)
+async def _load(
+    context: Context, feed: Feed[M], delivery: Delivery
+) -> tuple[M | None, EventContext]:
+    reads = event_context(context)
+    return await feed.load(reads, delivery.event), reads
 
 
 async def _close_slow_subscriber(context: Context) -> None:

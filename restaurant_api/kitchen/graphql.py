@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +11,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
-from restaurant_api.api.graphql import Context, IsAuthenticated, result_union, run_mutation
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    described_enum,
+    result_union,
+    run_mutation,
+)
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.pagination import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    PageInfo,
+    check_first,
+    decode_cursor,
+    decode_id_cursor,
+    encode_cursor,
+    page_info,
+)
+from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -23,19 +42,22 @@ from restaurant_api.orders import loaders as orders_loaders
 if TYPE_CHECKING:
     from restaurant_api.orders.graphql import OrderType
 
-TicketStatusType = strawberry.enum(
+TicketStatusType = described_enum(
     TicketStatus,
     name="TicketStatus",
     description="pending -> preparing -> ready -> served; one step back is a recall.",
+    values={
+        TicketStatus.PENDING: "Fired, not started yet.",
+        TicketStatus.PREPARING: "Being prepared at its station.",
+        TicketStatus.READY: "Done: waiting to be served.",
+        TicketStatus.SERVED: "Brought to the guests; leaves the kitchen screen.",
+    },
 )
 
 
 @strawberry.type(name="TicketLine", description="An order line as it was fired to a station.")
-class TicketLineType:
-    id: int = strawberry.field(description="Unique id.")
-    order_line_id: int | None = strawberry.field(
-        description="The order line it copies (null once that line was removed)."
-    )
+class TicketLineType(Node):
+    database_id: int = strawberry.field(description="The integer id of the ticket line.")
     name: str = strawberry.field(description="Item name.")
     quantity: int = strawberry.field(description="How many.")
     modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
@@ -45,16 +67,29 @@ class TicketLineType:
         description="When the line was removed or changed after firing (UTC)."
     )
     void_reason: str | None = strawberry.field(description="Why the line was voided.")
+    order_line_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Global id of the order line it copies (null once that line was removed)."
+    )
+    def order_line_id(self) -> strawberry.ID | None:
+        if self.order_line_db_id is None:
+            return None
+        return to_global_id("OrderLine", self.order_line_db_id)
 
     @strawberry.field(description="True when the kitchen should not (or no longer) make it.")
     def is_void(self) -> bool:
         return self.voided_at is not None
 
     @classmethod
-    def from_model(cls, line: KitchenTicketLine) -> TicketLineType:
+    def from_model(
+        cls, line: KitchenTicketLine, event_context: Context | None = None
+    ) -> TicketLineType:
         return cls(
-            id=line.id,  # type: ignore[arg-type]
-            order_line_id=line.order_line_id,
+            event_context=event_context,
+            id=to_global_id("TicketLine", line.id),  # type: ignore[arg-type]
+            database_id=line.id,  # type: ignore[arg-type]
+            order_line_db_id=line.order_line_id,
             name=line.name,
             quantity=line.quantity,
             modifiers=list(line.modifiers),
@@ -68,20 +103,35 @@ class TicketLineType:
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
 class TicketEventType:
     status: TicketStatusType = strawberry.field(description="The status entered.")  # type: ignore[valid-type]
-    actor_id: int | None = strawberry.field(description="Who changed it.")
     at: datetime = strawberry.field(description="When (UTC).")
+    actor_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Global id of the user who changed it.")
+    def actor_id(self) -> strawberry.ID | None:
+        return None if self.actor_db_id is None else to_global_id("User", self.actor_db_id)
 
     @classmethod
     def from_model(cls, event: TicketEvent) -> TicketEventType:
-        return cls(status=event.status, actor_id=event.actor_id, at=event.at)
+        return cls(status=event.status, actor_db_id=event.actor_id, at=event.at)
+
+
+@strawberry.type(description="A status change in a connection.")
+class TicketEventEdge:
+    node: TicketEventType = strawberry.field(description="The status change.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of a ticket's status changes, oldest first.")
+class TicketEventConnection:
+    edges: list[TicketEventEdge] = strawberry.field(description="The changes of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
 @strawberry.type(
     name="KitchenTicket", description="Lines of one order fired together to one station."
 )
-class KitchenTicketType:
-    id: int = strawberry.field(description="Unique id.")
-    order_id: int = strawberry.field(description="The order the lines belong to.")
+class KitchenTicketType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     station: str = strawberry.field(description="kitchen, bar or pastry (from the category).")
     status: TicketStatusType = strawberry.field(description="Where the ticket is.")  # type: ignore[valid-type]
     fire_number: int = strawberry.field(
@@ -92,16 +142,52 @@ class KitchenTicketType:
     )
     created_at: datetime = strawberry.field(description="When it was fired (UTC).")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
+    order_db_id: strawberry.Private[int]
+
+    @strawberry.field(description="Global id of the order the lines belong to.")
+    def order_id(self) -> strawberry.ID:
+        return to_global_id("Order", self.order_db_id)
+
+    @strawberry.field(description="True once taken off the kitchen display.")
+    def is_dismissed(self) -> bool:
+        return self.dismissed_at is not None
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:
-        lines = await loaders.lines_by_ticket(info.context).load(self.id)
-        return [TicketLineType.from_model(line) for line in lines]
+        lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
+        return [TicketLineType.from_model(line, self.event_context) for line in lines]
 
-    @strawberry.field(description="Every status change, oldest first.")
-    async def timeline(self, info: Info[Context, None]) -> list[TicketEventType]:
-        events = await loaders.events_by_ticket(info.context).load(self.id)
-        return [TicketEventType.from_model(event) for event in events]
+    @strawberry.field(
+        description="Every status change, oldest first, as a cursor connection (from the "
+        "stored kitchen_ticket_events)."
+    )
+    async def timeline(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+    ) -> TicketEventConnection:
+        check_first(first)
+        after_id = decode_id_cursor(after) if after else None
+        # A ticket has a handful of events: the loader reads them all, in one batch.
+        events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
+        remaining = [e for e in events if after_id is None or e.id > after_id]  # type: ignore[operator]
+        edges = [
+            TicketEventEdge(node=TicketEventType.from_model(event), cursor=encode_cursor(event.id))
+            for event in remaining[:first]
+        ]
+        return TicketEventConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(remaining) > first,
+                has_previous_page=after_id is not None,
+            ),
+        )
 
     @strawberry.field(description="The order this ticket belongs to.")
     async def order(
@@ -109,14 +195,18 @@ class KitchenTicketType:
     ) -> Annotated[OrderType, strawberry.lazy("restaurant_api.orders.graphql")] | None:
         from restaurant_api.orders.graphql import OrderType
 
-        order = await orders_loaders.order_by_id(info.context).load(self.order_id)
-        return OrderType.from_model(order) if order else None
+        order = await orders_loaders.order_by_id(self.context(info)).load(self.order_db_id)
+        return OrderType.from_model(order, self.event_context) if order else None
 
     @classmethod
-    def from_model(cls, ticket: KitchenTicket) -> KitchenTicketType:
+    def from_model(
+        cls, ticket: KitchenTicket, event_context: Context | None = None
+    ) -> KitchenTicketType:
         return cls(
-            id=ticket.id,  # type: ignore[arg-type]
-            order_id=ticket.order_id,
+            event_context=event_context,
+            id=to_global_id("KitchenTicket", ticket.id),  # type: ignore[arg-type]
+            database_id=ticket.id,  # type: ignore[arg-type]
+            order_db_id=ticket.order_id,
             station=ticket.station,
             status=ticket.status,
             fire_number=ticket.fire_number,
@@ -124,6 +214,18 @@ class KitchenTicketType:
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
         )
+
+
+@strawberry.type(description="A kitchen ticket in a connection.")
+class KitchenTicketEdge:
+    node: KitchenTicketType = strawberry.field(description="The ticket.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of kitchen tickets, newest first.")
+class KitchenTicketConnection:
+    edges: list[KitchenTicketEdge] = strawberry.field(description="The tickets of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
 @strawberry.type(description="A ticket after a change.")
@@ -145,6 +247,29 @@ TicketsResult = result_union(
 TICKETS_PAGE = Page(default=100, maximum=200)
 
 
+async def _load_tickets(context: Context, ids: Sequence[int]) -> list[KitchenTicketType | None]:
+    tickets = await loaders.ticket_by_id(context).load_many(ids)
+    return [KitchenTicketType.from_model(ticket) if ticket else None for ticket in tickets]
+
+
+async def _load_ticket_lines(context: Context, ids: Sequence[int]) -> list[TicketLineType | None]:
+    lines = await loaders.ticket_line_by_id(context).load_many(ids)
+    return [TicketLineType.from_model(line) if line else None for line in lines]
+
+
+# Tickets and their lines are read by every signed-in role, like `kitchenTickets`.
+register_node("KitchenTicket", _load_tickets, permission_classes=[IsAuthenticated])
+register_node("TicketLine", _load_ticket_lines, permission_classes=[IsAuthenticated])
+
+
+def _ticket_id(value: str) -> int:
+    return decode_id(value, "KitchenTicket", field="ticketId")
+
+
+def _order_id(value: str) -> int:
+    return decode_id(value, "Order", field="orderId")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -160,19 +285,83 @@ class Query:
             strawberry.argument(description="Only tickets with this status."),
         ] = None,
         station: Annotated[
-            str | None, strawberry.argument(description="Only this station (kitchen, bar, pastry).")
+            str | None,
+            strawberry.argument(
+                description=f"Only this station ({', '.join(service.STATIONS)}); another "
+                "name is a VALIDATION_ERROR."
+            ),
         ] = None,
         first: Annotated[
             int | None,
             strawberry.argument(description="How many tickets, 1 to 200 (default 100)."),
         ] = TICKETS_PAGE.default,
-    ) -> list[KitchenTicketType]:
+    ) -> list[KitchenTicketType] | None:
         limit = TICKETS_PAGE.size(first)
+        known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
             tickets = await service.list_tickets(
-                session, actor=info.context.user, status=status, station=station, limit=limit
+                session, actor=info.context.user, status=status, station=known, limit=limit
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
+
+    @strawberry.field(
+        description="Every ticket ever fired (served and dismissed ones too), newest first, "
+        "as a cursor connection.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def kitchen_ticket_history(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+        station: Annotated[
+            str | None,
+            strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),
+        ] = None,
+        status: Annotated[
+            TicketStatusType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only tickets with this status."),
+        ] = None,
+    ) -> KitchenTicketConnection | None:
+        check_first(first)
+        before = _ticket_cursor(after) if after else None
+        known = service.parse_station(station) if station is not None else None
+        async with info.context.use_session() as session:
+            tickets = await service.ticket_history(
+                session,
+                actor=info.context.user,
+                station=known,
+                status=status,
+                before=before,
+                limit=first + 1,
+            )
+        edges = [
+            KitchenTicketEdge(
+                node=KitchenTicketType.from_model(ticket),
+                cursor=encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            )
+            for ticket in tickets[:first]
+        ]
+        return KitchenTicketConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(tickets) > first,
+                has_previous_page=after is not None,
+            ),
+        )
+
+
+def _ticket_cursor(cursor: str) -> tuple[datetime, int]:
+    at, ticket_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(at), int(ticket_id)
+    except ValueError:
+        raise InvalidInput("Invalid cursor", field="after") from None
 
 
 @strawberry.type
@@ -184,12 +373,14 @@ class Mutation:
     async def update_ticket_status(
         self,
         info: Info[Context, None],
-        ticket_id: Annotated[int, strawberry.argument(description="The ticket.")],
+        ticket_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The ticket's global id.")
+        ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketResult:
         async def operation(session: AsyncSession) -> object:
             ticket = await service.set_ticket_status(
-                session, actor=info.context.user, ticket_id=ticket_id, status=status
+                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
             )
             return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
@@ -199,11 +390,13 @@ class Mutation:
     async def remove_ticket(
         self,
         info: Info[Context, None],
-        ticket_id: Annotated[int, strawberry.argument(description="The ticket.")],
+        ticket_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The ticket's global id.")
+        ],
     ) -> TicketResult:
         async def operation(session: AsyncSession) -> object:
             ticket = await service.dismiss_ticket(
-                session, actor=info.context.user, ticket_id=ticket_id
+                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
             )
             return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
@@ -217,12 +410,14 @@ class Mutation:
     async def update_order_tickets_status(
         self,
         info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's global id.")
+        ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketsResult:
         async def operation(session: AsyncSession) -> object:
             tickets = await service.set_order_tickets_status(
-                session, actor=info.context.user, order_id=order_id, status=status
+                session, actor=info.context.user, order_id=_order_id(order_id), status=status
             )
             return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 
@@ -232,11 +427,13 @@ class Mutation:
     async def remove_order_tickets(
         self,
         info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's global id.")
+        ],
     ) -> TicketsResult:
         async def operation(session: AsyncSession) -> object:
             tickets = await service.dismiss_order_tickets(
-                session, actor=info.context.user, order_id=order_id
+                session, actor=info.context.user, order_id=_order_id(order_id)
             )
             return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 

@@ -8,7 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from restaurant_api.api.graphql import Context
 from restaurant_api.kitchen import service
-from restaurant_api.kitchen.models import KitchenTicketLine, TicketEvent
+from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketEvent
 
 
 def lines_by_ticket(context: Context) -> DataLoader[int, list[KitchenTicketLine]]:
@@ -27,3 +27,21 @@ def events_by_ticket(context: Context) -> DataLoader[int, list[TicketEvent]]:
         return [grouped.get(ticket_id, []) for ticket_id in ticket_ids]
 
     return context.loader("kitchen.events_by_ticket", lambda: DataLoader(load_fn=load))
+
+
+def ticket_by_id(context: Context) -> DataLoader[int, KitchenTicket | None]:
+    async def load(ids: Sequence[int]) -> list[KitchenTicket | None]:
+        async with context.use_session() as session:
+            by_id = await service.tickets_by_id(session, ids)
+        return [by_id.get(ticket_id) for ticket_id in ids]
+
+    return context.loader("kitchen.ticket_by_id", lambda: DataLoader(load_fn=load))
+
+
+def ticket_line_by_id(context: Context) -> DataLoader[int, KitchenTicketLine | None]:
+    async def load(ids: Sequence[int]) -> list[KitchenTicketLine | None]:
+        async with context.use_session() as session:
+            by_id = await service.ticket_lines_by_id(session, ids)
+        return [by_id.get(line_id) for line_id in ids]
+
+    return context.loader("kitchen.ticket_line_by_id", lambda: DataLoader(load_fn=load))

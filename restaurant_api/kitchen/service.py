@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -169,7 +170,57 @@ async def _void(session: AsyncSession, condition: object, reason: str) -> None:
             events.ticket_changed(session, ticket)
 
 
-# --- batch reads (DataLoaders and REST presenters) ------------------------------------------
+# --- batch reads (DataLoaders, live updates and REST presenters) ----------------------------
+
+
+def parse_station(station: str) -> str:
+    """A known station name (case and spaces ignored); anything else is a VALIDATION_ERROR."""
+    name = station.strip().lower()
+    if name not in STATIONS:
+        raise InvalidInput(
+            f"Unknown station {station[:40]!r}; use one of {', '.join(STATIONS)}", field="station"
+        )
+    return name
+
+
+async def tickets_by_id(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> dict[int, KitchenTicket]:
+    if not ticket_ids:
+        return {}
+    rows = await session.exec(
+        select(KitchenTicket)
+        .where(col(KitchenTicket.id).in_(list(ticket_ids)))
+        .execution_options(populate_existing=True)
+    )
+    return {ticket.id: ticket for ticket in rows.all()}  # type: ignore[misc]
+
+
+async def ticket_lines_by_id(
+    session: AsyncSession, line_ids: Sequence[int]
+) -> dict[int, KitchenTicketLine]:
+    if not line_ids:
+        return {}
+    rows = await session.exec(
+        select(KitchenTicketLine)
+        .where(col(KitchenTicketLine.id).in_(list(line_ids)))
+        .execution_options(populate_existing=True)
+    )
+    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+
+
+async def screen_tickets(
+    session: AsyncSession, *, station: str | None, statuses: Iterable[TicketStatus]
+) -> list[KitchenTicket]:
+    """What a kitchen screen shows: tickets not dismissed in `statuses`, oldest first."""
+    query = select(KitchenTicket).where(
+        col(KitchenTicket.dismissed_at).is_(None),
+        col(KitchenTicket.status).in_([status.value for status in statuses]),
+    )
+    if station is not None:
+        query = query.where(KitchenTicket.station == station)
+    query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
+    return list((await session.exec(query)).all())
 
 
 async def tickets_for_orders(
@@ -254,6 +305,37 @@ async def list_tickets(
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id)).limit(limit)
     return list((await session.exec(query)).all())
+
+
+async def ticket_history(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    station: str | None = None,
+    status: TicketStatus | str | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int,
+) -> list[KitchenTicket]:
+    """Every ticket ever fired (served and dismissed ones too), newest first.
+
+    `before` is a keyset cursor (created_at, id): the page continues after that ticket.
+    """
+    require_role(actor, ALL_STAFF)
+    query = select(KitchenTicket)
+    if station is not None:
+        query = query.where(KitchenTicket.station == station)
+    if status is not None:
+        query = query.where(KitchenTicket.status == parse_status(status))
+    if before is not None:
+        at, ticket_id = before
+        query = query.where(
+            or_(
+                col(KitchenTicket.created_at) < at,
+                (col(KitchenTicket.created_at) == at) & (col(KitchenTicket.id) < ticket_id),
+            )
+        )
+    query = query.order_by(col(KitchenTicket.created_at).desc(), col(KitchenTicket.id).desc())
+    return list((await session.exec(query.limit(limit))).all())
 
 
 async def get_ticket(session: AsyncSession, *, actor: User | None, ticket_id: int) -> KitchenTicket:

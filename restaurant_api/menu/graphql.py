@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -11,14 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
-from restaurant_api.menu import service
+from restaurant_api.api.graphql import Context, Money, result_union, run_mutation
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.menu import loaders, service
 from restaurant_api.menu.models import MenuItem
 
 
 @strawberry.type(name="MenuItem", description="A dish or drink that can be ordered.")
-class MenuItemType:
-    id: int = strawberry.field(description="Unique id.")
+class MenuItemType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     name: str = strawberry.field(description="Name, unique regardless of case.")
     description: str | None = strawberry.field(description="Description for guests.")
     category: str = strawberry.field(description="Menu category, e.g. Starters.")
@@ -30,7 +32,8 @@ class MenuItemType:
     @classmethod
     def from_model(cls, item: MenuItem, currency: str) -> MenuItemType:
         return cls(
-            id=item.id,  # type: ignore[arg-type]
+            id=to_global_id("MenuItem", item.id),  # type: ignore[arg-type]
+            database_id=item.id,  # type: ignore[arg-type]
             name=item.name,
             description=item.description,
             category=item.category,
@@ -72,24 +75,32 @@ class Query:
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 
-    @strawberry.field(
-        description="One menu item, or null (signed-in staff, like GET /api/menu/{id}).",
-        permission_classes=[IsAuthenticated],
-    )
+    @strawberry.field(description="One menu item, or null. Public, like the menu.")
     async def menu_item(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="Item id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
     ) -> MenuItemType | None:
-        async with info.context.use_session() as session:
-            item = await session.get(MenuItem, id)
-        return MenuItemType.from_model(item, info.context.settings.currency) if item else None
+        found = await _load_items(info.context, [decode_id(id, "MenuItem", field="id")])
+        return found[0]
+
+
+async def _load_items(context: Context, ids: Sequence[int]) -> list[MenuItemType | None]:
+    items = await loaders.menu_item_by_id(context).load_many(ids)
+    currency = context.settings.currency
+    return [MenuItemType.from_model(item, currency) if item else None for item in items]
+
+
+# The menu is public: so is every item by id.
+register_node("MenuItem", _load_items, permission_classes=[])
 
 
 @strawberry.input(description="A new menu item.")
 class MenuItemInput:
     name: str = strawberry.field(description="Name, unique regardless of case.")
-    price: Decimal = strawberry.field(description="Unit price, at most two decimals.")
+    price: Decimal = strawberry.field(
+        description='Unit price as a decimal string, at most two decimals, e.g. "8.99".'
+    )
     category: str = strawberry.field(description="Menu category.")
     description: str | None = strawberry.field(default=None, description="For guests.")
     is_available: bool = strawberry.field(default=True, description="False: 86'd.")
@@ -101,7 +112,10 @@ class MenuItemInput:
 @strawberry.input(description="Changes to a menu item; omitted fields stay as they are.")
 class MenuItemUpdateInput:
     name: str | None = strawberry.field(default=None, description="New name.")
-    price: Decimal | None = strawberry.field(default=None, description="New price.")
+    price: Decimal | None = strawberry.field(
+        default=None,
+        description='New unit price as a decimal string, at most two decimals, e.g. "9.50".',
+    )
     category: str | None = strawberry.field(default=None, description="New category.")
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="New description (null clears it)."
@@ -119,7 +133,7 @@ class MenuItemPayload:
 
 @strawberry.type(description="A deleted menu item.")
 class DeleteMenuItemPayload:
-    id: int = strawberry.field(description="Id the deleted item had.")
+    id: strawberry.ID = strawberry.field(description="Global id the deleted item had.")
 
 
 MenuItemResult = result_union("MenuItemResult", MenuItemPayload, "The item, or why not.")
@@ -157,7 +171,7 @@ class Mutation:
     async def update_menu_item(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="Item id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
         input: Annotated[MenuItemUpdateInput, strawberry.argument(description="The changes.")],
     ) -> MenuItemResult:
         changes = service.MenuItemChanges(
@@ -173,7 +187,10 @@ class Mutation:
 
         async def operation(session: AsyncSession) -> object:
             item = await service.update_menu_item(
-                session, actor=info.context.user, item_id=id, changes=changes
+                session,
+                actor=info.context.user,
+                item_id=decode_id(id, "MenuItem", field="id"),
+                changes=changes,
             )
             return MenuItemPayload(
                 menu_item=MenuItemType.from_model(item, info.context.settings.currency)
@@ -185,10 +202,11 @@ class Mutation:
     async def delete_menu_item(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="Item id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
     ) -> DeleteMenuItemResult:
         async def operation(session: AsyncSession) -> object:
-            await service.delete_menu_item(session, actor=info.context.user, item_id=id)
-            return DeleteMenuItemPayload(id=id)
+            item_id = decode_id(id, "MenuItem", field="id")
+            await service.delete_menu_item(session, actor=info.context.user, item_id=item_id)
+            return DeleteMenuItemPayload(id=to_global_id("MenuItem", item_id))
 
         return await run_mutation(info, operation)

@@ -53,9 +53,9 @@ async def list_menu(
     return [MenuItemPublic.from_model(item) for item in items]
 
 
-# Only the list is public in the contract; one item, like everything else, needs a token.
-@router.get("/{item_id}", response_model=MenuItemPublic, summary="One menu item")
-async def get_menu_item(item_id: int, _user: CurrentUser, session: ReadSessionDep) -> Any:
+# Public like the list: the same data, one item at a time.
+@router.get("/{item_id}", response_model=MenuItemPublic, summary="One menu item (public)")
+async def get_menu_item(item_id: int, session: ReadSessionDep) -> Any:
     return MenuItemPublic.from_model(await service.get_menu_item(session, item_id))
 
 

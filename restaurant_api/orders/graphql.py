@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
@@ -17,9 +16,16 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     Money,
-    result_union,
-    run_mutation,
+    described_enum,
 )
+from restaurant_api.api.node import (
+    Node,
+    decode_id,
+    decode_optional_id,
+    register_node,
+    to_global_id,
+)
+from restaurant_api.api.pagination import PageInfo
 from restaurant_api.db import is_valid_id
 from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen.graphql import KitchenTicketType
@@ -31,18 +37,23 @@ from restaurant_api.orders.pricing import order_total_cents
 from restaurant_api.tables import loaders as tables_loaders
 from restaurant_api.tables.graphql import TableType
 
-OrderStatusType = strawberry.enum(
-    OrderStatus, name="OrderStatus", description="Lifecycle of an order."
+OrderStatusType = described_enum(
+    OrderStatus,
+    name="OrderStatus",
+    description="Lifecycle of an order.",
+    values={
+        OrderStatus.OPEN: "Being served: lines can still change.",
+        OrderStatus.CLOSED: "Paid and settled.",
+        OrderStatus.CANCELLED: "Cancelled by a manager; its kitchen tickets are voided.",
+        OrderStatus.SPLIT: "Replaced by the orders of a split bill.",
+    },
 )
 
 
 @strawberry.type(name="OrderLine", description="One line of an order.")
-class OrderLineType:
-    id: int = strawberry.field(description="Unique id.")
+class OrderLineType(Node):
+    database_id: int = strawberry.field(description="The integer id of the line.")
     position: int = strawberry.field(description="Index of the line within its order, from 0.")
-    menu_item_id: int | None = strawberry.field(
-        description="The menu item ordered; null for an open item (or a deleted menu item)."
-    )
     name: str = strawberry.field(description="Name, copied at order time.")
     category: str = strawberry.field(description="Category, copied at order time.")
     quantity: int = strawberry.field(description="How many.")
@@ -50,6 +61,21 @@ class OrderLineType:
     seat_number: int | None = strawberry.field(description="Seat the item is for.")
     note: str | None = strawberry.field(description="Note for the kitchen.")
     unit_price_cents: strawberry.Private[int]
+    menu_item_db_id: strawberry.Private[int | None]
+    order_db_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Global id of the menu item ordered; null for an open item "
+        "(or a deleted menu item)."
+    )
+    def menu_item_id(self) -> strawberry.ID | None:
+        if self.menu_item_db_id is None:
+            return None
+        return to_global_id("MenuItem", self.menu_item_db_id)
+
+    @strawberry.field(description="Global id of the order the line belongs to.")
+    def order_id(self) -> strawberry.ID:
+        return to_global_id("Order", self.order_db_id)
 
     @strawberry.field(description="Price of one unit, copied at order time.")
     def unit_price(self, info: Info[Context, None]) -> Money:
@@ -63,17 +89,20 @@ class OrderLineType:
 
     @strawberry.field(description="The menu item as it is now, if it still exists.")
     async def menu_item(self, info: Info[Context, None]) -> MenuItemType | None:
-        if self.menu_item_id is None:
+        if self.menu_item_db_id is None:
             return None
-        item = await menu_loaders.menu_item_by_id(info.context).load(self.menu_item_id)
+        item = await menu_loaders.menu_item_by_id(self.context(info)).load(self.menu_item_db_id)
         return MenuItemType.from_model(item, info.context.settings.currency) if item else None
 
     @classmethod
-    def from_model(cls, line: OrderLine) -> OrderLineType:
+    def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
         return cls(
-            id=line.id,  # type: ignore[arg-type]
+            event_context=event_context,
+            id=to_global_id("OrderLine", line.id),  # type: ignore[arg-type]
+            database_id=line.id,  # type: ignore[arg-type]
+            order_db_id=line.order_id,
             position=line.position,
-            menu_item_id=line.menu_item_id,
+            menu_item_db_id=line.menu_item_id,
             name=line.name,
             category=line.category,
             quantity=line.quantity,
@@ -85,31 +114,41 @@ class OrderLineType:
 
 
 @strawberry.type(name="Order", description="A table's (or a counter) order.")
-class OrderType:
-    id: int = strawberry.field(description="Unique id.")
+class OrderType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     status: OrderStatusType = strawberry.field(description="open, closed, cancelled or split.")  # type: ignore[valid-type]
-    table_id: int | None = strawberry.field(description="The table it is seated at, if any.")
     customer_count: int = strawberry.field(description="Number of guests.")
     special_requests: str | None = strawberry.field(description="Requests for the whole order.")
     version: int = strawberry.field(
         description="Increments on every change; send it back to detect concurrent edits."
     )
-    created_by_id: int | None = strawberry.field(description="The staff member who placed it.")
     payment_method: str | None = strawberry.field(description="How it was paid (when closed).")
     cancel_reason: str | None = strawberry.field(description="Why it was cancelled.")
     created_at: datetime = strawberry.field(description="When it was placed (UTC).")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
     closed_at: datetime | None = strawberry.field(description="When it was closed or cancelled.")
     tip_cents: strawberry.Private[int]
+    table_db_id: strawberry.Private[int | None]
+    created_by_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Global id of the table it is seated at, if any.")
+    def table_id(self) -> strawberry.ID | None:
+        return None if self.table_db_id is None else to_global_id("Table", self.table_db_id)
+
+    @strawberry.field(description="Global id of the staff member who placed it.")
+    def created_by_id(self) -> strawberry.ID | None:
+        if self.created_by_db_id is None:
+            return None
+        return to_global_id("User", self.created_by_db_id)
 
     @strawberry.field(description="The lines, in position order.")
     async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:
-        lines = await loaders.lines_by_order(info.context).load(self.id)
-        return [OrderLineType.from_model(line) for line in lines]
+        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
+        return [OrderLineType.from_model(line, self.event_context) for line in lines]
 
     @strawberry.field(description="Sum of the lines, exact.")
     async def total(self, info: Info[Context, None]) -> Money:
-        lines = await loaders.lines_by_order(info.context).load(self.id)
+        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
         return Money.from_cents(order_total_cents(lines), info.context.settings.currency)
 
     @strawberry.field(description="Tip added when the order was closed.")
@@ -118,26 +157,28 @@ class OrderType:
 
     @strawberry.field(description="The table, if the order is seated.")
     async def table(self, info: Info[Context, None]) -> TableType | None:
-        if self.table_id is None:
+        if self.table_db_id is None:
             return None
-        table = await tables_loaders.table_by_id(info.context).load(self.table_id)
-        return TableType.from_model(table) if table else None
+        table = await tables_loaders.table_by_id(self.context(info)).load(self.table_db_id)
+        return TableType.from_model(table, self.event_context) if table else None
 
     @strawberry.field(description="Kitchen tickets of the order, in firing order.")
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
-        tickets = await loaders.tickets_by_order(info.context).load(self.id)
-        return [KitchenTicketType.from_model(ticket) for ticket in tickets]
+        tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
+        return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
 
     @classmethod
-    def from_model(cls, order: Order) -> OrderType:
+    def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
         return cls(
-            id=order.id,  # type: ignore[arg-type]
+            event_context=event_context,
+            id=to_global_id("Order", order.id),  # type: ignore[arg-type]
+            database_id=order.id,  # type: ignore[arg-type]
             status=order.status,
-            table_id=order.table_id,
+            table_db_id=order.table_id,
             customer_count=order.customer_count,
             special_requests=order.special_requests,
             version=order.version,
-            created_by_id=order.created_by_id,
+            created_by_db_id=order.created_by_id,
             payment_method=order.payment_method,
             cancel_reason=order.cancel_reason,
             created_at=order.created_at,
@@ -148,14 +189,6 @@ class OrderType:
 
 
 # --- connection -----------------------------------------------------------------------------
-
-
-@strawberry.type(description="Where a page of a connection stands.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
-    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
 
 @strawberry.type(description="An order in a connection.")
@@ -191,104 +224,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return decoded
 
 
-# --- inputs ---------------------------------------------------------------------------------
+async def _load_orders(context: Context, ids: Sequence[int]) -> list[OrderType | None]:
+    orders = await loaders.order_by_id(context).load_many(ids)
+    return [OrderType.from_model(order) if order else None for order in orders]
 
 
-@strawberry.input(
-    description="A menu item by `menuItemId` (priced from the menu), or an open item by "
-    "`name`, `price` and `category`."
-)
-class OrderLineInput:
-    menu_item_id: int | None = strawberry.field(default=None, description="Menu item to order.")
-    name: str | None = strawberry.field(default=None, description="Open item: its name.")
-    price: Decimal | None = strawberry.field(
-        default=None, description="Open item: unit price, at most two decimals, not negative."
-    )
-    category: str | None = strawberry.field(default=None, description="Open item: category.")
-    quantity: int = strawberry.field(default=1, description=f"1 to {service.MAX_QUANTITY}.")
-    modifiers: list[str] = strawberry.field(
-        default_factory=list, description="Modifiers, e.g. 'no onions'."
-    )
-    seat_number: int | None = strawberry.field(default=None, description="Seat it is for.")
-    note: str | None = strawberry.field(default=None, description="Note for the kitchen.")
-
-    def draft(self) -> service.LineDraft:
-        return service.LineDraft(
-            menu_item_id=self.menu_item_id,
-            name=self.name,
-            price=self.price,
-            category=self.category,
-            quantity=self.quantity,
-            modifiers=tuple(self.modifiers),
-            seat_number=self.seat_number,
-            note=self.note,
-        )
+async def _load_lines(context: Context, ids: Sequence[int]) -> list[OrderLineType | None]:
+    lines = await loaders.order_line_by_id(context).load_many(ids)
+    return [OrderLineType.from_model(line) if line else None for line in lines]
 
 
-@strawberry.input(description="A new order.")
-class PlaceOrderInput:
-    lines: list[OrderLineInput] = strawberry.field(description="At least one line.")
-    table_id: int | None = strawberry.field(default=None, description="Seat it at this table.")
-    customer_count: int = strawberry.field(default=1, description="Number of guests.")
-    special_requests: str | None = strawberry.field(default=None, description="Requests.")
-    total: Decimal | None = strawberry.field(
-        default=None, description="Optional: the total the client expects; checked, not used."
-    )
+# Orders and their lines are read by every signed-in role, like `order` and `orders`.
+register_node("Order", _load_orders, permission_classes=[IsAuthenticated])
+register_node("OrderLine", _load_lines, permission_classes=[IsAuthenticated])
 
 
-@strawberry.input(description="Changes to one line; omitted fields stay as they are.")
-class OrderLineChangeInput:
-    line_id: int = strawberry.field(description="The line to change.")
-    quantity: int | None = strawberry.field(default=None, description="New quantity.")
-    modifiers: list[str] | None = strawberry.field(default=None, description="New modifiers.")
-    seat_number: int | None = strawberry.field(default=None, description="New seat.")
-    note: str | None = strawberry.field(default=None, description="New note.")
-
-
-@strawberry.input(description="Changes to an open order; omitted fields stay as they are.")
-class UpdateOrderInput:
-    version: int | None = strawberry.field(
-        default=None, description="The version you read: a stale one is VERSION_CONFLICT."
-    )
-    add_lines: list[OrderLineInput] = strawberry.field(
-        default_factory=list, description="Lines to add; they fire as a new kitchen ticket."
-    )
-    remove_line_ids: list[int] = strawberry.field(
-        default_factory=list, description="Lines to remove; voided on their tickets."
-    )
-    change_lines: list[OrderLineChangeInput] = strawberry.field(
-        default_factory=list, description="Lines to change; the old version is voided."
-    )
-    table_id: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Move to this table (null: off any table)."
-    )
-    customer_count: int | None = strawberry.field(default=None, description="Number of guests.")
-    special_requests: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Requests (null clears them)."
-    )
-    total: Decimal | None = strawberry.field(
-        default=None, description="Optional: the new total the client expects; checked."
-    )
-    void_reason: str | None = strawberry.field(
-        default=None, description="Why lines are removed or changed (shown to the kitchen)."
-    )
-
-
-@strawberry.type(description="An order after a change.")
-class OrderPayload:
-    order: OrderType = strawberry.field(description="The order as it is now.")
-
-
-@strawberry.type(description="A deleted order.")
-class DeleteOrderPayload:
-    order_id: int = strawberry.field(description="Id the deleted order had.")
-
-
-PlaceOrderResult = result_union("PlaceOrderResult", OrderPayload, "The order, or why not.")
-OrderResult = result_union("OrderResult", OrderPayload, "The changed order, or why not.")
-DeleteOrderResult = result_union(
-    "DeleteOrderResult", DeleteOrderPayload, "The deleted order, or why not."
-)
+def order_id_of(value: str, field: str = "orderId") -> int:
+    return decode_id(value, "Order", field=field)
 
 
 ORDERS_PAGE = Page(default=20, maximum=100)
@@ -300,10 +252,10 @@ class Query:
     async def order(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="Order id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
     ) -> OrderType | None:
-        order = await loaders.order_by_id(info.context).load(id)
-        return OrderType.from_model(order) if order else None
+        (order,) = await _load_orders(info.context, [order_id_of(id, "id")])
+        return order
 
     @strawberry.field(
         description="Orders, newest first, as a cursor connection.",
@@ -321,7 +273,8 @@ class Query:
             strawberry.argument(description="Only orders with this status."),
         ] = None,
         table_id: Annotated[
-            int | None, strawberry.argument(description="Only orders at this table.")
+            strawberry.ID | None,
+            strawberry.argument(description="Only orders at this table (its global id)."),
         ] = None,
         created_from: Annotated[
             datetime | None, strawberry.argument(description="Placed at or after this time.")
@@ -329,15 +282,16 @@ class Query:
         created_to: Annotated[
             datetime | None, strawberry.argument(description="Placed before this time.")
         ] = None,
-    ) -> OrderConnection:
+    ) -> OrderConnection | None:
         first = ORDERS_PAGE.size(first)
         before = decode_cursor(after) if after else None
+        table = decode_optional_id(table_id, "Table", field="tableId")
         async with info.context.use_session() as session:
             orders = await service.list_orders(
                 session,
                 actor=info.context.user,
                 status=status,
-                table_id=table_id,
+                table_id=table,
                 created_from=created_from,
                 created_to=created_to,
                 limit=first + 1,
@@ -354,140 +308,3 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
-
-
-def _payload(order: Order) -> OrderPayload:
-    return OrderPayload(order=OrderType.from_model(order))
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        description="Place an order: lines, kitchen tickets and table in one transaction."
-    )
-    async def place_order(
-        self,
-        info: Info[Context, None],
-        input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Retries with the same key return the first order; the same key "
-                "with a different request is IDEMPOTENCY_MISMATCH."
-            ),
-        ] = None,
-    ) -> PlaceOrderResult:
-        draft = service.OrderDraft(
-            lines=tuple(line.draft() for line in input.lines),
-            table_id=input.table_id,
-            customer_count=input.customer_count,
-            special_requests=input.special_requests,
-            total=input.total,
-        )
-
-        async def operation(session: AsyncSession) -> object:
-            order = await service.place_order(
-                session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Change an open order (lines, table, guests, requests).")
-    async def update_order(
-        self,
-        info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
-        input: Annotated[UpdateOrderInput, strawberry.argument(description="The changes.")],
-    ) -> OrderResult:
-        changes = service.OrderChanges(
-            version=input.version,
-            add_lines=tuple(line.draft() for line in input.add_lines),
-            remove_line_ids=tuple(input.remove_line_ids),
-            change_lines=tuple(
-                service.LineChange(
-                    line_id=c.line_id,
-                    quantity=c.quantity,
-                    modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
-                    seat_number=c.seat_number,
-                    note=c.note,
-                )
-                for c in input.change_lines
-            ),
-            table_id=service.UNSET if input.table_id is strawberry.UNSET else input.table_id,
-            customer_count=input.customer_count,
-            special_requests=(
-                service.UNSET
-                if input.special_requests is strawberry.UNSET
-                else input.special_requests
-            ),
-            total=input.total,
-            void_reason=input.void_reason,
-        )
-
-        async def operation(session: AsyncSession) -> object:
-            order = await service.update_order(
-                session, actor=info.context.user, order_id=order_id, changes=changes
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Settle an open order and free its table.")
-    async def close_order(
-        self,
-        info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
-        payment_method: Annotated[str, strawberry.argument(description="e.g. cash, card.")],
-        tip: Annotated[
-            Decimal | None, strawberry.argument(description="Tip, at most two decimals.")
-        ] = None,
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
-    ) -> OrderResult:
-        async def operation(session: AsyncSession) -> object:
-            order = await service.close_order(
-                session,
-                actor=info.context.user,
-                order_id=order_id,
-                payment_method=payment_method,
-                tip=tip,
-                version=version,
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Cancel an open order (managers and admins).")
-    async def cancel_order(
-        self,
-        info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
-        reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
-    ) -> OrderResult:
-        async def operation(session: AsyncSession) -> object:
-            order = await service.cancel_order(
-                session, actor=info.context.user, order_id=order_id, reason=reason, version=version
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Delete an order with its lines and tickets; frees its table "
-        "(managers and admins)."
-    )
-    async def delete_order(
-        self,
-        info: Info[Context, None],
-        order_id: Annotated[int, strawberry.argument(description="The order.")],
-    ) -> DeleteOrderResult:
-        async def operation(session: AsyncSession) -> object:
-            await service.delete_order(session, actor=info.context.user, order_id=order_id)
-            return DeleteOrderPayload(order_id=order_id)
-
-        return await run_mutation(info, operation)

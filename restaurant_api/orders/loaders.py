@@ -38,3 +38,12 @@ def tickets_by_order(context: Context) -> DataLoader[int, list[KitchenTicket]]:
         return [grouped.get(order_id, []) for order_id in order_ids]
 
     return context.loader("orders.tickets_by_order", lambda: DataLoader(load_fn=load))
+
+
+def order_line_by_id(context: Context) -> DataLoader[int, OrderLine | None]:
+    async def load(ids: Sequence[int]) -> list[OrderLine | None]:
+        async with context.use_session() as session:
+            by_id = await service.order_lines_by_id(session, ids)
+        return [by_id.get(line_id) for line_id in ids]
+
+    return context.loader("orders.order_line_by_id", lambda: DataLoader(load_fn=load))

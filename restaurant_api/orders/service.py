@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import false, or_
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,9 @@ from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
+
+if TYPE_CHECKING:
+    from restaurant_api.menu.models import MenuItem
 
 MAX_QUANTITY = limits.MAX_QUANTITY
 MAX_LINES = limits.MAX_LINES
@@ -196,54 +200,66 @@ def _check_total(expected_cents: int, sent: Decimal | int | str | None) -> None:
         )
 
 
-async def _resolve_lines(session: AsyncSession, drafts: Sequence[LineDraft]) -> list[OrderLine]:
-    """New (unsaved) order lines: menu items priced from the menu, open items as sent."""
+async def _resolve_lines(
+    session: AsyncSession, drafts: Sequence[LineDraft], where: str = "lines"
+) -> list[OrderLine]:
+    """New (unsaved) order lines: menu items priced from the menu, open items as sent.
+
+    An invalid line's error names its place: `where`, its index, then the field.
+    """
     if len(drafts) > MAX_LINES:
         raise InvalidInput(f"at most {MAX_LINES} items per request", field="order")
+    for index, draft in enumerate(drafts):
+        if draft.menu_item_id is not None:
+            try:
+                _check_id(draft.menu_item_id, "menu_item_id")
+            except InvalidInput as error:
+                raise error.inside(where, index) from None
     menu_ids = [d.menu_item_id for d in drafts if d.menu_item_id is not None]
-    for menu_id in menu_ids:
-        _check_id(menu_id, "menu_item_id")
     menu = await menu_service.menu_items_by_id(session, menu_ids)
     lines = []
-    for draft in drafts:
-        _check_quantity(draft.quantity)
-        _check_seat(draft.seat_number)
-        modifiers = _modifiers(draft.modifiers)
-        note = _optional_text(draft.note, "note", 500)
-        if draft.menu_item_id is not None:
-            item = menu.get(draft.menu_item_id)
-            if item is None:
-                raise InvalidInput(
-                    f"Menu item {draft.menu_item_id} not found", field="menu_item_id"
-                )
-            if not item.is_available:
-                raise InvalidInput(
-                    f"Menu item '{item.name}' is not available", field="menu_item_id"
-                )
-            name, category, cents = item.name, item.category, item.price_cents
-        else:
-            if draft.name is None or draft.price is None or draft.category is None:
-                raise InvalidInput(
-                    "An item needs a menu_item_id, or a name, price and category", field="order"
-                )
-            name = menu_service.clean_text(draft.name, "name", 120)
-            category = menu_service.clean_text(draft.category, "category", 60)
-            cents = menu_service.price_cents(draft.price)
-        line = OrderLine(
-            order_id=0,
-            menu_item_id=draft.menu_item_id,
-            name=name,
-            category=category,
-            unit_price_cents=cents,
-            quantity=draft.quantity,
-            modifiers=modifiers,
-            seat_number=draft.seat_number,
-            note=note,
-        )
-        if line_total_cents(line) > MAX_CENTS:
-            raise InvalidInput("Line total is out of range", field="quantity")
-        lines.append(line)
+    for index, draft in enumerate(drafts):
+        try:
+            lines.append(_resolve_line(draft, menu))
+        except InvalidInput as error:
+            raise error.inside(where, index) from None
     return lines
+
+
+def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
+    _check_quantity(draft.quantity)
+    _check_seat(draft.seat_number)
+    modifiers = _modifiers(draft.modifiers)
+    note = _optional_text(draft.note, "note", 500)
+    if draft.menu_item_id is not None:
+        item = menu.get(draft.menu_item_id)
+        if item is None:
+            raise InvalidInput(f"Menu item {draft.menu_item_id} not found", field="menu_item_id")
+        if not item.is_available:
+            raise InvalidInput(f"Menu item '{item.name}' is not available", field="menu_item_id")
+        name, category, cents = item.name, item.category, item.price_cents
+    else:
+        if draft.name is None or draft.price is None or draft.category is None:
+            raise InvalidInput(
+                "An item needs a menu_item_id, or a name, price and category", field="order"
+            )
+        name = menu_service.clean_text(draft.name, "name", 120)
+        category = menu_service.clean_text(draft.category, "category", 60)
+        cents = menu_service.price_cents(draft.price)
+    line = OrderLine(
+        order_id=0,
+        menu_item_id=draft.menu_item_id,
+        name=name,
+        category=category,
+        unit_price_cents=cents,
+        quantity=draft.quantity,
+        modifiers=modifiers,
+        seat_number=draft.seat_number,
+        note=note,
+    )
+    if line_total_cents(line) > MAX_CENTS:
+        raise InvalidInput("Line total is out of range", field="quantity")
+    return line
 
 
 def _check_order_total(lines: Sequence[OrderLine]) -> int:
@@ -272,6 +288,23 @@ async def lines_for_orders(
     for line in rows.all():
         grouped[line.order_id].append(line)
     return grouped
+
+
+async def order_lines_by_id(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, OrderLine]:
+    if not line_ids:
+        return {}
+    rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(list(line_ids))))
+    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+
+
+async def open_orders(session: AsyncSession) -> list[Order]:
+    """Every open order, oldest first (live order screens)."""
+    rows = await session.exec(
+        select(Order)
+        .where(Order.status == OrderStatus.OPEN)
+        .order_by(col(Order.created_at), col(Order.id))
+    )
+    return list(rows.all())
 
 
 async def orders_by_id(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, Order]:
@@ -517,6 +550,19 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
     return ("open", line.name, line.unit_price_cents, line.category, *rest)
 
 
+def _apply_line_change(line: OrderLine, change: LineChange) -> None:
+    if change.quantity is not None:
+        _check_quantity(change.quantity)
+        line.quantity = change.quantity
+    if change.modifiers is not None:
+        line.modifiers = _modifiers(change.modifiers)
+    if change.seat_number is not None:
+        _check_seat(change.seat_number)
+        line.seat_number = change.seat_number
+    if change.note is not None:
+        line.note = _optional_text(change.note, "note", 500)
+
+
 async def update_order(
     session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
 ) -> Order:
@@ -549,33 +595,29 @@ async def update_order(
             to_fire.append(line)
         removed.extend(unmatched)
 
-    for line_id in changes.remove_line_ids:
+    for index, line_id in enumerate(changes.remove_line_ids):
         line = by_id.get(line_id)
         if line is None or line not in final:
-            raise OrderLineNotFound(line_id)
+            error = OrderLineNotFound(line_id)
+            error.path = ("remove_line_ids", index)
+            raise error
         final.remove(line)
         removed.append(line)
 
     changed: list[OrderLine] = []
-    for change in changes.change_lines:
+    for index, change in enumerate(changes.change_lines):
         line = by_id.get(change.line_id)
         if line is None or line not in final:
-            raise OrderLineNotFound(change.line_id)
+            raise OrderLineNotFound(change.line_id).inside("change_lines", index)
         before = _line_key(line)
-        if change.quantity is not None:
-            _check_quantity(change.quantity)
-            line.quantity = change.quantity
-        if change.modifiers is not None:
-            line.modifiers = _modifiers(change.modifiers)
-        if change.seat_number is not None:
-            _check_seat(change.seat_number)
-            line.seat_number = change.seat_number
-        if change.note is not None:
-            line.note = _optional_text(change.note, "note", 500)
+        try:
+            _apply_line_change(line, change)
+        except InvalidInput as error:
+            raise error.inside("change_lines", index) from None
         if _line_key(line) != before and line not in changed:
             changed.append(line)
 
-    added = await _resolve_lines(session, changes.add_lines)
+    added = await _resolve_lines(session, changes.add_lines, "add_lines")
     final.extend(added)
     to_fire.extend(added)
 

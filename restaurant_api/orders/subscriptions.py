@@ -2,74 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money
+from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
+from restaurant_api.api.node import decode_optional_id, to_global_id
 from restaurant_api.events import Event, Topic
-from restaurant_api.orders.graphql import OrderStatusType
-from restaurant_api.orders.models import Order, OrderLine, OrderStatus
-from restaurant_api.orders.pricing import line_total_cents, order_total_cents
-
-
-@strawberry.type(description="One line of an order.")
-class LiveOrderLine:
-    name: str = strawberry.field(description="Dish name as ordered.")
-    quantity: int = strawberry.field(description="How many.")
-    modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
-    seat_number: int | None = strawberry.field(description="Seat the dish goes to, if given.")
-    note: str | None = strawberry.field(description="Note for the kitchen.")
-    total: Money = strawberry.field(description="Unit price times quantity.")
-
-
-@strawberry.type(description="An order as a live screen shows it.")
-class LiveOrder:
-    id: int = strawberry.field(description="Unique id.")
-    status: OrderStatusType = strawberry.field(  # type: ignore[valid-type]
-        description="Open, closed, cancelled or split."
-    )
-    table_id: int | None = strawberry.field(description="The table it is served at, if any.")
-    customer_count: int = strawberry.field(description="Number of guests.")
-    special_requests: str | None = strawberry.field(description="Requests for the whole order.")
-    version: int = strawberry.field(description="Increments on every change.")
-    total: Money = strawberry.field(description="Sum of the line totals.")
-    lines: list[LiveOrderLine] = strawberry.field(description="The order's lines, in order.")
-    created_at: datetime = strawberry.field(description="When it was placed (UTC).")
-    updated_at: datetime = strawberry.field(description="Last change (UTC).")
-
-    @classmethod
-    def build(cls, order: Order, lines: Sequence[OrderLine], currency: str) -> LiveOrder:
-        return cls(
-            id=order.id,  # type: ignore[arg-type]
-            status=OrderStatus(order.status),
-            table_id=order.table_id,
-            customer_count=order.customer_count,
-            special_requests=order.special_requests,
-            version=order.version,
-            total=Money.from_cents(order_total_cents(lines), currency),
-            lines=[
-                LiveOrderLine(
-                    name=line.name,
-                    quantity=line.quantity,
-                    modifiers=list(line.modifiers),
-                    seat_number=line.seat_number,
-                    note=line.note,
-                    total=Money.from_cents(line_total_cents(line), currency),
-                )
-                for line in lines
-            ],
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-        )
+from restaurant_api.orders import loaders, service
+from restaurant_api.orders.graphql import OrderType
+from restaurant_api.orders.models import Order, OrderStatus
 
 
 @strawberry.type(description="An orders message: the matching orders first, then the changes.")
@@ -77,44 +23,31 @@ class OrdersUpdate:
     kind: LiveUpdateKind = strawberry.field(
         description="SNAPSHOT: these are all matching orders. CHANGES: these orders changed."
     )
-    orders: list[LiveOrder] = strawberry.field(description="Orders, oldest first.")
-    removed_order_ids: list[int] = strawberry.field(
-        description="Orders that stopped matching (no longer open, or deleted)."
+    orders: list[OrderType] = strawberry.field(
+        description="Orders, oldest first: the same `Order` as queries return, every field."
+    )
+    removed_order_ids: list[strawberry.ID] = strawberry.field(
+        description="Global ids of orders that stopped matching (no longer open, or deleted)."
     )
 
 
-async def _orders(
-    session: AsyncSession, *, order_ids: Sequence[int] | None, currency: str
-) -> list[LiveOrder]:
-    query = select(Order).order_by(col(Order.created_at), col(Order.id))
-    if order_ids is not None:
-        query = query.where(col(Order.id).in_(order_ids))
-    else:
-        query = query.where(Order.status == OrderStatus.OPEN)
-    orders = (await session.exec(query)).all()
-    if not orders:
-        return []
-    lines: dict[int, list[OrderLine]] = defaultdict(list)
-    rows = await session.exec(
-        select(OrderLine)
-        .where(col(OrderLine.order_id).in_([order.id for order in orders]))
-        .order_by(col(OrderLine.order_id), col(OrderLine.position), col(OrderLine.id))
-    )
-    for line in rows.all():
-        lines[line.order_id].append(line)
-    return [LiveOrder.build(order, lines[order.id], currency) for order in orders]  # type: ignore[index]
+def orders_feed(order_id: int | None) -> Feed[Order]:
+    async def snapshot(context: Context) -> list[Order]:
+        if order_id is not None:
+            order = await loaders.order_by_id(context).load(order_id)
+            return [order] if order else []
+        async with context.use_session() as session:
+            return await service.open_orders(session)
 
+    async def load(context: Context, event: Event) -> Order | None:
+        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
+        # nested fields that ask for this order again (a ticket's `order`).
+        async with context.use_session() as session:
+            order = (await service.orders_by_id(session, [event.id])).get(event.id)
+        loaders.order_by_id(context).prime(event.id, order)
+        return order
 
-def orders_feed(order_id: int | None, currency: str) -> Feed[LiveOrder]:
-    async def snapshot(session: AsyncSession) -> list[LiveOrder]:
-        ids = [order_id] if order_id is not None else None
-        return await _orders(session, order_ids=ids, currency=currency)
-
-    async def load(session: AsyncSession, event: Event) -> LiveOrder | None:
-        found = await _orders(session, order_ids=[event.id], currency=currency)
-        return found[0] if found else None
-
-    def visible(order: LiveOrder) -> bool:
+    def visible(order: Order) -> bool:
         if order_id is not None:
             return order.id == order_id
         return order.status == OrderStatus.OPEN
@@ -126,10 +59,10 @@ def orders_feed(order_id: int | None, currency: str) -> Feed[LiveOrder]:
 
     return Feed(
         topic=Topic.ORDER,
-        read_key=("orders.order", currency),
+        read_key="orders.order",
         snapshot=snapshot,
         load=load,
-        row_id=lambda order: order.id,
+        row_id=lambda order: order.id,  # type: ignore[arg-type,return-value]
         visible=visible,
         relevant=relevant,
     )
@@ -148,15 +81,24 @@ class Subscription:
         self,
         info: Info[Context, None],
         order_id: Annotated[
-            int | None,
-            strawberry.argument(description="Follow this order only; omit for all open orders."),
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Follow this order only (its global id); omit for all open orders."
+            ),
         ] = None,
     ) -> AsyncGenerator[OrdersUpdate, None]:
-        currency = info.context.settings.currency
-        async with aclosing(live_feed(info, orders_feed(order_id, currency))) as feed:
+        wanted = decode_optional_id(order_id, "Order", field="orderId")
+        async with aclosing(live_feed(info, orders_feed(wanted))) as feed:
             async for batch in feed:
+                rows = sorted(batch.rows, key=lambda row: (row[0].created_at, row[0].id))
                 yield OrdersUpdate(
                     kind=batch.kind,
-                    orders=sorted(batch.rows, key=lambda order: (order.created_at, order.id)),
-                    removed_order_ids=batch.removed_ids,
+                    orders=[
+                        # Built once per change, shared by every subscriber it reaches.
+                        reads.loader(
+                            f"Order:{order.id}", lambda o=order, r=reads: OrderType.from_model(o, r)
+                        )
+                        for order, reads in rows
+                    ],
+                    removed_order_ids=[to_global_id("Order", i) for i in batch.removed_ids],
                 )

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union, run_mutation
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    Money,
+    described_enum,
+)
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
 from restaurant_api.tables import loaders, service
@@ -25,45 +31,74 @@ LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.gr
 TABLES_LISTED = 200
 
 
-def _order_type(order: Order) -> OrderType:
+def order_type_of(order: Order, event_context: Context | None = None) -> OrderType:
     from restaurant_api.orders.graphql import OrderType
 
-    return OrderType.from_model(order)
+    return OrderType.from_model(order, event_context)
 
 
-TableStatusType = strawberry.enum(
-    TableStatus, name="TableStatus", description="Whether a table can be seated."
+TableStatusType = described_enum(
+    TableStatus,
+    name="TableStatus",
+    description="Whether a table can be seated.",
+    values={
+        TableStatus.AVAILABLE: "Free: guests can be seated.",
+        TableStatus.OCCUPIED: "Guests are seated or an order holds it.",
+        TableStatus.RESERVED: "Held for a reservation (set by managers).",
+        TableStatus.CLEANING: "Being cleaned (set by managers).",
+    },
 )
-SeatStatusType = strawberry.enum(SeatStatus, name="SeatStatus", description="Seat occupancy.")
+SeatStatusType = described_enum(
+    SeatStatus,
+    name="SeatStatus",
+    description="Seat occupancy.",
+    values={SeatStatus.AVAILABLE: "Nobody sits here.", SeatStatus.OCCUPIED: "A guest sits here."},
+)
 
 
 @strawberry.type(name="Seat", description="One seat at a table.")
-class SeatType:
+class SeatType(Node):
+    database_id: int = strawberry.field(description="The integer id of the seat.")
     seat_number: int = strawberry.field(description="Number of the seat at its table, from 1.")
     status: SeatStatusType = strawberry.field(description="Available or occupied.")  # type: ignore[valid-type]
     customer_name: str | None = strawberry.field(description="Name of the seated guest, if given.")
 
     @classmethod
-    def from_model(cls, seat: Seat) -> SeatType:
+    def from_model(cls, seat: Seat, event_context: Context | None = None) -> SeatType:
         return cls(
-            seat_number=seat.seat_number, status=seat.status, customer_name=seat.customer_name
+            event_context=event_context,
+            id=to_global_id("Seat", seat.id),  # type: ignore[arg-type]
+            database_id=seat.id,  # type: ignore[arg-type]
+            seat_number=seat.seat_number,
+            status=seat.status,
+            customer_name=seat.customer_name,
         )
 
 
 @strawberry.type(name="Table", description="A dining table on the floor plan.")
-class TableType:
-    id: int = strawberry.field(description="Unique id.")
+class TableType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     table_number: int = strawberry.field(description="The number staff and guests use.")
     capacity: int = strawberry.field(description="Number of seats.")
     status: TableStatusType = strawberry.field(
         description="Available, occupied, reserved or cleaning."
     )  # type: ignore[valid-type]
-    current_order_id: int | None = strawberry.field(description="The order holding the table.")
-    merged_into: int | None = strawberry.field(
-        description="Id of the table this one is merged into, if any."
-    )
     version: int = strawberry.field(description="Increments on every change.")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
+    current_order_db_id: strawberry.Private[int | None]
+    merged_into_db_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Global id of the order holding the table.")
+    def current_order_id(self) -> strawberry.ID | None:
+        if self.current_order_db_id is None:
+            return None
+        return to_global_id("Order", self.current_order_db_id)
+
+    @strawberry.field(description="Global id of the table this one is merged into, if any.")
+    def merged_into(self) -> strawberry.ID | None:
+        if self.merged_into_db_id is None:
+            return None
+        return to_global_id("Table", self.merged_into_db_id)
 
     @strawberry.field(description="True when the table is occupied.")
     def is_occupied(self) -> bool:
@@ -71,32 +106,41 @@ class TableType:
 
     @strawberry.field(description="The table's seats, by seat number.")
     async def seats(self, info: Info[Context, None]) -> list[SeatType]:
-        seats = await loaders.seats_by_table(info.context).load(self.id)
-        return [SeatType.from_model(seat) for seat in seats]
+        seats = await loaders.seats_by_table(self.context(info)).load(self.database_id)
+        return [SeatType.from_model(seat, self.event_context) for seat in seats]
 
     @strawberry.field(description="The open order holding the table, if any.")
     async def current_order(self, info: Info[Context, None]) -> LazyOrderType | None:
-        if self.current_order_id is None:
+        if self.current_order_db_id is None:
             return None
-        order = await orders_loaders.order_by_id(info.context).load(self.current_order_id)
-        return _order_type(order) if order else None
+        order = await orders_loaders.order_by_id(self.context(info)).load(self.current_order_db_id)
+        return order_type_of(order, self.event_context) if order else None
 
     @classmethod
-    def from_model(cls, table: DiningTable) -> TableType:
+    def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
         return cls(
-            id=table.id,  # type: ignore[arg-type]
+            event_context=event_context,
+            id=to_global_id("Table", table.id),  # type: ignore[arg-type]
+            database_id=table.id,  # type: ignore[arg-type]
             table_number=table.table_number,
             capacity=table.capacity,
             status=table.status,
-            current_order_id=table.current_order_id,
-            merged_into=table.merged_into,
+            current_order_db_id=table.current_order_id,
+            merged_into_db_id=table.merged_into,
             version=table.version,
             updated_at=table.updated_at,
         )
 
 
-SplitModeType = strawberry.enum(
-    service.SplitMode, name="SplitMode", description="How a bill is split."
+SplitModeType = described_enum(
+    service.SplitMode,
+    name="SplitMode",
+    description="How a bill is split.",
+    values={
+        service.SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
+        service.SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
+        service.SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
+    },
 )
 
 
@@ -136,23 +180,6 @@ class SplitInput:
         return service.SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
-@strawberry.input(description="A new table.")
-class CreateTableInput:
-    table_number: int = strawberry.field(description="Unique number staff and guests use.")
-    capacity: int = strawberry.field(description="Number of seats, 1 to 50.")
-
-
-@strawberry.input(description="Changes to a table; omitted fields stay as they are.")
-class UpdateTableInput:
-    table_number: int | None = strawberry.field(default=None, description="New unique number.")
-    capacity: int | None = strawberry.field(
-        default=None, description="New number of seats (1-50): seats are added or removed."
-    )
-    status: TableStatusType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="New status, e.g. RESERVED or CLEANING (managers)."
-    )
-
-
 @strawberry.type(description="One share of a split bill.")
 class SplitShareType:
     label: str = strawberry.field(description='"Split 1", "Seat 2", "Share 1 of 3", ...')
@@ -165,73 +192,43 @@ class SplitShareType:
 
 @strawberry.type(description="What a split would produce; nothing is changed.")
 class SplitPreview:
-    order_id: int = strawberry.field(description="The order that would be split.")
+    order_id: strawberry.ID = strawberry.field(
+        description="Global id of the order that would be split."
+    )
     total: Money = strawberry.field(description="The order's total; the shares add up to it.")
     shares: list[SplitShareType] = strawberry.field(description="The shares, in order.")
 
 
-@strawberry.type(description="A table after a change.")
-class TablePayload:
-    table: TableType = strawberry.field(description="The table as it is now.")
-
-
-@strawberry.type(description="A deleted table.")
-class DeleteTablePayload:
-    id: int = strawberry.field(description="Id of the deleted table.")
-    message: str = strawberry.field(description='"Table deleted successfully".')
-
-
-@strawberry.type(description="A seat after a change.")
-class SeatPayload:
-    message: str = strawberry.field(description='"Seat 2 assigned successfully", ...')
-    seat_number: int = strawberry.field(description="The seat.")
-    table: TableType = strawberry.field(description="Its table as it is now.")
-
-
-@strawberry.type(description="Two tables after a merge.")
-class MergePayload:
-    table: TableType = strawberry.field(description="The first table, holding both now.")
-    merged_table: TableType = strawberry.field(description="The second table, merged into it.")
-    order: LazyOrderType | None = strawberry.field(description="The combined open order.")
-
-
-@strawberry.type(description="Two tables after an unmerge.")
-class UnmergePayload:
-    table: TableType = strawberry.field(description="The first table, back to its own seats.")
-    restored_table: TableType = strawberry.field(description="The second table, restored.")
-    restored_order: LazyOrderType | None = strawberry.field(
-        description="The second table's order with the lines that came from it, if any."
-    )
-
-
-@strawberry.type(description="An order moved to another table.")
-class TransferPayload:
-    order: LazyOrderType = strawberry.field(description="The order.")
-    table: TableType = strawberry.field(description="Its new table.")
-
-
-@strawberry.type(description="A split bill.")
-class SplitBillPayload:
-    orders: list[LazyOrderType] = strawberry.field(
-        description="The new orders, one per share; their totals add up to the original's."
-    )
-
-
-TableResult = result_union("TableResult", TablePayload, "The table, or why not.")
-DeleteTableResult = result_union("DeleteTableResult", DeleteTablePayload, "Deleted, or why not.")
-SeatResult = result_union("SeatResult", SeatPayload, "The seat's table, or why not.")
-MergeResult = result_union("MergeTablesResult", MergePayload, "The merged tables, or why not.")
-UnmergeResult = result_union("UnmergeTableResult", UnmergePayload, "The tables, or why not.")
-TransferResult = result_union("TransferOrderResult", TransferPayload, "Moved, or why not.")
-SplitBillResult = result_union("SplitBillResult", SplitBillPayload, "The splits, or why not.")
-
-TableId = Annotated[int, strawberry.argument(description="Table id.")]
-OrderId = Annotated[int, strawberry.argument(description="Order id.")]
+TableId = Annotated[strawberry.ID, strawberry.argument(description="The table's global id.")]
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
 SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
 
 
 def _tables(tables: list[DiningTable]) -> list[TableType]:
     return [TableType.from_model(table) for table in tables]
+
+
+def table_id_of(value: str, field: str = "tableId") -> int:
+    return decode_id(value, "Table", field=field)
+
+
+def order_id_of(value: str, field: str = "orderId") -> int:
+    return decode_id(value, "Order", field=field)
+
+
+async def _load_tables(context: Context, ids: Sequence[int]) -> list[TableType | None]:
+    tables = await loaders.table_by_id(context).load_many(ids)
+    return [TableType.from_model(table) if table else None for table in tables]
+
+
+async def _load_seats(context: Context, ids: Sequence[int]) -> list[SeatType | None]:
+    seats = await loaders.seat_by_id(context).load_many(ids)
+    return [SeatType.from_model(seat) if seat else None for seat in seats]
+
+
+# A seat is read through its table: the same rule as `table`.
+register_node("Table", _load_tables, permission_classes=[IsAuthenticated])
+register_node("Seat", _load_seats, permission_classes=[IsAuthenticated])
 
 
 @strawberry.type
@@ -247,7 +244,7 @@ class Query:
             TableStatusType | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only tables with this status."),
         ] = None,
-    ) -> list[TableType]:
+    ) -> list[TableType] | None:
         wanted = TableStatus(status) if status is not None else None
         async with info.context.use_session() as session:
             tables = await service.list_tables(
@@ -257,14 +254,14 @@ class Query:
 
     @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
-        table = await loaders.table_by_id(info.context).load(id)
-        return TableType.from_model(table) if table else None
+        (table,) = await _load_tables(info.context, [table_id_of(id, "id")])
+        return table
 
     @strawberry.field(
         description="Tables that can be seated now (available, not merged; at most 200).",
         permission_classes=[IsAuthenticated],
     )
-    async def available_tables(self, info: Info[Context, None]) -> list[TableType]:
+    async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             tables = await service.available_tables(
                 session, actor=info.context.user, limit=TABLES_LISTED
@@ -274,7 +271,7 @@ class Query:
     @strawberry.field(
         description="Occupied tables (at most 200).", permission_classes=[IsAuthenticated]
     )
-    async def occupied_tables(self, info: Info[Context, None]) -> list[TableType]:
+    async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             tables = await service.occupied_tables(
                 session, actor=info.context.user, limit=TABLES_LISTED
@@ -290,14 +287,15 @@ class Query:
         info: Info[Context, None],
         table_id: TableId,
         split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
-    ) -> SplitPreview:
+    ) -> SplitPreview | None:
         currency = info.context.settings.currency
+        database_id = table_id_of(table_id)
         async with info.context.use_session() as session:
             order, shares = await service.preview_split(
-                session, actor=info.context.user, table_id=table_id, request=split.to_request()
+                session, actor=info.context.user, table_id=database_id, request=split.to_request()
             )
         return SplitPreview(
-            order_id=order.id,  # type: ignore[arg-type]
+            order_id=to_global_id("Order", order.id),  # type: ignore[arg-type]
             total=Money.from_cents(sum(s.total_cents for s in shares), currency),
             shares=[
                 SplitShareType(
@@ -309,188 +307,3 @@ class Query:
                 for share in shares
             ],
         )
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create a table with its seats (managers).")
-    async def create_table(
-        self,
-        info: Info[Context, None],
-        input: Annotated[CreateTableInput, strawberry.argument(description="The new table.")],
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.create_table(
-                session,
-                actor=info.context.user,
-                table_number=input.table_number,
-                capacity=input.capacity,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Renumber, resize or set the status of a table (managers).")
-    async def update_table(
-        self,
-        info: Info[Context, None],
-        id: TableId,
-        input: Annotated[UpdateTableInput, strawberry.argument(description="The changes.")],
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.update_table(
-                session,
-                actor=info.context.user,
-                table_id=id,
-                table_number=input.table_number,
-                capacity=input.capacity,
-                status=TableStatus(input.status) if input.status is not None else None,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Delete a table that is not in use (managers).")
-    async def delete_table(self, info: Info[Context, None], id: TableId) -> DeleteTableResult:
-        async def operation(session: AsyncSession) -> object:
-            await service.delete_table(session, actor=info.context.user, table_id=id)
-            return DeleteTablePayload(id=id, message="Table deleted successfully")
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Seat an open order at a table: it becomes occupied.")
-    async def assign_table(
-        self, info: Info[Context, None], table_id: TableId, order_id: OrderId
-    ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_table(
-                session, actor=info.context.user, table_id=table_id, order_id=order_id
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Free a table: no order, every seat available.")
-    async def release_table(self, info: Info[Context, None], table_id: TableId) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_table(session, actor=info.context.user, table_id=table_id)
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Seat a guest; an occupied seat is a SEAT_TAKEN conflict.")
-    async def assign_seat(
-        self,
-        info: Info[Context, None],
-        table_id: TableId,
-        seat_number: SeatNumber,
-        customer_name: Annotated[
-            str | None, strawberry.argument(description="The guest's name (optional).")
-        ] = None,
-    ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_seat(
-                session,
-                actor=info.context.user,
-                table_id=table_id,
-                seat_number=seat_number,
-                customer_name=customer_name,
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} assigned successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Free a seat; the table frees itself when nobody is left.")
-    async def release_seat(
-        self, info: Info[Context, None], table_id: TableId, seat_number: SeatNumber
-    ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_seat(
-                session, actor=info.context.user, table_id=table_id, seat_number=seat_number
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} released successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Merge the second table into the first: seats, capacity and open orders "
-        "combine; nothing is sent to the kitchen again."
-    )
-    async def merge_tables(
-        self,
-        info: Info[Context, None],
-        table_id: Annotated[int, strawberry.argument(description="The table that stays.")],
-        other_table_id: Annotated[
-            int, strawberry.argument(description="The table merged into it.")
-        ],
-    ) -> MergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.merge_tables(
-                session, actor=info.context.user, table_id=table_id, other_table_id=other_table_id
-            )
-            return MergePayload(
-                table=TableType.from_model(result.table),
-                merged_table=TableType.from_model(result.merged_table),
-                order=_order_type(result.order) if result.order else None,
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Undo a merge (either table of the pair): the second table gets back its "
-        "seats, capacity and, while the order is open, its lines."
-    )
-    async def unmerge_table(self, info: Info[Context, None], table_id: TableId) -> UnmergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.unmerge_table(
-                session, actor=info.context.user, table_id=table_id
-            )
-            restored = result.restored_order
-            return UnmergePayload(
-                table=TableType.from_model(result.table),
-                restored_table=TableType.from_model(result.restored_table),
-                restored_order=_order_type(restored) if restored else None,
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Move an open order to another table, freeing the old one.")
-    async def transfer_order(
-        self,
-        info: Info[Context, None],
-        order_id: OrderId,
-        table_id: Annotated[int, strawberry.argument(description="The new table.")],
-    ) -> TransferResult:
-        async def operation(session: AsyncSession) -> object:
-            order, table = await service.transfer_order(
-                session, actor=info.context.user, order_id=order_id, table_id=table_id
-            )
-            return TransferPayload(order=_order_type(order), table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Split the table's order into new orders (ITEMS, SEATS or EVEN); the "
-        "original becomes `split`; nothing is sent to the kitchen again."
-    )
-    async def split_bill(
-        self,
-        info: Info[Context, None],
-        table_id: TableId,
-        split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
-    ) -> SplitBillResult:
-        async def operation(session: AsyncSession) -> object:
-            orders = await service.split_bill(
-                session, actor=info.context.user, table_id=table_id, request=split.to_request()
-            )
-            return SplitBillPayload(orders=[_order_type(order) for order in orders])
-
-        return await run_mutation(info, operation)

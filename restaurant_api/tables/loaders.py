@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
 from restaurant_api.api.graphql import Context
@@ -15,8 +14,7 @@ from restaurant_api.tables.models import DiningTable, Seat
 def table_by_id(context: Context) -> DataLoader[int, DiningTable | None]:
     async def load(ids: Sequence[int]) -> list[DiningTable | None]:
         async with context.use_session() as session:
-            rows = await session.exec(select(DiningTable).where(col(DiningTable.id).in_(ids)))
-            by_id = {table.id: table for table in rows.all()}
+            by_id = await service.tables_by_id(session, ids)
         return [by_id.get(table_id) for table_id in ids]
 
     return context.loader("tables.table_by_id", lambda: DataLoader(load_fn=load))
@@ -29,3 +27,12 @@ def seats_by_table(context: Context) -> DataLoader[int, list[Seat]]:
         return [grouped.get(table_id, []) for table_id in table_ids]
 
     return context.loader("tables.seats_by_table", lambda: DataLoader(load_fn=load))
+
+
+def seat_by_id(context: Context) -> DataLoader[int, Seat | None]:
+    async def load(ids: Sequence[int]) -> list[Seat | None]:
+        async with context.use_session() as session:
+            by_id = await service.seats_by_id(session, ids)
+        return [by_id.get(seat_id) for seat_id in ids]
+
+    return context.loader("tables.seat_by_id", lambda: DataLoader(load_fn=load))

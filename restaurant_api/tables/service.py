@@ -412,6 +412,12 @@ async def list_tables(
     return list((await session.exec(query)).all())
 
 
+async def all_tables(session: AsyncSession) -> list[DiningTable]:
+    """Every table by number (the live floor plan; its subscription checked the caller)."""
+    rows = await session.exec(select(DiningTable).order_by(col(DiningTable.table_number)))
+    return list(rows.all())
+
+
 async def available_tables(
     session: AsyncSession, *, actor: User | None, limit: int | None = None
 ) -> list[DiningTable]:
@@ -438,6 +444,22 @@ async def get_table(session: AsyncSession, *, actor: User | None, table_id: int)
     if table is None:
         raise TableNotFound()
     return table
+
+
+async def tables_by_id(session: AsyncSession, table_ids: Sequence[int]) -> dict[int, DiningTable]:
+    """Tables by id in one query (loaders, live updates)."""
+    if not table_ids:
+        return {}
+    rows = await session.exec(select(DiningTable).where(col(DiningTable.id).in_(table_ids)))
+    return {table.id: table for table in rows.all()}  # type: ignore[misc]
+
+
+async def seats_by_id(session: AsyncSession, seat_ids: Sequence[int]) -> dict[int, Seat]:
+    """Seats by id in one query (`node`)."""
+    if not seat_ids:
+        return {}
+    rows = await session.exec(select(Seat).where(col(Seat.id).in_(seat_ids)))
+    return {seat.id: seat for seat in rows.all()}  # type: ignore[misc]
 
 
 async def seats_by_table(session: AsyncSession, table_ids: Sequence[int]) -> dict[int, list[Seat]]:

@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import datetime
 
 import strawberry
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
+from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Event, Topic
-from restaurant_api.tables.graphql import SeatType, TableStatusType
-from restaurant_api.tables.models import DiningTable, Seat, TableStatus
-
-
-@strawberry.type(
-    description="A table as the floor plan shows it, with its seats (pushed by `tables`)."
-)
-class LiveTable:
-    id: int = strawberry.field(description="Unique id.")
-    table_number: int = strawberry.field(description="The number staff and guests use.")
-    capacity: int = strawberry.field(description="Number of seats.")
-    status: TableStatusType = strawberry.field(  # type: ignore[valid-type]
-        description="Available, occupied, reserved or cleaning."
-    )
-    is_occupied: bool = strawberry.field(description="True when the table is occupied.")
-    current_order_id: int | None = strawberry.field(description="The order holding the table.")
-    merged_into: int | None = strawberry.field(
-        description="Id of the table this one is merged into, if any."
-    )
-    version: int = strawberry.field(description="Increments on every change.")
-    updated_at: datetime = strawberry.field(description="Last change (UTC).")
-    seats: list[SeatType] = strawberry.field(description="The table's seats, by seat number.")
-
-    @classmethod
-    def build(cls, table: DiningTable, seats: Sequence[Seat]) -> LiveTable:
-        return cls(
-            id=table.id,  # type: ignore[arg-type]
-            table_number=table.table_number,
-            capacity=table.capacity,
-            status=table.status,
-            is_occupied=table.status == TableStatus.OCCUPIED,
-            current_order_id=table.current_order_id,
-            merged_into=table.merged_into,
-            version=table.version,
-            updated_at=table.updated_at,
-            seats=[SeatType.from_model(seat) for seat in seats],
-        )
+from restaurant_api.tables import loaders, service
+from restaurant_api.tables.graphql import TableType
+from restaurant_api.tables.models import DiningTable
 
 
 @strawberry.type(description="A floor plan message: every table first, then the changed ones.")
@@ -59,40 +22,34 @@ class TablesUpdate:
     kind: LiveUpdateKind = strawberry.field(
         description="SNAPSHOT: these are all the tables. CHANGES: these tables changed."
     )
-    tables: list[LiveTable] = strawberry.field(description="Tables by number.")
-    removed_table_ids: list[int] = strawberry.field(
-        description="Tables that were deleted since the previous message."
+    tables: list[TableType] = strawberry.field(
+        description="Tables by number: the same `Table` as queries return, seats included."
+    )
+    removed_table_ids: list[strawberry.ID] = strawberry.field(
+        description="Global ids of tables that were deleted since the previous message."
     )
 
 
-async def _tables(session: AsyncSession, table_ids: Sequence[int] | None) -> list[LiveTable]:
-    query = select(DiningTable).order_by(col(DiningTable.table_number))
-    seats_query = select(Seat).order_by(col(Seat.table_id), col(Seat.seat_number))
-    if table_ids is not None:
-        query = query.where(col(DiningTable.id).in_(table_ids))
-        seats_query = seats_query.where(col(Seat.table_id).in_(table_ids))
-    tables = (await session.exec(query)).all()
-    seats: dict[int, list[Seat]] = defaultdict(list)
-    for seat in (await session.exec(seats_query)).all():
-        seats[seat.table_id].append(seat)
-    return [LiveTable.build(table, seats[table.id]) for table in tables]  # type: ignore[index]
+async def _all_tables(context: Context) -> list[DiningTable]:
+    async with context.use_session() as session:
+        return await service.all_tables(session)
 
 
-async def _all_tables(session: AsyncSession) -> list[LiveTable]:
-    return await _tables(session, None)
+async def _one_table(context: Context, event: Event) -> DiningTable | None:
+    # Read at once (a DataLoader would wait a loop turn) and prime the loader for nested
+    # fields that ask for this table again.
+    async with context.use_session() as session:
+        table = (await service.tables_by_id(session, [event.id])).get(event.id)
+    loaders.table_by_id(context).prime(event.id, table)
+    return table
 
 
-async def _one_table(session: AsyncSession, event: Event) -> LiveTable | None:
-    found = await _tables(session, [event.id])
-    return found[0] if found else None
-
-
-TABLES_FEED: Feed[LiveTable] = Feed(
+TABLES_FEED: Feed[DiningTable] = Feed(
     topic=Topic.TABLE,
     read_key="tables.table",
     snapshot=_all_tables,
     load=_one_table,
-    row_id=lambda table: table.id,
+    row_id=lambda table: table.id,  # type: ignore[arg-type,return-value]
 )
 
 
@@ -108,8 +65,15 @@ class Subscription:
     async def tables(self, info: Info[Context, None]) -> AsyncGenerator[TablesUpdate, None]:
         async with aclosing(live_feed(info, TABLES_FEED)) as feed:
             async for batch in feed:
+                rows = sorted(batch.rows, key=lambda row: row[0].table_number)
                 yield TablesUpdate(
                     kind=batch.kind,
-                    tables=sorted(batch.rows, key=lambda table: table.table_number),
-                    removed_table_ids=batch.removed_ids,
+                    tables=[
+                        # Built once per change, shared by every subscriber it reaches.
+                        reads.loader(
+                            f"Table:{table.id}", lambda t=table, r=reads: TableType.from_model(t, r)
+                        )
+                        for table, reads in rows
+                    ],
+                    removed_table_ids=[to_global_id("Table", i) for i in batch.removed_ids],
                 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
@@ -21,13 +23,23 @@ from restaurant_api.api.graphql import (
     run_mutation,
     run_self_managed,
 )
+from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.pagination import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    PageInfo,
+    check_first,
+    decode_id_cursor,
+    encode_cursor,
+    page_info,
+)
 from restaurant_api.users import invitations, passwords, service
 from restaurant_api.users.models import Invitation, Role, User
 
 
 @strawberry.type(name="User", description="A staff account.")
-class UserType:
-    id: int = strawberry.field(description="Unique id.")
+class UserType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     name: str = strawberry.field(description="Display name.")
     email: str = strawberry.field(description="Login email, lower-cased.")
     role: RoleType = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
@@ -37,13 +49,26 @@ class UserType:
     @classmethod
     def from_model(cls, user: User) -> UserType:
         return cls(
-            id=user.id,  # type: ignore[arg-type]
+            id=to_global_id("User", user.id),  # type: ignore[arg-type]
+            database_id=user.id,  # type: ignore[arg-type]
             name=user.name,
             email=user.email,
             role=user.role,
             is_active=user.is_active,
             created_at=user.created_at,
         )
+
+
+@strawberry.type(description="A user in a connection.")
+class UserEdge:
+    node: UserType = strawberry.field(description="The user.")
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
+
+
+@strawberry.type(description="A page of users, by id.")
+class UserConnection:
+    edges: list[UserEdge] = strawberry.field(description="The users of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
 @strawberry.type(description="Tokens issued by login or refresh.")
@@ -87,8 +112,8 @@ class RegistrationPayload:
 
 
 @strawberry.type(name="Invitation", description="A pending invitation of a staff member.")
-class InvitationType:
-    id: int = strawberry.field(description="Unique id (for `revokeInvitation`).")
+class InvitationType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
     email: str = strawberry.field(description="Who is invited (lower-cased).")
     name: str = strawberry.field(description="The invitee's display name.")
     role: RoleType = strawberry.field(description="The role the account gets.")  # type: ignore[valid-type]
@@ -99,7 +124,8 @@ class InvitationType:
     @classmethod
     def from_model(cls, invitation: Invitation) -> InvitationType:
         return cls(
-            id=invitation.id,  # type: ignore[arg-type]
+            id=to_global_id("Invitation", invitation.id),  # type: ignore[arg-type]
+            database_id=invitation.id,  # type: ignore[arg-type]
             email=invitation.email,
             name=invitation.name,
             role=invitation.role,
@@ -149,7 +175,9 @@ class ChangePasswordInput:
 
 @strawberry.input(description="An admin sets a user's password.")
 class ResetUserPasswordInput:
-    user_id: int = strawberry.field(description="The user whose password is reset.")
+    user_id: strawberry.ID = strawberry.field(
+        description="The global id of the user whose password is reset."
+    )
     new_password: str = strawberry.field(description="The new password (8-128 characters).")
 
 
@@ -192,7 +220,8 @@ LogoutResult = result_union("LogoutResult", LogoutPayload, "Logged out, or why n
 UserResult = result_union("UserResult", UserPayload, "The changed user, or why not.")
 
 AdminOnly = require_roles(Role.ADMIN)
-USERS_PAGE = Page(default=100, maximum=100)
+# The users connection's page (the cost check reads it; the resolver checks `first`).
+USERS_PAGE = Page(default=DEFAULT_PAGE, maximum=MAX_PAGE)
 INVITATIONS_PAGE = Page(default=100, maximum=100)
 ManagersOnly = require_roles(Role.ADMIN, Role.MANAGER)
 
@@ -208,37 +237,83 @@ def _client_address(info: Info[Context, None]) -> str | None:
     return client.host if client is not None else None
 
 
+def users_by_id(context: Context) -> DataLoader[int, User | None]:
+    async def load(ids: Sequence[int]) -> list[User | None]:
+        async with context.use_session() as session:
+            by_id = await service.users_by_id(session, ids)
+        return [by_id.get(user_id) for user_id in ids]
+
+    return context.loader("users.user_by_id", lambda: DataLoader(load_fn=load))
+
+
+async def _load_users(context: Context, ids: Sequence[int]) -> list[UserType | None]:
+    users = await users_by_id(context).load_many(ids)
+    return [UserType.from_model(user) if user else None for user in users]
+
+
+register_node("User", _load_users, permission_classes=[AdminOnly])
+
+
+async def _load_invitations(context: Context, ids: Sequence[int]) -> list[InvitationType | None]:
+    async with context.use_session() as session:
+        by_id = await invitations.invitations_by_id(session, ids)
+    return [InvitationType.from_model(by_id[i]) if i in by_id else None for i in ids]
+
+
+# Invitations are read by managers and admins, like `invitations`.
+register_node("Invitation", _load_invitations, permission_classes=[ManagersOnly])
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
-    def me(self, info: Info[Context, None]) -> UserType:
+    @strawberry.field(
+        description="The signed-in user; null with an error when not signed in.",
+        permission_classes=[IsAuthenticated],
+    )
+    def me(self, info: Info[Context, None]) -> UserType | None:
         return UserType.from_model(info.context.user)  # type: ignore[arg-type]
 
     @strawberry.field(
-        description="Users by id, at most `first` (admin only).", permission_classes=[AdminOnly]
+        description="Users by id, as a cursor connection (admin only).",
+        permission_classes=[AdminOnly],
     )
     async def users(
         self,
         info: Info[Context, None],
         first: Annotated[
-            int | None,
-            strawberry.argument(description="How many users, 1 to 100 (default 100)."),
-        ] = USERS_PAGE.default,
-    ) -> list[UserType]:
-        limit = USERS_PAGE.size(first)
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
+        ] = DEFAULT_PAGE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Continue after this cursor.")
+        ] = None,
+    ) -> UserConnection | None:
+        check_first(first)
+        after_id = decode_id_cursor(after) if after else None
         async with info.context.use_session() as session:
-            users = await service.list_users(session, actor=info.context.user, limit=limit)
-        return [UserType.from_model(user) for user in users]
+            users = await service.page_users(
+                session, actor=info.context.user, after_id=after_id, limit=first + 1
+            )
+        edges = [
+            UserEdge(node=UserType.from_model(user), cursor=encode_cursor(user.id))
+            for user in users[:first]
+        ]
+        return UserConnection(
+            edges=edges,
+            page_info=page_info(
+                cursors=[edge.cursor for edge in edges],
+                has_next_page=len(users) > first,
+                has_previous_page=after is not None,
+            ),
+        )
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])
     async def user(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="The user's id.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's global id.")],
     ) -> UserType | None:
-        async with info.context.use_session() as session:
-            user = await session.get(User, id)
-        return UserType.from_model(user) if user else None
+        (user,) = await _load_users(info.context, [decode_id(id, "User", field="id")])
+        return user
 
     @strawberry.field(
         description="Pending invitations, oldest first, at most `first` (managers and admins).",
@@ -352,7 +427,7 @@ class Mutation:
             user = await passwords.reset_password(
                 info.context.db,
                 actor=info.context.user,
-                user_id=input.user_id,
+                user_id=decode_id(input.user_id, "User", field="userId"),
                 new_password=input.new_password,
             )
             return UserPayload(user=UserType.from_model(user))
@@ -390,11 +465,15 @@ class Mutation:
     async def revoke_invitation(
         self,
         info: Info[Context, None],
-        id: Annotated[int, strawberry.argument(description="The invitation's id.")],
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The invitation's global id.")
+        ],
     ) -> InvitationResult:
         async def operation(session: AsyncSession) -> object:
             invitation = await invitations.revoke(
-                session, actor=info.context.user, invitation_id=id
+                session,
+                actor=info.context.user,
+                invitation_id=decode_id(id, "Invitation", field="id"),
             )
             return InvitationPayload(invitation=InvitationType.from_model(invitation))
 
@@ -461,12 +540,17 @@ class Mutation:
     async def change_user_role(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to change.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to change.")
+        ],
         role: Annotated[RoleType, strawberry.argument(description="The new role.")],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.change_role(
-                session, actor=info.context.user, user_id=user_id, role=Role(role)
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                role=Role(role),
             )
             return UserPayload(user=UserType.from_model(user))
 
@@ -476,11 +560,16 @@ class Mutation:
     async def deactivate_user(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to deactivate.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to deactivate.")
+        ],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.set_active(
-                session, actor=info.context.user, user_id=user_id, active=False
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                active=False,
             )
             return UserPayload(user=UserType.from_model(user))
 
@@ -490,11 +579,16 @@ class Mutation:
     async def reactivate_user(
         self,
         info: Info[Context, None],
-        user_id: Annotated[int, strawberry.argument(description="The user to reactivate.")],
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id of the user to reactivate.")
+        ],
     ) -> UserResult:
         async def operation(session: AsyncSession) -> object:
             user = await service.set_active(
-                session, actor=info.context.user, user_id=user_id, active=True
+                session,
+                actor=info.context.user,
+                user_id=decode_id(user_id, "User", field="userId"),
+                active=True,
             )
             return UserPayload(user=UserType.from_model(user))
 

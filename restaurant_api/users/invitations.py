@@ -9,6 +9,7 @@ that role. Inviting an email again replaces its pending invitation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -113,6 +114,15 @@ async def list_pending(
         .limit(limit)
     )
     return list(result.all())
+
+
+async def invitations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Invitation]:
+    """Invitations by id (the `node` lookup; its caller checked the role)."""
+    wanted = [invitation_id for invitation_id in ids if is_valid_id(invitation_id)]
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Invitation).where(col(Invitation.id).in_(wanted)))
+    return {invitation.id: invitation for invitation in rows.all()}  # type: ignore[misc]
 
 
 async def revoke(session: AsyncSession, *, actor: User | None, invitation_id: int) -> Invitation:

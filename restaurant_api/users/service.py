@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -160,6 +161,13 @@ async def find_active(session: AsyncSession, user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+async def users_by_id(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    rows = await session.exec(select(User).where(col(User.id).in_(user_ids)))
+    return {user.id: user for user in rows.all()}  # type: ignore[misc]
+
+
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
     result = await session.exec(select(User).where(User.email == email.strip().lower()))
     return result.first()
@@ -236,6 +244,17 @@ async def list_users(
     require_role(actor, ADMINS)
     result = await session.exec(select(User).order_by(col(User.id)).limit(limit))
     return list(result.all())
+
+
+async def page_users(
+    session: AsyncSession, *, actor: User | None, after_id: int | None, limit: int
+) -> list[User]:
+    """Up to `limit` users by id, those after `after_id` (a page of a connection)."""
+    require_role(actor, ADMINS)
+    query = select(User).order_by(col(User.id)).limit(limit)
+    if after_id is not None:
+        query = query.where(col(User.id) > after_id)
+    return list((await session.exec(query)).all())
 
 
 async def _active_admin_count(session: AsyncSession) -> int:

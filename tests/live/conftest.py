@@ -136,7 +136,7 @@ async def open_socket(
 
 
 async def make_ticket(
-    db: Database, *, station: str = "grill", status: TicketStatus = TicketStatus.PENDING
+    db: Database, *, station: str = "kitchen", status: TicketStatus = TicketStatus.PENDING
 ) -> KitchenTicket:
     async with db.session() as session:
         order = Order(customer_count=2)

@@ -10,25 +10,46 @@ from gql.transport.exceptions import TransportConnectionFailed
 from gql.transport.websockets import WebsocketsTransport
 
 from restaurant_api.kitchen.models import TicketStatus
+from tests.conftest import gid
 from tests.live.conftest import KITCHEN_QUERY, make_ticket, open_socket
 from tests.live.test_subscriptions import set_ticket_status
 
 
-def gql_transport(live_server, token: str | None) -> WebsocketsTransport:
-    # Without `subprotocols`, gql offers only the legacy protocol, which the server refuses.
+def gql_transport(
+    live_server, token: str | None, *, default_subprotocols: bool = False
+) -> WebsocketsTransport:
     assert WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL == "graphql-transport-ws"
+    # gql offers both subprotocols by default; the server picks graphql-transport-ws.
+    extra = (
+        {}
+        if default_subprotocols
+        else {"subprotocols": [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]}
+    )
     return WebsocketsTransport(
         url=live_server.ws_url,
-        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
         init_payload={"Authorization": f"Bearer {token}"} if token else {},
+        **extra,  # type: ignore[arg-type]
     )
+
+
+async def test_gql_with_its_default_subprotocols_works(live_server, db, kitchen):
+    ticket = await make_ticket(db)
+    transport = gql_transport(live_server, kitchen.token, default_subprotocols=True)
+    async with Client(transport=transport) as session:
+        request = GraphQLRequest(KITCHEN_QUERY, variable_values={"station": "kitchen"})
+        updates = session.subscribe(request)
+        snapshot = (await anext(updates))["kitchenTickets"]
+        chosen = transport.subprotocol
+        await updates.aclose()
+    assert chosen == "graphql-transport-ws"
+    assert [t["id"] for t in snapshot["tickets"]] == [gid("KitchenTicket", ticket.id)]
 
 
 async def test_gql_client_receives_snapshot_then_change(live_server, db, kitchen):
     ticket = await make_ticket(db)
     received: list[dict] = []
     async with Client(transport=gql_transport(live_server, kitchen.token)) as session:
-        request = GraphQLRequest(KITCHEN_QUERY, variable_values={"station": "grill"})
+        request = GraphQLRequest(KITCHEN_QUERY, variable_values={"station": "kitchen"})
         updates = session.subscribe(request)
         received.append((await anext(updates))["kitchenTickets"])
         await set_ticket_status(db, ticket.id, TicketStatus.READY)
@@ -54,9 +75,12 @@ async def test_200_concurrent_subscribers_all_receive_the_event(
         *(open_socket(live_server, token=kitchen.token) for _ in range(200))
     )
     for socket in sockets:
-        await socket.subscribe(KITCHEN_QUERY, {"station": "grill"})
+        await socket.subscribe(KITCHEN_QUERY, {"station": "kitchen"})
     snapshots = await asyncio.gather(*(socket.next_data(within=30) for socket in sockets))
-    assert all(s["kitchenTickets"]["tickets"][0]["id"] == ticket.id for s in snapshots)
+    assert all(
+        s["kitchenTickets"]["tickets"][0]["id"] == gid("KitchenTicket", ticket.id)
+        for s in snapshots
+    )
 
     with count_statements() as counter:
         await set_ticket_status(db, ticket.id, TicketStatus.PREPARING)

@@ -137,7 +137,7 @@ async def test_change_committed_in_another_process_reaches_both_servers(cluster)
     ticket = await make_ticket(cluster.db)
     sockets = [await open_socket(server, token=cluster.token) for server in (cluster.a, cluster.b)]
     for socket in sockets:
-        await socket.subscribe(KITCHEN_QUERY, {"station": "grill"})
+        await socket.subscribe(KITCHEN_QUERY, {"station": "kitchen"})
         assert (await socket.next_data())["kitchenTickets"]["kind"] == "SNAPSHOT"
 
     worker = Database(cluster.db.url)

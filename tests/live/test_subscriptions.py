@@ -14,7 +14,7 @@ from restaurant_api.main import create_app
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.security import create_access_token
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET, gid, make_settings
 from tests.live.conftest import (
     KITCHEN_QUERY,
     LEGACY_WS,
@@ -54,7 +54,7 @@ async def test_committed_change_reaches_subscriber_rolled_back_one_does_not(
     await socket.subscribe(KITCHEN_QUERY)
     snapshot = (await socket.next_data())["kitchenTickets"]
     assert snapshot["kind"] == "SNAPSHOT"
-    assert [t["id"] for t in snapshot["tickets"]] == [ticket.id]
+    assert [t["id"] for t in snapshot["tickets"]] == [gid("KitchenTicket", ticket.id)]
 
     with pytest.raises(RuntimeError):
         await set_ticket_status(db, ticket.id, TicketStatus.READY, fail=True)
@@ -65,9 +65,9 @@ async def test_committed_change_reaches_subscriber_rolled_back_one_does_not(
     assert change["kind"] == "CHANGES"
     assert change["tickets"] == [
         {
-            "id": ticket.id,
-            "orderId": ticket.order_id,
-            "station": "grill",
+            "id": gid("KitchenTicket", ticket.id),
+            "orderId": gid("Order", ticket.order_id),
+            "station": "kitchen",
             "status": "PREPARING",
             "lines": [],
         }
@@ -77,33 +77,41 @@ async def test_committed_change_reaches_subscriber_rolled_back_one_does_not(
 
 
 async def test_station_filter_and_tickets_leaving_the_screen(live_server, db, kitchen):
-    grill = await make_ticket(db, station="grill")
+    grill = await make_ticket(db, station="kitchen")
     bar = await make_ticket(db, station="bar")
     socket = await open_socket(live_server, token=kitchen.token)
-    await socket.subscribe(KITCHEN_QUERY, {"station": "grill", "status": ["PENDING"]})
+    await socket.subscribe(KITCHEN_QUERY, {"station": "kitchen", "status": ["PENDING"]})
     snapshot = (await socket.next_data())["kitchenTickets"]
-    assert [t["id"] for t in snapshot["tickets"]] == [grill.id]
+    assert [t["id"] for t in snapshot["tickets"]] == [gid("KitchenTicket", grill.id)]
 
     await set_ticket_status(db, bar.id, TicketStatus.PREPARING)  # another station: not shown
     await assert_silent(socket)
 
     await set_ticket_status(db, grill.id, TicketStatus.PREPARING)  # leaves the PENDING screen
     change = (await socket.next_data())["kitchenTickets"]
-    assert change == {"kind": "CHANGES", "tickets": [], "removedTicketIds": [grill.id]}
+    assert change == {
+        "kind": "CHANGES",
+        "tickets": [],
+        "removedTicketIds": [gid("KitchenTicket", grill.id)],
+    }
 
-    new = await make_ticket(db, station="grill")
+    new = await make_ticket(db, station="kitchen")
     async with db.session() as session:
         session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))  # type: ignore[arg-type]
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
-    assert change["tickets"][0]["id"] == new.id
+    assert change["tickets"][0]["id"] == gid("KitchenTicket", new.id)
     assert change["tickets"][0]["lines"] == [{"name": "Steak", "quantity": 2}]
 
     async with db.session() as session:  # a deleted ticket leaves the screen too
         await session.exec(delete(KitchenTicket).where(KitchenTicket.id == new.id))  # type: ignore[arg-type]
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
-    assert change == {"kind": "CHANGES", "tickets": [], "removedTicketIds": [new.id]}
+    assert change == {
+        "kind": "CHANGES",
+        "tickets": [],
+        "removedTicketIds": [gid("KitchenTicket", new.id)],
+    }
     await socket.connection.close()
 
 
@@ -152,8 +160,8 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
 
 
 ORDERS_QUERY = """
-subscription($orderId: Int) { orderUpdates(orderId: $orderId) {
-  kind orders { id status total { amount } lines { name quantity total { cents } } }
+subscription($orderId: ID) { orderUpdates(orderId: $orderId) {
+  kind orders { id status total { amount } lines { name quantity lineTotal { cents } } }
   removedOrderIds } }
 """
 
@@ -174,21 +182,24 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
             )  # type: ignore[arg-type]
         )
     one = await open_socket(live_server, token=server.token)
-    await one.subscribe(ORDERS_QUERY, {"orderId": order.id})
+    await one.subscribe(ORDERS_QUERY, {"orderId": gid("Order", order.id)})
     every = await open_socket(live_server, token=server.token)
     await every.subscribe(ORDERS_QUERY)
 
     snapshot = (await one.next_data())["orderUpdates"]
     assert snapshot["orders"] == [
         {
-            "id": order.id,
+            "id": gid("Order", order.id),
             "status": "OPEN",
             "total": {"amount": "13.00"},
-            "lines": [{"name": "Soup", "quantity": 2, "total": {"cents": 1300}}],
+            "lines": [{"name": "Soup", "quantity": 2, "lineTotal": {"cents": 1300}}],
         }
     ]
     open_orders = (await every.next_data())["orderUpdates"]
-    assert [o["id"] for o in open_orders["orders"]] == [order.id, other.id]
+    assert [o["id"] for o in open_orders["orders"]] == [
+        gid("Order", order.id),
+        gid("Order", other.id),
+    ]
 
     async with db.session() as session:
         closing = await session.get(Order, order.id)
@@ -197,7 +208,11 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
     change = (await one.next_data())["orderUpdates"]
     assert change["orders"][0]["status"] == "CLOSED"
     change = (await every.next_data())["orderUpdates"]
-    assert change == {"kind": "CHANGES", "orders": [], "removedOrderIds": [order.id]}
+    assert change == {
+        "kind": "CHANGES",
+        "orders": [],
+        "removedOrderIds": [gid("Order", order.id)],
+    }
 
     async with db.session() as session:  # the one-order feed ignores other orders
         events.order_changed(session, other)
@@ -277,7 +292,7 @@ async def test_keepalive_pings_and_slow_subscriber_is_disconnected(backend, make
         # A burst larger than the queue, faster than the subscriber drains it: the
         # publisher never waits, the subscriber is dropped at once and its socket closed.
         for _ in range(5):
-            bus.dispatch(events.Event(events.Topic.KITCHEN_TICKET, ticket.id, station="grill"))
+            bus.dispatch(events.Event(events.Topic.KITCHEN_TICKET, ticket.id, station="kitchen"))
         assert bus.subscribers_of(events.Topic.KITCHEN_TICKET) == 0
         code, reason = await slow.closed_with()
         assert code == 1013
@@ -286,8 +301,10 @@ async def test_keepalive_pings_and_slow_subscriber_is_disconnected(backend, make
         fine = await open_socket(live, token=staff.token)  # the server carries on
         await fine.subscribe(KITCHEN_QUERY)
         await fine.next_data()
-        bus.dispatch(events.Event(events.Topic.KITCHEN_TICKET, ticket.id, station="grill"))
-        assert (await fine.next_data())["kitchenTickets"]["tickets"][0]["id"] == ticket.id
+        bus.dispatch(events.Event(events.Topic.KITCHEN_TICKET, ticket.id, station="kitchen"))
+        assert (await fine.next_data())["kitchenTickets"]["tickets"][0]["id"] == gid(
+            "KitchenTicket", ticket.id
+        )
         await fine.connection.close()
         await idle.connection.close()
     finally:
@@ -317,6 +334,66 @@ async def test_served_tickets_are_off_the_default_screen(live_server, db, kitche
     await socket.subscribe(KITCHEN_QUERY, {"status": ["SERVED"]})
     first, second = await socket.receive(), await socket.receive()
     by_id = {m["id"]: m["payload"]["data"]["kitchenTickets"] for m in (first, second)}
-    assert [t["id"] for t in by_id["1"]["tickets"]] == [pending.id]
-    assert [t["id"] for t in by_id["2"]["tickets"]] == [served.id]
+    assert [t["id"] for t in by_id["1"]["tickets"]] == [gid("KitchenTicket", pending.id)]
+    assert [t["id"] for t in by_id["2"]["tickets"]] == [gid("KitchenTicket", served.id)]
+    await socket.connection.close()
+
+
+FULL_ORDER = """
+fragment FullOrder on Order {
+  id databaseId version status customerCount tableId
+  total { amount } table { id tableNumber seats { id seatNumber } }
+  lines { id position name quantity lineTotal { amount } menuItem { id name } }
+  tickets { id station status isDismissed lines { id name isVoid orderLineId } order { id } }
+}
+"""
+
+
+async def test_order_updates_deliver_the_order_type_queries_return(live_server, gql, server):
+    """The same Order (every field, nested ones included) as `order`: a cache normalizes it."""
+    placed = await gql(
+        """mutation { placeOrder(input: {lines: [{name: "Tea", price: "2.00", category: "Drinks"}]})
+           { ... on OrderPayload { order { id } } } }""",
+        staff=server,
+    )
+    order_id = placed["data"]["placeOrder"]["order"]["id"]
+    query = FULL_ORDER + "query($id: ID!) { order(id: $id) { ...FullOrder } }"
+    queried = (await gql(query, {"id": order_id}, staff=server))["data"]["order"]
+
+    socket = await open_socket(live_server, token=server.token)
+    await socket.subscribe(
+        FULL_ORDER
+        + "subscription($id: ID) { orderUpdates(orderId: $id) { kind orders { ...FullOrder } } }",
+        {"id": order_id},
+    )
+    snapshot = (await socket.next_data())["orderUpdates"]
+    assert snapshot["orders"] == [queried]
+
+    updated = await gql(
+        """mutation($id: ID!) { updateOrder(orderId: $id, input: {
+             addLines: [{name: "Cake", price: "4.00", category: "Desserts"}]}) {
+             ... on OrderPayload { order { version } } } }""",
+        {"id": order_id},
+        staff=server,
+    )
+    assert updated["data"]["updateOrder"]["order"]["version"] == 2
+    change = (await socket.next_data())["orderUpdates"]
+    assert change["kind"] == "CHANGES"
+    [live] = change["orders"]
+    assert live == (await gql(query, {"id": order_id}, staff=server))["data"]["order"]
+    assert live["version"] == 2
+    assert [line["name"] for line in live["lines"]] == ["Tea", "Cake"]
+    assert [ticket["station"] for ticket in live["tickets"]] == ["bar", "pastry"]
+    assert all(line["id"] for ticket in live["tickets"] for line in ticket["lines"])
+    await socket.connection.close()
+
+
+async def test_unknown_station_in_the_live_filter_is_a_validation_error(live_server, kitchen):
+    socket = await open_socket(live_server, token=kitchen.token)
+    await socket.subscribe(KITCHEN_QUERY, {"station": "grill"})
+    message = await socket.receive()
+    assert message["type"] in ("error", "next"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "VALIDATION_ERROR"
+    assert "kitchen, bar, pastry" in errors[0]["message"]
     await socket.connection.close()

@@ -13,7 +13,7 @@ mutation($input: MenuItemInput!) {
 }"""
 
 UPDATE = """
-mutation($id: Int!, $input: MenuItemUpdateInput!) {
+mutation($id: ID!, $input: MenuItemUpdateInput!) {
   updateMenuItem(id: $id, input: $input) {
     __typename
     ... on MenuItemPayload { menuItem { name price { amount } isAvailable description } }
@@ -22,7 +22,7 @@ mutation($id: Int!, $input: MenuItemUpdateInput!) {
 }"""
 
 DELETE = """
-mutation($id: Int!) {
+mutation($id: ID!) {
   deleteMenuItem(id: $id) {
     __typename ... on DeleteMenuItemPayload { id } ... on Error { code message }
   }
@@ -62,7 +62,7 @@ async def test_menu_mutations_and_filters(gql, manager):
     assert menu == {"data": {"menu": [{"name": "Soup"}]}}
     available = await gql("{ menu(available: true) { name } }")
     assert available == {"data": {"menu": [{"name": "Tea"}]}}
-    one = await gql(f"{{ menuItem(id: {item['id']}) {{ name }} }}", staff=manager)
+    one = await gql(f'{{ menuItem(id: "{item["id"]}") {{ name }} }}')  # public
     assert one == {"data": {"menuItem": {"name": "Soup"}}}
 
     deleted = await gql(DELETE, {"id": item["id"]}, staff=manager)

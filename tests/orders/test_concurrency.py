@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders.models import IdempotencyRecord, Order
+from tests.conftest import gid
 
 ITEM = {"name": "Tea", "price": 2, "category": "Drinks"}
 
@@ -71,13 +72,16 @@ async def test_two_updates_with_one_version(only_postgres, client, server):
 async def test_two_graphql_updates_with_one_version(only_postgres, gql, client, server):
     placed = await client.post("/api/orders", json={"order": [ITEM]}, headers=server.headers)
     query = """
-    mutation($id: Int!, $count: Int!) {
+    mutation($id: ID!, $count: Int!) {
       updateOrder(orderId: $id, input: {version: 1, customerCount: $count}) {
         __typename ... on Error { code }
       }
     }"""
     results = await asyncio.gather(
-        *(gql(query, {"id": placed.json()["id"], "count": n}, staff=server) for n in (2, 3))
+        *(
+            gql(query, {"id": gid("Order", placed.json()["id"]), "count": n}, staff=server)
+            for n in (2, 3)
+        )
     )
     outcomes = sorted(r["data"]["updateOrder"].get("code", "OK") for r in results)
     assert outcomes == ["OK", "VERSION_CONFLICT"]

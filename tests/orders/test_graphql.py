@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import dbid, gid
+
 PLACE = """
 mutation($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) {
@@ -21,7 +23,7 @@ mutation($input: PlaceOrderInput!, $key: String) {
 }"""
 
 UPDATE = """
-mutation($id: Int!, $input: UpdateOrderInput!) {
+mutation($id: ID!, $input: UpdateOrderInput!) {
   updateOrder(orderId: $id, input: $input) {
     __typename
     ... on OrderPayload {
@@ -34,8 +36,15 @@ mutation($id: Int!, $input: UpdateOrderInput!) {
   }
 }"""
 
+UPDATE_FIELD = """
+mutation($id: ID!, $input: UpdateOrderInput!) {
+  updateOrder(orderId: $id, input: $input) {
+    __typename ... on ValidationError { code field }
+  }
+}"""
+
 CLOSE = """
-mutation($id: Int!, $tip: Decimal, $version: Int) {
+mutation($id: ID!, $tip: Decimal, $version: Int) {
   closeOrder(orderId: $id, paymentMethod: "card", tip: $tip, version: $version) {
     __typename
     ... on OrderPayload { order { status tip { amount } closedAt table { id } } }
@@ -44,7 +53,7 @@ mutation($id: Int!, $tip: Decimal, $version: Int) {
 }"""
 
 CANCEL = """
-mutation($id: Int!) {
+mutation($id: ID!) {
   cancelOrder(orderId: $id, reason: "mistake") {
     __typename
     ... on OrderPayload { order { status cancelReason } }
@@ -53,7 +62,7 @@ mutation($id: Int!) {
 }"""
 
 DELETE = """
-mutation($id: Int!) {
+mutation($id: ID!) {
   deleteOrder(orderId: $id) {
     __typename
     ... on DeleteOrderPayload { orderId }
@@ -62,7 +71,7 @@ mutation($id: Int!) {
 }"""
 
 ORDERS = """
-query($first: Int!, $after: String, $status: OrderStatus, $tableId: Int) {
+query($first: Int!, $after: String, $status: OrderStatus, $tableId: ID) {
   orders(first: $first, after: $after, status: $status, tableId: $tableId) {
     edges {
       cursor
@@ -97,7 +106,7 @@ async def test_place_order_exact_money(gql, server, add_menu_item):
         [
             open_line("Mint", "0.10", "Extras", quantity=3),
             open_line("Gum", "0.20", "Extras"),
-            {"menuItemId": burger.id, "modifiers": ["no onions"], "seatNumber": 2},
+            {"menuItemId": gid("MenuItem", burger.id), "modifiers": ["no onions"], "seatNumber": 2},
         ],
         total="9.49",
     )
@@ -113,18 +122,34 @@ async def test_place_order_typed_errors(gql, server, add_menu_item):
     gone = await add_menu_item("Gone", "1.00", available=False)
     cases = [
         ({"lines": []}, "VALIDATION_ERROR"),
-        ({"lines": [{"menuItemId": gone.id}]}, "VALIDATION_ERROR"),
-        ({"lines": [{"menuItemId": 12345}]}, "VALIDATION_ERROR"),
+        ({"lines": [{"menuItemId": gid("MenuItem", gone.id)}]}, "VALIDATION_ERROR"),
+        ({"lines": [{"menuItemId": gid("MenuItem", 12345)}]}, "VALIDATION_ERROR"),
         ({"lines": [open_line(price="1.005")]}, "VALIDATION_ERROR"),
         ({"lines": [open_line(price="-1")]}, "VALIDATION_ERROR"),
         ({"lines": [open_line(quantity=-1)]}, "VALIDATION_ERROR"),
         ({"lines": [open_line(quantity=100000)]}, "VALIDATION_ERROR"),
         ({"lines": [open_line()], "total": "3.00"}, "VALIDATION_ERROR"),
-        ({"lines": [open_line()], "tableId": 999}, "NOT_FOUND"),
+        ({"lines": [open_line()], "tableId": gid("Table", 999)}, "NOT_FOUND"),
+        ({"lines": [open_line()], "tableId": gid("Order", 1)}, "VALIDATION_ERROR"),
+        ({"lines": [open_line()], "tableId": "999"}, "VALIDATION_ERROR"),
     ]
     for payload, code in cases:
         result = await gql(PLACE, {"input": payload}, staff=server)
         assert result["data"]["placeOrder"]["code"] == code, (payload, result)
+    # Errors name the input as the client wrote it, with the index of the line at fault.
+    paths = [
+        ([open_line(), open_line(), open_line(quantity=0)], "lines.2.quantity"),
+        ([open_line(), open_line(seatNumber=0)], "lines.1.seatNumber"),
+        ([open_line(), {"menuItemId": gid("MenuItem", gone.id)}], "lines.1.menuItemId"),
+        ([open_line(), {"menuItemId": "nope"}], "lines.1.menuItemId"),
+        ([open_line(price="1.005")], "lines.0.price"),
+        ([], "lines"),
+    ]
+    for lines, field in paths:
+        result = await gql(PLACE, {"input": {"lines": lines}}, staff=server)
+        assert result["data"]["placeOrder"]["field"] == field, (lines, result)
+    empty_key = await gql(PLACE, {"input": {"lines": [open_line()]}, "key": ""}, staff=server)
+    assert empty_key["data"]["placeOrder"]["field"] == "idempotencyKey"
     # Wrong types are rejected by GraphQL validation, not by a 500.
     for bad in ({"lines": [open_line(quantity="x")]}, {"lines": [open_line(price="abc")]}):
         result = await gql(PLACE, {"input": bad}, staff=server)
@@ -186,13 +211,35 @@ async def test_update_add_remove_change_lines(gql, server):
         UPDATE, {"id": order["id"], "input": {"removeLineIds": [tea["id"]]}}, staff=server
     )
     assert unknown_line["data"]["updateOrder"]["code"] == "NOT_FOUND"
-    missing = await gql(UPDATE, {"id": 999, "input": {}}, staff=server)
+    bad_change = await gql(
+        UPDATE_FIELD,
+        {
+            "id": order["id"],
+            "input": {
+                "addLines": [open_line(), open_line(quantity=0)],
+                "changeLines": [{"lineId": steak["id"], "quantity": 3}],
+            },
+        },
+        staff=server,
+    )
+    assert bad_change["data"]["updateOrder"]["field"] == "addLines.1.quantity"
+    bad_change = await gql(
+        UPDATE_FIELD,
+        {"id": order["id"], "input": {"changeLines": [{"lineId": steak["id"], "seatNumber": 0}]}},
+        staff=server,
+    )
+    assert bad_change["data"]["updateOrder"]["field"] == "changeLines.0.seatNumber"
+    bad_id = await gql(
+        UPDATE_FIELD, {"id": order["id"], "input": {"removeLineIds": [order["id"]]}}, staff=server
+    )
+    assert bad_id["data"]["updateOrder"]["field"] == "removeLineIds.0"
+    missing = await gql(UPDATE, {"id": gid("Order", 999), "input": {}}, staff=server)
     assert missing["data"]["updateOrder"]["code"] == "NOT_FOUND"
 
 
 async def test_close_cancel_delete(gql, server, manager, add_table):
     table = await add_table(3)
-    order = await place(gql, server, [open_line()], tableId=table.id)
+    order = await place(gql, server, [open_line()], tableId=gid("Table", table.id))
     closed = await gql(CLOSE, {"id": order["id"], "tip": "1.50", "version": 1}, staff=server)
     payload = closed["data"]["closeOrder"]
     assert payload["order"]["status"] == "CLOSED"
@@ -202,7 +249,7 @@ async def test_close_cancel_delete(gql, server, manager, add_table):
     bad_tip = await gql(CLOSE, {"id": order["id"], "tip": "0.001"}, staff=server)
     assert bad_tip["data"]["closeOrder"]["code"] == "VALIDATION_ERROR"
 
-    second = await place(gql, server, [open_line()], tableId=table.id)
+    second = await place(gql, server, [open_line()], tableId=gid("Table", table.id))
     cancelled = await gql(CANCEL, {"id": second["id"]}, staff=manager)
     assert cancelled["data"]["cancelOrder"]["order"] == {
         "status": "CANCELLED",
@@ -220,7 +267,7 @@ async def test_close_cancel_delete(gql, server, manager, add_table):
 async def test_orders_connection_pages_newest_first(gql, server, add_table):
     table = await add_table(9)
     ids = [(await place(gql, server, [open_line()]))["id"] for _ in range(4)]
-    seated = await place(gql, server, [open_line()], tableId=table.id)
+    seated = await place(gql, server, [open_line()], tableId=gid("Table", table.id))
     ids.append(seated["id"])
     seen, after = [], None
     while True:
@@ -230,7 +277,7 @@ async def test_orders_connection_pages_newest_first(gql, server, add_table):
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == list(reversed(ids))
-    at_table = await gql(ORDERS, {"first": 10, "tableId": table.id}, staff=server)
+    at_table = await gql(ORDERS, {"first": 10, "tableId": gid("Table", table.id)}, staff=server)
     [edge] = at_table["data"]["orders"]["edges"]
     assert edge["node"]["table"]["tableNumber"] == 9
     assert edge["node"]["tickets"][0]["order"]["id"] == seated["id"]
@@ -249,8 +296,12 @@ async def _seed_orders(gql, server, add_menu_item, add_table, count):
         await place(
             gql,
             server,
-            [{"menuItemId": dish.id, "quantity": 2}, {"menuItemId": drink.id}, open_line()],
-            tableId=table.id,
+            [
+                {"menuItemId": gid("MenuItem", dish.id), "quantity": 2},
+                {"menuItemId": gid("MenuItem", drink.id)},
+                open_line(),
+            ],
+            tableId=gid("Table", table.id),
         )
 
 
@@ -306,4 +357,4 @@ async def test_idempotency_compares_amounts_not_spelling(gql, client, server):
         json={"order": [{"name": "Tea", "price": 2.0, "category": "Drinks"}]},
         headers={**server.headers, "Idempotency-Key": "same"},
     )
-    assert rest.json()["id"] == first["data"]["placeOrder"]["order"]["id"]
+    assert rest.json()["id"] == dbid(first["data"]["placeOrder"]["order"]["id"])

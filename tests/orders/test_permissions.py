@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from restaurant_api.users.models import Role
+from tests.conftest import gid
 
 ALL = {Role.ADMIN, Role.MANAGER, Role.SERVER, Role.KITCHEN}
 FLOOR = {Role.ADMIN, Role.MANAGER, Role.SERVER}
@@ -48,7 +49,7 @@ async def _setup(client, admin, counter=[0]) -> Fixture:  # noqa: B006 (unique n
 REST: dict[str, tuple[Any, ...]] = {
     # name: (allowed roles, method, path template, json body, success status)
     "menu list": (PUBLIC, "GET", "/api/menu", None, 200),
-    "menu get": (ALL, "GET", "/api/menu/{menu_item_id}", None, 200),
+    "menu get": (PUBLIC, "GET", "/api/menu/{menu_item_id}", None, 200),
     "menu create": (MANAGERS, "POST", "/api/menu", "new-item", 201),
     "menu update": (MANAGERS, "PUT", "/api/menu/{menu_item_id}", {"price": 6}, 200),
     "menu delete": (MANAGERS, "DELETE", "/api/menu/{menu_item_id}", None, 200),
@@ -115,7 +116,7 @@ async def test_rest_permission_matrix(client, admin, make_staff, operation):
 GRAPHQL: dict[str, tuple[Any, str, str]] = {
     # name: (allowed roles, document, field)
     "menu": (PUBLIC, "{ menu { id } }", "menu"),
-    "menuItem": (ALL, "query($m: Int!) { menuItem(id: $m) { id } }", "menuItem"),
+    "menuItem": (PUBLIC, "query($m: ID!) { menuItem(id: $m) { id } }", "menuItem"),
     "createMenuItem": (
         MANAGERS,
         'mutation($n: String!) { createMenuItem(input: {name: $n, price: "1", category: "X"})'
@@ -124,15 +125,15 @@ GRAPHQL: dict[str, tuple[Any, str, str]] = {
     ),
     "updateMenuItem": (
         MANAGERS,
-        'mutation($m: Int!) { updateMenuItem(id: $m, input: {price: "2"}) { __typename } }',
+        'mutation($m: ID!) { updateMenuItem(id: $m, input: {price: "2"}) { __typename } }',
         "updateMenuItem",
     ),
     "deleteMenuItem": (
         MANAGERS,
-        "mutation($m: Int!) { deleteMenuItem(id: $m) { __typename } }",
+        "mutation($m: ID!) { deleteMenuItem(id: $m) { __typename } }",
         "deleteMenuItem",
     ),
-    "order": (ALL, "query($o: Int!) { order(id: $o) { id } }", "order"),
+    "order": (ALL, "query($o: ID!) { order(id: $o) { id } }", "order"),
     "orders": (ALL, "{ orders { edges { node { id } } } }", "orders"),
     "kitchenTickets": (ALL, "{ kitchenTickets { id } }", "kitchenTickets"),
     "placeOrder": (
@@ -143,43 +144,43 @@ GRAPHQL: dict[str, tuple[Any, str, str]] = {
     ),
     "updateOrder": (
         FLOOR,
-        "mutation($o: Int!) { updateOrder(orderId: $o, input: {customerCount: 2}) { __typename } }",
+        "mutation($o: ID!) { updateOrder(orderId: $o, input: {customerCount: 2}) { __typename } }",
         "updateOrder",
     ),
     "closeOrder": (
         FLOOR,
-        'mutation($o: Int!) { closeOrder(orderId: $o, paymentMethod: "cash") { __typename } }',
+        'mutation($o: ID!) { closeOrder(orderId: $o, paymentMethod: "cash") { __typename } }',
         "closeOrder",
     ),
     "cancelOrder": (
         MANAGERS,
-        'mutation($o: Int!) { cancelOrder(orderId: $o, reason: "x") { __typename } }',
+        'mutation($o: ID!) { cancelOrder(orderId: $o, reason: "x") { __typename } }',
         "cancelOrder",
     ),
     "deleteOrder": (
         MANAGERS,
-        "mutation($o: Int!) { deleteOrder(orderId: $o) { __typename } }",
+        "mutation($o: ID!) { deleteOrder(orderId: $o) { __typename } }",
         "deleteOrder",
     ),
     "updateTicketStatus": (
         ALL,
-        "mutation($t: Int!) { updateTicketStatus(ticketId: $t, status: PREPARING) { __typename } }",
+        "mutation($t: ID!) { updateTicketStatus(ticketId: $t, status: PREPARING) { __typename } }",
         "updateTicketStatus",
     ),
     "updateOrderTicketsStatus": (
         ALL,
-        "mutation($o: Int!) { updateOrderTicketsStatus(orderId: $o, status: PREPARING)"
+        "mutation($o: ID!) { updateOrderTicketsStatus(orderId: $o, status: PREPARING)"
         " { __typename } }",
         "updateOrderTicketsStatus",
     ),
     "removeOrderTickets": (
         ALL,
-        "mutation($o: Int!) { removeOrderTickets(orderId: $o) { __typename } }",
+        "mutation($o: ID!) { removeOrderTickets(orderId: $o) { __typename } }",
         "removeOrderTickets",
     ),
     "removeTicket": (
         ALL,
-        "mutation($t: Int!) { removeTicket(ticketId: $t) { __typename } }",
+        "mutation($t: ID!) { removeTicket(ticketId: $t) { __typename } }",
         "removeTicket",
     ),
 }
@@ -201,9 +202,9 @@ async def test_graphql_permission_matrix(client, gql, admin, make_staff, operati
     for number, role in enumerate([None, *Role]):
         fixture = await _setup(client, admin)
         variables = {
-            "m": fixture.menu_item_id,
-            "o": fixture.order_id,
-            "t": fixture.ticket_id,
+            "m": gid("MenuItem", fixture.menu_item_id),
+            "o": gid("Order", fixture.order_id),
+            "t": gid("KitchenTicket", fixture.ticket_id),
             "n": f"Created {number}",
         }
         used = {k: v for k, v in variables.items() if f"${k}" in document}

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from tests.conftest import gid
 from tests.tables.conftest import Item
+
+
+def tid(database_id: int) -> str:
+    return gid("Table", database_id)
+
+
+def oid(database_id: int) -> str:
+    return gid("Order", database_id)
+
 
 TABLE = (
     "id tableNumber capacity status isOccupied currentOrderId mergedInto "
@@ -43,7 +53,7 @@ async def test_create_update_delete(gql, manager):
         gql,
         manager,
         "updateTable",
-        f"id: {table['id']}, input: {{capacity: 3, status: RESERVED}}",
+        f'id: "{table["id"]}", input: {{capacity: 3, status: RESERVED}}',
         f"... on TablePayload {{ table {{ {TABLE} }} }}",
     )
     assert updated["table"]["status"] == "RESERVED"
@@ -52,11 +62,11 @@ async def test_create_update_delete(gql, manager):
         gql,
         manager,
         "deleteTable",
-        f"id: {table['id']}",
+        f'id: "{table["id"]}"',
         "... on DeleteTablePayload { id message }",
     )
     assert deleted["message"] == "Table deleted successfully"
-    missing = await mutate(gql, manager, "deleteTable", f"id: {table['id']}", "")
+    missing = await mutate(gql, manager, "deleteTable", f'id: "{table["id"]}"', "")
     assert (missing["__typename"], missing["message"]) == ("NotFoundError", "Table not found")
 
 
@@ -65,21 +75,25 @@ async def test_permissions(gql, server, kitchen, add_table):
     denied = await mutate(gql, server, "createTable", "input: {tableNumber: 2, capacity: 2}", "")
     assert denied["__typename"] == "PermissionDeniedError"
     assert denied["message"] == "Not enough permissions"
-    seat = await mutate(gql, kitchen, "assignSeat", f"tableId: {table.id}, seatNumber: 1", "")
+    seat = await mutate(
+        gql, kitchen, "assignSeat", f'tableId: "{tid(table.id)}", seatNumber: 1', ""
+    )
     assert seat["__typename"] == "PermissionDeniedError"
-    anonymous = await mutate(gql, None, "assignSeat", f"tableId: {table.id}, seatNumber: 1", "")
+    anonymous = await mutate(
+        gql, None, "assignSeat", f'tableId: "{tid(table.id)}", seatNumber: 1', ""
+    )
     assert anonymous["__typename"] == "AuthenticationError"
     body = await gql("{ tables { id } }")
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     body = await gql(
         "{ tables { id } availableTables { id } occupiedTables { id } }", staff=kitchen
     )
-    assert body["data"]["tables"] == [{"id": table.id}]
+    assert body["data"]["tables"] == [{"id": tid(table.id)}]
 
 
 async def test_seats_assign_release_and_conflict(gql, server, add_table):
     table = await add_table(1, capacity=2)
-    args = f'tableId: {table.id}, seatNumber: 2, customerName: "Ada"'
+    args = f'tableId: "{tid(table.id)}", seatNumber: 2, customerName: "Ada"'
     seated = await mutate(
         gql, server, "assignSeat", args, f"... on SeatPayload {{ message table {{ {TABLE} }} }}"
     )
@@ -96,13 +110,15 @@ async def test_seats_assign_release_and_conflict(gql, server, add_table):
         "code": "SEAT_TAKEN",
         "message": "Seat 2 is already occupied",
     }
-    missing = await mutate(gql, server, "assignSeat", f"tableId: {table.id}, seatNumber: 9", "")
+    missing = await mutate(
+        gql, server, "assignSeat", f'tableId: "{tid(table.id)}", seatNumber: 9', ""
+    )
     assert missing["message"] == "Seat not found"
     released = await mutate(
         gql,
         server,
         "releaseSeat",
-        f"tableId: {table.id}, seatNumber: 2",
+        f'tableId: "{tid(table.id)}", seatNumber: 2',
         "... on SeatPayload { message table { status } }",
     )
     assert released == {
@@ -119,16 +135,16 @@ async def test_assign_release_and_current_order(gql, server, add_table, add_orde
         gql,
         server,
         "assignTable",
-        f"tableId: {table.id}, orderId: {order.id}",
+        f'tableId: "{tid(table.id)}", orderId: "{oid(order.id)}"',
         "... on TablePayload { table { status currentOrder { id total { amount } } } }",
     )
     assert assigned["table"] == {
         "status": "OCCUPIED",
-        "currentOrder": {"id": order.id, "total": {"amount": "6.50"}},
+        "currentOrder": {"id": oid(order.id), "total": {"amount": "6.50"}},
     }
     other = await add_order([Item("Tea", 250)])
     occupied = await mutate(
-        gql, server, "assignTable", f"tableId: {table.id}, orderId: {other.id}", ""
+        gql, server, "assignTable", f'tableId: "{tid(table.id)}", orderId: "{oid(other.id)}"', ""
     )
     assert (occupied["code"], occupied["message"]) == (
         "TABLE_OCCUPIED",
@@ -138,7 +154,7 @@ async def test_assign_release_and_current_order(gql, server, add_table, add_orde
         gql,
         server,
         "releaseTable",
-        f"tableId: {table.id}",
+        f'tableId: "{tid(table.id)}"',
         "... on TablePayload { table { status currentOrder { id } } }",
     )
     assert released["table"] == {"status": "AVAILABLE", "currentOrder": None}
@@ -154,41 +170,49 @@ async def test_merge_unmerge_transfer(gql, server, add_table, add_order):
         gql,
         server,
         "mergeTables",
-        f"tableId: {first.id}, otherTableId: {second.id}",
+        f'tableId: "{tid(first.id)}", otherTableId: "{tid(second.id)}"',
         "... on MergePayload { table { capacity } mergedTable { mergedInto } "
         "order { lines { name } } }",
     )
     assert merged["table"] == {"capacity": 4}
-    assert merged["mergedTable"] == {"mergedInto": first.id}
+    assert merged["mergedTable"] == {"mergedInto": tid(first.id)}
     assert [ln["name"] for ln in merged["order"]["lines"]] == ["Soup", "Steak"]
     again = await mutate(
-        gql, server, "mergeTables", f"tableId: {third.id}, otherTableId: {second.id}", ""
+        gql,
+        server,
+        "mergeTables",
+        f'tableId: "{tid(third.id)}", otherTableId: "{tid(second.id)}"',
+        "",
     )
     assert (again["__typename"], again["code"]) == ("ConflictError", "TABLE_MERGED")
     itself = await mutate(
-        gql, server, "mergeTables", f"tableId: {third.id}, otherTableId: {third.id}", ""
+        gql,
+        server,
+        "mergeTables",
+        f'tableId: "{tid(third.id)}", otherTableId: "{tid(third.id)}"',
+        "",
     )
     assert itself["message"] == "Cannot merge a table with itself"
     unmerged = await mutate(
         gql,
         server,
         "unmergeTable",
-        f"tableId: {second.id}",
+        f'tableId: "{tid(second.id)}"',
         "... on UnmergePayload { table { capacity } restoredTable { capacity mergedInto } "
         "restoredOrder { id lines { name } } }",
     )
     assert unmerged["table"] == {"capacity": 2}
     assert unmerged["restoredTable"] == {"capacity": 2, "mergedInto": None}
-    assert unmerged["restoredOrder"] == {"id": order2.id, "lines": [{"name": "Steak"}]}
+    assert unmerged["restoredOrder"] == {"id": oid(order2.id), "lines": [{"name": "Steak"}]}
     moved = await mutate(
         gql,
         server,
         "transferOrder",
-        f"orderId: {order2.id}, tableId: {third.id}",
+        f'orderId: "{oid(order2.id)}", tableId: "{tid(third.id)}"',
         "... on TransferPayload { order { tableId } table { id status } }",
     )
-    assert moved["order"] == {"tableId": third.id}
-    assert moved["table"] == {"id": third.id, "status": "OCCUPIED"}
+    assert moved["order"] == {"tableId": tid(third.id)}
+    assert moved["table"] == {"id": tid(third.id), "status": "OCCUPIED"}
 
 
 SPLIT_ITEMS = [
@@ -213,12 +237,12 @@ async def test_split_preview_changes_nothing_and_matches_the_split(
     }
     for split, amounts in splits.items():
         body = await gql(
-            f"{{ splitPreview(tableId: {table.id}, split: {split}) "
+            f'{{ splitPreview(tableId: "{tid(table.id)}", split: {split}) '
             "{ orderId total { amount } shares { label lineIndexes total { amount } } } }",
             staff=server,
         )
         preview = body["data"]["splitPreview"]
-        assert preview["orderId"] == original.id
+        assert preview["orderId"] == oid(original.id)
         assert preview["total"] == {"amount": "22.89"}
         assert [s["total"]["amount"] for s in preview["shares"]] == amounts
     assert (await read_order(original.id))[0].status == "open"
@@ -227,7 +251,7 @@ async def test_split_preview_changes_nothing_and_matches_the_split(
         gql,
         server,
         "splitBill",
-        f"tableId: {table.id}, split: {{mode: EVEN, ways: 3}}",
+        f'tableId: "{tid(table.id)}", split: {{mode: EVEN, ways: 3}}',
         "... on SplitBillPayload { orders { status total { amount } lines { name } } }",
     )
     assert [o["total"]["amount"] for o in result["orders"]] == ["7.63", "7.63", "7.63"]
@@ -238,13 +262,15 @@ async def test_split_preview_changes_nothing_and_matches_the_split(
 async def test_split_errors(gql, server, add_table, add_order):
     table = await add_table(1)
     none = await mutate(
-        gql, server, "splitBill", f"tableId: {table.id}, split: {{mode: EVEN, ways: 2}}", ""
+        gql, server, "splitBill", f'tableId: "{tid(table.id)}", split: {{mode: EVEN, ways: 2}}', ""
     )
     assert (none["__typename"], none["message"]) == (
         "ValidationError",
         "Table has no order to split",
     )
-    missing = await mutate(gql, server, "splitBill", "tableId: 999, split: {mode: SEATS}", "")
+    missing = await mutate(
+        gql, server, "splitBill", f'tableId: "{tid(999)}", split: {{mode: SEATS}}', ""
+    )
     assert missing["message"] == "Table not found"
     await add_order(SPLIT_ITEMS, table_id=table.id)
     for split in (
@@ -254,10 +280,12 @@ async def test_split_errors(gql, server, add_table, add_order):
         "{mode: EVEN, ways: -1}",
         "{mode: SEATS, seatAssignments: [{seatNumber: 1, items: [0, 1, 2, 2]}]}",
     ):
-        bad = await mutate(gql, server, "splitBill", f"tableId: {table.id}, split: {split}", "")
+        bad = await mutate(
+            gql, server, "splitBill", f'tableId: "{tid(table.id)}", split: {split}', ""
+        )
         assert bad["__typename"] == "ValidationError", split
     body = await gql(
-        f"{{ splitPreview(tableId: {table.id}, split: {{mode: ITEMS, items: [[5]]}}) "
+        f'{{ splitPreview(tableId: "{tid(table.id)}", split: {{mode: ITEMS, items: [[5]]}}) '
         "{ orderId } }",
         staff=server,
     )

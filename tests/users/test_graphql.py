@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from restaurant_api.users.models import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, gid
 
 REGISTER = """
 mutation($input: RegisterInput!) {
@@ -109,16 +109,33 @@ async def test_refresh_rotation_and_reuse_detection(gql, server):
 
 
 async def test_users_query_is_admin_only(gql, admin, server):
-    denied = await gql("{ users { id } }", staff=server)
-    assert denied["data"] is None
+    denied = await gql("{ users { edges { cursor } } }", staff=server)
+    assert denied["data"] == {"users": None}  # nullable: other root fields still answer
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
-    anonymous = await gql("{ users { id } }")
+    anonymous = await gql("{ users { edges { cursor } } }")
     assert anonymous["errors"][0]["message"] == "Not enough permissions"
-    allowed = await gql("{ users { email role } }", staff=admin)
-    assert {user["email"] for user in allowed["data"]["users"]} == {
+    allowed = await gql("{ users { edges { node { email role } } } }", staff=admin)
+    assert {edge["node"]["email"] for edge in allowed["data"]["users"]["edges"]} == {
         admin.user.email,
         server.user.email,
     }
+
+
+async def test_users_is_a_connection(gql, admin, make_staff):
+    for _ in range(4):
+        await make_staff(Role.KITCHEN)
+    query = """query($after: String) { users(first: 2, after: $after) {
+        edges { cursor node { databaseId } } pageInfo { hasNextPage endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = (await gql(query, {"after": after}, staff=admin))["data"]["users"]
+        seen += [edge["node"]["databaseId"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == 5 and seen == sorted(seen)
+    bad = await gql("{ users(first: 101) { edges { cursor } } }", staff=admin)
+    assert bad["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "first"}
 
 
 async def test_me_without_or_with_bad_token(gql):
@@ -130,9 +147,9 @@ async def test_me_without_or_with_bad_token(gql):
 
 async def test_role_change_and_deactivation(gql, admin, server, make_staff):
     change = await gql(
-        """mutation($id: Int!) { changeUserRole(userId: $id, role: MANAGER) {
+        """mutation($id: ID!) { changeUserRole(userId: $id, role: MANAGER) {
              __typename ... on UserPayload { user { role } } ... on Error { code } } }""",
-        {"id": server.user.id},
+        {"id": gid("User", server.user.id)},
         staff=admin,
     )
     assert change["data"]["changeUserRole"] == {
@@ -145,9 +162,9 @@ async def test_role_change_and_deactivation(gql, admin, server, make_staff):
     other = await make_staff(Role.KITCHEN)
     bystander = await make_staff(Role.SERVER)
     denied = await gql(
-        """mutation($id: Int!) {
+        """mutation($id: ID!) {
              deactivateUser(userId: $id) { __typename ... on Error { code } } }""",
-        {"id": other.user.id},
+        {"id": gid("User", other.user.id)},
         staff=bystander,
     )
     assert denied["data"]["deactivateUser"] == {
@@ -155,16 +172,18 @@ async def test_role_change_and_deactivation(gql, admin, server, make_staff):
         "code": "PERMISSION_DENIED",
     }
     done = await gql(
-        """mutation($id: Int!) { deactivateUser(userId: $id) {
+        """mutation($id: ID!) { deactivateUser(userId: $id) {
              __typename ... on UserPayload { user { isActive } } } }""",
-        {"id": other.user.id},
+        {"id": gid("User", other.user.id)},
         staff=admin,
     )
     assert done["data"]["deactivateUser"]["user"]["isActive"] is False
     locked_out = await gql("{ me { id } }", staff=other)
     assert locked_out["errors"][0]["message"] == "Invalid token"
     missing = await gql(
-        """mutation { reactivateUser(userId: 424242) { __typename ... on Error { code } } }""",
+        """mutation($id: ID!) {
+             reactivateUser(userId: $id) { __typename ... on Error { code } } }""",
+        {"id": gid("User", 424242)},
         staff=admin,
     )
     assert missing["data"]["reactivateUser"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}

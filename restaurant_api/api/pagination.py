@@ -1,0 +1,66 @@
+"""Relay cursor connections: the shared PageInfo, page-size checks and opaque cursors.
+
+Lists that grow with time (orders, users, kitchen ticket history, a ticket's timeline) are
+connections with `first` (1 to MAX_PAGE) and `after`; bounded lists (menu, tables) stay
+plain lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+from restaurant_api.errors import InvalidInput
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+@strawberry.type(description="Where a page of a connection stands.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+def check_first(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    return first
+
+
+def encode_cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode("|".join(str(part) for part in parts).encode()).decode()
+
+
+def decode_cursor(cursor: str, parts: int) -> list[str]:
+    """The `parts` fields of a cursor made by `encode_cursor`; else a VALIDATION_ERROR."""
+    try:
+        fields = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidInput("Invalid cursor", field="after") from None
+    if len(fields) != parts:
+        raise InvalidInput("Invalid cursor", field="after")
+    return fields
+
+
+def decode_id_cursor(cursor: str) -> int:
+    try:
+        value = int(decode_cursor(cursor, 1)[0])
+    except ValueError:
+        raise InvalidInput("Invalid cursor", field="after") from None
+    if value < 0:
+        raise InvalidInput("Invalid cursor", field="after")
+    return value
+
+
+def page_info(*, cursors: list[str], has_next_page: bool, has_previous_page: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )

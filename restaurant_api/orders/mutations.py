@@ -1,0 +1,288 @@
+"""GraphQL mutations for orders: inputs, payloads and the Mutation fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from restaurant_api.api.graphql import Context, result_union, run_mutation
+from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
+from restaurant_api.orders import service
+from restaurant_api.orders.graphql import OrderType, order_id_of
+from restaurant_api.orders.models import Order
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="A menu item by `menuItemId` (priced from the menu), or an open item by "
+    "`name`, `price` and `category`."
+)
+class OrderLineInput:
+    menu_item_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of the menu item to order."
+    )
+    name: str | None = strawberry.field(default=None, description="Open item: its name.")
+    price: Decimal | None = strawberry.field(
+        default=None,
+        description="Open item: unit price as a decimal string, at most two decimals, not "
+        'negative, e.g. "4.00".',
+    )
+    category: str | None = strawberry.field(default=None, description="Open item: category.")
+    quantity: int = strawberry.field(default=1, description=f"1 to {service.MAX_QUANTITY}.")
+    modifiers: list[str] = strawberry.field(
+        default_factory=list, description="Modifiers, e.g. 'no onions'."
+    )
+    seat_number: int | None = strawberry.field(default=None, description="Seat it is for.")
+    note: str | None = strawberry.field(default=None, description="Note for the kitchen.")
+
+    def draft(self, at: str) -> service.LineDraft:
+        """The service's draft; `at` is this line's input path (for a bad id's error)."""
+        return service.LineDraft(
+            menu_item_id=decode_optional_id(
+                self.menu_item_id, "MenuItem", field=f"{at}.menuItemId"
+            ),
+            name=self.name,
+            price=self.price,
+            category=self.category,
+            quantity=self.quantity,
+            modifiers=tuple(self.modifiers),
+            seat_number=self.seat_number,
+            note=self.note,
+        )
+
+
+@strawberry.input(description="A new order.")
+class PlaceOrderInput:
+    lines: list[OrderLineInput] = strawberry.field(description="At least one line.")
+    table_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of the table to seat it at."
+    )
+    customer_count: int = strawberry.field(default=1, description="Number of guests.")
+    special_requests: str | None = strawberry.field(default=None, description="Requests.")
+    total: Decimal | None = strawberry.field(
+        default=None,
+        description="Optional: the total the client expects, as a decimal string (e.g. "
+        '"12.98"); checked against the lines (VALIDATION_ERROR naming the expected total), '
+        "not used.",
+    )
+
+
+@strawberry.input(description="Changes to one line; omitted fields stay as they are.")
+class OrderLineChangeInput:
+    line_id: strawberry.ID = strawberry.field(description="Global id of the line to change.")
+    quantity: int | None = strawberry.field(default=None, description="New quantity.")
+    modifiers: list[str] | None = strawberry.field(default=None, description="New modifiers.")
+    seat_number: int | None = strawberry.field(default=None, description="New seat.")
+    note: str | None = strawberry.field(default=None, description="New note.")
+
+
+@strawberry.input(description="Changes to an open order; omitted fields stay as they are.")
+class UpdateOrderInput:
+    version: int | None = strawberry.field(
+        default=None, description="The version you read: a stale one is VERSION_CONFLICT."
+    )
+    add_lines: list[OrderLineInput] = strawberry.field(
+        default_factory=list, description="Lines to add; they fire as a new kitchen ticket."
+    )
+    remove_line_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Global ids of lines to remove; voided on their tickets."
+    )
+    change_lines: list[OrderLineChangeInput] = strawberry.field(
+        default_factory=list, description="Lines to change; the old version is voided."
+    )
+    table_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Global id of the table to move to (null: off any table).",
+    )
+    customer_count: int | None = strawberry.field(default=None, description="Number of guests.")
+    special_requests: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Requests (null clears them)."
+    )
+    total: Decimal | None = strawberry.field(
+        default=None,
+        description="Optional: the new total the client expects, as a decimal string (e.g. "
+        '"12.98"); checked against the lines.',
+    )
+    void_reason: str | None = strawberry.field(
+        default=None, description="Why lines are removed or changed (shown to the kitchen)."
+    )
+
+
+@strawberry.type(description="An order after a change.")
+class OrderPayload:
+    order: OrderType = strawberry.field(description="The order as it is now.")
+
+
+@strawberry.type(description="A deleted order.")
+class DeleteOrderPayload:
+    order_id: strawberry.ID = strawberry.field(description="Global id the deleted order had.")
+
+
+PlaceOrderResult = result_union("PlaceOrderResult", OrderPayload, "The order, or why not.")
+OrderResult = result_union("OrderResult", OrderPayload, "The changed order, or why not.")
+DeleteOrderResult = result_union(
+    "DeleteOrderResult", DeleteOrderPayload, "The deleted order, or why not."
+)
+
+
+def _payload(order: Order) -> OrderPayload:
+    return OrderPayload(order=OrderType.from_model(order))
+
+
+OrderIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="The order's global id.")
+]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Place an order: lines, kitchen tickets and table in one transaction."
+    )
+    async def place_order(
+        self,
+        info: Info[Context, None],
+        input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Retries with the same key return the first order; the same key "
+                "with a different request is IDEMPOTENCY_MISMATCH."
+            ),
+        ] = None,
+    ) -> PlaceOrderResult:
+        async def operation(session: AsyncSession) -> object:
+            draft = service.OrderDraft(
+                lines=tuple(line.draft(f"lines.{i}") for i, line in enumerate(input.lines)),
+                table_id=decode_optional_id(input.table_id, "Table", field="tableId"),
+                customer_count=input.customer_count,
+                special_requests=input.special_requests,
+                total=input.total,
+            )
+            order = await service.place_order(
+                session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation, renames={"order": "lines"})
+
+    @strawberry.mutation(description="Change an open order (lines, table, guests, requests).")
+    async def update_order(
+        self,
+        info: Info[Context, None],
+        order_id: OrderIdArgument,
+        input: Annotated[UpdateOrderInput, strawberry.argument(description="The changes.")],
+    ) -> OrderResult:
+        def changes() -> service.OrderChanges:
+            return service.OrderChanges(
+                version=input.version,
+                add_lines=tuple(
+                    line.draft(f"addLines.{i}") for i, line in enumerate(input.add_lines)
+                ),
+                remove_line_ids=tuple(
+                    decode_id(line_id, "OrderLine", field=f"removeLineIds.{i}")
+                    for i, line_id in enumerate(input.remove_line_ids)
+                ),
+                change_lines=tuple(
+                    service.LineChange(
+                        line_id=decode_id(c.line_id, "OrderLine", field=f"changeLines.{i}.lineId"),
+                        quantity=c.quantity,
+                        modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
+                        seat_number=c.seat_number,
+                        note=c.note,
+                    )
+                    for i, c in enumerate(input.change_lines)
+                ),
+                table_id=(
+                    service.UNSET
+                    if input.table_id is strawberry.UNSET
+                    else decode_optional_id(input.table_id, "Table", field="tableId")
+                ),
+                customer_count=input.customer_count,
+                special_requests=(
+                    service.UNSET
+                    if input.special_requests is strawberry.UNSET
+                    else input.special_requests
+                ),
+                total=input.total,
+                void_reason=input.void_reason,
+            )
+
+        async def operation(session: AsyncSession) -> object:
+            order = await service.update_order(
+                session, actor=info.context.user, order_id=order_id_of(order_id), changes=changes()
+            )
+            return _payload(order)
+
+        # "An order needs at least one item" comes from removing every line: no single input.
+        return await run_mutation(info, operation, renames={"order": None})
+
+    @strawberry.mutation(description="Settle an open order and free its table.")
+    async def close_order(
+        self,
+        info: Info[Context, None],
+        order_id: OrderIdArgument,
+        payment_method: Annotated[str, strawberry.argument(description="e.g. cash, card.")],
+        tip: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description='Tip as a decimal string, at most two decimals, e.g. "2.50".'
+            ),
+        ] = None,
+        version: Annotated[
+            int | None, strawberry.argument(description="The version you read.")
+        ] = None,
+    ) -> OrderResult:
+        async def operation(session: AsyncSession) -> object:
+            order = await service.close_order(
+                session,
+                actor=info.context.user,
+                order_id=order_id_of(order_id),
+                payment_method=payment_method,
+                tip=tip,
+                version=version,
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(description="Cancel an open order (managers and admins).")
+    async def cancel_order(
+        self,
+        info: Info[Context, None],
+        order_id: OrderIdArgument,
+        reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
+        version: Annotated[
+            int | None, strawberry.argument(description="The version you read.")
+        ] = None,
+    ) -> OrderResult:
+        async def operation(session: AsyncSession) -> object:
+            order = await service.cancel_order(
+                session,
+                actor=info.context.user,
+                order_id=order_id_of(order_id),
+                reason=reason,
+                version=version,
+            )
+            return _payload(order)
+
+        return await run_mutation(info, operation)
+
+    @strawberry.mutation(
+        description="Delete an order with its lines and tickets; frees its table "
+        "(managers and admins)."
+    )
+    async def delete_order(
+        self, info: Info[Context, None], order_id: OrderIdArgument
+    ) -> DeleteOrderResult:
+        async def operation(session: AsyncSession) -> object:
+            database_id = order_id_of(order_id)
+            await service.delete_order(session, actor=info.context.user, order_id=database_id)
+            return DeleteOrderPayload(order_id=to_global_id("Order", database_id))
+
+        return await run_mutation(info, operation)
