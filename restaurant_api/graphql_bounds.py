@@ -11,8 +11,8 @@ missing here; the `edges` of a Relay connection take the connection's `first`.
 
 from __future__ import annotations
 
-from restaurant_api.api.cost import Fixed, ListBound
 from restaurant_api.api import node as node_graphql
+from restaurant_api.api.cost import Fixed, ListBound
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
@@ -38,7 +38,6 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
     return {
         # Root lists.
         "Query.nodes": Fixed(node_graphql.MAX_NODES),
-        "Query.users": users_graphql.USERS_PAGE,
         "Query.invitations": users_graphql.INVITATIONS_PAGE,
         "Query.menu": menu_graphql.MENU_PAGE,
         "Query.kitchenTickets": kitchen_graphql.TICKETS_PAGE,

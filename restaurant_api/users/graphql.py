@@ -220,8 +220,6 @@ LogoutResult = result_union("LogoutResult", LogoutPayload, "Logged out, or why n
 UserResult = result_union("UserResult", UserPayload, "The changed user, or why not.")
 
 AdminOnly = require_roles(Role.ADMIN)
-# The users connection's page (the cost check reads it; the resolver checks `first`).
-USERS_PAGE = Page(default=DEFAULT_PAGE, maximum=MAX_PAGE)
 INVITATIONS_PAGE = Page(default=100, maximum=100)
 ManagersOnly = require_roles(Role.ADMIN, Role.MANAGER)
 

@@ -123,10 +123,14 @@ def test_fragments_inline_fragments_and_aliases_all_count():
 
 
 def test_cost_reads_first_from_variables_and_their_defaults():
-    query = "query($n: Int = 7) { users(first: $n) { id } }"
+    query = "query($n: Int = 7) { menu(first: $n) { name } }"
     assert cost_of(query) == 7
     assert cost_of(query, {"n": 40}) == 40
-    assert cost_of(query, {"n": None}) == 100  # null: the field's default page
+    assert cost_of(query, {"n": None}) == 200  # null: the field's default page
+    # A connection's edges take the connection field's `first` the same way.
+    users = "query($n: Int = 7) { users(first: $n) { edges { node { id } } } }"
+    assert cost_of(users) == 1 + 7 * 2
+    assert cost_of(users, {"n": 40}) == 1 + 40 * 2
 
 
 def test_nested_fragments_are_not_walked_exponentially():
@@ -145,7 +149,9 @@ def test_nested_fragments_are_not_walked_exponentially():
 
 FRAGMENTS = """
 fragment Line on OrderLine { id name quantity unitPrice { amount } menuItem { id name } }
-fragment Ticket on KitchenTicket { id status lines { name } timeline { status at } }
+fragment Ticket on KitchenTicket {
+  id status lines { name } timeline(first: 10) { edges { node { status at } } }
+}
 fragment Full on Order { id total { amount } lines { ...Line } tickets { ...Ticket } }
 """
 
@@ -215,7 +221,7 @@ async def test_mutation_over_budget_changes_nothing(backend, manager, db):
 async def test_first_outside_its_bounds_is_refused_before_execution(
     backend, client, admin, field, maximum
 ):
-    selection = "{ edges { cursor } }" if field == "orders" else "{ id }"
+    selection = "{ edges { cursor } }" if field in ("orders", "users") else "{ id }"
     for bad in (0, -1, maximum + 1):
         body = await post(client, f"{{ {field}(first: {bad}) {selection} }}", admin)
         assert body["data"] is None, body
@@ -240,9 +246,10 @@ async def test_first_limits_root_lists(backend, gql, admin, make_staff, db):
     assert [item["name"] for item in menu["data"]["menu"]] == ["Cake", "Soup"]
     assert len((await gql("{ menu { name } }"))["data"]["menu"]) == 3
     assert len((await gql("{ menu(first: null) { name } }"))["data"]["menu"]) == 3
-    users = await gql("{ users(first: 2) { id } }", staff=admin)
-    assert len(users["data"]["users"]) == 2
-    assert len((await gql("{ users { id } }", staff=admin))["data"]["users"]) == 3
+    users = await gql("{ users(first: 2) { edges { node { id } } } }", staff=admin)
+    assert len(users["data"]["users"]["edges"]) == 2
+    every = await gql("{ users { edges { node { id } } } }", staff=admin)
+    assert len(every["data"]["users"]["edges"]) == 3
 
 
 async def test_first_limits_kitchen_tickets(backend, gql, kitchen, db):
