@@ -420,7 +420,7 @@ def _self_managed(execution_context: Any) -> bool:
 
 
 def _nul_path(value: Any, path: str) -> str | None:
-    """The input path of the first string holding a NUL character, if any."""
+    """The input path (names and list indexes) of the first string holding a NUL, if any."""
     stack = [(value, path)]
     while stack:
         item, where = stack.pop()
@@ -428,15 +428,19 @@ def _nul_path(value: Any, path: str) -> str | None:
             if "\x00" in item:
                 return where
         elif isinstance(item, dict):
-            stack.extend((child, f"{where}.{key}" if where else key) for key, child in item.items())
+            children = [(child, f"{where}.{key}" if where else key) for key, child in item.items()]
+            stack.extend(reversed(children))  # the first in the client's order is reported
         elif isinstance(item, list):
-            stack.extend((child, where) for child in item)
+            children = [(child, f"{where}.{index}") for index, child in enumerate(item)]
+            stack.extend(reversed(children))
     return None
 
 
 def _field_with_nul(info: Info[Context, None]) -> str | None:
     fields = getattr(info, "selected_fields", None)  # absent on a bare test double
-    return _nul_path(fields[0].arguments, "") if fields else None
+    path = _nul_path(fields[0].arguments, "") if fields else None
+    # Input paths are relative to the mutation's arguments and its `input` (ValidationError).
+    return path.removeprefix("input.") if path else path
 
 
 # ---------------------------------------------------------------------------------------
