@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 
 import strawberry
 
+from restaurant_api.db import is_valid_id
 from restaurant_api.errors import InvalidInput
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+MAX_CURSOR_CHARS = 200  # a real cursor is about 60: a forged megabyte is not decoded
 
 
 @strawberry.type(description="Where a page of a connection stands.")
@@ -38,6 +41,8 @@ def encode_cursor(*parts: object) -> str:
 
 def decode_cursor(cursor: str, parts: int) -> list[str]:
     """The `parts` fields of a cursor made by `encode_cursor`; else a VALIDATION_ERROR."""
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidInput("Invalid cursor", field="after")
     try:
         fields = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
     except (ValueError, binascii.Error, UnicodeError):
@@ -52,9 +57,24 @@ def decode_id_cursor(cursor: str) -> int:
         value = int(decode_cursor(cursor, 1)[0])
     except ValueError:
         raise InvalidInput("Invalid cursor", field="after") from None
-    if value < 0:
+    if not is_valid_id(value):  # forged: no row has this id (and the database could not bind it)
         raise InvalidInput("Invalid cursor", field="after")
     return value
+
+
+def decode_time_id_cursor(cursor: str) -> tuple[datetime, int]:
+    """A (created_at, id) keyset cursor, the time in UTC; forged values are a VALIDATION_ERROR."""
+    at, row_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(at)
+        # Naive means UTC; past year 9999 in UTC is forged (and would overflow).
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+        value = int(row_id)
+    except (ValueError, OverflowError):
+        raise InvalidInput("Invalid cursor", field="after") from None
+    if not is_valid_id(value):
+        raise InvalidInput("Invalid cursor", field="after")
+    return when, value
 
 
 def page_info(*, cursors: list[str], has_next_page: bool, has_previous_page: bool) -> PageInfo:

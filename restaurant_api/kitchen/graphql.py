@@ -24,12 +24,11 @@ from restaurant_api.api.pagination import (
     MAX_PAGE,
     PageInfo,
     check_first,
-    decode_cursor,
     decode_id_cursor,
+    decode_time_id_cursor,
     encode_cursor,
     page_info,
 )
-from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -328,7 +327,7 @@ class Query:
         ] = None,
     ) -> KitchenTicketConnection | None:
         check_first(first)
-        before = _ticket_cursor(after) if after else None
+        before = decode_time_id_cursor(after) if after else None
         known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
             tickets = await service.ticket_history(
@@ -354,14 +353,6 @@ class Query:
                 has_previous_page=after is not None,
             ),
         )
-
-
-def _ticket_cursor(cursor: str) -> tuple[datetime, int]:
-    at, ticket_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(at), int(ticket_id)
-    except ValueError:
-        raise InvalidInput("Invalid cursor", field="after") from None
 
 
 @strawberry.type
