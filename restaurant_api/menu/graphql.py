@@ -66,7 +66,7 @@ class Query:
             int | None,
             strawberry.argument(description="How many items, 1 to 500 (default 200)."),
         ] = MENU_PAGE.default,
-    ) -> list[MenuItemType]:
+    ) -> list[MenuItemType] | None:  # null with its error on a bad `first`, siblings answer
         limit = MENU_PAGE.size(first)
         async with info.context.use_session() as session:
             items = await service.list_menu(

@@ -324,7 +324,7 @@ class Query:
             int | None,
             strawberry.argument(description="How many invitations, 1 to 100 (default 100)."),
         ] = INVITATIONS_PAGE.default,
-    ) -> list[InvitationType]:
+    ) -> list[InvitationType] | None:  # role-gated: null with its error, siblings answer
         limit = INVITATIONS_PAGE.size(first)
         async with info.context.use_session() as session:
             pending = await invitations.list_pending(session, actor=info.context.user, limit=limit)

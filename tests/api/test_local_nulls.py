@@ -21,7 +21,9 @@ async def test_menu_and_me_without_a_token(gql, client, manager):
 async def test_failing_root_fields_do_not_null_their_siblings(gql, server):
     document = """query($table: ID!, $bad: ID!) {
       menu { name }
+      badMenu: menu(first: 0) { name }
       users { edges { cursor } }
+      invitations { id }
       orders(first: 0) { edges { cursor } }
       splitPreview(tableId: $table, split: {mode: EVEN, ways: 2}) { orderId }
       order(id: $bad) { id }
@@ -31,7 +33,9 @@ async def test_failing_root_fields_do_not_null_their_siblings(gql, server):
     result = await gql(document, {"table": gid("Table", 999), "bad": "x"}, staff=server)
     assert result["data"] == {
         "menu": [],
+        "badMenu": None,
         "users": None,
+        "invitations": None,
         "orders": None,
         "splitPreview": None,
         "order": None,
@@ -40,7 +44,9 @@ async def test_failing_root_fields_do_not_null_their_siblings(gql, server):
     }
     codes = {error["path"][0]: error["extensions"]["code"] for error in result["errors"]}
     assert codes == {
+        "badMenu": "VALIDATION_ERROR",
         "users": "PERMISSION_DENIED",
+        "invitations": "PERMISSION_DENIED",
         "orders": "VALIDATION_ERROR",
         "splitPreview": "NOT_FOUND",
         "order": "VALIDATION_ERROR",
