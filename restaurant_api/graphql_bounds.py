@@ -12,7 +12,7 @@ missing here; the `edges` of a Relay connection take the connection's `first`.
 from __future__ import annotations
 
 from restaurant_api.api import node as node_graphql
-from restaurant_api.api.cost import Fixed, ListBound
+from restaurant_api.api.cost import Feed, FeedRows, Fixed, ListBound
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
@@ -58,11 +58,13 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "SplitShareType.lineIndexes": Fixed(orders_service.MAX_LINES),
         "SplitBillPayload.orders": Fixed(tables_service.MAX_SPLIT_WAYS),
         # Subscription messages: a snapshot holds at most `subscription_snapshot_max` rows
-        # (more is an error), a batch of changes at most one row per queued event.
+        # (more is an error), a batch of changes at most one row per queued event; one
+        # followed order is one row.
+        "Subscription.orderUpdates": Feed(snapshot.maximum, argument="orderId"),
         "KitchenTicketsUpdate.tickets": snapshot,
         "KitchenTicketsUpdate.removedTicketIds": snapshot,
-        "OrdersUpdate.orders": snapshot,
-        "OrdersUpdate.removedOrderIds": snapshot,
+        "OrdersUpdate.orders": FeedRows(),
+        "OrdersUpdate.removedOrderIds": FeedRows(),
         "TablesUpdate.tables": snapshot,
         "TablesUpdate.removedTableIds": snapshot,
     }

@@ -73,7 +73,22 @@ class Fixed:
     maximum: int
 
 
-ListBound = Page | Fixed
+@dataclass(frozen=True)
+class Feed:
+    """A subscription field: each of its messages holds at most `maximum` rows per list, or
+    `narrowed` when its `argument` is given (`orderUpdates(orderId:)` follows one order)."""
+
+    maximum: int
+    argument: str
+    narrowed: int = 1
+
+
+@dataclass(frozen=True)
+class FeedRows:
+    """A list of a subscription message: as many rows as its subscription field allows."""
+
+
+ListBound = Page | Fixed | Feed | FeedRows
 # "Type.field" -> bound. Built by `restaurant_api.graphql_bounds` next to the business caps.
 ListBounds = Mapping[str, ListBound]
 
@@ -144,10 +159,6 @@ def unbounded_list_fields(schema: GraphQLSchema, bounds: ListBounds) -> list[str
 # ---------------------------------------------------------------------------------------
 
 
-class CostError(Exception):
-    """The document asks for a page size outside its bounds."""
-
-
 @dataclass
 class _CostWalker:
     schema: GraphQLSchema
@@ -202,40 +213,45 @@ class _CostWalker:
             inner_page = size
             if is_list_field(field):
                 count = size
+        elif isinstance(bound, Feed):
+            # The message's lists take the feed's size, as a connection's edges its `first`.
+            narrowed = self._argument_value(node, bound.argument) is not None
+            inner_page = bound.narrowed if narrowed else bound.maximum
         elif is_list_field(field):
             if isinstance(bound, Fixed):
                 count = bound.maximum
-            elif is_connection_list(parent, name):
+            elif isinstance(bound, FeedRows) or is_connection_list(parent, name):
                 count = page
             else:
                 count = DEFAULT_PAGE_MAXIMUM  # undeclared: a test forbids this; be careful
         child = self.selection_set(get_named_type(field.type), node.selection_set, inner_page)
         return count * (1 + child)
 
-    def _page_size(self, node: FieldNode, bound: Page) -> int:
+    def _argument_value(self, node: FieldNode, name: str) -> Any:
+        """The argument's value as written or through a variable; None when omitted or null."""
         for argument in node.arguments or ():
-            if argument.name.value != PAGE_ARGUMENT:
+            if argument.name.value != name:
                 continue
             value_node = argument.value
             if isinstance(value_node, VariableNode):
-                name = value_node.name.value
-                value = self.variables.get(name, self.variable_defaults.get(name))
-            elif isinstance(value_node, IntValueNode):
-                value = int(value_node.value)
-            elif isinstance(value_node, NullValueNode):
-                value = None
-            else:
-                value = bound.maximum  # invalid: execution refuses it; assume the worst
-            if value is None:
-                return bound.default
-            if not isinstance(value, int) or isinstance(value, bool):
-                return bound.maximum
-            if not 1 <= value <= bound.maximum:
-                raise CostError(
-                    f"first must be between 1 and {bound.maximum} on '{node.name.value}'"
-                )
-            return value
-        return bound.default
+                variable = value_node.name.value
+                return self.variables.get(variable, self.variable_defaults.get(variable))
+            if isinstance(value_node, IntValueNode):
+                return int(value_node.value)
+            if isinstance(value_node, NullValueNode):
+                return None
+            return value_node  # another literal: present, its value is not needed here
+        return None
+
+    def _page_size(self, node: FieldNode, bound: Page) -> int:
+        value = self._argument_value(node, PAGE_ARGUMENT)
+        if value is None:
+            return bound.default
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= bound.maximum:
+            # Invalid: the field's resolver refuses it (a local error, its siblings still
+            # answer) before loading anything; the cost assumes the worst.
+            return bound.maximum
+        return value
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -254,7 +270,7 @@ def document_cost(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
 ) -> int:
-    """Objects the operation's answer can hold, at most. Raises CostError on a bad `first`."""
+    """Objects the operation's answer can hold, at most."""
     operation = _operation(document, operation_name)
     if operation is None:
         return 0
@@ -323,12 +339,9 @@ class QueryCost(SchemaExtension):
                     extensions={"code": "VALIDATION_ERROR"},
                 )
             ]
-        try:
-            self.cost = document_cost(
-                context.schema._schema, self.bounds, document, provided, context.variables
-            )
-        except CostError as error:
-            return [GraphQLError(str(error), extensions={"code": "VALIDATION_ERROR"})]
+        self.cost = document_cost(
+            context.schema._schema, self.bounds, document, provided, context.variables
+        )
         if self.cost > self.budget:
             return [
                 GraphQLError(

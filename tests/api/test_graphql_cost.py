@@ -10,16 +10,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from graphql import GraphQLList, GraphQLNonNull, parse
+from graphql import GraphQLList, GraphQLNonNull, get_named_type, parse
 from graphql import build_schema as build_graphql_schema
 
-from restaurant_api.api.cost import Page, document_cost, unbounded_list_fields
+from restaurant_api.api.cost import Feed, FeedRows, Page, document_cost, unbounded_list_fields
 from restaurant_api.config import Environment, Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.main import create_app
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.schema import build_schema
-from tests.conftest import make_settings
+from tests.conftest import gid, make_settings
 
 SETTINGS = Settings(environment="development")
 SCHEMA = build_schema(SETTINGS)._schema
@@ -63,6 +63,13 @@ def test_the_walk_finds_a_list_field_without_a_bound():
 
 
 def test_every_declared_bound_names_a_list_or_paged_field():
+    feed_messages = set()
+    for key, bound in BOUNDS.items():
+        if isinstance(bound, Feed):
+            type_name, field_name = key.split(".")
+            field = SCHEMA.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
+            assert type_name == "Subscription" and bound.argument in field.args, key
+            feed_messages.add(get_named_type(field.type).name)
     for key, bound in BOUNDS.items():
         type_name, field_name = key.split(".")
         field = SCHEMA.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
@@ -70,7 +77,11 @@ def test_every_declared_bound_names_a_list_or_paged_field():
         if isinstance(bound, Page):
             assert "first" in field.args, key
             assert field.args["first"].default_value == bound.default, key
-        else:
+        elif isinstance(bound, FeedRows):
+            # Sized by the subscription field whose messages hold this list.
+            assert type_name in feed_messages, key
+            assert isinstance(field_type, GraphQLList), key
+        elif not isinstance(bound, Feed):
             assert isinstance(field_type, GraphQLList), key
 
 
@@ -131,6 +142,18 @@ def test_cost_reads_first_from_variables_and_their_defaults():
     users = "query($n: Int = 7) { users(first: $n) { edges { node { id } } } }"
     assert cost_of(users) == 1 + 7 * 2
     assert cost_of(users, {"n": 40}) == 1 + 40 * 2
+
+
+def test_following_one_order_costs_one_order():
+    # Every open order: the snapshot bound (200) of orders; one followed order: one order.
+    order = "{ id lines { id modifiers } tickets { id } }"  # 1 + 50 + 10 = 61 per order
+    every = f"subscription {{ orderUpdates {{ kind orders {order} removedOrderIds }} }}"
+    assert cost_of(every) == 1 + 200 * 61
+    one = f"subscription($id: ID) {{ orderUpdates(orderId: $id) {{ orders {order} }} }}"
+    assert cost_of(one, {"id": gid("Order", 1)}) == 1 + 61
+    assert cost_of(one, {"id": None}) == cost_of(one) == 1 + 200 * 61
+    inline = f'subscription {{ orderUpdates(orderId: "{gid("Order", 1)}") {{ orders {order} }} }}'
+    assert cost_of(inline) == 1 + 61
 
 
 def test_nested_fragments_are_not_walked_exponentially():
@@ -216,24 +239,47 @@ async def test_mutation_over_budget_changes_nothing(backend, manager, db):
 
 
 @pytest.mark.parametrize(
-    ("field", "maximum"), [("users", 100), ("menu", 500), ("kitchenTickets", 200), ("orders", 100)]
+    ("field", "table", "maximum"),
+    [
+        ("users", "users", 100),
+        ("menu", "menu_items", 500),
+        ("kitchenTickets", "kitchen_tickets", 200),
+        ("kitchenTicketHistory", "kitchen_tickets", 100),
+        ("orders", "orders", 100),
+        ("invitations", "invitations", 100),
+    ],
 )
-async def test_first_outside_its_bounds_is_refused_before_execution(
-    backend, client, admin, field, maximum
+async def test_first_outside_its_bounds_is_refused_before_loading(
+    backend, client, admin, count_statements, field, table, maximum
 ):
-    selection = "{ edges { cursor } }" if field in ("orders", "users") else "{ id }"
+    connection = field in ("orders", "users", "kitchenTicketHistory")
+    selection = "{ edges { cursor } }" if connection else "{ id }"
     for bad in (0, -1, maximum + 1):
-        body = await post(client, f"{{ {field}(first: {bad}) {selection} }}", admin)
-        assert body["data"] is None, body
-        assert body["errors"][0]["message"] == (
-            f"first must be between 1 and {maximum} on '{field}'"
-        )
+        # Refused by the field itself (schema 1.0: its siblings still answer), before
+        # anything of the list is read; the cost check counts it at its maximum.
+        with count_statements() as counter:
+            body = await post(client, f"{{ {field}(first: {bad}) {selection} me {{ id }} }}", admin)
+        assert body["data"] == {field: None, "me": {"id": gid("User", admin.user.id)}}, body
+        [error] = body["errors"]
+        assert error["path"] == [field]
+        assert error["message"] == f"first must be between 1 and {maximum}"
+        assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "first"}
+        pages = [s for s in counter.statements if f"FROM {table}" in s and "LIMIT" in s]
+        assert not pages, counter.statements
     # The same refusal through a variable.
-    query = f"query($n: Int) {{ {field}(first: $n) {selection} }}"
+    query = f"query($n: Int!) {{ {field}(first: $n) {selection} }}"
     body = await post(client, query, admin, variables={"n": maximum + 1})
-    assert body["data"] is None
+    assert body["data"] == {field: None}
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "first"}
     ok = await post(client, query, admin, variables={"n": maximum})
     assert "errors" not in ok, ok
+
+
+def test_first_outside_its_bounds_costs_the_maximum():
+    assert cost_of("{ orders(first: 100) { edges { cursor } } }") == 1 + 100
+    for bad in (0, -1, 101, 10**9):
+        assert cost_of(f"{{ orders(first: {bad}) {{ edges {{ cursor }} }} }}") == 1 + 100
+    assert cost_of("query($n: Int!) { menu(first: $n) { id } }", {"n": 10**9}) == 500
 
 
 async def test_first_limits_root_lists(backend, gql, admin, make_staff, db):
@@ -267,23 +313,26 @@ async def test_first_limits_kitchen_tickets(backend, gql, kitchen, db):
 # --- depth ----------------------------------------------------------------------------------
 
 
+ORDER_1 = gid("Order", 1)
+
+
 def nested(levels: int) -> str:
     """`levels` levels of fields: order -> table -> currentOrder -> table ... -> id."""
     inner = "id"
     for level in reversed(range(levels - 2)):
         inner = f"{('table', 'currentOrder')[level % 2]} {{ {inner} }}"
-    return f"{{ order(id: 1) {{ {inner} }} }}"
+    return f'{{ order(id: "{ORDER_1}") {{ {inner} }} }}'
 
 
 async def test_depth_limit_admits_exactly_max_depth_levels(backend, server):
-    assert nested(4) == "{ order(id: 1) { table { currentOrder { id } } } }"
+    assert nested(4) == f'{{ order(id: "{ORDER_1}") {{ table {{ currentOrder {{ id }} }} }} }}'
     async with app_with(backend, graphql_max_depth=4) as http:
         at_limit = await post(http, nested(4), server)
         over = await post(http, nested(5), server)
         with_fragment = await post(
             http,
             "fragment T on Table { currentOrder { table { id } } } "
-            "{ order(id: 1) { table { ...T } } }",
+            f'{{ order(id: "{ORDER_1}") {{ table {{ ...T }} }} }}',
             server,
         )
     assert at_limit == {
