@@ -24,7 +24,10 @@ async def _post(client, body, accept=MEDIA, **headers):
 async def test_graphql_response_json_status_codes(client, manager):
     ok = await _post(client, {"query": "{ menu { name } }"})
     assert (ok.status_code, ok.headers["content-type"]) == (200, MEDIA)
-    assert ok.json() == {"data": {"menu": []}}
+    assert ok.json() == {
+        "data": {"menu": []},
+        "extensions": {"cost": {"requested": 200, "maximum": 50_000}},
+    }
     # Execution started: 200 even with a field error (the menu still answers).
     partial = await _post(client, {"query": "{ menu { name } me { id } }"})
     assert partial.status_code == 200 and partial.json()["data"] == {"menu": [], "me": None}
