@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from restaurant_api.users.models import LoginAttempt, Role
+from tests.conftest import gid
 from tests.users.conftest import client_for
 
 # Every attempt is hashed: limits far above the flood, so throttling does not hide the cost.
@@ -98,8 +99,8 @@ async def test_demoting_every_admin_at_once_leaves_one(client, make_staff, gql):
         if index % 4 == 3:
             mutation = "deactivateUser(userId: $id)"
         result = await gql(
-            f"mutation($id: Int!) {{ r: {mutation} {{ __typename ... on Error {{ code }} }} }}",
-            {"id": user_id},
+            f"mutation($id: ID!) {{ r: {mutation} {{ __typename ... on Error {{ code }} }} }}",
+            {"id": gid("User", user_id)},
             staff=staff,
         )
         outcome = result["data"]["r"]

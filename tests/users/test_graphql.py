@@ -44,11 +44,15 @@ async def test_register_login_me_round_trip(gql, admin):
     # Self-registered accounts wait for an admin: until then, the answer of a wrong password.
     pending = await gql(LOGIN, {"email": "grace@example.com", "password": "password123"})
     assert pending["data"]["login"]["code"] == "INVALID_CREDENTIALS"
-    users = (await gql("{ users { id email role isActive } }", staff=admin))["data"]["users"]
-    grace = next(user for user in users if user["email"] == "grace@example.com")
+    users = await gql("{ users { edges { node { id email role isActive } } } }", staff=admin)
+    grace = next(
+        edge["node"]
+        for edge in users["data"]["users"]["edges"]
+        if edge["node"]["email"] == "grace@example.com"
+    )
     assert (grace["role"], grace["isActive"]) == ("SERVER", False)
     activated = await gql(
-        """mutation($id: Int!) { reactivateUser(userId: $id) { __typename } }""",
+        """mutation($id: ID!) { reactivateUser(userId: $id) { __typename } }""",
         {"id": grace["id"]},
         staff=admin,
     )
@@ -191,16 +195,17 @@ async def test_role_change_and_deactivation(gql, admin, server, make_staff):
 
 async def test_failed_mutation_does_not_undo_an_earlier_one(gql, admin, server):
     result = await gql(
-        """mutation($id: Int!) {
+        """mutation($id: ID!, $missing: ID!) {
              first: changeUserRole(userId: $id, role: KITCHEN) { __typename }
-             second: deactivateUser(userId: 424242) { __typename }
+             second: deactivateUser(userId: $missing) { __typename }
            }""",
-        {"id": server.user.id},
+        {"id": gid("User", server.user.id), "missing": gid("User", 424242)},
         staff=admin,
     )
     assert result["data"] == {
         "first": {"__typename": "UserPayload"},
         "second": {"__typename": "NotFoundError"},
     }
-    users = (await gql("{ users { email role } }", staff=admin))["data"]["users"]
-    assert {"email": server.user.email, "role": "KITCHEN"} in users
+    users = await gql("{ users { edges { node { email role } } } }", staff=admin)
+    nodes = [edge["node"] for edge in users["data"]["users"]["edges"]]
+    assert {"email": server.user.email, "role": "KITCHEN"} in nodes

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from restaurant_api.users.models import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, gid
 
 CHANGE = """
 mutation($input: ChangePasswordInput!) {
@@ -101,17 +101,17 @@ async def test_change_password_over_graphql(gql, server):
     stale = await gql("{ me { id } }", staff=server)
     assert stale["errors"][0]["message"] == "Invalid token"
     fresh = await gql("{ me { id } }", token=done["data"]["changePassword"]["accessToken"])
-    assert fresh["data"]["me"]["id"] == server.user.id
+    assert fresh["data"]["me"]["id"] == gid("User", server.user.id)
 
 
 async def test_password_mutations_refuse_to_share_a_document(gql, admin, server):
     mixed = await gql(
-        """mutation($id: Int!) {
+        """mutation($id: ID!) {
              a: changeUserRole(userId: $id, role: KITCHEN) { __typename }
              b: login(input: {email: "x@example.com", password: "password1"}) {
                __typename ... on Error { code message } }
            }""",
-        {"id": server.user.id},
+        {"id": gid("User", server.user.id)},
         staff=admin,
     )
     assert mixed["data"]["a"] == {"__typename": "UserPayload"}
@@ -150,15 +150,15 @@ async def test_admin_resets_a_password(client, gql, admin, server, manager):
     assert (await login(client, server.user.email, "set-by-the-admin")).status_code == 200
 
     graphql = await gql(
-        """mutation($id: Int!) {
+        """mutation($id: ID!) {
              resetUserPassword(input: {userId: $id, newPassword: "again-a-new-one"}) {
                __typename ... on UserPayload { user { id } } } }""",
-        {"id": server.user.id},
+        {"id": gid("User", server.user.id)},
         staff=admin,
     )
     assert graphql["data"]["resetUserPassword"] == {
         "__typename": "UserPayload",
-        "user": {"id": server.user.id},
+        "user": {"id": gid("User", server.user.id)},
     }
     assert (await login(client, server.user.email, "again-a-new-one")).status_code == 200
 
@@ -175,13 +175,15 @@ async def test_login_caps_the_password_on_both_apis(client, gql, server, passwor
 async def test_nul_in_graphql_login_and_register_is_a_typed_error(gql):
     login_result = await gql(LOGIN, {"email": "nul\x00@example.com", "password": "password1"})
     assert login_result["data"]["login"]["__typename"] == "ValidationError"
+    assert login_result["data"]["login"]["field"] == "email"
     login_result = await gql(LOGIN, {"email": "a@example.com", "password": "pass\x00word1"})
     assert login_result["data"]["login"]["__typename"] == "ValidationError"
+    assert login_result["data"]["login"]["field"] == "password"
     register = await gql(
         """mutation { register(input: {name: "N\\u0000", email: "n@example.com",
-             password: "password1"}) { __typename } }"""
+             password: "password1"}) { __typename ... on ValidationError { field } } }"""
     )
-    assert register["data"]["register"]["__typename"] == "ValidationError"
+    assert register["data"]["register"] == {"__typename": "ValidationError", "field": "name"}
 
 
 async def test_inactive_account_with_the_right_password_looks_like_a_wrong_one(
