@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from restaurant_api.__main__ import PROJECT_ROOT
 from restaurant_api.main import create_app
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET, gid, make_settings
 from tests.live.conftest import (
     KITCHEN_QUERY,
     TRANSPORT_WS,
@@ -59,7 +59,9 @@ async def test_oversized_subscription_gets_an_error_that_says_why(live_server, k
     assert broken["payload"][0]["message"].startswith("Syntax Error")
     await socket.subscribe(KITCHEN_QUERY)
     snapshot = await socket.next_data()
-    assert [t["id"] for t in snapshot["kitchenTickets"]["tickets"]] == [ticket.id]
+    assert [t["id"] for t in snapshot["kitchenTickets"]["tickets"]] == [
+        gid("KitchenTicket", ticket.id)
+    ]
 
 
 async def test_two_operations_without_a_name_are_refused_over_the_websocket(live_server, kitchen):
@@ -144,7 +146,8 @@ async def test_snapshot_over_the_cap_is_an_error(backend, make_staff):
             {
                 "id": "narrow",
                 "type": "subscribe",
-                "payload": {"query": KITCHEN_QUERY, "variables": {"station": "nowhere"}},
+                # The tickets are all the kitchen's: the bar's screen has none.
+                "payload": {"query": KITCHEN_QUERY, "variables": {"station": "bar"}},
             }
         )
         narrow = await socket.next_data()
