@@ -108,6 +108,22 @@ cursors = st.one_of(
 )
 
 
+def _global_id(type_name: str, raw: str) -> str:
+    return base64.b64encode(f"{type_name}:{raw}".encode("utf-8", "surrogatepass")).decode()
+
+
+# Global ids (schema 1.0): forged ones of every shape, integers and text where an ID goes.
+global_ids = st.one_of(
+    st.builds(
+        _global_id,
+        st.sampled_from(["Order", "OrderLine", "Table", "User", "KitchenTicket", "Nope", ""]),
+        st.one_of(big_ints.map(str), hostile_text),
+    ),
+    ints,
+    hostile_text,
+)
+
+
 def deep(depth: int, opener: str) -> str:
     closer = {"[": "]", "{": "}"}[opener]
     if opener == "{":
@@ -116,6 +132,8 @@ def deep(depth: int, opener: str) -> str:
 
 
 deep_json = st.builds(deep, st.integers(min_value=1, max_value=20_000), st.sampled_from("[{"))
+# In a URL (GET): deep enough, and short enough for the client to send (httpx caps a URL).
+deep_json_in_url = st.builds(deep, st.integers(min_value=1, max_value=2000), st.sampled_from("[{"))
 
 
 # --- REST probes ----------------------------------------------------------------------------
@@ -183,11 +201,18 @@ PLACE = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }
 ORDERS = """query($a: String, $f: DateTime, $t: DateTime, $n: Int!) {
     orders(first: $n, after: $a, createdFrom: $f, createdTo: $t) { edges { cursor } } }"""
 PREVIEW = (
-    "query($t: Int!, $s: SplitInput!) { splitPreview(tableId: $t, split: $s) { shares { label } } }"
+    "query($t: ID!, $s: SplitInput!) { splitPreview(tableId: $t, split: $s) { shares { label } } }"
 )
 MENU = "mutation($i: MenuItemInput!) { createMenuItem(input: $i) { __typename } }"
-CLOSE = """mutation($o: Int!, $t: Decimal) {
+CLOSE = """mutation($o: ID!, $t: Decimal) {
     closeOrder(orderId: $o, paymentMethod: "card", tip: $t) { __typename } }"""
+NODES = """query($id: ID!, $ids: [ID!]!) {
+    node(id: $id) { id } nodes(ids: $ids) { id } order(id: $id) { id } table(id: $id) { id } }"""
+CONNECTIONS = """query($a: String, $n: Int!, $s: String) {
+    users(first: $n, after: $a) { edges { cursor } }
+    kitchenTicketHistory(first: $n, after: $a, station: $s) { edges { cursor
+      node { timeline(first: $n, after: $a) { edges { cursor } } } } }
+    kitchenTickets(first: $n, station: $s) { id } }"""
 
 
 INLINE_TIP = 'mutation { closeOrder(orderId: 1, paymentMethod: "c", tip: TIP) { __typename } }'
@@ -205,6 +230,7 @@ gql_line = st.fixed_dictionaries(
         "quantity": ints,
         "seatNumber": ints,
         "modifiers": st.lists(hostile_text, max_size=3),
+        "menuItemId": global_ids,
     },
 )
 not_an_object = st.one_of(
@@ -219,14 +245,14 @@ graphql_probes = st.one_of(
         {
             "i": st.fixed_dictionaries(
                 {"lines": st.lists(gql_line, max_size=3)},
-                optional={"total": money, "customerCount": ints, "tableId": ints},
+                optional={"total": money, "customerCount": ints, "tableId": global_ids},
             )
         }
     ).map(graphql(PLACE)),
     st.fixed_dictionaries({"a": cursors, "f": dates, "t": dates, "n": ints}).map(graphql(ORDERS)),
     st.fixed_dictionaries(
         {
-            "t": ints,
+            "t": global_ids,
             "s": st.fixed_dictionaries(
                 {"mode": st.sampled_from(["ITEMS", "SEATS", "EVEN", "NOPE"])},
                 optional={
@@ -249,7 +275,13 @@ graphql_probes = st.one_of(
             )
         }
     ).map(graphql(MENU, "manager")),
-    st.fixed_dictionaries({"o": ints, "t": money}).map(graphql(CLOSE)),
+    st.fixed_dictionaries({"o": global_ids, "t": money}).map(graphql(CLOSE)),
+    st.fixed_dictionaries({"id": global_ids, "ids": st.lists(global_ids, max_size=3)}).map(
+        graphql(NODES)
+    ),
+    st.fixed_dictionaries({"a": cursors, "n": ints, "s": hostile_text}).map(
+        graphql(CONNECTIONS, "manager")
+    ),
     not_an_object.map(lambda body: Probe("POST", "/graphql", body, "server")),
     st.builds(
         lambda q: Probe("GET", "/graphql", b"", "server", (("query", q),)),
@@ -259,7 +291,7 @@ graphql_probes = st.one_of(
         lambda v: Probe(
             "GET", "/graphql", b"", "server", (("query", "{ __typename }"), ("variables", v))
         ),
-        st.one_of(deep_json, st.text(max_size=20), number_text),
+        st.one_of(deep_json_in_url, st.text(max_size=20), number_text),
     ),
     st.builds(
         lambda v: Probe("POST", "/graphql", dumps({"query": v}).encode(), "server"),
@@ -302,7 +334,7 @@ async def send_all(client, probes: list[Probe], staff: dict[str, Any]) -> None:
 
 
 REST_PROBES = collect(rest_probes, EXAMPLES * 2)
-GRAPHQL_PROBES = collect(graphql_probes, EXAMPLES * 2)
+GRAPHQL_PROBES = collect(graphql_probes, EXAMPLES * 3)
 
 
 async def test_fuzz_rest_never_fails_unexpectedly(client, server, manager):
