@@ -36,7 +36,7 @@ async def test_garbage_requests_never_500(client):
         {"json": {"query": "{ me { "}},
         {"json": {"query": 42}},
         {"json": {"query": "{ nonsenseField }"}},
-        {"json": {"query": "query($x: Int!) { user(id: $x) { id } }", "variables": {"x": "a"}}},
+        {"json": {"query": "query($x: ID!) { user(id: $x) { id } }", "variables": {"x": ["a"]}}},
     ]
     for case in cases:
         response = await client.post("/graphql", **case)
