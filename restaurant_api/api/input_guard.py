@@ -57,27 +57,29 @@ def _parse_constant(_name: str) -> Any:
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_INNERMOST = re.compile(rb"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
-_BRACKET = re.compile(rb"[\[\]{}]")
+# The bracket skeleton of a document: `{}` become `[]` (only depth matters), the rest goes.
+_TO_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def _check_depth(text: str | bytes) -> None:
     """Refuse nesting deeper than MAX_JSON_DEPTH before decoding (no recursion, C speed).
 
-    Each pass removes the innermost arrays and objects, so a document of depth d is
-    empty of brackets after d passes; one still holding brackets after the limit is too
-    deep (or malformed, which the decoder refuses anyway).
+    On the bracket skeleton (strings removed, `{}` as `[]`), each `replace` removes exactly
+    the innermost pairs, one level: a document of depth d is empty after d passes. About
+    60 ms for the worst 1 MiB body (one regex, a translate, at most 32 replaces), where
+    regex passes over the whole text took half a second.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
         return
-    data = _STRING.sub(b"", data)  # strings may hold brackets
+    skeleton = _STRING.sub(b"", data).translate(_TO_SQUARE, _NOT_A_BRACKET)
     for _ in range(MAX_JSON_DEPTH):
-        data, removed = _INNERMOST.subn(b"", data)
-        if not removed:
-            return
-    if _BRACKET.search(data):
-        raise InputRefused(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+        shorter = skeleton.replace(b"[]", b"")
+        if not shorter or len(shorter) == len(skeleton):
+            return  # shallow enough, or unbalanced (the decoder refuses that)
+        skeleton = shorter
+    raise InputRefused(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def _has_lone_surrogate(value: Any) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from restaurant_api import limits
+from restaurant_api.api import input_guard
 from tests.conftest import gid
 
 LINE = {"name": "Soup", "category": "Starters", "price": "4.50"}
@@ -605,3 +606,25 @@ async def test_graphql_null_variables_are_no_variables(client):
     assert "errors" not in response.json()
     response = await client.get("/graphql", params={"query": "{ __typename }", "variables": "null"})
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("[", "]"), ('{"a": ', "}"), ('{"a": [', "]}"), ('[{"a": ', "}]")]
+)
+def test_depth_limit_is_exact_for_any_mix_of_arrays_and_objects(opening, closing):
+    # Depth counts every bracket, whichever its kind; strings holding brackets do not count.
+    levels = limits.MAX_JSON_DEPTH // (opening.count("[") + opening.count("{"))
+    at_limit = opening * levels + '"[[{{"' + closing * levels
+    assert input_guard.parse_json(at_limit.encode()) is not None
+    over = "[" + at_limit + "]"
+    with pytest.raises(input_guard.InputRefused, match="nested more than"):
+        input_guard.parse_json(over.encode())
+
+
+def test_depth_of_a_wide_document_is_its_deepest_branch():
+    # 17,000 arrays 30 deep (about 1 MB): 31 levels in all, within the limit; 34 are not.
+    wide = ("[" * 30 + "1" + "]" * 30 + ",") * 17_000
+    document = ("[" + wide[:-1] + "]").encode()
+    input_guard._check_depth(document)  # no error: 31 levels
+    with pytest.raises(input_guard.InputRefused):
+        input_guard._check_depth(b"[" * 3 + document + b"]" * 3)
