@@ -24,6 +24,7 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -466,11 +467,13 @@ def print_table(targets: list[Target], results: dict[str, list[Result]], sizes: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per target per round")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per target per round")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--orders", type=int, default=50, help="open orders to seed")
     parser.add_argument("--no-postgraphile", action="store_true", help="skip PostGraphile")
     args = parser.parse_args()
+    # A plain `kill` still stops the servers and drops the database (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     admin_url = os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
