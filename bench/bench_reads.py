@@ -192,12 +192,28 @@ def wait_until_idle(pid: int, limit: float = 60) -> None:
         before = now
 
 
-def transactions(database_url: str) -> int:
+STATEMENTS_SQL = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+    "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+TRANSACTIONS_SQL = (
+    "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+)
+
+
+def sql_counter(database_url: str) -> tuple[str, str]:
+    """Statements from pg_stat_statements when the server preloads it, else transactions."""
     with psycopg.connect(database_url, autocommit=True) as connection:
-        row = connection.execute(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
-            "WHERE datname = current_database()"
-        ).fetchone()
+        preload = connection.execute("SHOW shared_preload_libraries").fetchone()
+        if preload and "pg_stat_statements" in preload[0]:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            return "statements/req", STATEMENTS_SQL
+    return "xacts/req", TRANSACTIONS_SQL
+
+
+def sql_count(database_url: str, sql: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -442,10 +458,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def print_table(targets: list[Target], results: dict[str, list[Result]], sizes: dict) -> None:
+def print_table(
+    targets: list[Target], results: dict[str, list[Result]], sizes: dict, sql_label: str
+) -> None:
     print(
         "\n| read | target | req/s | x base | p50 ms | p99 ms | CPU ms/req | x base "
-        "| xacts/req | bytes | errors |"
+        f"| {sql_label} | bytes | errors |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     baselines = {t.group: t for t in targets if t.baseline}
@@ -573,6 +591,7 @@ def main() -> None:
         for target in targets:
             sizes[target.name + target.group] = check_target(target, servers[target.server])
         delete_orders_after(database_url, last_order_id)
+        sql_label, counter_sql = sql_counter(database_url)
         results: dict[str, list[Result]] = {target.name + target.group: [] for target in targets}
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds}", flush=True)
@@ -581,7 +600,7 @@ def main() -> None:
                 for _ in range(5):  # warm up connections and caches
                     check_target(target, base)
                 time.sleep(1.5)  # PostgreSQL publishes transaction counts about once a second
-                xacts_before = transactions(database_url)
+                xacts_before = sql_count(database_url, counter_sql)
                 cpu_before = tree_cpu_seconds(processes[target.server])
                 if use_wrk:
                     measured = run_wrk(target, base, args, load_core, Path(tmp))
@@ -592,7 +611,7 @@ def main() -> None:
                 cpu = tree_cpu_seconds(processes[target.server]) - cpu_before
                 wait_until_idle(processes[target.server])  # requests still queued at the end
                 time.sleep(1.5)
-                xacts = transactions(database_url) - xacts_before - 1  # minus our own read
+                xacts = sql_count(database_url, counter_sql) - xacts_before - 1  # our own read
                 requests, elapsed, p50, p99, errors = measured
                 done = max(requests, 1)  # none finished: latency is over the duration
                 results[target.name + target.group].append(
@@ -600,15 +619,15 @@ def main() -> None:
                         rps=requests / elapsed,
                         p50_ms=p50 if requests else float("inf"),
                         p99_ms=p99 if requests else float("inf"),
-                        cpu_ms=cpu * 1000 / done,
-                        xacts=xacts / done,
+                        cpu_ms=cpu * 1000 / done if requests else float("nan"),
+                        xacts=xacts / done if requests else float("nan"),
                         errors=errors,
                     )
                 )
                 if "place" in target.group:
                     delete_orders_after(database_url, last_order_id)
         print(f"\n{machine_line()} (after the run)")
-        print_table(targets, results, sizes)
+        print_table(targets, results, sizes, sql_label)
 
 
 if __name__ == "__main__":
