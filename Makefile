@@ -12,7 +12,7 @@ CLI := $(BIN)/python -m restaurant_api
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help install run prod test test-tables migrate seed schema lint fmt bench clean logs
+.PHONY: help install run prod test test-tables migrate seed schema lint fmt bench bench-reads clean logs
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,7 +61,10 @@ fmt: install ## Format and auto-fix
 	$(BIN)/ruff check --fix .
 
 bench: install ## Run the benchmarks (prints figures)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+bench-reads: install ## Reads vs a raw Starlette app and PostGraphile on PostgreSQL (ROUNDS=3 DURATION=8)
+	$(BIN)/python bench/bench_reads.py --rounds $(or $(ROUNDS),3) --duration $(or $(DURATION),8)
 
 logs: ## Follow the logs of the docker compose services
 	docker compose logs -f

@@ -1,0 +1,634 @@
+"""Read benchmark (issue 11): this project's REST and GraphQL next to a raw Starlette + psycopg
+app (bench/raw_app.py) and PostGraphile v4 over the same migrated PostgreSQL tables.
+
+    .venv/bin/python bench/bench_reads.py [--rounds 3] [--duration 5] [--connections 32]
+
+It creates a throwaway database on BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres, dropped afterwards), migrates and seeds it
+with the CLI (21 menu items, 8 tables), creates an admin with `create-user`, places 50 open
+orders of 3-6 lines through the project's REST API (so their tickets are real), then starts
+one uvicorn worker of the project, the raw app and PostGraphile, each pinned to CPU 0 with
+taskset, and loads them from CPU 1: wrk (-t1) with a Lua script when it is installed, else a
+bounded httpx load generator. Every target runs `--duration` seconds per round; rounds are
+interleaved and the table shows medians. PostGraphile is installed with npm into
+bench/.postgraphile (gitignored) and skipped with a message when npm or the install fails.
+Not a test: it only prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+POSTGRAPHILE_DIR = BENCH / ".postgraphile"
+POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench-password-123"
+PORTS = {"project": 8151, "raw": 8160, "postgraphile": 8161}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+GQL_MENU = (
+    "{ menu { id databaseId name description category price { amount cents } "
+    "isAvailable displayOrder } }"
+)
+GQL_ORDER_FIELDS = """id databaseId status customerCount specialRequests version createdAt
+  total { amount }
+  table { id tableNumber capacity status }
+  lines { id position name category quantity modifiers seatNumber unitPrice { amount }
+          menuItem { id name category price { amount } } }
+  tickets { id station status fireNumber
+            lines { id name quantity modifiers seatNumber } }"""
+GQL_ORDERS = (
+    f"{{ orders(first: 50, status: OPEN) {{ edges {{ node {{ {GQL_ORDER_FIELDS} }} }} }} }}"
+)
+GQL_ORDER = f"query($id: ID!) {{ order(id: $id) {{ {GQL_ORDER_FIELDS} }} }}"
+GQL_PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
+  __typename ... on OrderPayload { order { id databaseId status customerCount version
+    total { amount } lines { id name category quantity modifiers unitPrice { amount } }
+  } } ... on Error { code message } } }"""
+
+PG_ORDER_FIELDS = """id status customerCount specialRequests version createdAt
+  diningTableByTableId { id tableNumber capacity status }
+  orderLinesByOrderId(orderBy: POSITION_ASC) { nodes { id position name category quantity
+    modifiers seatNumber unitPriceCents menuItemByMenuItemId { id name category priceCents } } }
+  kitchenTicketsByOrderId(orderBy: FIRE_NUMBER_ASC) { nodes { id station status fireNumber
+    kitchenTicketLinesByTicketId(orderBy: ID_ASC) { nodes { id name quantity modifiers
+      seatNumber } } } }"""
+PG_MENU = (
+    "{ allMenuItems(orderBy: [DISPLAY_ORDER_ASC, ID_ASC]) { nodes { id name description "
+    "category priceCents isAvailable displayOrder } } }"
+)
+PG_ORDERS = (
+    '{ allOrders(condition: {status: "open"}, orderBy: ID_DESC, first: 50) '
+    f"{{ nodes {{ {PG_ORDER_FIELDS} }} }} }}"
+)
+PG_ORDER = f"query($id: Int!) {{ orderById(id: $id) {{ {PG_ORDER_FIELDS} }} }}"
+
+
+@dataclass
+class Target:
+    group: str
+    name: str
+    server: str
+    method: str
+    path: str
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    baseline: bool = False
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    xacts: float
+    errors: int
+
+
+# ---------------------------------------------------------------- database and servers
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pinned(core: int | None, command: list[str]) -> list[str]:
+    if core is None:
+        return command
+    return ["taskset", "-c", str(core), *command]
+
+
+@contextmanager
+def server(
+    command: list[str], env: dict[str, str], health: str, label: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally, after the process)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(health, timeout=1).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"{label} did not start:\n{log.read().decode()[-2000:]}")
+            time.sleep(0.3)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its descendants (npx/node spawn children)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        family.update(children)
+        frontier.extend(children)
+    return sum(ticks.get(member, 0) for member in family) / CLOCK_TICKS
+
+
+def wait_until_idle(pid: int, limit: float = 60) -> None:
+    """Let a server finish the requests the load generator left queued when it stopped."""
+    deadline = time.monotonic() + limit
+    before = tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = tree_cpu_seconds(pid)
+        if now - before < 0.05:
+            return
+        before = now
+
+
+STATEMENTS_SQL = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+    "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+TRANSACTIONS_SQL = (
+    "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+)
+
+
+def sql_counter(database_url: str) -> tuple[str, str]:
+    """Statements from pg_stat_statements when the server preloads it, else transactions."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        preload = connection.execute("SHOW shared_preload_libraries").fetchone()
+        if preload and "pg_stat_statements" in preload[0]:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            return "statements/req", STATEMENTS_SQL
+    return "xacts/req", TRANSACTIONS_SQL
+
+
+def sql_count(database_url: str, sql: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+# ---------------------------------------------------------------- seeding
+
+
+def seed_orders(url: str, token: str, count: int) -> None:
+    """Open orders of 3-6 lines placed through the project's REST API (tickets included)."""
+    rng = random.Random(11)
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=auth, timeout=30) as client:
+        menu = client.get("/api/menu").json()
+        tables = client.get("/api/tables").json() if count else []
+        table_ids = [table["id"] for table in tables] if isinstance(tables, list) else []
+        for number in range(count):
+            lines = [
+                {
+                    "menu_item_id": item["id"],
+                    "quantity": rng.randint(1, 3),
+                    "modifiers": ["no salt"] if rng.random() < 0.3 else [],
+                    "seat_number": rng.randint(1, 2),
+                }
+                for item in rng.sample(menu, rng.randint(3, 6))
+            ]
+            body: dict[str, object] = {"order": lines, "customer_count": 2}
+            if number < len(table_ids):
+                body["table_id"] = table_ids[number]
+            response = client.post("/api/orders", json=body)
+            response.raise_for_status()
+
+
+def delete_orders_after(database_url: str, last_id: int) -> None:
+    """Remove the orders the place-order targets added, so every round reads the same data."""
+    with psycopg.connect(database_url) as connection:
+        tickets = "SELECT id FROM kitchen_tickets WHERE order_id > %(id)s"
+        for sql in (
+            f"DELETE FROM kitchen_ticket_events WHERE ticket_id IN ({tickets})",
+            f"DELETE FROM kitchen_ticket_lines WHERE ticket_id IN ({tickets})",
+            "DELETE FROM kitchen_tickets WHERE order_id > %(id)s",
+            "DELETE FROM idempotency_records WHERE order_id > %(id)s",
+            "DELETE FROM order_lines WHERE order_id > %(id)s",
+            "DELETE FROM orders WHERE id > %(id)s",
+        ):
+            connection.execute(sql, {"id": last_id})
+
+
+# ---------------------------------------------------------------- load generation
+
+
+def lua_script(target: Target, directory: Path) -> Path:
+    lines = [f'wrk.method = "{target.method}"']
+    for name, value in {"Content-Type": "application/json", **target.headers}.items():
+        lines.append(f'wrk.headers["{name}"] = "{value}"')
+    if target.body is not None:
+        lines.append(f"wrk.body = [==[{target.body}]==]")
+    lines.append(
+        "function done(summary, latency, requests)\n"
+        "  local e = summary.errors\n"
+        '  io.write(string.format("\\nRESULT %d %d %d %d %d\\n", summary.requests,\n'
+        "    summary.duration, latency:percentile(50), latency:percentile(99),\n"
+        "    e.connect + e.read + e.write + e.status + e.timeout))\n"
+        "end"
+    )
+    path = directory / f"{uuid.uuid4().hex}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_wrk(
+    target: Target, base: str, args: argparse.Namespace, core: int | None, directory: Path
+) -> tuple[int, float, float, float, int]:
+    script = lua_script(target, directory)
+    command = pinned(
+        core,
+        [
+            "wrk",
+            "-t1",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            base + target.path,
+        ],
+    )
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next((line for line in output.splitlines() if line.startswith("RESULT ")), "")
+    if not line:
+        raise RuntimeError(f"wrk printed no result for {target.name}:\n{output}")
+    requests, duration_us, p50, p99, errors = (int(value) for value in line.split()[1:])
+    return requests, duration_us / 1e6, p50 / 1000, p99 / 1000, errors
+
+
+async def run_httpx(
+    target: Target, base: str, args: argparse.Namespace
+) -> tuple[int, float, float, float, int]:
+    limits = httpx.Limits(max_connections=args.connections)
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Content-Type": "application/json", **target.headers}
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + args.duration
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.request(
+                    target.method, target.path, content=target.body, headers=headers
+                )
+                latencies.append(time.perf_counter() - started)
+                errors += response.status_code >= 400
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(args.connections)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(latencies), elapsed, statistics.median(latencies) * 1000, p99 * 1000, errors
+
+
+# ---------------------------------------------------------------- targets
+
+
+def graphql_body(query: str, variables: dict[str, object] | None = None) -> str:
+    return json.dumps({"query": query, "variables": variables or {}})
+
+
+def build_targets(
+    servers: dict[str, str], auth: dict[str, str], order: dict[str, object], menu: list[dict]
+) -> list[Target]:
+    dish, drink = menu[0], menu[-1]
+    rest_place = {
+        "order": [
+            {"menu_item_id": dish["id"], "quantity": 2, "modifiers": ["no salt"]},
+            {"menu_item_id": drink["id"]},
+            {"name": "Bread", "price": 1.5, "category": "Sides"},
+        ],
+        "customer_count": 2,
+    }
+    gql_place = {
+        "input": {
+            "lines": [
+                {"menuItemId": dish["gid"], "quantity": 2, "modifiers": ["no salt"]},
+                {"menuItemId": drink["gid"]},
+                {"name": "Bread", "price": "1.50", "category": "Sides"},
+            ],
+            "customerCount": 2,
+        }
+    }
+    post = "POST"
+    targets = [
+        Target("menu (21 items)", "raw Starlette + psycopg", "raw", "GET", "/menu", baseline=True),
+        Target("menu (21 items)", "PostGraphile v4", "postgraphile", post, "/graphql",
+               graphql_body(PG_MENU)),
+        Target("menu (21 items)", "REST GET /api/menu", "project", "GET", "/api/menu"),
+        Target("menu (21 items)", "GraphQL menu", "project", post, "/graphql",
+               graphql_body(GQL_MENU)),
+        Target("50 open orders, nested", "raw (one SQL, JSON in PostgreSQL)", "raw", "GET",
+               "/orders", baseline=True),
+        Target("50 open orders, nested", "PostGraphile v4", "postgraphile", post, "/graphql",
+               graphql_body(PG_ORDERS)),
+        Target("50 open orders, nested", "REST GET /api/orders (lines only)", "project",
+               "GET", "/api/orders?status=open&limit=50", headers=auth),
+        Target("50 open orders, nested", "GraphQL orders nested", "project", post, "/graphql",
+               graphql_body(GQL_ORDERS), auth),
+        Target("one order by id", "raw", "raw", "GET", f"/orders/{order['db']}", baseline=True),
+        Target("one order by id", "PostGraphile v4", "postgraphile", post, "/graphql",
+               graphql_body(PG_ORDER, {"id": order["db"]})),
+        Target("one order by id", "REST GET /api/orders/{id}", "project", "GET",
+               f"/api/orders/{order['db']}", headers=auth),
+        Target("one order by id", "GraphQL order(id:)", "project", post, "/graphql",
+               graphql_body(GQL_ORDER, {"id": order["gid"]}), auth),
+        Target("place an order (3 lines)", "REST POST /api/orders", "project", post,
+               "/api/orders", json.dumps(rest_place), auth, baseline=True),
+        Target("place an order (3 lines)", "GraphQL placeOrder", "project", post, "/graphql",
+               graphql_body(GQL_PLACE, gql_place), auth),
+    ]  # fmt: skip
+    return [target for target in targets if target.server in servers]
+
+
+def check_target(target: Target, base: str) -> int:
+    """One request: the answer must be a success with the expected data; returns its size."""
+    headers = {"Content-Type": "application/json", **target.headers}
+    response = httpx.request(
+        target.method, base + target.path, content=target.body, headers=headers, timeout=30
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"{target.name}: {response.status_code} {response.text[:300]}")
+    data = response.json()
+    if isinstance(data, dict) and data.get("errors"):
+        raise RuntimeError(f"{target.name}: {data['errors']}")
+    if target.group.startswith("50"):
+        found = json.dumps(data).count('"status": "open"') + json.dumps(data).count(
+            '"status": "OPEN"'
+        )
+        if found < 50:
+            raise RuntimeError(f"{target.name}: {found} open orders in the answer, not 50")
+    if "placeOrder" in (target.body or "") and "OrderPayload" not in response.text:
+        raise RuntimeError(f"{target.name}: {response.text[:300]}")
+    return len(response.content)
+
+
+# ---------------------------------------------------------------- main
+
+
+def ensure_postgraphile() -> str | None:
+    """Path of the postgraphile binary, installing it into bench/.postgraphile; or None."""
+    if POSTGRAPHILE_BIN.exists():
+        return str(POSTGRAPHILE_BIN)
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        print("PostGraphile: skipped, npm/node are not installed (apt-get install -y npm)")
+        return None
+    print("PostGraphile: npm install --prefix bench/.postgraphile postgraphile@4 ...")
+    POSTGRAPHILE_DIR.mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["npm", "install", "--prefix", str(POSTGRAPHILE_DIR), "postgraphile@4"],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not POSTGRAPHILE_BIN.exists():
+        print(f"PostGraphile: skipped, the npm install failed:\n{result.stderr[-1000:]}")
+        return None
+    return str(POSTGRAPHILE_BIN)
+
+
+def machine_line() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{os.cpu_count()} CPUs ({model}), load average {load}"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_table(
+    targets: list[Target], results: dict[str, list[Result]], sizes: dict, sql_label: str
+) -> None:
+    print(
+        "\n| read | target | req/s | x base | p50 ms | p99 ms | CPU ms/req | x base "
+        f"| {sql_label} | bytes | errors |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    baselines = {t.group: t for t in targets if t.baseline}
+    for target in targets:
+        runs = results[target.name + target.group]
+        base_runs = results[baselines[target.group].name + target.group]
+        rps_ratio = median([r.rps / b.rps for r, b in zip(runs, base_runs, strict=True)])
+        cpu_ratio = median([r.cpu_ms / b.cpu_ms for r, b in zip(runs, base_runs, strict=True)])
+        print(
+            f"| {target.group} | {target.name} | {median([r.rps for r in runs]):.0f} "
+            f"| {rps_ratio:.2f} | {median([r.p50_ms for r in runs]):.1f} "
+            f"| {median([r.p99_ms for r in runs]):.1f} "
+            f"| {median([r.cpu_ms for r in runs]):.2f} | {cpu_ratio:.1f} "
+            f"| {median([r.xacts for r in runs]):.1f} | {sizes[target.name + target.group]} "
+            f"| {sum(r.errors for r in runs)} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per target per round")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--orders", type=int, default=50, help="open orders to seed")
+    parser.add_argument("--no-postgraphile", action="store_true", help="skip PostGraphile")
+    args = parser.parse_args()
+    # A plain `kill` still stops the servers and drops the database (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
+    admin_url = os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    two_cores = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    server_core, load_core = (0, 1) if two_cores else (None, None)
+    use_wrk = shutil.which("wrk") is not None
+    print(machine_line())
+    print(
+        f"servers pinned to CPU {server_core}, load on CPU {load_core}; "
+        + ("wrk -t1" if use_wrk else "httpx load generator")
+        + f" -c{args.connections}, {args.duration} s per target, {args.rounds} rounds"
+    )
+    if not use_wrk:
+        print("(wrk is not installed: `apt-get install -y wrk` gives steadier figures)")
+    postgraphile = None if args.no_postgraphile else ensure_postgraphile()
+
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
+        try:
+            database_url = stack.enter_context(postgres_database(admin_url))
+        except psycopg.OperationalError as error:
+            sys.exit(f"PostgreSQL is unreachable ({error})")
+        env = {
+            **os.environ,
+            "ENVIRONMENT": "production",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "ACCESS_TOKEN_MINUTES": "240",
+        }
+        cli = [sys.executable, "-m", "restaurant_api"]
+        for command in (
+            ["migrate"],
+            ["seed"],
+            ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
+             "admin", "--name", "Bench"],
+        ):  # fmt: skip
+            subprocess.run([*cli, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+
+        servers: dict[str, str] = {}
+        processes: dict[str, int] = {}
+        url = f"http://127.0.0.1:{PORTS['project']}"
+        process = stack.enter_context(
+            server(
+                pinned(server_core, [*cli, "serve", "--port", str(PORTS["project"])]),
+                env,
+                f"{url}/health",
+                "the project server",
+            )
+        )
+        servers["project"], processes["project"] = url, process.pid
+        login = httpx.post(
+            f"{url}/users/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        )
+        login.raise_for_status()
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        seed_orders(url, login.json()["access_token"], args.orders)
+        ids = httpx.post(
+            f"{url}/graphql",
+            json={"query": "{ orders(first: 100) { edges { node { id databaseId } } } }"},
+            headers=auth,
+        ).json()["data"]["orders"]["edges"]
+        middle = ids[len(ids) // 2]["node"]
+        order = {"db": middle["databaseId"], "gid": middle["id"]}
+        last_order_id = max(edge["node"]["databaseId"] for edge in ids)
+        menu = httpx.get(f"{url}/api/menu").json()
+        gids = httpx.post(f"{url}/graphql", json={"query": "{ menu { id databaseId } }"}).json()
+        by_db = {item["databaseId"]: item["id"] for item in gids["data"]["menu"]}
+        for item in menu:
+            item["gid"] = by_db[item["id"]]
+
+        raw = f"http://127.0.0.1:{PORTS['raw']}"
+        raw_command = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "raw_app:app",
+                       "--port", str(PORTS["raw"]), "--log-level", "warning",
+                       "--no-access-log"]  # fmt: skip
+        process = stack.enter_context(
+            server(pinned(server_core, raw_command), env, f"{raw}/menu", "the raw app")
+        )
+        servers["raw"], processes["raw"] = raw, process.pid
+        if postgraphile:
+            pg = f"http://127.0.0.1:{PORTS['postgraphile']}"
+            pg_command = [postgraphile, "-c", database_url, "--host", "127.0.0.1", "--port",
+                          str(PORTS["postgraphile"]), "--disable-query-log"]  # fmt: skip
+            try:
+                process = stack.enter_context(
+                    server(
+                        pinned(server_core, pg_command),
+                        {**env, "NODE_ENV": "production"},
+                        f"{pg}/graphql",
+                        "PostGraphile",
+                    )
+                )
+                servers["postgraphile"], processes["postgraphile"] = pg, process.pid
+            except RuntimeError as error:
+                print(f"PostGraphile: skipped, {error}")
+
+        targets = build_targets(servers, auth, order, menu)
+        sizes = {}
+        for target in targets:
+            sizes[target.name + target.group] = check_target(target, servers[target.server])
+        delete_orders_after(database_url, last_order_id)
+        sql_label, counter_sql = sql_counter(database_url)
+        results: dict[str, list[Result]] = {target.name + target.group: [] for target in targets}
+        for round_number in range(args.rounds):
+            print(f"round {round_number + 1}/{args.rounds}", flush=True)
+            for target in targets:
+                base = servers[target.server]
+                for _ in range(5):  # warm up connections and caches
+                    check_target(target, base)
+                time.sleep(1.5)  # PostgreSQL publishes transaction counts about once a second
+                xacts_before = sql_count(database_url, counter_sql)
+                cpu_before = tree_cpu_seconds(processes[target.server])
+                if use_wrk:
+                    measured = run_wrk(target, base, args, load_core, Path(tmp))
+                else:
+                    if load_core is not None:
+                        os.sched_setaffinity(0, {load_core})
+                    measured = asyncio.run(run_httpx(target, base, args))
+                cpu = tree_cpu_seconds(processes[target.server]) - cpu_before
+                wait_until_idle(processes[target.server])  # requests still queued at the end
+                time.sleep(1.5)
+                xacts = sql_count(database_url, counter_sql) - xacts_before - 1  # our own read
+                requests, elapsed, p50, p99, errors = measured
+                done = max(requests, 1)  # none finished: latency is over the duration
+                results[target.name + target.group].append(
+                    Result(
+                        rps=requests / elapsed,
+                        p50_ms=p50 if requests else float("inf"),
+                        p99_ms=p99 if requests else float("inf"),
+                        cpu_ms=cpu * 1000 / done if requests else float("nan"),
+                        xacts=xacts / done if requests else float("nan"),
+                        errors=errors,
+                    )
+                )
+                if "place" in target.group:
+                    delete_orders_after(database_url, last_order_id)
+        print(f"\n{machine_line()} (after the run)")
+        print_table(targets, results, sizes, sql_label)
+
+
+if __name__ == "__main__":
+    main()
