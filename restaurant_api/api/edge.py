@@ -26,12 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 # The HTML pages the app serves, and what each needs; any other HTML gets API_CSP.
-# GraphiQL (development) loads React and GraphiQL from unpkg and runs an inline script;
-# once its assets are served by the app, drop unpkg and tighten 'unsafe-inline' here.
+# GraphiQL (development) loads its assets from the app itself (/graphiql-assets/) and runs
+# an inline script (Strawberry's page), hence 'unsafe-inline' and nothing from elsewhere.
 GRAPHIQL_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "font-src 'self' data: https://unpkg.com; connect-src 'self'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # FastAPI's /docs (Swagger UI) and /redoc load from jsDelivr (and Google Fonts for ReDoc).
