@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from restaurant_api.api.cost import Page
 from restaurant_api.db import is_valid_id
 from restaurant_api.errors import InvalidInput
 
@@ -29,10 +30,12 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
 
+# The page of every connection: the same rule (and message) as the cost check's pages.
+CONNECTION_PAGE = Page(default=DEFAULT_PAGE, maximum=MAX_PAGE)
+
+
 def check_first(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-    return first
+    return CONNECTION_PAGE.size(first)
 
 
 def encode_cursor(*parts: object) -> str:

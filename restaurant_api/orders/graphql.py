@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
@@ -25,9 +23,7 @@ from restaurant_api.api.node import (
     register_node,
     to_global_id,
 )
-from restaurant_api.api.pagination import PageInfo
-from restaurant_api.db import is_valid_id
-from restaurant_api.errors import InvalidInput
+from restaurant_api.api.pagination import PageInfo, decode_time_id_cursor, encode_cursor
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
 from restaurant_api.menu.graphql import MenuItemType
@@ -203,27 +199,6 @@ class OrderConnection:
     page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
-def encode_cursor(order: Order) -> str:
-    raw = f"{order.created_at.isoformat()}|{order.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-MAX_CURSOR_CHARS = 200  # a real cursor is about 60
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    if len(cursor) > MAX_CURSOR_CHARS:
-        raise InvalidInput("Invalid cursor", field="after")
-    try:
-        at, _, order_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        decoded = service.as_utc(datetime.fromisoformat(at), "after"), int(order_id)
-    except (ValueError, binascii.Error, UnicodeError, InvalidInput):
-        raise InvalidInput("Invalid cursor", field="after") from None
-    if not is_valid_id(decoded[1]):  # forged: no order has this id
-        raise InvalidInput("Invalid cursor", field="after")
-    return decoded
-
-
 async def _load_orders(context: Context, ids: Sequence[int]) -> list[OrderType | None]:
     orders = await loaders.order_by_id(context).load_many(ids)
     return [OrderType.from_model(order) if order else None for order in orders]
@@ -284,7 +259,7 @@ class Query:
         ] = None,
     ) -> OrderConnection | None:
         first = ORDERS_PAGE.size(first)
-        before = decode_cursor(after) if after else None
+        before = decode_time_id_cursor(after) if after else None
         table = decode_optional_id(table_id, "Table", field="tableId")
         async with info.context.use_session() as session:
             orders = await service.list_orders(
@@ -298,7 +273,12 @@ class Query:
                 before=before,
             )
         page = orders[:first]
-        edges = [OrderEdge(node=OrderType.from_model(o), cursor=encode_cursor(o)) for o in page]
+        edges = [
+            OrderEdge(
+                node=OrderType.from_model(o), cursor=encode_cursor(o.created_at.isoformat(), o.id)
+            )
+            for o in page
+        ]
         return OrderConnection(
             edges=edges,
             page_info=PageInfo(
