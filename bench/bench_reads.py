@@ -45,7 +45,7 @@ POSTGRAPHILE_DIR = BENCH / ".postgraphile"
 POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
 ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-password-123"
-PORTS = {"project": 8151, "raw": 8160, "postgraphile": 8161}
+PORTS = {"project": 8151, "before": 8152, "raw": 8160, "postgraphile": 8161}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 GQL_MENU = (
@@ -131,10 +131,10 @@ def pinned(core: int | None, command: list[str]) -> list[str]:
 
 @contextmanager
 def server(
-    command: list[str], env: dict[str, str], health: str, label: str
+    command: list[str], env: dict[str, str], health: str, label: str, cwd: Path = ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally, after the process)
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -393,6 +393,14 @@ def build_targets(
         Target("place an order (3 lines)", "GraphQL placeOrder", "project", post, "/graphql",
                graphql_body(GQL_PLACE, gql_place), auth),
     ]  # fmt: skip
+    if "before" in servers:  # the same reads and writes against an older checkout
+        project = [target for target in targets if target.server == "project"]
+        targets += [
+            Target(t.group, f"before: {t.name}", "before", t.method, t.path, t.body, t.headers)
+            for t in project
+        ]
+        groups = list(dict.fromkeys(target.group for target in targets))
+        targets.sort(key=lambda target: groups.index(target.group))  # stable: rows stay in order
     return [target for target in targets if target.server in servers]
 
 
@@ -489,6 +497,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--orders", type=int, default=50, help="open orders to seed")
     parser.add_argument("--no-postgraphile", action="store_true", help="skip PostGraphile")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout of the project (with its .venv) to measure in the same rounds, "
+        "e.g. a `git worktree` of main before a change; its rows are labelled `before:`",
+    )
     args = parser.parse_args()
     # A plain `kill` still stops the servers and drops the database (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
@@ -560,6 +574,22 @@ def main() -> None:
         by_db = {item["databaseId"]: item["id"] for item in gids["data"]["menu"]}
         for item in menu:
             item["gid"] = by_db[item["id"]]
+
+        if args.before is not None:
+            before = f"http://127.0.0.1:{PORTS['before']}"
+            before_python = str(args.before.resolve() / ".venv" / "bin" / "python")
+            command = [before_python, "-m", "restaurant_api", "serve", "--port",
+                       str(PORTS["before"])]  # fmt: skip
+            process = stack.enter_context(
+                server(
+                    pinned(server_core, command),
+                    env,
+                    f"{before}/health",
+                    "the project server before the change",
+                    cwd=args.before.resolve(),
+                )
+            )
+            servers["before"], processes["before"] = before, process.pid
 
         raw = f"http://127.0.0.1:{PORTS['raw']}"
         raw_command = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "raw_app:app",
