@@ -37,7 +37,13 @@ from strawberry.types.graphql import OperationType
 
 from restaurant_api import limits
 from restaurant_api.config import Settings
-from restaurant_api.db import AFTER_COMMIT_KEY, Database
+from restaurant_api.db import (
+    AFTER_COMMIT_KEY,
+    Database,
+    commit_hooks_mark,
+    drop_commit_hooks_since,
+    run_before_commit,
+)
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
@@ -173,6 +179,7 @@ class Context(BaseContext):
             if session is not None:
                 try:
                     if success:
+                        await run_before_commit(session)
                         await session.commit()
                         callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
                     else:
@@ -333,8 +340,7 @@ async def run_mutation(
         )
     async with context.use_session() as session:
         # After-commit hooks registered inside a savepoint that rolls back must not run.
-        hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
-        hooks_before = len(hooks)
+        hooks = commit_hooks_mark(session)
         savepoint = await session.begin_nested()
         try:
             result = await operation(session)
@@ -343,16 +349,16 @@ async def run_mutation(
                 await savepoint.commit()
             else:
                 await savepoint.rollback()
-                del hooks[hooks_before:]
+                drop_commit_hooks_since(session, hooks)
             return graphql_error(error, renames)
         except (DataError, OverflowError):
             # A value the database cannot store (as REST's 422): a typed error, not a 500.
             await savepoint.rollback()
-            del hooks[hooks_before:]
+            drop_commit_hooks_since(session, hooks)
             return graphql_error(InvalidInput("Invalid input: a value is out of range"))
         except BaseException:
             await savepoint.rollback()
-            del hooks[hooks_before:]
+            drop_commit_hooks_since(session, hooks)
             raise
         await savepoint.commit()
         return result
