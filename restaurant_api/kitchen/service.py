@@ -89,15 +89,26 @@ def parse_status(status: str | TicketStatus) -> TicketStatus:
 
 
 async def fire_lines(
-    session: AsyncSession, *, order_id: int, lines: Sequence[OrderLine], actor_id: int | None
+    session: AsyncSession,
+    *,
+    order_id: int,
+    lines: Sequence[OrderLine],
+    actor_id: int | None,
+    new_order: bool = False,
 ) -> list[KitchenTicket]:
-    """Send `lines` to the kitchen: one new pending ticket per station, with only them."""
+    """Send `lines` to the kitchen: one new pending ticket per station, with only them.
+
+    `new_order`: the order was created in this transaction, so this is its first firing.
+    """
     if not lines:
         return []
-    previous = await session.exec(
-        select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
-    )
-    fire_number = (previous.one() or 0) + 1
+    if new_order:
+        fire_number = 1
+    else:
+        previous = await session.exec(
+            select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
+        )
+        fire_number = (previous.one() or 0) + 1
     by_station: dict[str, list[OrderLine]] = defaultdict(list)
     for line in lines:
         by_station[station_for_category(line.category)].append(line)
