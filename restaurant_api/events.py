@@ -29,7 +29,7 @@ import json
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -82,10 +82,15 @@ class Event:
     status: str | None = None
 
     def to_json(self) -> str:
-        payload = json.dumps(
-            {key: value for key, value in asdict(self).items() if value is not None},
-            separators=(",", ":"),
-        )
+        # Built by hand: dataclasses.asdict deep-copies, and this runs for every event.
+        data: dict[str, Any] = {"topic": self.topic.value, "id": self.id}
+        if self.order_id is not None:
+            data["order_id"] = self.order_id
+        if self.station is not None:
+            data["station"] = self.station
+        if self.status is not None:
+            data["status"] = self.status
+        payload = json.dumps(data, separators=(",", ":"))
         if len(payload.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"event payload over {MAX_PAYLOAD_BYTES} bytes: {payload[:80]}...")
         return payload

@@ -7,6 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -595,27 +596,42 @@ def _value_list_lengths(value: Any) -> list[int]:
     return lengths
 
 
+class _Literals(Visitor):
+    """The list lengths and whether a string holds NUL, among a document's literals."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[int] = []
+        self.has_nul = False
+
+    def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+        self.lengths.append(len(node.values))
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        self.has_nul = self.has_nul or "\x00" in node.value
+
+
+# Parsed documents are cached and reused: their literals are walked once, not per request.
+_LITERALS: OrderedDict[int, tuple[DocumentNode, _Literals]] = OrderedDict()
+_LITERALS_CACHE_SIZE = 512
+
+
+def _literals(document: DocumentNode) -> _Literals:
+    cached = _LITERALS.get(id(document))
+    if cached is not None and cached[0] is document:
+        _LITERALS.move_to_end(id(document))
+        return cached[1]
+    literals = _Literals()
+    visit(document, literals)
+    _LITERALS[id(document)] = (document, literals)  # the document pins its id
+    while len(_LITERALS) > _LITERALS_CACHE_SIZE:
+        _LITERALS.popitem(last=False)
+    return literals
+
+
 def _literal_list_lengths(document: DocumentNode | None) -> list[int]:
-    lengths: list[int] = []
-    if document is None:
-        return lengths
-
-    class _Lists(Visitor):
-        def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
-            lengths.append(len(node.values))
-
-    visit(document, _Lists())
-    return lengths
+    return [] if document is None else _literals(document).lengths
 
 
 def _literal_has_nul(document: DocumentNode | None) -> bool:
-    found = False
-
-    class _Strings(Visitor):
-        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
-            nonlocal found
-            found = found or "\x00" in node.value
-
-    if document is not None:
-        visit(document, _Strings())
-    return found
+    return document is not None and _literals(document).has_nul
