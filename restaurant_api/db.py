@@ -25,6 +25,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 AFTER_COMMIT_KEY = "after_commit"
+BEFORE_COMMIT_KEY = "before_commit"
 
 # Primary keys are 32-bit INTEGERs: a larger number names no row, and must not reach the
 # database (PostgreSQL rejects it, SQLite's driver overflows).
@@ -61,6 +62,40 @@ class UTCDateTime(TypeDecorator[datetime]):
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
     """Run `callback` once the surrounding transaction has committed (never on rollback)."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+BeforeCommitHandler = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, handler: BeforeCommitHandler, item: Any) -> None:
+    """Hand `item` to `handler` inside the transaction, on its connection, just before commit.
+
+    Items registered with the same handler arrive together (one call per commit), so a
+    transaction's change events can go out in one statement.
+    """
+    session.info.setdefault(BEFORE_COMMIT_KEY, []).append((handler, item))
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    """Call the before-commit handlers; the caller commits next (or rolls back if this raises)."""
+    pending: list[tuple[BeforeCommitHandler, Any]] = session.info.pop(BEFORE_COMMIT_KEY, [])
+    batches: dict[BeforeCommitHandler, list[Any]] = {}
+    for handler, item in pending:
+        batches.setdefault(handler, []).append(item)
+    for handler, items in batches.items():
+        await handler(session, items)
+
+
+def commit_hooks_mark(session: AsyncSession) -> tuple[int, int]:
+    """How many commit hooks are registered now (before a savepoint)."""
+    info = session.info
+    return len(info.get(BEFORE_COMMIT_KEY, ())), len(info.get(AFTER_COMMIT_KEY, ()))
+
+
+def drop_commit_hooks_since(session: AsyncSession, mark: tuple[int, int]) -> None:
+    """Forget hooks registered after `mark`: their savepoint rolled back."""
+    for key, length in zip((BEFORE_COMMIT_KEY, AFTER_COMMIT_KEY), mark, strict=True):
+        del session.info.get(key, [])[length:]
 
 
 def _install_sqlite_behaviour(engine: AsyncEngine) -> None:
@@ -140,6 +175,7 @@ class Database:
         async with self.write_turn(needed=not read_only), factory() as session:
             try:
                 yield session
+                await run_before_commit(session)
                 await session.commit()
             except BaseException as error:
                 if getattr(error, "keeps_changes", False):

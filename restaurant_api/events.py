@@ -1,4 +1,4 @@
-"""Change events for live screens: published after commit, fanned out to local subscribers.
+"""Change events for live screens: sent with the commit, fanned out to local subscribers.
 
 Services announce what changed with one call, inside their unit of work:
 
@@ -6,16 +6,19 @@ Services announce what changed with one call, inside their unit of work:
     events.table_changed(session, table)     # a table or one of its seats changed
     events.order_changed(session, order)     # an order was created/changed/deleted
 
-The event is built and sent only once the transaction has committed (`db.after_commit`), so
-a rolled-back change (or a GraphQL mutation whose savepoint rolled back) publishes nothing.
-Events carry ids and a status, never state: subscribers re-read the rows, so a duplicate or
-reordered event is harmless.
+The events of a transaction are built just before it commits (`db.before_commit`: ids of
+new rows exist by then), duplicates dropped, and handed to the bus with the transaction's
+own connection. A rolled-back change (or a GraphQL mutation whose savepoint rolled back)
+publishes nothing. Events carry ids and a status, never state: subscribers re-read the
+rows, so a duplicate or reordered event is harmless.
 
 Two backends behind one interface:
-- `InProcessBus` (SQLite, one process): publish hands the event straight to subscribers.
-- `PostgresBus`: publish runs `pg_notify` on a dedicated connection; a second dedicated
-  connection LISTENs on one channel and fans every notification out to this process's
-  subscribers, so every worker process (and every host) sees every event.
+- `InProcessBus` (SQLite, one process): the events go to local subscribers after commit.
+- `PostgresBus`: one `SELECT pg_notify(...)` inside the transaction carries all its events
+  (PostgreSQL delivers a NOTIFY on commit and drops it on rollback, so an event is never
+  lost between commit and publish); a dedicated connection LISTENs on one channel and fans
+  every notification out to this process's subscribers, so every worker process (and every
+  host) sees every event, this one included, after the commit.
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ import json
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import Database, after_commit
+from restaurant_api.db import Database, after_commit, before_commit
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders.models import Order
 from restaurant_api.tables.models import DiningTable
@@ -52,7 +56,7 @@ LISTEN_READY_TIMEOUT = 10.0
 # How often an idle LISTEN connection is checked, and the pause before reconnecting.
 LISTEN_HEALTH_CHECK_SECONDS = 30.0
 RECONNECT_DELAY_SECONDS = 1.0
-# A publish runs after the commit, inside the request: a dead server must not hang it.
+# A publish outside a transaction (`publish`) must not hang on a dead server.
 PUBLISH_TIMEOUT_SECONDS = 5.0
 SESSION_BUS_KEY = "event_bus"
 
@@ -78,17 +82,25 @@ class Event:
     status: str | None = None
 
     def to_json(self) -> str:
-        payload = json.dumps(
-            {key: value for key, value in asdict(self).items() if value is not None},
-            separators=(",", ":"),
-        )
+        # Built by hand: dataclasses.asdict deep-copies, and this runs for every event.
+        data: dict[str, Any] = {"topic": self.topic.value, "id": self.id}
+        if self.order_id is not None:
+            data["order_id"] = self.order_id
+        if self.station is not None:
+            data["station"] = self.station
+        if self.status is not None:
+            data["status"] = self.status
+        payload = json.dumps(data, separators=(",", ":"))
         if len(payload.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"event payload over {MAX_PAYLOAD_BYTES} bytes: {payload[:80]}...")
         return payload
 
     @classmethod
     def from_json(cls, payload: str) -> Event:
-        data = json.loads(payload)
+        return cls.from_dict(json.loads(payload))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(
             topic=Topic(data["topic"]),
             id=int(data["id"]),
@@ -194,6 +206,12 @@ class EventBus:
     async def publish(self, event: Event) -> None:
         raise NotImplementedError
 
+    async def send_in_transaction(self, session: AsyncSession, batch: list[Event]) -> None:
+        """Called inside the writer's transaction, just before it commits."""
+
+    def committed(self, batch: list[Event]) -> None:
+        """Called once the writer's transaction has committed (never on rollback)."""
+
     async def subscribe(
         self, topics: frozenset[Topic], *, maxsize: int | None = None
     ) -> Subscriber:
@@ -231,6 +249,10 @@ class InProcessBus(EventBus):
     async def publish(self, event: Event) -> None:
         event.to_json()  # the same size limit as PostgreSQL, so nothing works only here
         self.dispatch(event)
+
+    def committed(self, batch: list[Event]) -> None:
+        for event in batch:
+            self.dispatch(event)
 
 
 class PostgresBus(EventBus):
@@ -300,6 +322,25 @@ class PostgresBus(EventBus):
                     if attempt == 2:
                         raise
 
+    async def send_in_transaction(self, session: AsyncSession, batch: list[Event]) -> None:
+        # Delivered by PostgreSQL on commit (to this process's listener too), dropped on
+        # rollback: one statement for the whole transaction.
+        payloads = pack_payloads(batch)
+        connection = await session.connection()
+        if len(payloads) == 1:
+            await connection.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": self.channel, "payload": payloads[0]},
+            )
+        elif payloads:
+            await connection.execute(
+                text(
+                    "SELECT pg_notify(:channel, payload) "
+                    "FROM unnest(CAST(:payloads AS text[])) AS payload"
+                ),
+                {"channel": self.channel, "payloads": payloads},
+            )
+
     async def _listen(self) -> None:
         connected_before = False
         while True:
@@ -329,11 +370,39 @@ class PostgresBus(EventBus):
 
     def _receive(self, payload: str) -> None:
         try:
-            event = Event.from_json(payload)
+            batch = events_from_payload(payload)
         except (ValueError, KeyError, TypeError):
             logger.warning("ignoring malformed event payload %r", payload[:200])
             return
-        self.dispatch(event)
+        for event in batch:
+            self.dispatch(event)
+
+
+def pack_payloads(batch: list[Event]) -> list[str]:
+    """NOTIFY payloads for `batch`: one event as an object, several as arrays of objects,
+    each payload under PostgreSQL's size limit."""
+    if len(batch) == 1:
+        return [batch[0].to_json()]
+    payloads: list[str] = []
+    current: list[str] = []
+    size = 1  # the opening bracket
+    for event in batch:
+        encoded = event.to_json()
+        if current and size + 1 + len(encoded.encode()) > MAX_PAYLOAD_BYTES:
+            payloads.append("[" + ",".join(current) + "]")
+            current, size = [], 1
+        current.append(encoded)
+        size += len(encoded.encode()) + 1  # the comma or the closing bracket
+    if current:
+        payloads.append("[" + ",".join(current) + "]")
+    return payloads
+
+
+def events_from_payload(payload: str) -> list[Event]:
+    """The events of one notification: an object (one event) or an array of them."""
+    if payload.startswith("["):
+        return [Event.from_dict(item) for item in json.loads(payload)]
+    return [Event.from_json(payload)]
 
 
 def create_bus(database_url: str, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> EventBus:
@@ -358,22 +427,39 @@ def bus_of(session: AsyncSession) -> EventBus | None:
 
 
 def publish_after_commit(session: AsyncSession, event: Event | Callable[[], Event]) -> None:
-    """Publish `event` once the session's transaction commits; never on rollback.
+    """Publish `event` with the session's transaction: delivered on commit, never on rollback.
 
-    Pass a callable to build the event after commit (ids of new rows exist by then).
-    Publishing failures are logged, never raised: the change itself is already committed.
+    Pass a callable to build the event just before commit (ids of new rows exist by then).
+    An event that cannot be built is logged, never raised: it must not undo the change.
     """
+    if bus_of(session) is None:
+        return  # a session outside the app (CLI, seeding): nobody here is listening
+    before_commit(session, _send_events, event)
+
+
+async def _send_events(session: AsyncSession, pending: list[Event | Callable[[], Event]]) -> None:
     bus = bus_of(session)
     if bus is None:
-        return  # a session outside the app (CLI, seeding): nobody here is listening
-
-    async def _publish() -> None:
+        return
+    batch: list[Event] = []
+    for item in pending:
         try:
-            await bus.publish(event() if callable(event) else event)
+            event = item() if callable(item) else item
+            event.to_json()  # over the size limit: refused here, not by PostgreSQL
         except Exception:
-            logger.exception("could not publish event after commit")
+            logger.exception("could not build a change event")
+            continue
+        batch.append(event)
+    if not batch:
+        return
+    batch = list(dict.fromkeys(batch))  # the same change announced twice goes out once
+    await bus.send_in_transaction(session, batch)
+    after_commit(session, lambda: _after_commit(bus, batch))
 
-    after_commit(session, _publish)
+
+async def _after_commit(bus: EventBus, batch: list[Event]) -> None:
+    """This process's share of a committed transaction's events."""
+    bus.committed(batch)
 
 
 def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:

@@ -7,6 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -34,10 +35,17 @@ from strawberry.fastapi import BaseContext
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
+from strawberry.types.nodes import convert_arguments
 
 from restaurant_api import limits
 from restaurant_api.config import Settings
-from restaurant_api.db import AFTER_COMMIT_KEY, Database
+from restaurant_api.db import (
+    AFTER_COMMIT_KEY,
+    Database,
+    commit_hooks_mark,
+    drop_commit_hooks_since,
+    run_before_commit,
+)
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users.models import Role, User
@@ -173,6 +181,7 @@ class Context(BaseContext):
             if session is not None:
                 try:
                     if success:
+                        await run_before_commit(session)
                         await session.commit()
                         callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
                     else:
@@ -333,29 +342,42 @@ async def run_mutation(
         )
     async with context.use_session() as session:
         # After-commit hooks registered inside a savepoint that rolls back must not run.
-        hooks = session.info.setdefault(AFTER_COMMIT_KEY, [])
-        hooks_before = len(hooks)
-        savepoint = await session.begin_nested()
+        hooks = commit_hooks_mark(session)
+        # The only field of its operation: rolling back the whole transaction undoes exactly
+        # this mutation, so it needs no savepoint (two statements less).
+        savepoint = None if _sole_root_field(info) else await session.begin_nested()
+        undo = savepoint.rollback if savepoint is not None else session.rollback
         try:
             result = await operation(session)
         except DomainError as error:
             if error.keeps_changes:
-                await savepoint.commit()
+                if savepoint is not None:
+                    await savepoint.commit()
             else:
-                await savepoint.rollback()
-                del hooks[hooks_before:]
+                await undo()
+                drop_commit_hooks_since(session, hooks)
             return graphql_error(error, renames)
         except (DataError, OverflowError):
             # A value the database cannot store (as REST's 422): a typed error, not a 500.
-            await savepoint.rollback()
-            del hooks[hooks_before:]
+            await undo()
+            drop_commit_hooks_since(session, hooks)
             return graphql_error(InvalidInput("Invalid input: a value is out of range"))
         except BaseException:
-            await savepoint.rollback()
-            del hooks[hooks_before:]
+            await undo()
+            drop_commit_hooks_since(session, hooks)
             raise
-        await savepoint.commit()
+        if savepoint is not None:
+            await savepoint.commit()
         return result
+
+
+def _sole_root_field(info: Info[Context, None]) -> bool:
+    """True when this mutation field is all its operation selects (no sibling, no fragment)."""
+    raw = getattr(info, "_raw_info", None)  # absent on a bare test double
+    if raw is None:
+        return False
+    selections = raw.operation.selection_set.selections
+    return len(selections) == 1 and selections[0] is raw.field_nodes[0]
 
 
 # Mutations that run their own short transactions (a password hash runs between them, on a
@@ -437,8 +459,11 @@ def _nul_path(value: Any, path: str) -> str | None:
 
 
 def _field_with_nul(info: Info[Context, None]) -> str | None:
-    fields = getattr(info, "selected_fields", None)  # absent on a bare test double
-    path = _nul_path(fields[0].arguments, "") if fields else None
+    raw = getattr(info, "_raw_info", None)  # absent on a bare test double
+    if raw is None:
+        return None
+    # The field's own arguments only (`info.selected_fields` converts the whole selection).
+    path = _nul_path(convert_arguments(raw, raw.field_nodes[0].arguments), "")
     # Input paths are relative to the mutation's arguments and its `input` (ValidationError).
     return path.removeprefix("input.") if path else path
 
@@ -571,27 +596,42 @@ def _value_list_lengths(value: Any) -> list[int]:
     return lengths
 
 
+class _Literals(Visitor):
+    """The list lengths and whether a string holds NUL, among a document's literals."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[int] = []
+        self.has_nul = False
+
+    def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+        self.lengths.append(len(node.values))
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        self.has_nul = self.has_nul or "\x00" in node.value
+
+
+# Parsed documents are cached and reused: their literals are walked once, not per request.
+_LITERALS: OrderedDict[int, tuple[DocumentNode, _Literals]] = OrderedDict()
+_LITERALS_CACHE_SIZE = 512
+
+
+def _literals(document: DocumentNode) -> _Literals:
+    cached = _LITERALS.get(id(document))
+    if cached is not None and cached[0] is document:
+        _LITERALS.move_to_end(id(document))
+        return cached[1]
+    literals = _Literals()
+    visit(document, literals)
+    _LITERALS[id(document)] = (document, literals)  # the document pins its id
+    while len(_LITERALS) > _LITERALS_CACHE_SIZE:
+        _LITERALS.popitem(last=False)
+    return literals
+
+
 def _literal_list_lengths(document: DocumentNode | None) -> list[int]:
-    lengths: list[int] = []
-    if document is None:
-        return lengths
-
-    class _Lists(Visitor):
-        def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
-            lengths.append(len(node.values))
-
-    visit(document, _Lists())
-    return lengths
+    return [] if document is None else _literals(document).lengths
 
 
 def _literal_has_nul(document: DocumentNode | None) -> bool:
-    found = False
-
-    class _Strings(Visitor):
-        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
-            nonlocal found
-            found = found or "\x00" in node.value
-
-    if document is not None:
-        visit(document, _Strings())
-    return found
+    return document is not None and _literals(document).has_nul

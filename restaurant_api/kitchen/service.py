@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,15 +89,26 @@ def parse_status(status: str | TicketStatus) -> TicketStatus:
 
 
 async def fire_lines(
-    session: AsyncSession, *, order_id: int, lines: Sequence[OrderLine], actor_id: int | None
+    session: AsyncSession,
+    *,
+    order_id: int,
+    lines: Sequence[OrderLine],
+    actor_id: int | None,
+    new_order: bool = False,
 ) -> list[KitchenTicket]:
-    """Send `lines` to the kitchen: one new pending ticket per station, with only them."""
+    """Send `lines` to the kitchen: one new pending ticket per station, with only them.
+
+    `new_order`: the order was created in this transaction, so this is its first firing.
+    """
     if not lines:
         return []
-    previous = await session.exec(
-        select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
-    )
-    fire_number = (previous.one() or 0) + 1
+    if new_order:
+        fire_number = 1
+    else:
+        previous = await session.exec(
+            select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
+        )
+        fire_number = (previous.one() or 0) + 1
     by_station: dict[str, list[OrderLine]] = defaultdict(list)
     for line in lines:
         by_station[station_for_category(line.category)].append(line)
@@ -114,23 +125,40 @@ async def fire_lines(
         session.add(ticket)
         tickets.append((ticket, by_station[station]))
     await session.flush()
-    for ticket, station_lines in tickets:
-        session.add(
-            TicketEvent(ticket_id=ticket.id, status=TicketStatus.PENDING, actor_id=actor_id, at=now)  # type: ignore[arg-type]
+    # The tickets' lines and first events are not read back here: plain multi-row INSERTs,
+    # without an ORM instance and unit-of-work bookkeeping per row.
+    await session.exec(
+        insert(KitchenTicketLine).values(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "order_line_id": line.id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "modifiers": list(line.modifiers),
+                    "seat_number": line.seat_number,
+                    "note": line.note,
+                    "voided_at": None,
+                    "void_reason": None,
+                }
+                for ticket, station_lines in tickets
+                for line in station_lines
+            ]
         )
-        for line in station_lines:
-            session.add(
-                KitchenTicketLine(
-                    ticket_id=ticket.id,  # type: ignore[arg-type]
-                    order_line_id=line.id,
-                    name=line.name,
-                    quantity=line.quantity,
-                    modifiers=list(line.modifiers),
-                    seat_number=line.seat_number,
-                    note=line.note,
-                )
-            )
-    await session.flush()
+    )
+    await session.exec(
+        insert(TicketEvent).values(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "status": TicketStatus.PENDING.value,
+                    "actor_id": actor_id,
+                    "at": now,
+                }
+                for ticket, _ in tickets
+            ]
+        )
+    )
     for ticket, _ in tickets:
         events.ticket_changed(session, ticket)
     return [ticket for ticket, _ in tickets]

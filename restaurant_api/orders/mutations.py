@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, result_union, run_mutation
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
-from restaurant_api.orders import service
+from restaurant_api.orders import loaders, service
 from restaurant_api.orders.graphql import OrderType, order_id_of
 from restaurant_api.orders.models import Order
 
@@ -164,9 +164,11 @@ class Mutation:
                 special_requests=input.special_requests,
                 total=input.total,
             )
-            order = await service.place_order(
+            order, lines = await service.place_order_with_lines(
                 session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
             )
+            if lines is not None:  # a new order: its lines need not be read back
+                loaders.lines_by_order(info.context).prime(order.id, lines)  # type: ignore[arg-type]
             return _payload(order)
 
         return await run_mutation(info, operation, renames={"order": "lines"})

@@ -224,10 +224,12 @@ async def place_order(
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    order = await service.place_order(
+    order, lines = await service.place_order_with_lines(
         session, actor=user, draft=body.draft(), idempotency_key=idempotency_key
     )
-    return await present_order(session, order)
+    if lines is None:  # an idempotent retry: the first order, read back
+        return await present_order(session, order)
+    return OrderPublic.from_model(order, lines)
 
 
 @router.get("", response_model=list[OrderPublic], summary="Orders, newest first")

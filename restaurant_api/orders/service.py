@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import false, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -406,21 +406,25 @@ def _request_hash(draft: OrderDraft) -> str:
 
 async def _claim_idempotency_key(
     session: AsyncSession, *, user_id: int, key: str, request_hash: str
-) -> tuple[IdempotencyRecord | None, Order | None]:
-    """Insert the key's record first (the unique index decides who runs the request), or
-    return the order of the request that claimed it before.
+) -> tuple[int | None, Order | None]:
+    """Insert the key's record first (the unique index decides who runs the request): its
+    id, or the order of the request that claimed it before.
 
     On PostgreSQL a concurrent INSERT of the same key waits until the winner's transaction
     ends, so losers read the winner's committed record. SQLite runs writers one at a time.
+    ON CONFLICT DO NOTHING needs no savepoint around a failing insert (two statements less).
     """
-    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=request_hash)
-    try:
-        async with session.begin_nested():
-            session.add(record)
-            await session.flush()
-        return record, None
-    except IntegrityError:
-        pass
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    claimed = (
+        await session.exec(
+            insert(IdempotencyRecord)
+            .values(user_id=user_id, key=key, request_hash=request_hash, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(col(IdempotencyRecord.id))
+        )
+    ).first()
+    if claimed is not None:
+        return claimed[0], None
     existing = (
         await session.exec(
             select(IdempotencyRecord)
@@ -450,23 +454,37 @@ async def place_order(
 
     With an idempotency key, a retry returns the first order (same key, other request: 422).
     """
+    order, _ = await place_order_with_lines(
+        session, actor=actor, draft=draft, idempotency_key=idempotency_key
+    )
+    return order
+
+
+async def place_order_with_lines(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    draft: OrderDraft,
+    idempotency_key: str | None = None,
+) -> tuple[Order, list[OrderLine] | None]:
+    """`place_order`, also returning the new order's lines in position order (presenters
+    need not read them back); None when an idempotent retry returned an earlier order."""
     user = require_role(actor, FLOOR_STAFF)
+    record_id: int | None = None
     if idempotency_key is not None:
         key = menu_service.check_text(idempotency_key, "idempotency_key").strip()
         if not 1 <= len(key) <= 255:
             raise InvalidInput(
                 "Idempotency key must have 1 to 255 characters", field="idempotency_key"
             )
-        record, replay = await _claim_idempotency_key(
+        record_id, replay = await _claim_idempotency_key(
             session,
-            user_id=user.id,
+            user_id=user.id,  # type: ignore[arg-type]
             key=key,
-            request_hash=_request_hash(draft),  # type: ignore[arg-type]
+            request_hash=_request_hash(draft),
         )
         if replay is not None:
-            return replay
-    else:
-        record = None
+            return replay, None
     if not draft.lines:
         raise InvalidInput("An order needs at least one item", field="order")
     _check_customers(draft.customer_count)
@@ -493,13 +511,21 @@ async def place_order(
     await session.flush()
     if draft.table_id is not None:
         await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
-    await kitchen_service.fire_lines(session, order_id=order.id, lines=lines, actor_id=user.id)  # type: ignore[arg-type]
-    if record is not None:
-        record.order_id = order.id
-        session.add(record)
-        await session.flush()
+    await kitchen_service.fire_lines(
+        session,
+        order_id=order.id,  # type: ignore[arg-type]
+        lines=lines,
+        actor_id=user.id,
+        new_order=True,
+    )
+    if record_id is not None:
+        await session.exec(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.id) == record_id)
+            .values(order_id=order.id)
+        )
     events.order_changed(session, order)
-    return order
+    return order, lines
 
 
 async def _lock_order(session: AsyncSession, order_id: int) -> Order:

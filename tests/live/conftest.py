@@ -13,12 +13,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
+from restaurant_api import events
 from restaurant_api.db import Database
+from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.orders.models import Order
 from tests.conftest import _backends
@@ -157,3 +160,41 @@ subscription Screen($station: String, $status: [TicketStatus!]) {
   }
 }
 """
+
+
+class OtherListener:
+    """What another process hears: a separate LISTEN connection on PostgreSQL; on SQLite
+    (one process) the bus's own subscribers are the only listeners there are."""
+
+    def __init__(self, bus: events.EventBus) -> None:
+        self.bus = bus
+        self.connection: psycopg.AsyncConnection | None = None
+        self.subscriber: events.Subscriber | None = None
+        self.notifications: list[list[Event]] = []
+
+    async def __aenter__(self) -> OtherListener:
+        if isinstance(self.bus, events.PostgresBus):
+            self.connection = await psycopg.AsyncConnection.connect(
+                self.bus.conninfo, autocommit=True
+            )
+            await self.connection.execute(f'LISTEN "{self.bus.channel}"')
+        else:
+            self.subscriber = await self.bus.subscribe(frozenset(Topic))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+        if self.subscriber is not None:
+            self.subscriber.close()
+
+    async def received(self, *, quiet_for: float = 0.3) -> list[list[Event]]:
+        """Notifications (each a list of events) that arrived until `quiet_for` passed."""
+        if self.connection is not None:
+            async for notify in self.connection.notifies(timeout=quiet_for):
+                self.notifications.append(events.events_from_payload(notify.payload))
+        else:
+            await asyncio.sleep(quiet_for)
+            self.notifications += [[d.event] for d in self.subscriber.drain()]  # type: ignore[union-attr]
+        got, self.notifications = self.notifications, []
+        return got

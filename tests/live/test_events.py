@@ -13,7 +13,7 @@ from restaurant_api.api.graphql import Context, run_mutation
 from restaurant_api.errors import Conflict
 from restaurant_api.events import Event, InProcessBus, SubscriberTooSlow, Topic
 from restaurant_api.kitchen.models import TicketStatus
-from tests.live.conftest import make_ticket
+from tests.live.conftest import OtherListener, make_ticket
 
 
 def test_event_json_round_trip_and_notify_size_limit():
@@ -135,3 +135,44 @@ async def test_listener_reconnects_and_asks_for_a_resync(app, db, backend):
     finally:
         subscriber.close()
         await bus.stop()
+
+
+def test_a_transactions_events_pack_into_few_notify_payloads_under_the_limit():
+    one = [Event(Topic.TABLE, 4)]
+    assert events.pack_payloads(one) == [one[0].to_json()]  # one event: the plain object
+    many = [Event(Topic.KITCHEN_TICKET, n, order_id=n, station="s" * 300) for n in range(60)]
+    payloads = events.pack_payloads(many)
+    assert len(payloads) > 1
+    assert all(len(payload.encode()) <= events.MAX_PAYLOAD_BYTES for payload in payloads)
+    received = [event for payload in payloads for event in events.events_from_payload(payload)]
+    assert received == many
+    assert events.events_from_payload(one[0].to_json()) == one
+
+
+async def test_a_rollback_publishes_nothing_to_another_listener(app, db):
+    bus = app.state.events
+    context = Context(db=db, settings=app.state.settings, user=None, events=bus)
+    info = SimpleNamespace(context=context)
+
+    async def failing(session):
+        events.table_changed(session, 5)
+        raise Conflict("lost a race")
+
+    async with OtherListener(bus) as listener:
+        with pytest.raises(RuntimeError):
+            async with db.session() as session:
+                events.table_changed(session, 3)
+                raise RuntimeError("rolled back")
+        # A GraphQL mutation whose savepoint rolled back, in an operation that commits.
+        assert (await run_mutation(info, failing)).code == Conflict.code  # type: ignore[arg-type]
+        await context.finish(success=True)
+        # A whole GraphQL operation that failed.
+        failed = Context(db=db, settings=app.state.settings, user=None, events=bus)
+        async with failed.use_session() as session:
+            events.table_changed(session, 6)
+        await failed.finish(success=False)
+        assert await listener.received() == []
+        async with db.session() as session:
+            events.table_changed(session, 7)
+        assert await listener.received() == [[Event(Topic.TABLE, 7)]]
+    await bus.stop()
