@@ -52,7 +52,10 @@ QUERY = 'subscription { kitchenTickets(station: "kitchen") { kind tickets { id s
 STATUSES = [TicketStatus.PREPARING, TicketStatus.PENDING]
 
 
-def free_port() -> int:
+def free_port(port: int = 0) -> int:
+    """`port`, or a free one the OS picks when 0."""
+    if port:
+        return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -85,7 +88,7 @@ async def next_change(connection: ClientConnection) -> float:
         return time.perf_counter()
 
 
-async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
+async def run(database_url: str, subscribers: int, rounds: int, port: int = 0) -> list[float]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         environment=Environment.TEST,
@@ -114,7 +117,7 @@ async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
         algorithm="HS256",
         lifetime=timedelta(minutes=30),  # type: ignore[arg-type]
     )
-    port = free_port()
+    port = free_port(port)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -155,6 +158,9 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument(
+        "--port", type=int, default=0, help="loopback port to serve on (default: a free one)"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
         help="server where a throwaway database is created (and dropped)",
@@ -173,7 +179,7 @@ def main() -> None:
             database_url = admin.set(database=created).render_as_string(False)
         try:
             run_migrations(Settings(database_url=database_url).database_url)
-            latencies = asyncio.run(run(database_url, args.subscribers, args.rounds))
+            latencies = asyncio.run(run(database_url, args.subscribers, args.rounds, args.port))
         finally:
             if created:
                 with psycopg.connect(admin.render_as_string(False), autocommit=True) as conn:
