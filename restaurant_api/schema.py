@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
+from restaurant_api.api.fanout import LiveExecutor
 from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
@@ -122,6 +123,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         types=list(ERROR_TYPES),
         extensions=extensions,
+        # Executes a subscription change once per group of subscribers (api/fanout.py).
+        execution_context_class=LiveExecutor,
         config=StrawberryConfig(
             disable_field_suggestions=settings.is_production, scalar_map=SCALARS
         ),
