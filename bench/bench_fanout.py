@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from restaurant_api import events
 from restaurant_api.__main__ import run_migrations
+from restaurant_api.api.fanout import FANOUT_STATS
 from restaurant_api.config import Environment, Settings
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
@@ -179,7 +180,10 @@ def main() -> None:
             database_url = admin.set(database=created).render_as_string(False)
         try:
             run_migrations(Settings(database_url=database_url).database_url)
+            executions, encodings = FANOUT_STATS.executions, FANOUT_STATS.serializations
             latencies = asyncio.run(run(database_url, args.subscribers, args.rounds, args.port))
+            executions = FANOUT_STATS.executions - executions
+            encodings = FANOUT_STATS.serializations - encodings
         finally:
             if created:
                 with psycopg.connect(admin.render_as_string(False), autocommit=True) as conn:
@@ -195,6 +199,7 @@ def main() -> None:
         f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}  "
         f"({len(latencies)} deliveries)"
     )
+    print(f"  shared executions {executions}, shared payload encodings {encodings}")
 
 
 if __name__ == "__main__":

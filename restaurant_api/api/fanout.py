@@ -19,11 +19,11 @@ the resulting update, and the JSON encoding of the `next` message. Both are now 
   user otherwise) and the share key. The first subscriber of a group executes (as a task
   of its own, so its socket closing does not cancel it); the others await that result.
   Every subscriber gets its own `ExecutionResult` around the one shared `data`.
-- The shared `data` is a `SharedData` dict, which encodes `{"data": ...}` once. The
-  websocket handler sends `{"id":<id>,"type":"next","payload":` + that text + `}`:
-  the id spliced in, the same bytes the per-subscriber encoding produced. A result with
-  errors or extensions takes the ordinary per-subscriber path (rare; errors are masked
-  per subscriber).
+- The shared `data` is a `SharedData` dict, which encodes itself to JSON once. The
+  websocket handler splices that text into the `next` message with the subscriber's id
+  and the operation's `extensions` (its cost: a few bytes, encoded per subscriber): the
+  same bytes the per-subscriber encoding produced. A result with errors takes the
+  ordinary per-subscriber path (rare; errors are masked per subscriber).
 
 This keeps Strawberry's per-operation generator (no second subscription protocol to
 maintain), and the cache is the bus's `shared_read`, keyed by the share key's delivery
@@ -52,21 +52,24 @@ def share_update(update: U, share_key: Hashable | None) -> U:
 
 
 class SharedData(dict[str, Any]):
-    """Execution data shared by a group of subscribers; encodes its `next` payload once."""
+    """Execution data shared by a group of subscribers; encoded to JSON once."""
 
-    __slots__ = ("_payload",)
+    __slots__ = ("_json",)
 
     def __init__(self, data: dict[str, Any]) -> None:
         super().__init__(data)
-        self._payload: str | None = None
+        self._json: str | None = None
 
-    def payload_json(self, encode: Callable[[object], str | bytes]) -> str:
-        """`{"data": ...}` as JSON text, encoded on first use."""
-        if self._payload is None:
-            encoded = encode({"data": self})
-            self._payload = encoded.decode() if isinstance(encoded, bytes) else encoded
+    def json(self, encode: Callable[[object], str | bytes]) -> str:
+        """This data as JSON text, encoded on first use."""
+        if self._json is None:
+            self._json = _text(encode(self))
             FANOUT_STATS.serializations += 1
-        return self._payload
+        return self._json
+
+
+def _text(encoded: str | bytes) -> str:
+    return encoded.decode() if isinstance(encoded, bytes) else encoded
 
 
 class FanoutStats:
@@ -83,19 +86,29 @@ FANOUT_STATS = FanoutStats()
 def next_message_text(
     operation_id: str, message: Any, encode: Callable[[object], str | bytes]
 ) -> str | None:
-    """The wire text of a `next` message whose payload is shared, or None (encode as usual)."""
+    """The wire text of a `next` message whose data is shared, or None (encode as usual).
+
+    The same text as encoding the whole message: `{"id":..,"type":"next","payload":
+    {"data":..,"extensions":..}}`; only the id and the small extensions (the operation's
+    cost, the same for the whole group) are encoded per subscriber.
+    """
     if not isinstance(message, dict) or message.get("type") != "next":
         return None
     payload = message.get("payload")
-    if not isinstance(payload, dict) or len(payload) != 1:
-        return None  # errors or extensions: per subscriber
+    if not isinstance(payload, dict) or "errors" in payload:
+        return None  # errors are masked per subscriber: encode as usual
     data = payload.get("data")
-    if type(data) is not SharedData:
+    if type(data) is not SharedData or any(key not in PAYLOAD_KEYS for key in payload):
         return None
-    encoded_id = encode(operation_id)
-    if isinstance(encoded_id, bytes):
-        encoded_id = encoded_id.decode()
-    return '{"id":' + encoded_id + ',"type":"next","payload":' + data.payload_json(encode) + "}"
+    parts = ['{"id":', _text(encode(operation_id)), ',"type":"next","payload":{"data":']
+    parts.append(data.json(encode))
+    if "extensions" in payload:
+        parts += [',"extensions":', _text(encode(payload["extensions"]))]
+    parts.append("}}")
+    return "".join(parts)
+
+
+PAYLOAD_KEYS = frozenset({"data", "extensions"})
 
 
 def _frozen(value: Any) -> Hashable:
