@@ -89,7 +89,9 @@ async def next_change(connection: ClientConnection) -> float:
         return time.perf_counter()
 
 
-async def run(database_url: str, subscribers: int, rounds: int, port: int = 0) -> list[float]:
+async def run(
+    database_url: str, subscribers: int, rounds: int, port: int = 0
+) -> tuple[list[float], float]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         environment=Environment.TEST,
@@ -132,6 +134,9 @@ async def run(database_url: str, subscribers: int, rounds: int, port: int = 0) -
             *(subscriber(url, token) for _ in range(start, min(subscribers, start + 50)))
         )
     latencies: list[float] = []
+    # CPU of this process (server and clients) over the rounds: steadier than latency on a
+    # shared machine.
+    cpu_started = time.process_time()
     try:
         for round_number in range(rounds):
             receivers = [asyncio.create_task(next_change(c)) for c in connections]
@@ -146,11 +151,12 @@ async def run(database_url: str, subscribers: int, rounds: int, port: int = 0) -
                 events.ticket_changed(session, row)
             received = await asyncio.gather(*receivers)
             latencies += [(at - started) * 1000 for at in received]
+        cpu = time.process_time() - cpu_started
     finally:
         await asyncio.gather(*(c.close() for c in connections))
         server.should_exit = True
         await serving
-    return latencies
+    return latencies, cpu
 
 
 def main() -> None:
@@ -181,7 +187,9 @@ def main() -> None:
         try:
             run_migrations(Settings(database_url=database_url).database_url)
             executions, encodings = FANOUT_STATS.executions, FANOUT_STATS.serializations
-            latencies = asyncio.run(run(database_url, args.subscribers, args.rounds, args.port))
+            latencies, cpu = asyncio.run(
+                run(database_url, args.subscribers, args.rounds, args.port)
+            )
             executions = FANOUT_STATS.executions - executions
             encodings = FANOUT_STATS.serializations - encodings
         finally:
@@ -199,7 +207,10 @@ def main() -> None:
         f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}  "
         f"({len(latencies)} deliveries)"
     )
-    print(f"  shared executions {executions}, shared payload encodings {encodings}")
+    print(
+        f"  CPU {cpu * 1000 / args.rounds:.1f} ms per change (server and clients); "
+        f"shared executions {executions}, shared payload encodings {encodings}"
+    )
 
 
 if __name__ == "__main__":
