@@ -235,7 +235,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Any) -> None:
         # A change executed once for a group of subscribers is encoded once too: only the
-        # operation id is spliced into the shared payload text (api.fanout).
+        # operation id (and the small `extensions`) go around the shared data text (api.fanout).
         websocket = self.websocket
         if isinstance(websocket, ASGIWebSocketAdapter):
             operation_id = message.get("id") if isinstance(message, dict) else None
