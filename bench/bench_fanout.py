@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from restaurant_api import events
 from restaurant_api.__main__ import run_migrations
+from restaurant_api.api.fanout import FANOUT_STATS
 from restaurant_api.config import Environment, Settings
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
@@ -52,7 +53,10 @@ QUERY = 'subscription { kitchenTickets(station: "kitchen") { kind tickets { id s
 STATUSES = [TicketStatus.PREPARING, TicketStatus.PENDING]
 
 
-def free_port() -> int:
+def free_port(port: int = 0) -> int:
+    """`port`, or a free one the OS picks when 0."""
+    if port:
+        return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -85,7 +89,9 @@ async def next_change(connection: ClientConnection) -> float:
         return time.perf_counter()
 
 
-async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
+async def run(
+    database_url: str, subscribers: int, rounds: int, port: int = 0
+) -> tuple[list[float], float]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         environment=Environment.TEST,
@@ -114,7 +120,7 @@ async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
         algorithm="HS256",
         lifetime=timedelta(minutes=30),  # type: ignore[arg-type]
     )
-    port = free_port()
+    port = free_port(port)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -128,6 +134,9 @@ async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
             *(subscriber(url, token) for _ in range(start, min(subscribers, start + 50)))
         )
     latencies: list[float] = []
+    # CPU of this process (server and clients) over the rounds: steadier than latency on a
+    # shared machine.
+    cpu_started = time.process_time()
     try:
         for round_number in range(rounds):
             receivers = [asyncio.create_task(next_change(c)) for c in connections]
@@ -142,11 +151,12 @@ async def run(database_url: str, subscribers: int, rounds: int) -> list[float]:
                 events.ticket_changed(session, row)
             received = await asyncio.gather(*receivers)
             latencies += [(at - started) * 1000 for at in received]
+        cpu = time.process_time() - cpu_started
     finally:
         await asyncio.gather(*(c.close() for c in connections))
         server.should_exit = True
         await serving
-    return latencies
+    return latencies, cpu
 
 
 def main() -> None:
@@ -154,6 +164,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--port", type=int, default=0, help="loopback port to serve on (default: a free one)"
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -173,7 +186,12 @@ def main() -> None:
             database_url = admin.set(database=created).render_as_string(False)
         try:
             run_migrations(Settings(database_url=database_url).database_url)
-            latencies = asyncio.run(run(database_url, args.subscribers, args.rounds))
+            executions, encodings = FANOUT_STATS.executions, FANOUT_STATS.serializations
+            latencies, cpu = asyncio.run(
+                run(database_url, args.subscribers, args.rounds, args.port)
+            )
+            executions = FANOUT_STATS.executions - executions
+            encodings = FANOUT_STATS.serializations - encodings
         finally:
             if created:
                 with psycopg.connect(admin.render_as_string(False), autocommit=True) as conn:
@@ -188,6 +206,10 @@ def main() -> None:
         f"  latency ms: p50 {statistics.median(latencies):.1f}  "
         f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}  "
         f"({len(latencies)} deliveries)"
+    )
+    print(
+        f"  CPU {cpu * 1000 / args.rounds:.1f} ms per change (server and clients); "
+        f"shared executions {executions}, shared payload encodings {encodings}"
     )
 
 

@@ -235,6 +235,10 @@ class EventBus:
     async def shared_read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
         """Run `load` once per key however many subscribers ask at the same moment."""
         future = self._reads.get(key)
+        if future is not None and future.done():
+            # Most of a fan-out's subscribers come after the load finished: no shield (a
+            # future and callbacks each) for them.
+            return future.result()  # type: ignore[no-any-return]
         if future is None:
             future = asyncio.ensure_future(load())
             self._reads[key] = future

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,6 +76,16 @@ def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> L
     )
 
 
+def _freeze_startup_objects() -> None:
+    """Keep what startup loaded (modules, the schema, the app: about 250k objects, alive
+    until exit) out of the cyclic collector's full passes. Each full pass walked them all,
+    stalling every live subscriber of the process at once (the fan-out's p99). Once per
+    process: frozen objects are never collected."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_safe_to_serve()
@@ -91,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Started here so the first subscriber does not wait; it also starts on first use.
         await bus.start(wait=False)
+        _freeze_startup_objects()
         yield
         await bus.stop()
         await db.dispose()

@@ -6,7 +6,8 @@ same types as queries (`Order`, `KitchenTicket`, `Table`, ...). A changed row is
 once per event for every subscriber of this process, through a fresh `EventContext` whose
 DataLoaders then serve the nested fields of every subscriber's selection (one batch per
 loader, shared); never through the connection's session, so a screen always shows
-committed state.
+committed state. Subscribers with the same selection, variables and role then share one
+execution and one encoding of each change (`api.fanout`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ import strawberry
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from graphql import GraphQLError, parse
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -42,6 +46,7 @@ from strawberry.utils.operation import get_operation_type
 
 from restaurant_api import security
 from restaurant_api.api.cost import operation_count
+from restaurant_api.api.fanout import next_message_text
 from restaurant_api.api.graphql import Context, EventContext
 from restaurant_api.api.playground import graphiql_html
 from restaurant_api.db import utcnow
@@ -227,6 +232,25 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             raise
         except Exception:
             logger.warning("access watch of a websocket failed", exc_info=True)
+
+    async def send_message(self, message: Any) -> None:
+        # A change executed once for a group of subscribers is encoded once too: only the
+        # operation id (and the small `extensions`) go around the shared data text (api.fanout).
+        websocket = self.websocket
+        if isinstance(websocket, ASGIWebSocketAdapter):
+            operation_id = message.get("id") if isinstance(message, dict) else None
+            text = (
+                next_message_text(operation_id, message, self.view.encode_json)
+                if isinstance(operation_id, str)
+                else None
+            )
+            if text is not None:
+                try:
+                    await websocket.ws.send_text(text)
+                except WebSocketDisconnect as error:
+                    raise WebSocketDisconnected from error
+                return
+        await super().send_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
@@ -424,6 +448,9 @@ class LiveBatch(Generic[M]):
     kind: LiveUpdateKind
     rows: list[tuple[M, Context]] = field(default_factory=list)
     removed_ids: list[int] = field(default_factory=list)
+    # What this batch carries, for executing it once per group of subscribers (api.fanout):
+    # each row with the delivery it was re-read for, and the removed ids. None: a snapshot.
+    share_key: Hashable | None = None
 
 
 @dataclass
@@ -525,6 +552,7 @@ async def _changes(
         if delivery.event.id in shown or feed.relevant(delivery.event):
             latest[delivery.event.id] = delivery
     batch: LiveBatch[M] = LiveBatch(LiveUpdateKind.CHANGES)
+    carried: list[tuple[int, int]] = []
     for row_id, delivery in latest.items():
         row, reads = await bus.shared_read(
             (feed.read_key, delivery.seq), lambda delivery=delivery: _load(context, feed, delivery)
@@ -532,9 +560,12 @@ async def _changes(
         if row is not None and feed.visible(row):
             shown.add(row_id)
             batch.rows.append((row, reads))
+            carried.append((row_id, delivery.seq))
         elif row_id in shown:
             shown.discard(row_id)
             batch.removed_ids.append(row_id)
+    # Same rows from the same deliveries (the same shared objects) and the same removals.
+    batch.share_key = (feed.read_key, tuple(carried), tuple(batch.removed_ids))
     return batch
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from restaurant_api.api.fanout import share_update
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.api.node import to_global_id
@@ -105,7 +106,8 @@ class Subscription:
         async with aclosing(live_feed(info, tickets_feed(known, statuses))) as feed:
             async for batch in feed:
                 rows = sorted(batch.rows, key=lambda row: (row[0].created_at, row[0].id))
-                yield KitchenTicketsUpdate(
+                # Marked: subscribers of the same selection share one execution.
+                update = KitchenTicketsUpdate(
                     kind=batch.kind,
                     tickets=[
                         # Built once per change, shared by every subscriber it reaches.
@@ -119,3 +121,4 @@ class Subscription:
                         to_global_id("KitchenTicket", i) for i in batch.removed_ids
                     ],
                 )
+                yield share_update(update, batch.share_key)

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from restaurant_api.api.fanout import share_update
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.api.node import decode_optional_id, to_global_id
@@ -91,7 +92,8 @@ class Subscription:
         async with aclosing(live_feed(info, orders_feed(wanted))) as feed:
             async for batch in feed:
                 rows = sorted(batch.rows, key=lambda row: (row[0].created_at, row[0].id))
-                yield OrdersUpdate(
+                # Marked: subscribers of the same selection share one execution.
+                update = OrdersUpdate(
                     kind=batch.kind,
                     orders=[
                         # Built once per change, shared by every subscriber it reaches.
@@ -102,3 +104,4 @@ class Subscription:
                     ],
                     removed_order_ids=[to_global_id("Order", i) for i in batch.removed_ids],
                 )
+                yield share_update(update, batch.share_key)

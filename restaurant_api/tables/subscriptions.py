@@ -8,6 +8,7 @@ from contextlib import aclosing
 import strawberry
 from strawberry.types import Info
 
+from restaurant_api.api.fanout import share_update
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.api.node import to_global_id
@@ -66,7 +67,8 @@ class Subscription:
         async with aclosing(live_feed(info, TABLES_FEED)) as feed:
             async for batch in feed:
                 rows = sorted(batch.rows, key=lambda row: row[0].table_number)
-                yield TablesUpdate(
+                # Marked: subscribers of the same selection share one execution.
+                update = TablesUpdate(
                     kind=batch.kind,
                     tables=[
                         # Built once per change, shared by every subscriber it reaches.
@@ -77,3 +79,4 @@ class Subscription:
                     ],
                     removed_table_ids=[to_global_id("Table", i) for i in batch.removed_ids],
                 )
+                yield share_update(update, batch.share_key)
