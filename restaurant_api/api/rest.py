@@ -23,11 +23,13 @@ from restaurant_api.users.permissions import require_role
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/users/login", auto_error=False)
 
 
-def get_database(request: Request) -> Database:
+# Async on purpose: FastAPI runs a plain-function dependency in the thread pool (a hop
+# per dependency per request); these only read an attribute.
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -45,10 +47,17 @@ async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _snapshot_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    async with db.session(read_only=True, snapshot=True) as session:
+        yield session
+
+
 # scope="function": the transaction commits before the response is sent, so a client never
 # sees a success that was not durable, and a failing commit still becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+# Reads of several statements that must agree (an order and its lines): one snapshot.
+SnapshotSessionDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
 
 
 async def _current_user(
