@@ -42,12 +42,16 @@ async def _write_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+# The read dependencies take the database from the request themselves: one level of
+# FastAPI's dependency solving less per request on the hot read paths.
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
     async with db.session(read_only=True) as session:
         yield session
 
 
-async def _snapshot_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
     async with db.session(read_only=True, snapshot=True) as session:
         yield session
 
@@ -61,13 +65,12 @@ SnapshotSessionDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="f
 
 
 async def _current_user(
-    request: Request,
-    settings: SettingsDep,
-    db: DatabaseDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
     if not token:
         raise AuthenticationFailed("Not authenticated")
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
     # Authenticate in a short read transaction of its own, before the handler's session.
     async with db.session(read_only=True) as session:
         user = await users_service.user_for_access_token(session, token, settings)
