@@ -18,7 +18,6 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.datastructures import MutableHeaders
 from starlette.routing import BaseRoute, Match, get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,17 +59,39 @@ def _no_store(path: str) -> bool:
 
 
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response (set by the app or not)."""
+    """Adds the security headers to every HTTP response (set by the app or not).
+
+    The header lines are encoded once, here; per response only the path and the content
+    type are looked at (no MutableHeaders rebuilt and searched per header).
+    """
 
     def __init__(self, app: ASGIApp, *, hsts_seconds: int | None) -> None:
         self.app = app
-        self.common = {
+        common = {
             "X-Content-Type-Options": "nosniff",
             "X-Frame-Options": "DENY",
             "Referrer-Policy": "no-referrer",
         }
         if hsts_seconds:
-            self.common["Strict-Transport-Security"] = f"max-age={hsts_seconds}"
+            common["Strict-Transport-Security"] = f"max-age={hsts_seconds}"
+        self._common = [(name.lower().encode(), value.encode()) for name, value in common.items()]
+        self._csp = {
+            page: (b"content-security-policy", csp.encode()) for page, csp in PAGE_CSP.items()
+        }
+        self._api_csp = (b"content-security-policy", API_CSP.encode())
+        self._no_store = (b"cache-control", b"no-store")
+        # Names we set: a value the app set for one of them is replaced, never doubled
+        # (Cache-Control only where we set it).
+        ours = [name for name, _ in self._common] + [b"content-security-policy"]
+        self._ours = frozenset(ours)
+        self._ours_no_store = frozenset([*ours, b"cache-control"])
+
+    def _lines(self, path: str, html: bool, no_store: bool) -> list[tuple[bytes, bytes]]:
+        csp = self._csp.get(path, self._api_csp) if html else self._api_csp
+        lines = [*self._common, csp]
+        if no_store:
+            lines.append(self._no_store)
+        return lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,15 +101,18 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.common.items():
-                    headers[name] = value
-                html = headers.get("content-type", "").startswith("text/html")
-                headers["Content-Security-Policy"] = (
-                    PAGE_CSP.get(path, API_CSP) if html else API_CSP
-                )
-                if _no_store(path):
-                    headers["Cache-Control"] = "no-store"
+                no_store = _no_store(path)
+                ours = self._ours_no_store if no_store else self._ours
+                html = False
+                kept = []
+                for name, value in message.get("headers", ()):
+                    lowered = name.lower()
+                    if lowered == b"content-type":
+                        html = value.startswith(b"text/html")
+                    if lowered not in ours:
+                        kept.append((name, value))
+                kept.extend(self._lines(path, html, no_store))
+                message["headers"] = kept
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -23,6 +23,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -48,6 +49,7 @@ from restaurant_api import security
 from restaurant_api.api.cost import operation_count
 from restaurant_api.api.fanout import next_message_text
 from restaurant_api.api.graphql import Context, EventContext
+from restaurant_api.api.input_guard import parsed_body
 from restaurant_api.api.playground import graphiql_html
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
@@ -369,6 +371,26 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
 
     graphql_transport_ws_handler_class = LiveTransportWSHandler
 
+    def decode_json(self, data: str | bytes) -> object:
+        # A POST body the JSON input guard already parsed (and checked) is not parsed again.
+        known, value = parsed_body(data)
+        return value if known else json.loads(data)
+
+    def encode_json(self, data: object) -> str:
+        # orjson: compact like Strawberry's json.dumps, UTF-8 instead of \u escapes. A str:
+        # websocket messages must stay text frames (bytes would be sent as binary).
+        return orjson.dumps(data).decode()
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        # HTTP answers take orjson's bytes as they are (no str round trip).
+        response = Response(
+            orjson.dumps(response_data),
+            media_type="application/json",
+            status_code=sub_response.status_code or 200,
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         response = await super().run(request, context, root_value)
         if (
@@ -384,7 +406,7 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
         # execution started (200, field errors or not). Execution errors carry a `path`.
         status, content = response.status_code, response.body
         try:
-            body = json.loads(content)
+            body = orjson.loads(content)
         except ValueError:
             body = None
         if status == 200 and isinstance(body, dict) and body.get("data") is None:
@@ -392,7 +414,7 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
             if errors and not any("path" in error for error in errors):
                 status = 400
                 body.pop("data", None)
-                content = self.encode_json(body)  # type: ignore[assignment]
+                content = orjson.dumps(body)
         headers = {
             key: value
             for key, value in response.headers.items()

@@ -23,11 +23,13 @@ from restaurant_api.users.permissions import require_role
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/users/login", auto_error=False)
 
 
-def get_database(request: Request) -> Database:
+# Async on purpose: FastAPI runs a plain-function dependency in the thread pool (a hop
+# per dependency per request); these only read an attribute.
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -40,8 +42,17 @@ async def _write_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+# The read dependencies take the database from the request themselves: one level of
+# FastAPI's dependency solving less per request on the hot read paths.
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
     async with db.session(read_only=True) as session:
+        yield session
+
+
+async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.session(read_only=True, snapshot=True) as session:
         yield session
 
 
@@ -49,16 +60,17 @@ async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
 # sees a success that was not durable, and a failing commit still becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+# Reads of several statements that must agree (an order and its lines): one snapshot.
+SnapshotSessionDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
 
 
 async def _current_user(
-    request: Request,
-    settings: SettingsDep,
-    db: DatabaseDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
     if not token:
         raise AuthenticationFailed("Not authenticated")
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
     # Authenticate in a short read transaction of its own, before the handler's session.
     async with db.session(read_only=True) as session:
         user = await users_service.user_for_access_token(session, token, settings)

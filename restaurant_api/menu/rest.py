@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.rest import (
     CurrentUser,
     MoneyNumber,
@@ -44,19 +45,35 @@ class MenuItemPublic(BaseModel):
         )
 
 
+def menu_item_json(row: Any) -> dict[str, Any]:
+    """MenuItemPublic's JSON from a row (or model) with its fields: same keys, same order."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        # The float of the exact cents/100 quotient: what MoneyNumber writes.
+        "price": row.price_cents / 100,
+        "category": row.category,
+        "description": row.description,
+        "is_available": row.is_available,
+        "display_order": row.display_order,
+    }
+
+
+# The reads answer with the JSON directly: `response_model` documents them (OpenAPI) and
+# FastAPI does not build and validate a model per item.
 @router.get("", response_model=list[MenuItemPublic], summary="The menu (public)")
 @router.get("/", response_model=list[MenuItemPublic], include_in_schema=False)
 async def list_menu(
     session: ReadSessionDep, category: str | None = None, available: bool | None = None
 ) -> Any:
-    items = await service.list_menu(session, category=category, available=available)
-    return [MenuItemPublic.from_model(item) for item in items]
+    rows = await service.menu_rows(session, category=category, available=available)
+    return FastJSONResponse([menu_item_json(row) for row in rows])
 
 
 # Public like the list: the same data, one item at a time.
 @router.get("/{item_id}", response_model=MenuItemPublic, summary="One menu item (public)")
 async def get_menu_item(item_id: int, session: ReadSessionDep) -> Any:
-    return MenuItemPublic.from_model(await service.get_menu_item(session, item_id))
+    return FastJSONResponse(menu_item_json(await service.get_menu_item(session, item_id)))
 
 
 class MenuItemCreate(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -106,6 +107,17 @@ def _display_order(value: int) -> int:
     return value
 
 
+def _menu_query(category: str | None, available: bool | None, *entities: Any) -> Any:
+    query = select(*entities) if entities else select(MenuItem)
+    if category is not None:
+        query = query.where(col(MenuItem.category) == check_text(category, "category"))
+    if available is not None:
+        query = query.where(col(MenuItem.is_available).is_(available))
+    return query.order_by(
+        col(MenuItem.category), col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id)
+    )
+
+
 async def list_menu(
     session: AsyncSession,
     *,
@@ -113,15 +125,22 @@ async def list_menu(
     available: bool | None = None,
     limit: int | None = None,
 ) -> list[MenuItem]:
-    query = select(MenuItem)
-    if category is not None:
-        query = query.where(col(MenuItem.category) == check_text(category, "category"))
-    if available is not None:
-        query = query.where(col(MenuItem.is_available).is_(available))
-    query = query.order_by(
-        col(MenuItem.category), col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id)
-    )
+    query = _menu_query(category, available)
     return list((await session.exec(query.limit(limit))).all())
+
+
+MENU_ROW_COLUMNS = (
+    "id", "name", "price_cents", "category", "description", "is_available", "display_order",
+)  # fmt: skip
+
+
+async def menu_rows(
+    session: AsyncSession, *, category: str | None = None, available: bool | None = None
+) -> Sequence[Row[Any]]:
+    """`list_menu` as plain rows of MENU_ROW_COLUMNS (no ORM instances), same order."""
+    table = MenuItem.__table__.c  # type: ignore[attr-defined]
+    columns = (table[name] for name in MENU_ROW_COLUMNS)
+    return (await session.exec(_menu_query(category, available, *columns))).all()
 
 
 async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.rest import (
     CurrentUser,
     MoneyNumber,
-    ReadSessionDep,
     SessionDep,
+    SnapshotSessionDep,
     error_responses,
 )
 from restaurant_api.db import MAX_ID
@@ -114,6 +115,52 @@ async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list
 
 async def present_order(session: AsyncSession, order: Order) -> OrderPublic:
     return (await present_orders(session, [order]))[0]
+
+
+def _line_json(line: Any) -> dict[str, Any]:
+    total_cents = line.unit_price_cents * line.quantity
+    return {
+        "name": line.name,
+        # The float of the exact cents/100 quotient: what MoneyNumber writes.
+        "price": line.unit_price_cents / 100,
+        "category": line.category,
+        "quantity": line.quantity,
+        "modifiers": list(line.modifiers),
+        "menu_item_id": line.menu_item_id,
+        "seat_number": line.seat_number,
+        "id": line.id,
+        "position": line.position,
+        "note": line.note,
+        "line_total": total_cents / 100,
+    }
+
+
+def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
+    """OrderPublic's JSON from plain rows: same keys in the same order, same formats."""
+    items = [_line_json(line) for line in lines]
+    return {
+        "id": order.id,
+        "order": items,
+        "total": sum(line.unit_price_cents * line.quantity for line in lines) / 100,
+        "table_id": order.table_id,
+        "customer_count": order.customer_count,
+        "special_requests": order.special_requests,
+        "timestamp": order.created_at,
+        "status": order.status,
+        "version": order.version,
+        "updated_at": order.updated_at,
+        "closed_at": order.closed_at,
+        "payment_method": order.payment_method,
+        "tip": order.tip_cents / 100,
+        "cancel_reason": order.cancel_reason,
+        "created_by_id": order.created_by_id,
+    }
+
+
+async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict[str, Any]]:
+    """Orders (rows) as clients see them; the lines of all of them come in one query."""
+    lines = await service.line_rows_for_orders(session, [order.id for order in orders])
+    return [order_json(order, lines.get(order.id, ())) for order in orders]
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -232,27 +279,28 @@ async def place_order(
     return OrderPublic.from_model(order, lines)
 
 
+# The reads answer with the JSON directly (`response_model` documents them): no model is
+# built and validated per order and line. Orders and their lines come from one snapshot.
 @router.get("", response_model=list[OrderPublic], summary="Orders, newest first")
 @router.get("/", response_model=list[OrderPublic], include_in_schema=False)
 async def list_orders(
     user: CurrentUser,
-    session: ReadSessionDep,
+    session: SnapshotSessionDep,
     status: OrderStatus | None = None,
     table_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
-    orders = await service.list_orders(
+    orders = await service.list_order_rows(
         session, actor=user, status=status, table_id=table_id, limit=limit, offset=offset
     )
-    return await present_orders(session, orders)
+    return FastJSONResponse(await orders_json(session, orders))
 
 
 @router.get("/{order_id}", response_model=OrderPublic, summary="One order")
-async def get_order(order_id: int, user: CurrentUser, session: ReadSessionDep) -> Any:
-    return await present_order(
-        session, await service.get_order(session, actor=user, order_id=order_id)
-    )
+async def get_order(order_id: int, user: CurrentUser, session: SnapshotSessionDep) -> Any:
+    order = await service.get_order_row(session, actor=user, order_id=order_id)
+    return FastJSONResponse((await orders_json(session, [order]))[0])
 
 
 @router.put("/{order_id}", response_model=OrderPublic, summary="Change an open order")

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, or_, update
+from sqlalchemy import Row, false, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -340,21 +340,18 @@ def as_utc(value: datetime, field: str) -> datetime:
         raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
 
 
-async def list_orders(
-    session: AsyncSession,
+def _orders_query(
     *,
-    actor: User | None,
-    status: OrderStatus | str | None = None,
-    table_id: int | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    before: tuple[datetime, int] | None = None,
-) -> list[Order]:
-    """Orders newest first. `before` is a keyset cursor (created_at, id) for pagination."""
-    require_role(actor, ALL_STAFF)
-    query = select(Order)
+    status: OrderStatus | str | None,
+    table_id: int | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+    limit: int,
+    offset: int,
+    before: tuple[datetime, int] | None,
+    entities: Sequence[Any] = (),
+) -> Any:
+    query = select(*entities) if entities else select(Order)
     if status is not None:
         try:
             query = query.where(Order.status == OrderStatus(status))
@@ -379,7 +376,90 @@ async def list_orders(
     if not 0 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit must be 0-1000 and offset not negative", field="limit")
     query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
-    return list((await session.exec(query.offset(offset).limit(limit))).all())
+    return query.offset(offset).limit(limit)
+
+
+async def list_orders(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    status: OrderStatus | str | None = None,
+    table_id: int | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    before: tuple[datetime, int] | None = None,
+) -> list[Order]:
+    """Orders newest first. `before` is a keyset cursor (created_at, id) for pagination."""
+    require_role(actor, ALL_STAFF)
+    query = _orders_query(
+        status=status,
+        table_id=table_id,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        offset=offset,
+        before=before,
+    )
+    return list((await session.exec(query)).all())
+
+
+def _columns(model: Any) -> list[Any]:
+    return list(model.__table__.c)
+
+
+async def list_order_rows(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    status: OrderStatus | str | None = None,
+    table_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Row[Any]]:
+    """`list_orders` as plain rows with every column of `orders` (no ORM instances)."""
+    require_role(actor, ALL_STAFF)
+    query = _orders_query(
+        status=status,
+        table_id=table_id,
+        created_from=None,
+        created_to=None,
+        limit=limit,
+        offset=offset,
+        before=None,
+        entities=_columns(Order),
+    )
+    return (await session.exec(query)).all()
+
+
+async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: int) -> Row[Any]:
+    """`get_order` as a plain row."""
+    require_role(actor, ALL_STAFF)
+    row = None
+    if is_valid_id(order_id):
+        query = select(*_columns(Order)).where(col(Order.id) == order_id)
+        row = (await session.exec(query)).first()
+    if row is None:
+        raise OrderNotFound()
+    return row
+
+
+async def line_rows_for_orders(
+    session: AsyncSession, order_ids: Sequence[int]
+) -> dict[int, list[Row[Any]]]:
+    """`lines_for_orders` as plain rows with every column of `order_lines`."""
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    if not order_ids:
+        return grouped
+    rows = await session.exec(
+        select(*_columns(OrderLine))
+        .where(col(OrderLine.order_id).in_(list(order_ids)))
+        .order_by(col(OrderLine.order_id), col(OrderLine.position), col(OrderLine.id))
+    )
+    for line in rows.all():
+        grouped[line.order_id].append(line)
+    return grouped
 
 
 # --- writes ---------------------------------------------------------------------------------
