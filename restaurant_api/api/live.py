@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -44,6 +45,7 @@ from restaurant_api import security
 from restaurant_api.api.cost import operation_count
 from restaurant_api.api.graphql import Context, EventContext
 from restaurant_api.api.playground import graphiql_html
+from restaurant_api.api.response_cache import Lookup, ResponseCache
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
@@ -341,11 +343,40 @@ def wants_graphql_response_json(accept: str | None) -> bool:
 
 class LiveGraphQLRouter(GraphQLRouter[Context, None]):
     """The GraphQL router with websocket authentication and keepalive for subscriptions,
-    and the `application/graphql-response+json` media type of the GraphQL-over-HTTP spec."""
+    the `application/graphql-response+json` media type of the GraphQL-over-HTTP spec, and
+    the response cache (restaurant_api.api.response_cache) in front of execution."""
 
     graphql_transport_ws_handler_class = LiveTransportWSHandler
+    response_cache: ResponseCache | None = None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if not isinstance(request, Request) or not isinstance(context, Context):
+            return await self._run_http(request, context, root_value)  # websockets
+        cache = self.response_cache
+        lookup = None
+        if cache is not None and request.method == "POST":
+            lookup = await _cache_lookup(cache, request, context)
+            if lookup is not None and lookup.body is not None:
+                graphql_json = wants_graphql_response_json(request.headers.get("accept"))
+                return Response(
+                    lookup.body,
+                    media_type=GRAPHQL_RESPONSE_JSON if graphql_json else "application/json",
+                )
+        await context.authenticate()
+        response = await self._run_http(request, context, root_value)
+        if (
+            cache is not None
+            and lookup is not None
+            and isinstance(response, Response)
+            and not isinstance(response, StreamingResponse)
+            and response.status_code == 200
+            # Conservative: an alias named "errors" is not stored either.
+            and b'"errors"' not in response.body
+        ):
+            cache.store(lookup, bytes(response.body))
+        return response
+
+    async def _run_http(self, request: Any, context: Any, root_value: Any) -> Any:
         response = await super().run(request, context, root_value)
         if (
             not isinstance(request, Request)
@@ -397,6 +428,7 @@ def live_router(
     *,
     context_getter: Callable[..., Awaitable[Context]],
     keepalive_seconds: float,
+    response_cache: ResponseCache | None = None,
     **kwargs: Any,
 ) -> LiveGraphQLRouter:
     handler = type(
@@ -406,7 +438,44 @@ def live_router(
     )
     router = LiveGraphQLRouter(schema, context_getter=context_getter, **kwargs)
     router.graphql_transport_ws_handler_class = handler
+    router.response_cache = response_cache
     return router
+
+
+async def _cache_lookup(cache: ResponseCache, request: Request, context: Context) -> Lookup | None:
+    """The cache's answer for a POSTed JSON query, or None (then the normal path runs)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        data = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+    try:
+        return await cache.lookup(data, context)
+    except Exception:
+        # The generations could not be read (database unreachable): never serve unchecked.
+        logger.warning("response cache unavailable; executing the query", exc_info=True)
+        return None
+
+
+async def evict_on_events(cache: ResponseCache, bus: EventBus) -> None:
+    """Free cached answers (and remembered users) as change events arrive, all processes'."""
+    while True:
+        try:
+            subscriber = await bus.subscribe(frozenset(Topic))
+        except Exception:
+            logger.warning("response cache cannot listen for events; retrying", exc_info=True)
+            await asyncio.sleep(1.0)
+            continue
+        try:
+            while True:
+                first = await subscriber.get()
+                cache.on_events(delivery.event for delivery in [first, *subscriber.drain()])
+        except SubscriberTooSlow:
+            cache.clear()  # missed events: start over (generations keep answers exact anyway)
+        finally:
+            subscriber.close()
 
 
 # ---------------------------------------------------------------------------------------
