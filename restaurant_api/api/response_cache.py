@@ -211,7 +211,7 @@ class ResponseCache:
             role = await self._role_of(context, stamp)
             if role is None:
                 return None  # no valid user: the normal path answers with its errors
-            scope_key = role.value
+            scope_key = str(role)
         key = (query, operation_name, variables_key, scope_key)
         entry = self._entries.get(key)
         if entry is not None:
@@ -243,7 +243,7 @@ class ResponseCache:
         if user is None:
             return None
         self._remember(token, user, stamp[USER_INDEX], context)
-        return user.role
+        return Role(user.role)
 
     def _remember(self, token: str, user: User, user_generation: int, context: Context) -> None:
         settings = context.settings
@@ -255,7 +255,7 @@ class ResponseCache:
             return
         self._tokens[token] = TokenUser(
             user.id,  # type: ignore[arg-type]
-            user.role,
+            Role(user.role),
             claims.expires_at.timestamp(),
             user_generation,
         )
