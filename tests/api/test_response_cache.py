@@ -332,3 +332,41 @@ async def test_new_order_rows_bump_without_services(app, client, db, server):
     outcome, response = await hit_or_miss(app, client, ORDERS, staff=server)
     assert outcome == "miss"
     assert len(response.json()["data"]["orders"]["edges"]) == 1
+
+
+async def test_two_apps_on_one_postgres_database_rely_on_generations_alone(backend, manager):
+    """Two apps (as two processes) on one database, without their event listeners (no
+    lifespan here): only the generations can tell B that A's write was acknowledged."""
+    if backend.name != "postgresql":
+        pytest.skip("one process per SQLite database")
+    import httpx
+
+    from restaurant_api.main import create_app
+    from tests.conftest import make_settings
+
+    other = create_app(make_settings(backend.url))
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=backend.app), base_url="http://a") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://b") as b,
+    ):
+        created = await a.post(
+            "/api/menu",
+            json={"name": "Soup", "price": 1, "category": "Starters"},
+            headers=manager.headers,
+        )
+        assert created.status_code == 201, created.text
+        item_id = created.json()["id"]
+        try:
+            for cents in range(200, 220):
+                await post(b, MENU)
+                assert (await hit_or_miss(other, b, MENU))[0] == "hit"
+                changed = await a.put(
+                    f"/api/menu/{item_id}", json={"price": cents / 100}, headers=manager.headers
+                )
+                assert changed.status_code == 200, changed.text
+                outcome, response = await hit_or_miss(other, b, MENU)
+                assert outcome == "miss"
+                assert response.json()["data"]["menu"][0]["price"]["amount"] == f"{cents / 100:.2f}"
+        finally:
+            await other.state.generations.close()
+            await other.state.db.dispose()
