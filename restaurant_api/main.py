@@ -27,16 +27,23 @@ from restaurant_api.api.graphql import Context
 from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, evict_on_events, live_router
 from restaurant_api.api.playground import assets_router
-from restaurant_api.api.response_cache import ResponseCache, field_policies
+from restaurant_api.api.response_cache import (
+    Authenticate,
+    ResponseCache,
+    ResponseCacheMiddleware,
+    field_policies,
+)
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
-from restaurant_api.errors import camel_case
+from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
+from restaurant_api.users import service as users_service
+from restaurant_api.users.models import User
 from restaurant_api.users.rest import router as users_router
 
 logger = logging.getLogger("restaurant_api")
@@ -51,6 +58,21 @@ def _bearer_token(connection: HTTPConnection) -> str | None:
 def operation_id(route: APIRoute) -> str:
     """Short, stable OpenAPI operationIds from the route's function name: `mergeTables`."""
     return camel_case(route.name)
+
+
+def _token_authenticator(settings: Settings, db: Database) -> Authenticate:
+    async def authenticate(token: str) -> tuple[User, security.AccessClaims] | None:
+        try:
+            claims = security.decode_access_token(
+                token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
+            )
+            async with db.session(read_only=True) as session:
+                user = await users_service.user_for_access_token(session, token, settings)
+        except (security.TokenError, DomainError):
+            return None
+        return user, claims
+
+    return authenticate
 
 
 def _graphql_router(
@@ -146,6 +168,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.generations = generations
     app.state.response_cache = graphql_router.response_cache
 
+    if graphql_router.response_cache is not None:
+        # Added first, so innermost: hits skip routing, not the edge's checks and headers.
+        app.add_middleware(
+            ResponseCacheMiddleware,
+            cache=graphql_router.response_cache,
+            authenticate=_token_authenticator(settings, db),
+        )
     app.add_middleware(SlashInsensitivePaths, routes=app.router.routes)
     if settings.cors_origins:
         # `*` is served as `*` without credentials: with credentials Starlette would reflect

@@ -20,9 +20,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequen
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import orjson
 import strawberry
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -45,13 +44,17 @@ from restaurant_api import security
 from restaurant_api.api.cost import operation_count
 from restaurant_api.api.graphql import Context, EventContext
 from restaurant_api.api.playground import graphiql_html
-from restaurant_api.api.response_cache import Lookup, ResponseCache
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
 from restaurant_api.users import service as users_service
 
+if TYPE_CHECKING:
+    from restaurant_api.api.response_cache import Lookup, ResponseCache
+
 logger = logging.getLogger("restaurant_api.live")
+# Where the response cache middleware leaves a miss for the router to store its answer.
+LOOKUP_SCOPE_KEY = "restaurant_api.response_cache"
 
 M = TypeVar("M")
 
@@ -352,28 +355,20 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request) or not isinstance(context, Context):
             return await self._run_http(request, context, root_value)  # websockets
-        cache = self.response_cache
-        lookup = None
-        if cache is not None and request.method == "POST":
-            lookup = await _cache_lookup(cache, request, context)
-            if lookup is not None and lookup.body is not None:
-                graphql_json = wants_graphql_response_json(request.headers.get("accept"))
-                return Response(
-                    lookup.body,
-                    media_type=GRAPHQL_RESPONSE_JSON if graphql_json else "application/json",
-                )
         await context.authenticate()
         response = await self._run_http(request, context, root_value)
+        # A miss the cache middleware looked up (hits never get here): keep the answer.
+        lookup: Lookup | None = request.scope.get(LOOKUP_SCOPE_KEY)
         if (
-            cache is not None
-            and lookup is not None
+            lookup is not None
+            and self.response_cache is not None
             and isinstance(response, Response)
             and not isinstance(response, StreamingResponse)
             and response.status_code == 200
             # Conservative: an alias named "errors" is not stored either.
             and b'"errors"' not in response.body
         ):
-            cache.store(lookup, bytes(response.body))
+            self.response_cache.store(lookup, bytes(response.body))
         return response
 
     async def _run_http(self, request: Any, context: Any, root_value: Any) -> Any:
@@ -440,23 +435,6 @@ def live_router(
     router.graphql_transport_ws_handler_class = handler
     router.response_cache = response_cache
     return router
-
-
-async def _cache_lookup(cache: ResponseCache, request: Request, context: Context) -> Lookup | None:
-    """The cache's answer for a POSTed JSON query, or None (then the normal path runs)."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        return None
-    try:
-        data = orjson.loads(await request.body())
-    except orjson.JSONDecodeError:
-        return None
-    try:
-        return await cache.lookup(data, context)
-    except Exception:
-        # The generations could not be read (database unreachable): never serve unchecked.
-        logger.warning("response cache unavailable; executing the query", exc_info=True)
-        return None
 
 
 async def evict_on_events(cache: ResponseCache, bus: EventBus) -> None:

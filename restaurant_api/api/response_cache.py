@@ -23,9 +23,10 @@ serializes nothing; it returns the bytes of an earlier answer.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -33,15 +34,27 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as ASGIScope
 from strawberry.types.base import StrawberryObjectDefinition
 
-from restaurant_api import security
-from restaurant_api.api.graphql import Context, root_field_names
+from restaurant_api.api.graphql import root_field_names
+from restaurant_api.api.live import (
+    GRAPHQL_RESPONSE_JSON,
+    LOOKUP_SCOPE_KEY,
+    wants_graphql_response_json,
+)
 from restaurant_api.events import Event, Topic
 from restaurant_api.generations import TOPIC_INDEX, Generations, Stamp
+from restaurant_api.security import AccessClaims
 from restaurant_api.users.models import Role, User
 
+logger = logging.getLogger("restaurant_api.response_cache")
 CACHE_POLICY_KEY = "response_cache"
+# The active user of a valid token and its claims, or None (read from the database).
+Authenticate = Callable[[str], Awaitable[tuple[User, AccessClaims] | None]]
+
 # Everything the role-scoped reads (orders with lines, menu items, tables and tickets) show.
 DATA_TOPICS = frozenset({Topic.MENU, Topic.ORDER, Topic.KITCHEN_TICKET, Topic.TABLE})
 USER_INDEX = TOPIC_INDEX[Topic.USER]
@@ -177,11 +190,13 @@ class ResponseCache:
 
     # --- lookups -------------------------------------------------------------------------
 
-    async def lookup(self, data: Any, context: Context) -> Lookup | None:
+    async def lookup(
+        self, data: Any, bearer_token: str | None, authenticate: Authenticate
+    ) -> Lookup | None:
         """A hit or where to store the answer; None when this request is not cacheable.
 
-        May authenticate the caller (`context.authenticate()`), after reading the
-        generations, so that the user read can be remembered.
+        May call `authenticate(token)` (a database read of the token's user), after reading
+        the generations, so that the user read can be remembered.
         """
         if not isinstance(data, dict):
             return None
@@ -208,7 +223,7 @@ class ResponseCache:
         stamp = await self.generations.read()
         scope_key: str = "public"
         if plan.scope is Scope.ROLE:
-            role = await self._role_of(context, stamp)
+            role = await self._role_of(bearer_token, authenticate, stamp)
             if role is None:
                 return None  # no valid user: the normal path answers with its errors
             scope_key = str(role)
@@ -223,8 +238,9 @@ class ResponseCache:
         self.misses += 1
         return Lookup(key, plan, stamp)
 
-    async def _role_of(self, context: Context, stamp: Stamp) -> Role | None:
-        token = context.bearer_token
+    async def _role_of(
+        self, token: str | None, authenticate: Authenticate, stamp: Stamp
+    ) -> Role | None:
         if token is None:
             return None
         known = self._tokens.get(token)
@@ -238,29 +254,19 @@ class ResponseCache:
         if known is not None:
             del self._tokens[token]
         # Read after `stamp`: a later deactivation bumps USER past it.
-        await context.authenticate()
-        user = context.user
-        if user is None:
+        found = await authenticate(token)
+        if found is None:
             return None
-        self._remember(token, user, stamp[USER_INDEX], context)
-        return Role(user.role)
-
-    def _remember(self, token: str, user: User, user_generation: int, context: Context) -> None:
-        settings = context.settings
-        try:
-            claims = security.decode_access_token(
-                token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
-            )
-        except security.TokenError:
-            return
+        user, claims = found
         self._tokens[token] = TokenUser(
             user.id,  # type: ignore[arg-type]
             Role(user.role),
             claims.expires_at.timestamp(),
-            user_generation,
+            stamp[USER_INDEX],
         )
         while len(self._tokens) > self.max_tokens:
             self._tokens.popitem(last=False)
+        return Role(user.role)
 
     def store(self, lookup: Lookup, body: bytes) -> None:
         """Remember an answer (without errors) under the stamp read before it was built."""
@@ -308,3 +314,97 @@ class ResponseCache:
         self._entries.clear()
         self._tokens.clear()
         self.bytes = 0
+
+
+class ResponseCacheMiddleware:
+    """Answers cache hits for `POST /graphql` before routing, dependencies and the router
+    (they are most of a hit's cost); leaves a miss in the scope for the router to store.
+
+    Innermost of the middlewares: the edge's checks and headers apply to hits as well.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache,
+        authenticate: Authenticate,
+        path: str = "/graphql",
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.authenticate = authenticate
+        self.path = path
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") != self.path
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            await self.app(scope, receive, send)
+            return
+        body, replay = await _read_body(receive)
+        lookup = None
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = None
+        if data is not None:
+            try:
+                lookup = await self.cache.lookup(
+                    data, _bearer(headers.get("authorization", "")), self.authenticate
+                )
+            except Exception:
+                # The generations could not be read: never serve unchecked, just execute.
+                logger.warning("response cache unavailable; executing the query", exc_info=True)
+        if lookup is not None and lookup.body is not None:
+            graphql_json = wants_graphql_response_json(headers.get("accept"))
+            media_type = GRAPHQL_RESPONSE_JSON if graphql_json else "application/json"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-length", str(len(lookup.body)).encode()),
+                        (b"content-type", media_type.encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": lookup.body})
+            return
+        if lookup is not None:
+            scope[LOOKUP_SCOPE_KEY] = lookup
+        await self.app(scope, replay, send)
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (the input guard outside has bounded it), and a receive replaying it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
