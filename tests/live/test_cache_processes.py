@@ -1,5 +1,10 @@
 """Two `python -m restaurant_api serve` processes on one PostgreSQL database: a write
-acknowledged by A is never followed by a stale cached answer from B."""
+acknowledged by A is never followed by a stale cached answer from B.
+
+B's LISTEN connection often frees the entry before the next read arrives; it is the
+generation check that makes it certain. tests/api/test_response_cache.py runs the same
+sequence on two apps without listeners, where only the generations can tell B.
+"""
 
 from __future__ import annotations
 
