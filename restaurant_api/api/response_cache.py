@@ -1,6 +1,9 @@
 """A response cache for GraphQL queries many screens send at once (the menu, the floor plan,
 the open orders), in front of execution: a hit parses no document, executes nothing and
-serializes nothing; it returns the bytes of an earlier answer.
+serializes nothing; it returns the bytes of an earlier answer. Hits are answered by
+`ResponseCacheMiddleware`, the innermost ASGI middleware, before FastAPI's routing and
+dependencies (half of a hit's cost when the lookup ran in the GraphQL router); a miss is
+stored by `LiveGraphQLRouter.run` once executed.
 
 - **What may be cached** is declared per root field (`cached(...)` in the field's metadata):
   PUBLIC fields answer the same for everyone, anonymous callers included (`menu`); ROLE
