@@ -2,6 +2,7 @@
 app (bench/raw_app.py) and PostGraphile v4 over the same migrated PostgreSQL tables.
 
     .venv/bin/python bench/bench_reads.py [--rounds 3] [--duration 5] [--connections 32]
+        [--cache on|off|both]
 
 It creates a throwaway database on BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres, dropped afterwards), migrates and seeds it
@@ -45,7 +46,15 @@ POSTGRAPHILE_DIR = BENCH / ".postgraphile"
 POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
 ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-password-123"
-PORTS = {"project": 8151, "before": 8152, "raw": 8160, "postgraphile": 8161}
+PORTS = {
+    "project": 8151,
+    "project_nocache": 8152,
+    "before": 8153,
+    "raw": 8160,
+    "postgraphile": 8161,
+}
+# The response cache's generation sequences (alembic 0004): direct SQL bypasses the app.
+CACHE_TOPICS = ("menu", "order", "kitchen_ticket", "table", "user")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 GQL_MENU = (
@@ -258,6 +267,9 @@ def delete_orders_after(database_url: str, last_id: int) -> None:
             "DELETE FROM orders WHERE id > %(id)s",
         ):
             connection.execute(sql, {"id": last_id})
+        # Deleted behind the app's back: tell its response cache, as a write through it would.
+        bumps = ", ".join(f"nextval('cache_generation_{topic}')" for topic in CACHE_TOPICS)
+        connection.execute(f"SELECT {bumps}")
 
 
 # ---------------------------------------------------------------- load generation
@@ -401,7 +413,19 @@ def build_targets(
         ]
         groups = list(dict.fromkeys(target.group for target in targets))
         targets.sort(key=lambda target: groups.index(target.group))  # stable: rows stay in order
-    return [target for target in targets if target.server in servers]
+    targets = [target for target in targets if target.server in servers]
+    if "project_nocache" not in servers:
+        return targets
+    # --cache both: every read of the project once without its response cache, then with it.
+    both: list[Target] = []
+    for target in targets:
+        if target.server == "project" and not target.baseline and "place" not in target.group:
+            off = Target(**{**target.__dict__, "name": f"{target.name} (cache off)"})
+            off.server = "project_nocache"
+            both.append(off)
+            target.name = f"{target.name} (cache on)"
+        both.append(target)
+    return both
 
 
 def check_target(target: Target, base: str) -> int:
@@ -503,6 +527,12 @@ def main() -> None:
         help="another checkout of the project (with its .venv) to measure in the same rounds, "
         "e.g. a `git worktree` of main before a change; its rows are labelled `before:`",
     )
+    parser.add_argument(
+        "--cache",
+        choices=("on", "off", "both"),
+        default="on",
+        help="the project's GraphQL response cache (RESPONSE_CACHE); both: one row each",
+    )
     args = parser.parse_args()
     # A plain `kill` still stops the servers and drops the database (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
@@ -549,12 +579,24 @@ def main() -> None:
         process = stack.enter_context(
             server(
                 pinned(server_core, [*cli, "serve", "--port", str(PORTS["project"])]),
-                env,
+                {**env, "RESPONSE_CACHE": "false" if args.cache == "off" else "true"},
                 f"{url}/health",
                 "the project server",
             )
         )
         servers["project"], processes["project"] = url, process.pid
+        if args.cache == "both":
+            nocache = f"http://127.0.0.1:{PORTS['project_nocache']}"
+            port = str(PORTS["project_nocache"])
+            process = stack.enter_context(
+                server(
+                    pinned(server_core, [*cli, "serve", "--port", port]),
+                    {**env, "RESPONSE_CACHE": "false"},
+                    f"{nocache}/health",
+                    "the project server without its response cache",
+                )
+            )
+            servers["project_nocache"], processes["project_nocache"] = nocache, process.pid
         login = httpx.post(
             f"{url}/users/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )

@@ -86,14 +86,19 @@ def seed() -> None:
     settings = _settings()
 
     async def _seed() -> None:
+        from restaurant_api import generations
         from restaurant_api.db import Database
         from restaurant_api.seed import seed_demo_data
 
         db = Database(settings.database_url)
+        # Running servers on PostgreSQL see the new rows at once (their response caches).
+        bumps = generations.create_generations(settings.database_url)
+        generations.attach(db, bumps)
         try:
             async with db.session() as session:
                 report = await seed_demo_data(session)
         finally:
+            await bumps.close()
             await db.dispose()
         typer.echo(f"Seeded {report.menu_items_added} menu items and {report.tables_added} tables.")
 

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     # Rows a subscription's snapshot may hold; a larger snapshot is an error, not a flood.
     subscription_snapshot_max: int = Field(default=200, ge=1)
 
+    # The GraphQL response cache (restaurant_api.api.response_cache): on by default; its
+    # bounds are answers kept and their bytes (keys included), least recently used out.
+    response_cache: bool = True
+    response_cache_max_entries: int = Field(default=2000, ge=1)
+    response_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
     # The HTTP edge (restaurant_api.api.edge). None: docs on, except in production.
     api_docs_enabled: bool | None = None
     # Host headers served; "*" serves any (put the real names here behind a proxy).

@@ -65,6 +65,8 @@ class Topic(StrEnum):
     KITCHEN_TICKET = "kitchen_ticket"
     TABLE = "table"
     ORDER = "order"
+    # The menu (an item created, changed or deleted): response caches drop the menu.
+    MENU = "menu"
     # A user's access changed (token version, role, deactivation): their sockets re-check.
     USER = "user"
     # Local only: the bus may have missed events (LISTEN connection lost); re-send snapshots.
@@ -498,6 +500,11 @@ def order_changed(session: AsyncSession, order: Order) -> None:
         return Event(topic=Topic.ORDER, id=_id(order.id), status=str(order.status))
 
     publish_after_commit(session, build)
+
+
+def menu_changed(session: AsyncSession, item_id: int | None) -> None:
+    """A menu item was created, changed or deleted (pass its id once flushed)."""
+    publish_after_commit(session, lambda: Event(topic=Topic.MENU, id=_id(item_id)))
 
 
 def user_access_changed(session: AsyncSession, user_id: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -20,11 +22,18 @@ from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from restaurant_api import __version__, events, security
+from restaurant_api import generations as generations_module
 from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.input_guard import JsonInputGuard
-from restaurant_api.api.live import LiveGraphQLRouter, live_router
+from restaurant_api.api.live import LiveGraphQLRouter, evict_on_events, live_router
 from restaurant_api.api.playground import assets_router
+from restaurant_api.api.response_cache import (
+    Authenticate,
+    ResponseCache,
+    ResponseCacheMiddleware,
+    field_policies,
+)
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
@@ -35,6 +44,7 @@ from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
+from restaurant_api.users.models import User
 from restaurant_api.users.rest import router as users_router
 
 logger = logging.getLogger("restaurant_api")
@@ -51,21 +61,47 @@ def operation_id(route: APIRoute) -> str:
     return camel_case(route.name)
 
 
-def _graphql_router(settings: Settings, db: Database, bus: events.EventBus) -> LiveGraphQLRouter:
-    async def get_context(connection: HTTPConnection) -> Context:
-        user, auth_error = None, None
-        token = _bearer_token(connection)
-        if token is not None:
-            try:
-                async with db.session(read_only=True) as session:
-                    user = await users_service.user_for_access_token(session, token, settings)
-            except DomainError as error:
-                auth_error = error
-        return Context(db=db, settings=settings, user=user, auth_error=auth_error, events=bus)
+def _token_authenticator(settings: Settings, db: Database) -> Authenticate:
+    async def authenticate(token: str) -> tuple[User, security.AccessClaims] | None:
+        try:
+            claims = security.decode_access_token(
+                token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
+            )
+            async with db.session(read_only=True) as session:
+                user = await users_service.user_for_access_token(session, token, settings)
+        except (security.TokenError, DomainError):
+            return None
+        return user, claims
 
-    # Websockets authenticate from `connection_init` (LiveGraphQLRouter.on_ws_connect).
+    return authenticate
+
+
+def _graphql_router(
+    settings: Settings,
+    db: Database,
+    bus: events.EventBus,
+    generations: generations_module.Generations,
+) -> LiveGraphQLRouter:
+    async def get_context(connection: HTTPConnection) -> Context:
+        # The user is read later (LiveGraphQLRouter.run): a cached public answer needs none.
+        # Websockets authenticate from `connection_init` (LiveGraphQLRouter.on_ws_connect).
+        return Context(
+            db=db, settings=settings, user=None, events=bus, bearer_token=_bearer_token(connection)
+        )
+
+    schema = build_schema(settings)
+    cache = None
+    if settings.response_cache:
+        cache = ResponseCache(
+            generations,
+            field_policies(schema),
+            max_entries=settings.response_cache_max_entries,
+            max_bytes=settings.response_cache_max_bytes,
+            graphql_max_tokens=settings.graphql_max_tokens,
+        )
     return live_router(
-        build_schema(settings),
+        schema,
+        response_cache=cache,
         context_getter=get_context,
         keepalive_seconds=settings.subscription_keepalive_seconds,
         graphql_ide=None if settings.is_production else "graphiql",
@@ -97,14 +133,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Live updates: sessions of `db` publish to this bus (see restaurant_api.events).
     bus = events.create_bus(settings.database_url, queue_size=settings.subscription_queue_size)
     events.attach(db, bus)
+    # Every committed write bumps the generations of what it changed (response cache).
+    generations = generations_module.create_generations(settings.database_url)
+    generations_module.attach(db, generations)
+    graphql_router = _graphql_router(settings, db, bus, generations)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Started here so the first subscriber does not wait; it also starts on first use.
         await bus.start(wait=False)
         _freeze_startup_objects()
+        evictions = None
+        if graphql_router.response_cache is not None:
+            evictions = asyncio.create_task(evict_on_events(graphql_router.response_cache, bus))
         yield
+        if evictions is not None:
+            evictions.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await evictions
         await bus.stop()
+        await generations.close()
         await db.dispose()
 
     docs = settings.docs_enabled
@@ -129,7 +177,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.events = bus
+    app.state.generations = generations
+    app.state.response_cache = graphql_router.response_cache
 
+    if graphql_router.response_cache is not None:
+        # Added first, so innermost: hits skip routing, not the edge's checks and headers.
+        app.add_middleware(
+            ResponseCacheMiddleware,
+            cache=graphql_router.response_cache,
+            authenticate=_token_authenticator(settings, db),
+        )
     app.add_middleware(SlashInsensitivePaths, routes=app.router.routes)
     if settings.cors_origins:
         # `*` is served as `*` without credentials: with credentials Starlette would reflect
@@ -188,7 +245,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
     # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
-    app.include_router(
-        _graphql_router(settings, db, bus), prefix="/graphql", include_in_schema=False
-    )
+    app.include_router(graphql_router, prefix="/graphql", include_in_schema=False)
     return app

@@ -29,6 +29,7 @@ from restaurant_api.__main__ import run_migrations
 from restaurant_api.api.node import parse_global_id, to_global_id
 from restaurant_api.config import Environment, Settings
 from restaurant_api.db import Database
+from restaurant_api.generations import TOPICS
 from restaurant_api.main import create_app
 from restaurant_api.security import create_access_token
 from restaurant_api.users import service as users_service
@@ -197,6 +198,8 @@ async def backend(request: pytest.FixtureRequest, backend_dir: Path) -> AsyncIte
         yield current
     finally:
         await _wipe(current.db)
+        # The wipe bypasses sessions: cached answers must not outlive it.
+        await current.app.state.generations.bump(TOPICS)
 
 
 @pytest.fixture

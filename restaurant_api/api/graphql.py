@@ -48,6 +48,7 @@ from restaurant_api.db import (
 )
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput, input_path
 from restaurant_api.money import format_cents
+from restaurant_api.users import service as users_service
 from restaurant_api.users.models import Role, User
 
 if TYPE_CHECKING:
@@ -130,12 +131,17 @@ class Context(BaseContext):
         user: User | None,
         auth_error: DomainError | None = None,
         events: EventBus | None = None,
+        bearer_token: str | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.settings = settings
         self.user = user
         self.auth_error = auth_error
+        # HTTP: the caller's token, read into `user` by `authenticate()` (once, and only
+        # when needed: a cached public answer needs no user).
+        self.bearer_token = bearer_token
+        self._authenticated = bearer_token is None
         # The app's event bus (subscriptions), and when a websocket's access token expires.
         self.events = events
         self.connection_expires_at: datetime | None = None
@@ -147,6 +153,19 @@ class Context(BaseContext):
         self.session_lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self._holds_write_turn = False
+
+    async def authenticate(self) -> None:
+        """Read the user of `bearer_token` (a short read transaction of its own), once."""
+        if self._authenticated or self.bearer_token is None:
+            return
+        self._authenticated = True
+        try:
+            async with self.db.session(read_only=True) as session:
+                self.user = await users_service.user_for_access_token(
+                    session, self.bearer_token, self.settings
+                )
+        except DomainError as error:
+            self.auth_error = error
 
     async def begin(self, *, read_only: bool) -> None:
         """Called when the operation type is known: writers wait for their turn (SQLite)."""
@@ -407,7 +426,7 @@ async def run_self_managed(
         return graphql_error(error)
 
 
-def _root_field_names(document: DocumentNode | None, operation_name: str | None) -> set[str]:
+def root_field_names(document: DocumentNode | None, operation_name: str | None) -> set[str]:
     """The field names selected at the root of the operation that runs (fragments followed)."""
     if document is None:
         return set()
@@ -437,7 +456,7 @@ def _root_field_names(document: DocumentNode | None, operation_name: str | None)
 
 
 def _self_managed(execution_context: Any) -> bool:
-    names = _root_field_names(execution_context.graphql_document, execution_context.operation_name)
+    names = root_field_names(execution_context.graphql_document, execution_context.operation_name)
     return bool(names) and names <= SELF_MANAGED_MUTATIONS
 
 

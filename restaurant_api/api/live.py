@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequen
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -56,7 +56,12 @@ from restaurant_api.errors import DomainError
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
 from restaurant_api.users import service as users_service
 
+if TYPE_CHECKING:
+    from restaurant_api.api.response_cache import Lookup, ResponseCache
+
 logger = logging.getLogger("restaurant_api.live")
+# Where the response cache middleware leaves a miss for the router to store its answer.
+LOOKUP_SCOPE_KEY = "restaurant_api.response_cache"
 
 M = TypeVar("M")
 
@@ -367,9 +372,11 @@ def wants_graphql_response_json(accept: str | None) -> bool:
 
 class LiveGraphQLRouter(GraphQLRouter[Context, None]):
     """The GraphQL router with websocket authentication and keepalive for subscriptions,
-    and the `application/graphql-response+json` media type of the GraphQL-over-HTTP spec."""
+    the `application/graphql-response+json` media type of the GraphQL-over-HTTP spec, and
+    the response cache (restaurant_api.api.response_cache) in front of execution."""
 
     graphql_transport_ws_handler_class = LiveTransportWSHandler
+    response_cache: ResponseCache | None = None
 
     def decode_json(self, data: str | bytes) -> object:
         # A POST body the JSON input guard already parsed (and checked) is not parsed again.
@@ -392,6 +399,25 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
         return response
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if not isinstance(request, Request) or not isinstance(context, Context):
+            return await self._run_http(request, context, root_value)  # websockets
+        await context.authenticate()
+        response = await self._run_http(request, context, root_value)
+        # A miss the cache middleware looked up (hits never get here): keep the answer.
+        lookup: Lookup | None = request.scope.get(LOOKUP_SCOPE_KEY)
+        if (
+            lookup is not None
+            and self.response_cache is not None
+            and isinstance(response, Response)
+            and not isinstance(response, StreamingResponse)
+            and response.status_code == 200
+            # Conservative: an alias named "errors" is not stored either.
+            and b'"errors"' not in response.body
+        ):
+            self.response_cache.store(lookup, bytes(response.body))
+        return response
+
+    async def _run_http(self, request: Any, context: Any, root_value: Any) -> Any:
         response = await super().run(request, context, root_value)
         if (
             not isinstance(request, Request)
@@ -443,6 +469,7 @@ def live_router(
     *,
     context_getter: Callable[..., Awaitable[Context]],
     keepalive_seconds: float,
+    response_cache: ResponseCache | None = None,
     **kwargs: Any,
 ) -> LiveGraphQLRouter:
     handler = type(
@@ -452,7 +479,27 @@ def live_router(
     )
     router = LiveGraphQLRouter(schema, context_getter=context_getter, **kwargs)
     router.graphql_transport_ws_handler_class = handler
+    router.response_cache = response_cache
     return router
+
+
+async def evict_on_events(cache: ResponseCache, bus: EventBus) -> None:
+    """Free cached answers (and remembered users) as change events arrive, all processes'."""
+    while True:
+        try:
+            subscriber = await bus.subscribe(frozenset(Topic))
+        except Exception:
+            logger.warning("response cache cannot listen for events; retrying", exc_info=True)
+            await asyncio.sleep(1.0)
+            continue
+        try:
+            while True:
+                first = await subscriber.get()
+                cache.on_events(delivery.event for delivery in [first, *subscriber.drain()])
+        except SubscriberTooSlow:
+            cache.clear()  # missed events: start over (generations keep answers exact anyway)
+        finally:
+            subscriber.close()
 
 
 # ---------------------------------------------------------------------------------------

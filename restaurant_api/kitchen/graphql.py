@@ -29,6 +29,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     page_info,
 )
+from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -275,6 +276,7 @@ class Query:
         description="Tickets on the kitchen display (not dismissed), oldest first, at most "
         "`first`. Without a status filter, served tickets are left out.",
         permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def kitchen_tickets(
         self,
@@ -307,6 +309,7 @@ class Query:
         description="Every ticket ever fired (served and dismissed ones too), newest first, "
         "as a cursor connection.",
         permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def kitchen_ticket_history(
         self,

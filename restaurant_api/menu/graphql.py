@@ -14,6 +14,8 @@ from strawberry.types import Info
 from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, Money, result_union, run_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.response_cache import Scope, cached
+from restaurant_api.events import Topic
 from restaurant_api.menu import loaders, service
 from restaurant_api.menu.models import MenuItem
 
@@ -50,7 +52,8 @@ MENU_PAGE = Page(default=200, maximum=500)
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="The menu, by category and display order, at most `first` items. Public."
+        description="The menu, by category and display order, at most `first` items. Public.",
+        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
     )
     async def menu(
         self,
@@ -75,7 +78,10 @@ class Query:
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 
-    @strawberry.field(description="One menu item, or null. Public, like the menu.")
+    @strawberry.field(
+        description="One menu item, or null. Public, like the menu.",
+        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    )
     async def menu_item(
         self,
         info: Info[Context, None],

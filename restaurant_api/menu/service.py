@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import events
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.menu.models import MenuItem
@@ -203,6 +204,7 @@ async def create_menu_item(
     )
     session.add(item)
     await _flush_unique(session)
+    events.menu_changed(session, item.id)
     return item
 
 
@@ -229,6 +231,7 @@ async def update_menu_item(
     item.updated_at = utcnow()
     session.add(item)
     await _flush_unique(session)
+    events.menu_changed(session, item.id)
     return item
 
 
@@ -238,3 +241,4 @@ async def delete_menu_item(session: AsyncSession, *, actor: User | None, item_id
     item = await get_menu_item(session, item_id)
     await session.delete(item)
     await session.flush()
+    events.menu_changed(session, item_id)

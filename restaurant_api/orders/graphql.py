@@ -24,6 +24,7 @@ from restaurant_api.api.node import (
     to_global_id,
 )
 from restaurant_api.api.pagination import PageInfo, decode_time_id_cursor, encode_cursor
+from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
 from restaurant_api.menu.graphql import MenuItemType
@@ -223,7 +224,11 @@ ORDERS_PAGE = Page(default=20, maximum=100)
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="One order, or null.", permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="One order, or null.",
+        permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    )
     async def order(
         self,
         info: Info[Context, None],
@@ -235,6 +240,7 @@ class Query:
     @strawberry.field(
         description="Orders, newest first, as a cursor connection.",
         permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def orders(
         self,

@@ -16,6 +16,7 @@ from restaurant_api.api.graphql import (
     described_enum,
 )
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
 from restaurant_api.tables import loaders, service
@@ -236,6 +237,7 @@ class Query:
     @strawberry.field(
         description="All tables by number (at most 200), optionally only those with a status.",
         permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def tables(
         self,
@@ -252,7 +254,11 @@ class Query:
             )
         return _tables(tables)
 
-    @strawberry.field(description="One table, or null.", permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="One table, or null.",
+        permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    )
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
         (table,) = await _load_tables(info.context, [table_id_of(id, "id")])
         return table
@@ -260,6 +266,7 @@ class Query:
     @strawberry.field(
         description="Tables that can be seated now (available, not merged; at most 200).",
         permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
@@ -269,7 +276,9 @@ class Query:
         return _tables(tables)
 
     @strawberry.field(
-        description="Occupied tables (at most 200).", permission_classes=[IsAuthenticated]
+        description="Occupied tables (at most 200).",
+        permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
     )
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
