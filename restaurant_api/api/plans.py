@@ -1,0 +1,499 @@
+"""Compiled execution plans for hot GraphQL query documents (in the spirit of graphql-jit).
+
+graphql-core's executor and Strawberry's per-field wrappers cost several microseconds per
+field; a page of nested orders has thousands. A plan is compiled once per document text,
+operation and @skip/@include outcome: a tree of closures that read plain rows (SQLAlchemy
+Core, no ORM instances), one query per relation per level for all parents (the batching of
+the DataLoaders), and build the response dicts directly.
+
+Each domain declares its types next to its read model (`<domain>/plans.py`). A document
+with any field no spec knows runs through the normal executor, and so does any request a
+plan would answer with an error (`Abandon`: permission, bad argument, bad cursor...), so
+error shapes never differ.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLIncludeDirective,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
+from sqlalchemy import Select, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restaurant_api.errors import DomainError
+from restaurant_api.money import format_cents
+
+Row = list[Any]
+Fetch = Callable[[AsyncConnection], Awaitable[Any]]
+
+
+class Abandon(Exception):
+    """This request must run through the normal executor (it would answer an error)."""
+
+
+# --- specs: what each domain declares -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A scalar or enum made from some of the row's values (`render` None: the one value)."""
+
+    columns: tuple[str, ...]
+    render: Callable[..., Any] | None = None
+    currency: bool = False  # render receives the currency after the values
+
+
+@dataclass(frozen=True)
+class Inline:
+    """An object (or a list of them, `many`) derived from the row's values, without SQL."""
+
+    type_name: str
+    columns: tuple[str, ...]
+    derive: Callable[..., Any]
+    many: bool = False
+
+
+@dataclass(frozen=True)
+class Related:
+    """Objects read for every parent at once: `statement(keys)` returns rows whose value
+    at `key_index` is the parent's `parent_column` value."""
+
+    type_name: str
+    parent_column: str
+    statement: Callable[[list[Any]], Select[Any]]
+    key_index: int
+    many: bool
+    convert: Callable[[Sequence[Any]], Any] = list
+    missing: Any = None  # a one-object relation without a row (lists: empty)
+
+
+FieldSpec = Leaf | Inline | Related
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    name: str
+    layout: tuple[str, ...]  # the names of a row's positions
+    fields: Mapping[str, FieldSpec]
+
+
+@dataclass(frozen=True)
+class RootField:
+    """A Query field: `prepare(arguments, context)` checks everything that could fail
+    (raising Abandon or a DomainError) and returns what reads the root value."""
+
+    type_name: str
+    many: bool
+    prepare: Callable[[Mapping[str, Any], Any], Fetch]
+
+
+def table_layout(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.c)
+
+
+def related(
+    type_name: str,
+    parent_column: str,
+    table: Table,
+    child_column: str,
+    *,
+    many: bool,
+    order_by: tuple[str, ...] = (),
+) -> Related:
+    """Rows of `table` whose `child_column` is one of the parents' `parent_column` values."""
+    columns = list(table.c)
+    order = [table.c[name] for name in order_by]
+
+    def statement(keys: list[Any]) -> Select[Any]:
+        return select(*columns).where(table.c[child_column].in_(keys)).order_by(*order)
+
+    key_index = table_layout(table).index(child_column)
+    return Related(type_name, parent_column, statement, key_index, many)
+
+
+def optional(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else render(value)
+
+
+def enum_names(enum: Any) -> Callable[[Any], str]:
+    """A stored enum value to its GraphQL name (the member's name)."""
+    names = {member.value: member.name for member in enum}
+    return names.__getitem__
+
+
+MONEY = ObjectSpec(
+    "Money",
+    ("cents",),
+    {
+        "amount": Leaf(("cents",), format_cents),
+        "cents": Leaf(("cents",)),
+        "currency": Leaf((), lambda currency: currency, currency=True),
+    },
+)
+PAGE_INFO = ObjectSpec(
+    "PageInfo",
+    ("has_next", "has_previous", "start", "end"),
+    {
+        "hasNextPage": Leaf(("has_next",)),
+        "hasPreviousPage": Leaf(("has_previous",)),
+        "startCursor": Leaf(("start",)),
+        "endCursor": Leaf(("end",)),
+    },
+)
+
+
+def money(column: str) -> Inline:
+    return Inline("Money", (column,), lambda cents: (cents,))
+
+
+# --- compiled plans -------------------------------------------------------------------------
+
+
+@dataclass
+class _ObjectField:
+    spec: Inline | Related
+    node: PlanNode
+    indexes: tuple[int, ...] = ()  # Inline: the values it derives from; Related: the key
+
+
+@dataclass
+class PlanNode:
+    """One selection on one object type: its getters and the objects it nests."""
+
+    width: int  # values in a row before the attached objects
+    getters: list[tuple[str, Callable[[Row], Any]]] = field(default_factory=list)
+    objects: list[_ObjectField] = field(default_factory=list)
+
+    def build(self, row: Row) -> dict[str, Any]:
+        return {key: getter(row) for key, getter in self.getters}
+
+
+@dataclass
+class _Root:
+    key: str
+    spec: RootField
+    node: PlanNode | None  # None: only __typename... never; kept for clarity of types
+    field_def: Any
+    field_node: FieldNode
+
+
+@dataclass
+class Plan:
+    roots: list[tuple[str, _Root | None]]  # None: the root's __typename
+
+    async def run(
+        self, variables: Any, context: Any, connection: Callable[[], Awaitable[AsyncConnection]]
+    ) -> dict[str, Any]:
+        fetches: list[Fetch | None] = []
+        for _, root in self.roots:
+            if root is None:
+                fetches.append(None)
+                continue
+            arguments = get_argument_values(root.field_def, root.field_node, variables)
+            try:
+                fetches.append(root.spec.prepare(arguments, context))
+            except DomainError as error:
+                raise Abandon from error
+        conn = await connection()
+        data: dict[str, Any] = {}
+        for (key, root), fetch in zip(self.roots, fetches, strict=True):
+            if root is None or fetch is None:
+                data[key] = "Query"
+                continue
+            value = await fetch(conn)
+            assert root.node is not None
+            rows = value if root.spec.many else ([] if value is None else [value])
+            await _load(root.node, rows, conn)
+            build = root.node.build
+            if root.spec.many:
+                data[key] = [build(row) for row in value]
+            else:
+                data[key] = None if value is None else build(value)
+        return data
+
+
+async def _load(node: PlanNode, rows: list[Row], conn: AsyncConnection) -> None:
+    """Attach every nested object to its parent rows, one query per relation."""
+    for child in node.objects:
+        spec = child.spec
+        if isinstance(spec, Inline):
+            indexes, derive = child.indexes, spec.derive
+            values = [derive(*[row[i] for i in indexes]) for row in rows]
+            for row, value in zip(rows, values, strict=True):
+                row.append(value)
+            if spec.many:
+                nested = [item for value in values for item in value]
+            else:
+                nested = [value for value in values if value is not None]
+        else:
+            (key_index,) = child.indexes
+            keys = list(dict.fromkeys(row[key_index] for row in rows))
+            if None in keys:
+                keys.remove(None)
+            convert, found = spec.convert, spec.key_index
+            grouped: dict[Any, Any] = {}
+            nested = []
+            if keys:
+                result = await conn.execute(spec.statement(keys))
+                for record in result.all():
+                    item = convert(record)
+                    nested.append(item)
+                    if spec.many:
+                        grouped.setdefault(record[found], []).append(item)
+                    else:
+                        grouped[record[found]] = item
+            for row in rows:
+                value = grouped.get(row[key_index])
+                row.append(value if value is not None else ([] if spec.many else spec.missing))
+        if child.node.objects and nested:
+            await _load(child.node, nested, conn)
+
+
+class _Compiler:
+    def __init__(
+        self,
+        registry: PlanRegistry,
+        document: DocumentNode,
+        variables: Any,
+        currency: str,
+    ) -> None:
+        self.registry = registry
+        self.schema = registry.schema
+        self.variables = variables
+        self.currency = currency
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def included(self, node: Any) -> bool:
+        if not node.directives:
+            return True
+        for directive in node.directives:
+            if directive.name.value not in ("skip", "include"):
+                raise Abandon  # another directive: the executor knows what it means
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+    def applies(self, condition: Any, type_name: str) -> bool:
+        if condition is None or condition.name.value == type_name:
+            return True
+        abstract = self.schema.get_type(condition.name.value)
+        concrete = self.schema.get_type(type_name)
+        return bool(abstract and concrete and self.schema.is_sub_type(abstract, concrete))  # type: ignore[arg-type]
+
+    def collect(
+        self, type_name: str, selection_sets: list[SelectionSetNode], seen: set[str] | None = None
+    ) -> dict[str, list[FieldNode]]:
+        """graphql-core's CollectFields for one known object type, in response order."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen = set() if seen is None else seen
+        for selection_set in selection_sets:
+            for selection in selection_set.selections:
+                if not self.included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self.applies(selection.type_condition, type_name):
+                        nested = self.collect(type_name, [selection.selection_set], seen)
+                        for key, nodes in nested.items():
+                            fields.setdefault(key, []).extend(nodes)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name in seen or fragment is None:
+                        continue
+                    seen.add(name)
+                    if self.applies(fragment.type_condition, type_name):
+                        nested = self.collect(type_name, [fragment.selection_set], seen)
+                        for key, nodes in nested.items():
+                            fields.setdefault(key, []).extend(nodes)
+        return fields
+
+    def object_node(self, type_name: str, nodes: list[FieldNode]) -> PlanNode:
+        spec = self.registry.types.get(type_name)
+        if spec is None:
+            raise Abandon
+        positions = {name: index for index, name in enumerate(spec.layout)}
+        plan = PlanNode(width=len(spec.layout))
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_name, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                plan.getters.append((key, _constant(type_name)))
+                continue
+            field_spec = spec.fields.get(name)
+            if field_spec is None or field_nodes[0].arguments:
+                raise Abandon  # not ported (fields with arguments are not, yet)
+            if isinstance(field_spec, Leaf):
+                plan.getters.append((key, self.leaf(field_spec, positions)))
+                continue
+            child = self.object_node(field_spec.type_name, field_nodes)
+            if isinstance(field_spec, Inline):
+                indexes = tuple(positions[c] for c in field_spec.columns)
+            else:
+                indexes = (positions[field_spec.parent_column],)
+            slot = plan.width + len(plan.objects)
+            plan.objects.append(_ObjectField(field_spec, child, indexes))
+            plan.getters.append((key, _nested(slot, child, many=field_spec.many)))
+        return plan
+
+    def leaf(self, spec: Leaf, positions: Mapping[str, int]) -> Callable[[Row], Any]:
+        indexes = [positions[column] for column in spec.columns]
+        render = spec.render
+        if spec.currency:
+            assert render is not None
+            currency = self.currency
+            if not indexes:
+                value = render(currency)
+                return lambda _row: value
+            return lambda row: render(*[row[i] for i in indexes], currency)
+        if render is None:
+            (index,) = indexes
+            return itemgetter(index)
+        if len(indexes) == 1:
+            (index,) = indexes
+            return lambda row: render(row[index])
+        return lambda row: render(*[row[i] for i in indexes])
+
+    def plan(self, operation: OperationDefinitionNode) -> Plan:
+        query_type = self.schema.query_type
+        assert query_type is not None
+        roots: list[tuple[str, _Root | None]] = []
+        for key, nodes in self.collect("Query", [operation.selection_set]).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                roots.append((key, None))
+                continue
+            spec = self.registry.roots.get(name)
+            if spec is None:
+                raise Abandon
+            node = self.object_node(spec.type_name, nodes)
+            roots.append((key, _Root(key, spec, node, query_type.fields[name], nodes[0])))
+        return Plan(roots)
+
+
+def _constant(value: Any) -> Callable[[Row], Any]:
+    return lambda _row: value
+
+
+def _nested(slot: int, node: PlanNode, *, many: bool) -> Callable[[Row], Any]:
+    build = node.build
+    if many:
+        return lambda row: [build(item) for item in row[slot]]
+    return lambda row: None if (value := row[slot]) is None else build(value)
+
+
+def _directive_variables(document: DocumentNode) -> tuple[str, ...]:
+    """Variables some @skip/@include reads: the plan depends on their values."""
+    names: list[str] = []
+
+    class _Directives(Visitor):
+        def enter_directive(self, node: Any, *_args: Any) -> None:
+            for argument in node.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    names.append(argument.value.name.value)
+
+    visit(document, _Directives())
+    return tuple(sorted(set(names)))
+
+
+@dataclass
+class _Document:
+    operation: OperationDefinitionNode | None  # None: never planned (not a query...)
+    directive_variables: tuple[str, ...] = ()
+    plans: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+
+
+class PlanRegistry:
+    """Every domain's specs, and the compiled plans (bounded LRU per document text)."""
+
+    def __init__(self, schema: GraphQLSchema, *, maxsize: int = 256) -> None:
+        self.schema = schema
+        self.types: dict[str, ObjectSpec] = {MONEY.name: MONEY, PAGE_INFO.name: PAGE_INFO}
+        self.roots: dict[str, RootField] = {}
+        self.maxsize = maxsize
+        self._documents: OrderedDict[tuple[str, str | None], _Document] = OrderedDict()
+
+    def add(self, types: Sequence[ObjectSpec], roots: Mapping[str, RootField]) -> None:
+        self.types.update({spec.name: spec for spec in types})
+        self.roots.update(roots)
+
+    def _document(self, document: DocumentNode, operation_name: str | None) -> _Document | None:
+        source = document.loc.source.body if document.loc is not None else None
+        if source is None:
+            return None
+        key = (source, operation_name)
+        entry = self._documents.get(key)
+        if entry is not None:
+            self._documents.move_to_end(key)
+            return entry
+        operations = [
+            d
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+            and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+        ]
+        operation = operations[0] if len(operations) == 1 else None
+        if operation is not None and operation.operation is not OperationType.QUERY:
+            operation = None
+        entry = _Document(operation, _directive_variables(document) if operation else ())
+        self._documents[key] = entry
+        if len(self._documents) > self.maxsize:
+            self._documents.popitem(last=False)
+        return entry
+
+    def plan_for(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        raw_variables: Mapping[str, Any] | None,
+        currency: str,
+    ) -> tuple[Plan, Any] | None:
+        """The plan of this request and its coerced variables, or None: use the executor."""
+        entry = self._document(document, operation_name)
+        if entry is None or entry.operation is None:
+            return None
+        variables = get_variable_values(
+            self.schema, entry.operation.variable_definitions or (), raw_variables or {}
+        )
+        if isinstance(variables, list):
+            return None  # the executor reports the variables' errors
+        coerced = variables.coerced if hasattr(variables, "coerced") else variables
+        key = (currency, *(coerced.get(name) for name in entry.directive_variables))
+        if key not in entry.plans:
+            try:
+                compiled: Plan | None = _Compiler(self, document, variables, currency).plan(
+                    entry.operation
+                )
+            except Abandon:
+                compiled = None
+            if len(entry.plans) >= 16:  # bounded: directive values are few in practice
+                entry.plans.clear()
+            entry.plans[key] = compiled
+        plan = entry.plans[key]
+        return None if plan is None else (plan, variables)

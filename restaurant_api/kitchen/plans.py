@@ -1,0 +1,55 @@
+"""Compiled-plan specs for kitchen tickets (see restaurant_api.api.plans)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from restaurant_api.api.node import to_global_id
+from restaurant_api.api.plans import Leaf, ObjectSpec, enum_names, optional, related, table_layout
+from restaurant_api.api.scalars import serialize_datetime
+from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
+
+TICKETS: Table = KitchenTicket.__table__  # type: ignore[attr-defined]
+TICKET_LINES: Table = KitchenTicketLine.__table__  # type: ignore[attr-defined]
+_optional_time = optional(serialize_datetime)
+
+TICKET_LINE = ObjectSpec(
+    "TicketLine",
+    table_layout(TICKET_LINES),
+    {
+        "id": Leaf(("id",), lambda value: to_global_id("TicketLine", value)),
+        "databaseId": Leaf(("id",)),
+        "name": Leaf(("name",)),
+        "quantity": Leaf(("quantity",)),
+        "modifiers": Leaf(("modifiers",), list),
+        "seatNumber": Leaf(("seat_number",)),
+        "note": Leaf(("note",)),
+        "voidedAt": Leaf(("voided_at",), _optional_time),
+        "voidReason": Leaf(("void_reason",)),
+        "orderLineId": Leaf(("order_line_id",), optional(lambda v: to_global_id("OrderLine", v))),
+        "isVoid": Leaf(("voided_at",), lambda value: value is not None),
+    },
+)
+
+KITCHEN_TICKET = ObjectSpec(
+    "KitchenTicket",
+    table_layout(TICKETS),
+    {
+        "id": Leaf(("id",), lambda value: to_global_id("KitchenTicket", value)),
+        "databaseId": Leaf(("id",)),
+        "station": Leaf(("station",)),
+        "status": Leaf(("status",), enum_names(TicketStatus)),
+        "fireNumber": Leaf(("fire_number",)),
+        "dismissedAt": Leaf(("dismissed_at",), _optional_time),
+        "createdAt": Leaf(("created_at",), serialize_datetime),
+        "updatedAt": Leaf(("updated_at",), serialize_datetime),
+        "orderId": Leaf(("order_id",), lambda value: to_global_id("Order", value)),
+        "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
+        # As the lines_by_ticket loader: by id, voided lines included.
+        "lines": related(
+            "TicketLine", "id", TICKET_LINES, "ticket_id", many=True, order_by=("id",)
+        ),
+    },
+)
+
+TYPES = [KITCHEN_TICKET, TICKET_LINE]
