@@ -139,21 +139,27 @@ class RestaurantSchema(strawberry.Schema):
                 return normal(schema, document, *args, **kwargs)
             plan, variables = found
             return _run_plan(
-                plan, variables, context, lambda: normal(schema, document, *args, **kwargs)
+                plans, plan, variables, context, lambda: normal(schema, document, *args, **kwargs)
             )
 
         return execute
 
 
 async def _run_plan(
-    plan: Plan, variables: Any, context: Context, fallback: Callable[[], Any]
+    plans: PlanRegistry,
+    plan: Plan,
+    variables: Any,
+    context: Context,
+    fallback: Callable[[], Any],
 ) -> ExecutionResult:
     """The plan's answer; when it would answer an error, the executor's instead."""
     try:
         async with context.use_session() as session:
             data = await plan.run(variables, context, session.connection)
     except Abandon:
+        plans.abandoned += 1
         return await await_maybe(fallback())
+    plans.answered += 1
     return ExecutionResult(data=data)
 
 

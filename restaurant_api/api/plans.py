@@ -85,6 +85,9 @@ class Related:
     many: bool
     convert: Callable[[Sequence[Any]], Any] = list
     missing: Any = None  # a one-object relation without a row (lists: empty)
+    # One object made from all the parent's rows (e.g. a sum). Relations with the same
+    # `statement` on one object share its query, as fields sharing a DataLoader do.
+    reduce: Callable[[list[Any]], Any] | None = None
 
 
 FieldSpec = Leaf | Inline | Related
@@ -234,6 +237,7 @@ class Plan:
 
 async def _load(node: PlanNode, rows: list[Row], conn: AsyncConnection) -> None:
     """Attach every nested object to its parent rows, one query per relation."""
+    fetched: dict[tuple[Any, int], Sequence[Any]] = {}
     for child in node.objects:
         spec = child.spec
         if isinstance(spec, Inline):
@@ -247,26 +251,48 @@ async def _load(node: PlanNode, rows: list[Row], conn: AsyncConnection) -> None:
                 nested = [value for value in values if value is not None]
         else:
             (key_index,) = child.indexes
-            keys = list(dict.fromkeys(row[key_index] for row in rows))
-            if None in keys:
-                keys.remove(None)
-            convert, found = spec.convert, spec.key_index
-            grouped: dict[Any, Any] = {}
-            nested = []
-            if keys:
-                result = await conn.execute(spec.statement(keys))
-                for record in result.all():
-                    item = convert(record)
-                    nested.append(item)
-                    if spec.many:
-                        grouped.setdefault(record[found], []).append(item)
-                    else:
-                        grouped[record[found]] = item
-            for row in rows:
-                value = grouped.get(row[key_index])
-                row.append(value if value is not None else ([] if spec.many else spec.missing))
+            shared = (spec.statement, key_index)
+            records = fetched.get(shared)
+            if records is None:
+                keys = list(dict.fromkeys(row[key_index] for row in rows))
+                if None in keys:
+                    keys.remove(None)
+                records = (await conn.execute(spec.statement(keys))).all() if keys else []
+                fetched[shared] = records
+            nested = _attach(spec, key_index, rows, records)
         if child.node.objects and nested:
             await _load(child.node, nested, conn)
+
+
+def _attach(spec: Related, key_index: int, rows: list[Row], records: Sequence[Any]) -> list[Any]:
+    """Give each parent row its objects from `records`; returns every object made."""
+    found = spec.key_index
+    grouped: dict[Any, Any] = {}
+    if spec.reduce is not None:
+        for record in records:
+            grouped.setdefault(record[found], []).append(record)
+        reduce = spec.reduce
+        nested = []
+        for row in rows:
+            value = reduce(grouped.get(row[key_index], []))
+            row.append(value)
+            nested.append(value)
+        return nested
+    convert = spec.convert
+    nested = [convert(record) for record in records]
+    if spec.many:
+        for record, item in zip(records, nested, strict=True):
+            grouped.setdefault(record[found], []).append(item)
+        for row in rows:
+            row.append(grouped.get(row[key_index], []))
+    else:
+        for record, item in zip(records, nested, strict=True):
+            grouped[record[found]] = item
+        missing = spec.missing
+        for row in rows:
+            value = grouped.get(row[key_index])
+            row.append(missing if value is None else value)
+    return nested
 
 
 class _Compiler:
@@ -437,6 +463,9 @@ class PlanRegistry:
         self.types: dict[str, ObjectSpec] = {MONEY.name: MONEY, PAGE_INFO.name: PAGE_INFO}
         self.roots: dict[str, RootField] = {}
         self.maxsize = maxsize
+        # Requests answered by a plan, and those handed back to the executor.
+        self.answered = 0
+        self.abandoned = 0
         self._documents: OrderedDict[tuple[str, str | None], _Document] = OrderedDict()
 
     def add(self, types: Sequence[ObjectSpec], roots: Mapping[str, RootField]) -> None:

@@ -8,9 +8,11 @@ from restaurant_api.api.node import to_global_id
 from restaurant_api.api.plans import Leaf, ObjectSpec, enum_names, optional, related, table_layout
 from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
+from restaurant_api.orders.models import Order
 
 TICKETS: Table = KitchenTicket.__table__  # type: ignore[attr-defined]
 TICKET_LINES: Table = KitchenTicketLine.__table__  # type: ignore[attr-defined]
+ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
 _optional_time = optional(serialize_datetime)
 
 TICKET_LINE = ObjectSpec(
@@ -49,6 +51,7 @@ KITCHEN_TICKET = ObjectSpec(
         "lines": related(
             "TicketLine", "id", TICKET_LINES, "ticket_id", many=True, order_by=("id",)
         ),
+        "order": related("Order", "order_id", ORDERS, "id", many=False),
     },
 )
 

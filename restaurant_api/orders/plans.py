@@ -6,9 +6,10 @@ See restaurant_api.api.plans: the same fields and formats as `orders.graphql`, r
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
@@ -19,7 +20,6 @@ from restaurant_api.api.plans import (
     Inline,
     Leaf,
     ObjectSpec,
-    Related,
     RootField,
     enum_names,
     money,
@@ -46,14 +46,19 @@ def _gid(type_name: str) -> Any:
     return lambda value: to_global_id(type_name, value)
 
 
-def _totals(order_ids: list[Any]) -> Any:
-    # The sum of the lines, as `order_total_cents` (one statement for every order).
-    cents = func.sum(LINES.c.unit_price_cents * LINES.c.quantity)
-    return (
-        select(cents, LINES.c.order_id)
-        .where(LINES.c.order_id.in_(order_ids))
-        .group_by(LINES.c.order_id)
-    )
+# As the lines_by_order loader: by position. `total` shares its query (and sums it).
+_LINES = related(
+    "OrderLine", "id", LINES, "order_id", many=True, order_by=("order_id", "position", "id")
+)
+_PRICE, _QUANTITY = (
+    table_layout(LINES).index("unit_price_cents"),
+    table_layout(LINES).index("quantity"),
+)
+
+
+def _total(lines: list[Any]) -> tuple[int]:
+    # As `order_total_cents`.
+    return (sum(line[_PRICE] * line[_QUANTITY] for line in lines),)
 
 
 ORDER_LINE = ObjectSpec(
@@ -97,19 +102,8 @@ ORDER = ObjectSpec(
         "tableId": Leaf(("table_id",), optional(_gid("Table"))),
         "createdById": Leaf(("created_by_id",), optional(_gid("User"))),
         "tip": money("tip_cents"),
-        "total": Related(
-            "Money",
-            "id",
-            _totals,
-            key_index=1,
-            many=False,
-            convert=lambda row: (int(row[0]),),
-            missing=(0,),
-        ),
-        # As the loaders: lines by position, tickets in firing order (by id).
-        "lines": related(
-            "OrderLine", "id", LINES, "order_id", many=True, order_by=("order_id", "position", "id")
-        ),
+        "total": replace(_LINES, type_name="Money", many=False, reduce=_total),
+        "lines": _LINES,
         "table": related("Table", "table_id", TABLES, "id", many=False),
         "tickets": related("KitchenTicket", "id", TICKETS, "order_id", many=True, order_by=("id",)),
     },
