@@ -37,9 +37,10 @@ from graphql import (
     visit,
 )
 from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from restaurant_api.api.node import to_global_id
 from restaurant_api.errors import DomainError
 from restaurant_api.money import format_cents
 
@@ -75,12 +76,12 @@ class Inline:
 
 @dataclass(frozen=True)
 class Related:
-    """Objects read for every parent at once: `statement(keys)` returns rows whose value
-    at `key_index` is the parent's `parent_column` value."""
+    """Objects read for every parent at once: `statement` (given `keys`) returns rows whose
+    value at `key_index` is the parent's `parent_column` value."""
 
     type_name: str
     parent_column: str
-    statement: Callable[[list[Any]], Select[Any]]
+    statement: Select[Any]  # with an expanding `keys` parameter
     key_index: int
     many: bool
     convert: Callable[[Sequence[Any]], Any] = list
@@ -124,14 +125,29 @@ def related(
     order_by: tuple[str, ...] = (),
 ) -> Related:
     """Rows of `table` whose `child_column` is one of the parents' `parent_column` values."""
-    columns = list(table.c)
-    order = [table.c[name] for name in order_by]
-
-    def statement(keys: list[Any]) -> Select[Any]:
-        return select(*columns).where(table.c[child_column].in_(keys)).order_by(*order)
-
+    # Built once: SQLAlchemy's compiled cache then serves every execution.
+    statement = (
+        select(*table.c)
+        .where(table.c[child_column].in_(bindparam("keys", expanding=True)))
+        .order_by(*[table.c[name] for name in order_by])
+    )
     key_index = table_layout(table).index(child_column)
     return Related(type_name, parent_column, statement, key_index, many)
+
+
+def global_id(type_name: str) -> Callable[[int], str]:
+    """`to_global_id` for one type, remembering the ids it made (hot reads repeat them)."""
+    made: dict[int, str] = {}
+
+    def render(database_id: int) -> str:
+        value = made.get(database_id)
+        if value is None:
+            if len(made) >= 100_000:
+                made.clear()
+            value = made[database_id] = to_global_id(type_name, database_id)
+        return value
+
+    return render
 
 
 def optional(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -251,13 +267,15 @@ async def _load(node: PlanNode, rows: list[Row], conn: AsyncConnection) -> None:
                 nested = [value for value in values if value is not None]
         else:
             (key_index,) = child.indexes
-            shared = (spec.statement, key_index)
+            shared = (id(spec.statement), key_index)
             records = fetched.get(shared)
             if records is None:
                 keys = list(dict.fromkeys(row[key_index] for row in rows))
                 if None in keys:
                     keys.remove(None)
-                records = (await conn.execute(spec.statement(keys))).all() if keys else []
+                records = []
+                if keys:
+                    records = (await conn.execute(spec.statement, {"keys": keys})).all()
                 fetched[shared] = records
             nested = _attach(spec, key_index, rows, records)
         if child.node.objects and nested:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from restaurant_api.api.node import to_global_id
-from restaurant_api.api.plans import Leaf, ObjectSpec, enum_names, optional, related, table_layout
+from restaurant_api.api.plans import (
+    Leaf,
+    ObjectSpec,
+    enum_names,
+    global_id,
+    optional,
+    related,
+    table_layout,
+)
 from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
@@ -19,7 +26,7 @@ TICKET_LINE = ObjectSpec(
     "TicketLine",
     table_layout(TICKET_LINES),
     {
-        "id": Leaf(("id",), lambda value: to_global_id("TicketLine", value)),
+        "id": Leaf(("id",), global_id("TicketLine")),
         "databaseId": Leaf(("id",)),
         "name": Leaf(("name",)),
         "quantity": Leaf(("quantity",)),
@@ -28,7 +35,7 @@ TICKET_LINE = ObjectSpec(
         "note": Leaf(("note",)),
         "voidedAt": Leaf(("voided_at",), _optional_time),
         "voidReason": Leaf(("void_reason",)),
-        "orderLineId": Leaf(("order_line_id",), optional(lambda v: to_global_id("OrderLine", v))),
+        "orderLineId": Leaf(("order_line_id",), optional(global_id("OrderLine"))),
         "isVoid": Leaf(("voided_at",), lambda value: value is not None),
     },
 )
@@ -37,7 +44,7 @@ KITCHEN_TICKET = ObjectSpec(
     "KitchenTicket",
     table_layout(TICKETS),
     {
-        "id": Leaf(("id",), lambda value: to_global_id("KitchenTicket", value)),
+        "id": Leaf(("id",), global_id("KitchenTicket")),
         "databaseId": Leaf(("id",)),
         "station": Leaf(("station",)),
         "status": Leaf(("status",), enum_names(TicketStatus)),
@@ -45,7 +52,7 @@ KITCHEN_TICKET = ObjectSpec(
         "dismissedAt": Leaf(("dismissed_at",), _optional_time),
         "createdAt": Leaf(("created_at",), serialize_datetime),
         "updatedAt": Leaf(("updated_at",), serialize_datetime),
-        "orderId": Leaf(("order_id",), lambda value: to_global_id("Order", value)),
+        "orderId": Leaf(("order_id",), global_id("Order")),
         "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
         # As the lines_by_ticket loader: by id, voided lines included.
         "lines": related(

@@ -8,8 +8,16 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restaurant_api.api.node import decode_id, to_global_id
-from restaurant_api.api.plans import Fetch, Leaf, ObjectSpec, RootField, money, table_layout
+from restaurant_api.api.node import decode_id
+from restaurant_api.api.plans import (
+    Fetch,
+    Leaf,
+    ObjectSpec,
+    RootField,
+    global_id,
+    money,
+    table_layout,
+)
 from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import MenuItem
@@ -21,7 +29,7 @@ MENU_ITEM = ObjectSpec(
     "MenuItem",
     table_layout(MENU_ITEMS),
     {
-        "id": Leaf(("id",), lambda value: to_global_id("MenuItem", value)),
+        "id": Leaf(("id",), global_id("MenuItem")),
         "databaseId": Leaf(("id",)),
         "name": Leaf(("name",)),
         "description": Leaf(("description",)),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
+from restaurant_api.api.node import decode_id, decode_optional_id
 from restaurant_api.api.pagination import decode_time_id_cursor, encode_cursor
 from restaurant_api.api.plans import (
     Abandon,
@@ -22,6 +22,7 @@ from restaurant_api.api.plans import (
     ObjectSpec,
     RootField,
     enum_names,
+    global_id,
     money,
     optional,
     related,
@@ -40,10 +41,6 @@ LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
 ORDER_LAYOUT = table_layout(ORDERS)
 _CREATED_AT = ORDER_LAYOUT.index("created_at")
 _ID = ORDER_LAYOUT.index("id")
-
-
-def _gid(type_name: str) -> Any:
-    return lambda value: to_global_id(type_name, value)
 
 
 # As the lines_by_order loader: by position. `total` shares its query (and sums it).
@@ -65,7 +62,7 @@ ORDER_LINE = ObjectSpec(
     "OrderLine",
     table_layout(LINES),
     {
-        "id": Leaf(("id",), _gid("OrderLine")),
+        "id": Leaf(("id",), global_id("OrderLine")),
         "databaseId": Leaf(("id",)),
         "position": Leaf(("position",)),
         "name": Leaf(("name",)),
@@ -74,8 +71,8 @@ ORDER_LINE = ObjectSpec(
         "modifiers": Leaf(("modifiers",), list),
         "seatNumber": Leaf(("seat_number",)),
         "note": Leaf(("note",)),
-        "menuItemId": Leaf(("menu_item_id",), optional(_gid("MenuItem"))),
-        "orderId": Leaf(("order_id",), _gid("Order")),
+        "menuItemId": Leaf(("menu_item_id",), optional(global_id("MenuItem"))),
+        "orderId": Leaf(("order_id",), global_id("Order")),
         "unitPrice": money("unit_price_cents"),
         "lineTotal": Inline(
             "Money", ("unit_price_cents", "quantity"), lambda cents, quantity: (cents * quantity,)
@@ -88,7 +85,7 @@ ORDER = ObjectSpec(
     "Order",
     ORDER_LAYOUT,
     {
-        "id": Leaf(("id",), _gid("Order")),
+        "id": Leaf(("id",), global_id("Order")),
         "databaseId": Leaf(("id",)),
         "status": Leaf(("status",), enum_names(OrderStatus)),
         "customerCount": Leaf(("customer_count",)),
@@ -99,8 +96,8 @@ ORDER = ObjectSpec(
         "createdAt": Leaf(("created_at",), serialize_datetime),
         "updatedAt": Leaf(("updated_at",), serialize_datetime),
         "closedAt": Leaf(("closed_at",), optional(serialize_datetime)),
-        "tableId": Leaf(("table_id",), optional(_gid("Table"))),
-        "createdById": Leaf(("created_by_id",), optional(_gid("User"))),
+        "tableId": Leaf(("table_id",), optional(global_id("Table"))),
+        "createdById": Leaf(("created_by_id",), optional(global_id("User"))),
         "tip": money("tip_cents"),
         "total": replace(_LINES, type_name="Money", many=False, reduce=_total),
         "lines": _LINES,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restaurant_api.api.node import decode_id, to_global_id
+from restaurant_api.api.node import decode_id
 from restaurant_api.api.plans import (
     Abandon,
     Fetch,
@@ -16,6 +16,7 @@ from restaurant_api.api.plans import (
     ObjectSpec,
     RootField,
     enum_names,
+    global_id,
     optional,
     related,
     table_layout,
@@ -33,7 +34,7 @@ SEAT = ObjectSpec(
     "Seat",
     table_layout(SEATS),
     {
-        "id": Leaf(("id",), lambda value: to_global_id("Seat", value)),
+        "id": Leaf(("id",), global_id("Seat")),
         "databaseId": Leaf(("id",)),
         "seatNumber": Leaf(("seat_number",)),
         "status": Leaf(("status",), enum_names(SeatStatus)),
@@ -45,17 +46,15 @@ TABLE = ObjectSpec(
     "Table",
     table_layout(TABLES),
     {
-        "id": Leaf(("id",), lambda value: to_global_id("Table", value)),
+        "id": Leaf(("id",), global_id("Table")),
         "databaseId": Leaf(("id",)),
         "tableNumber": Leaf(("table_number",)),
         "capacity": Leaf(("capacity",)),
         "status": Leaf(("status",), enum_names(TableStatus)),
         "version": Leaf(("version",)),
         "updatedAt": Leaf(("updated_at",), serialize_datetime),
-        "currentOrderId": Leaf(
-            ("current_order_id",), optional(lambda value: to_global_id("Order", value))
-        ),
-        "mergedInto": Leaf(("merged_into",), optional(lambda value: to_global_id("Table", value))),
+        "currentOrderId": Leaf(("current_order_id",), optional(global_id("Order"))),
+        "mergedInto": Leaf(("merged_into",), optional(global_id("Table"))),
         "isOccupied": Leaf(("status",), lambda value: value == TableStatus.OCCUPIED),
         # As the seats_by_table loader: by seat number.
         "seats": related("Seat", "id", SEATS, "table_id", many=True, order_by=("seat_number",)),
