@@ -31,7 +31,8 @@ from restaurant_api.api.graphql import (
     UnitOfWork,
     is_expected_error,
 )
-from restaurant_api.api.plans import Abandon, Plan, PlanRegistry
+from restaurant_api.api.plan_specs import Abandon
+from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds

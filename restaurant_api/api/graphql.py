@@ -7,6 +7,7 @@ domain imports this module).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -530,10 +531,8 @@ class InputBounds(SchemaExtension):
     """
 
     def on_execute(self) -> Iterator[None]:  # type: ignore[override]
-        lengths = [
-            *_value_list_lengths(self.execution_context.variables),
-            *_literal_list_lengths(self.execution_context.graphql_document),
-        ]
+        literal_lengths, literal_nul = _document_literals(self.execution_context.graphql_document)
+        lengths = [*_value_list_lengths(self.execution_context.variables), *literal_lengths]
         if lengths and max(lengths) > limits.MAX_INPUT_LIST:
             raise _input_refused(f"An input list has more than {limits.MAX_INPUT_LIST} items")
         if sum(lengths) > limits.MAX_INPUT_LIST_ITEMS:
@@ -543,8 +542,7 @@ class InputBounds(SchemaExtension):
         # Mutations report NUL as a typed ValidationError (run_mutation); other operations
         # are refused here, as PostgreSQL cannot compare text with NUL.
         if self.execution_context.operation_type is not OperationType.MUTATION and (
-            _nul_path(self.execution_context.variables, "")
-            or _literal_has_nul(self.execution_context.graphql_document)
+            _nul_path(self.execution_context.variables, "") or literal_nul
         ):
             raise _input_refused("Text input must not contain NUL characters")
         yield
@@ -569,6 +567,25 @@ def _value_list_lengths(value: Any) -> list[int]:
         elif isinstance(item, dict):
             stack.extend((child, depth + 1) for child in item.values())
     return lengths
+
+
+# Per document text: what its literals hold (walking a document costs about a millisecond,
+# and hot documents repeat).
+_LITERALS: OrderedDict[str, tuple[list[int], bool]] = OrderedDict()
+_LITERALS_CACHED = 512
+
+
+def _document_literals(document: DocumentNode | None) -> tuple[list[int], bool]:
+    """The lengths of the document's list literals, and whether a string literal has NUL."""
+    source = document.loc.source.body if document is not None and document.loc else None
+    found = _LITERALS.get(source) if source is not None else None
+    if found is None:
+        found = (_literal_list_lengths(document), _literal_has_nul(document))
+        if source is not None:
+            _LITERALS[source] = found
+            if len(_LITERALS) > _LITERALS_CACHED:
+                _LITERALS.popitem(last=False)
+    return found
 
 
 def _literal_list_lengths(document: DocumentNode | None) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from restaurant_api.api.plans import (
+from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
     enum_names,

@@ -9,7 +9,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
-from restaurant_api.api.plans import (
+from restaurant_api.api.plan_specs import (
     Fetch,
     Leaf,
     ObjectSpec,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id, decode_optional_id
 from restaurant_api.api.pagination import decode_time_id_cursor, encode_cursor
-from restaurant_api.api.plans import (
+from restaurant_api.api.plan_specs import (
     Abandon,
     Fetch,
     Inline,
