@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import DateTime, Select, Table, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
+from restaurant_api.api.scalars import serialize_datetime
+from restaurant_api.db import UTCDateTime
 from restaurant_api.money import format_cents
 
 Fetch = Callable[[AsyncConnection], Awaitable[Any]]
@@ -85,6 +88,30 @@ def table_layout(table: Table) -> tuple[str, ...]:
     return tuple(column.name for column in table.c)
 
 
+def row_columns(table: Table) -> list[Any]:
+    """The table's columns for `select`, times left as the driver gives them.
+
+    UTCDateTime converts every time of every row to UTC; a plan converts only the times
+    it renders (`utc_time`), the same way.
+    """
+    return [
+        type_coerce(column, DateTime(timezone=True))
+        if isinstance(column.type, UTCDateTime)
+        else column
+        for column in table.c
+    ]
+
+
+def as_utc(value: datetime) -> datetime:
+    """As UTCDateTime reads a stored time: naive means UTC (SQLite)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_time(value: datetime) -> str:
+    """A DateTime's output, as the DateTime scalar renders a UTCDateTime value."""
+    return serialize_datetime(as_utc(value))
+
+
 def related(
     type_name: str,
     parent_column: str,
@@ -97,7 +124,7 @@ def related(
     """Rows of `table` whose `child_column` is one of the parents' `parent_column` values."""
     # Built once: SQLAlchemy's compiled cache then serves every execution.
     statement = (
-        select(*table.c)
+        select(*row_columns(table))
         .where(table.c[child_column].in_(bindparam("keys", expanding=True)))
         .order_by(*[table.c[name] for name in order_by])
     )

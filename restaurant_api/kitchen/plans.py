@@ -12,15 +12,15 @@ from restaurant_api.api.plan_specs import (
     optional,
     related,
     table_layout,
+    utc_time,
 )
-from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
 
 TICKETS: Table = KitchenTicket.__table__  # type: ignore[attr-defined]
 TICKET_LINES: Table = KitchenTicketLine.__table__  # type: ignore[attr-defined]
 ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
-_optional_time = optional(serialize_datetime)
+_optional_time = optional(utc_time)
 
 TICKET_LINE = ObjectSpec(
     "TicketLine",
@@ -50,8 +50,8 @@ KITCHEN_TICKET = ObjectSpec(
         "status": Leaf(("status",), enum_names(TicketStatus)),
         "fireNumber": Leaf(("fire_number",)),
         "dismissedAt": Leaf(("dismissed_at",), _optional_time),
-        "createdAt": Leaf(("created_at",), serialize_datetime),
-        "updatedAt": Leaf(("updated_at",), serialize_datetime),
+        "createdAt": Leaf(("created_at",), utc_time),
+        "updatedAt": Leaf(("updated_at",), utc_time),
         "orderId": Leaf(("order_id",), global_id("Order")),
         "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
         # As the lines_by_ticket loader: by id, voided lines included.

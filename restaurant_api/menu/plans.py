@@ -16,9 +16,10 @@ from restaurant_api.api.plan_specs import (
     RootField,
     global_id,
     money,
+    row_columns,
     table_layout,
+    utc_time,
 )
-from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.menu.service import check_text
@@ -37,7 +38,7 @@ MENU_ITEM = ObjectSpec(
         "price": money("price_cents"),
         "isAvailable": Leaf(("is_available",)),
         "displayOrder": Leaf(("display_order",)),
-        "updatedAt": Leaf(("updated_at",), serialize_datetime),
+        "updatedAt": Leaf(("updated_at",), utc_time),
     },
 )
 
@@ -46,7 +47,7 @@ def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     """As `Query.menu` and `service.list_menu`: same filters, same order."""
     limit = MENU_PAGE.size(arguments.get("first"))
     columns = MENU_ITEMS.c
-    statement = select(*columns)
+    statement = select(*row_columns(MENU_ITEMS))
     category, available = arguments.get("category"), arguments.get("available")
     if category is not None:
         statement = statement.where(columns.category == check_text(category, "category"))
@@ -64,7 +65,7 @@ def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
 
 def _menu_item(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     item_id = decode_id(arguments["id"], "MenuItem", field="id")
-    statement = select(*MENU_ITEMS.c).where(MENU_ITEMS.c.id == item_id)
+    statement = select(*row_columns(MENU_ITEMS)).where(MENU_ITEMS.c.id == item_id)
 
     async def fetch(connection: AsyncConnection) -> list[Any] | None:
         row = (await connection.execute(statement)).first()

@@ -21,14 +21,16 @@ from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
     RootField,
+    as_utc,
     enum_names,
     global_id,
     money,
     optional,
     related,
+    row_columns,
     table_layout,
+    utc_time,
 )
-from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
@@ -93,9 +95,9 @@ ORDER = ObjectSpec(
         "version": Leaf(("version",)),
         "paymentMethod": Leaf(("payment_method",)),
         "cancelReason": Leaf(("cancel_reason",)),
-        "createdAt": Leaf(("created_at",), serialize_datetime),
-        "updatedAt": Leaf(("updated_at",), serialize_datetime),
-        "closedAt": Leaf(("closed_at",), optional(serialize_datetime)),
+        "createdAt": Leaf(("created_at",), utc_time),
+        "updatedAt": Leaf(("updated_at",), utc_time),
+        "closedAt": Leaf(("closed_at",), optional(utc_time)),
         "tableId": Leaf(("table_id",), optional(global_id("Table"))),
         "createdById": Leaf(("created_by_id",), optional(global_id("User"))),
         "tip": money("tip_cents"),
@@ -108,7 +110,7 @@ ORDER = ObjectSpec(
 
 
 def _cursor(created_at: Any, order_id: int) -> str:
-    return encode_cursor(created_at.isoformat(), order_id)
+    return encode_cursor(as_utc(created_at).isoformat(), order_id)
 
 
 def _page_info(orders: list[list[Any]], has_next: bool, has_previous: bool) -> tuple[Any, ...]:
@@ -160,7 +162,7 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
         before=before,
     )
     statement = (
-        select(*ORDERS.c)
+        select(*row_columns(ORDERS))
         .where(*clauses)
         .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
         .limit(first + 1)
@@ -176,7 +178,7 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
 def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     order_id = decode_id(arguments["id"], "Order", field="id")
-    statement = select(*ORDERS.c).where(ORDERS.c.id == order_id)
+    statement = select(*row_columns(ORDERS)).where(ORDERS.c.id == order_id)
 
     async def fetch(connection: AsyncConnection) -> list[Any] | None:
         row = (await connection.execute(statement)).first()

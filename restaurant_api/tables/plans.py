@@ -19,9 +19,10 @@ from restaurant_api.api.plan_specs import (
     global_id,
     optional,
     related,
+    row_columns,
     table_layout,
+    utc_time,
 )
-from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.orders.models import Order
 from restaurant_api.tables.graphql import TABLES_LISTED
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
@@ -52,7 +53,7 @@ TABLE = ObjectSpec(
         "capacity": Leaf(("capacity",)),
         "status": Leaf(("status",), enum_names(TableStatus)),
         "version": Leaf(("version",)),
-        "updatedAt": Leaf(("updated_at",), serialize_datetime),
+        "updatedAt": Leaf(("updated_at",), utc_time),
         "currentOrderId": Leaf(("current_order_id",), optional(global_id("Order"))),
         "mergedInto": Leaf(("merged_into",), optional(global_id("Table"))),
         "isOccupied": Leaf(("status",), lambda value: value == TableStatus.OCCUPIED),
@@ -71,7 +72,7 @@ def _signed_in(context: Any) -> None:
 def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
     """As `Query.tables` and `service.list_tables`."""
     _signed_in(context)
-    statement = select(*TABLES.c).order_by(TABLES.c.table_number).limit(TABLES_LISTED)
+    statement = select(*row_columns(TABLES)).order_by(TABLES.c.table_number).limit(TABLES_LISTED)
     status = arguments.get("status")
     if status is not None:
         statement = statement.where(TABLES.c.status == TableStatus(status))
@@ -85,7 +86,7 @@ def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
 def _table(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     table_id = decode_id(arguments["id"], "Table", field="id")
-    statement = select(*TABLES.c).where(TABLES.c.id == table_id)
+    statement = select(*row_columns(TABLES)).where(TABLES.c.id == table_id)
 
     async def fetch(connection: AsyncConnection) -> list[Any] | None:
         row = (await connection.execute(statement)).first()
