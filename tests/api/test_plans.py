@@ -252,6 +252,24 @@ async def restaurant(gql: Any, manager: Any, server: Any, kitchen: Any) -> dict[
         'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "mistake") { __typename } }',
         {"id": cancelled["id"]},
     )
+    # A removed line is voided on its ticket (voidedAt, voidReason); one more fired later.
+    lines = await gql(
+        "query($id: ID!) { order(id: $id) { lines { id } } }",
+        {"id": open_order["id"]},
+        staff=server,
+    )
+    await mutate(
+        "mutation($id: ID!, $input: UpdateOrderInput!) { updateOrder(orderId: $id, "
+        "input: $input) { __typename } }",
+        {
+            "id": open_order["id"],
+            "input": {
+                "removeLineIds": [lines["data"]["order"]["lines"][1]["id"]],
+                "addLines": [{"menuItemId": items["Soup"], "seatNumber": 2}],
+            },
+        },
+        server,
+    )
     ticket = open_order["tickets"][0]["id"]
     await mutate(
         "mutation($id: ID!) { updateTicketStatus(ticketId: $id, status: PREPARING) "
@@ -304,6 +322,10 @@ async def test_plans_answer_exactly_as_the_executor(
         assert ran == (0 if refused else len(viewers)), (variables, expected[:300])
         planned_documents += ran > 0
     assert planned_documents >= len(documents) - 2
+    # The corpus reached the rarer values: a voided ticket line, a dismissed ticket, nulls.
+    full = await answer(planned, db, app, viewers[1], documents[13][0], {"id": restaurant["open"]})
+    assert '"isVoid": true' in full and '"isDismissed": true' in full
+    assert '"note": null' in full and '"menuItem": null' in full
     assert planned.plans.answered > planned_documents * len(viewers) // 2
 
 
