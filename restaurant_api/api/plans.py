@@ -25,6 +25,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLIncludeDirective,
     GraphQLSchema,
     GraphQLSkipDirective,
@@ -117,10 +118,11 @@ class Plan:
             if root is None:
                 fetches.append(None)
                 continue
-            arguments = get_argument_values(root.field_def, root.field_node, variables)
             try:
+                # A literal a scalar refuses is the executor's field error to report.
+                arguments = get_argument_values(root.field_def, root.field_node, variables)
                 fetches.append(root.spec.prepare(arguments, context))
-            except DomainError as error:
+            except (DomainError, GraphQLError) as error:
                 raise Abandon from error
         conn = await connection()
         data: dict[str, Any] = {}

@@ -154,6 +154,7 @@ def corpus(ids: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ),
         ("query($id: ID!) { table(id: $id) { " + TABLE_FIELDS + " } }", {"id": ids["table"]}),
         ("query($id: ID!) { table(id: $id) { id } }", {"id": "x"}),
+        ('{ orders(createdFrom: "2026-01-01T10:00") { edges { cursor } } }', {}),
     ]
 
 
@@ -309,11 +310,14 @@ async def test_plans_answer_exactly_as_the_executor(
         seen = planned.plans.answered + planned.plans.abandoned
         for user in viewers:
             expected = await answer(plain, db, app, user, query, variables)
+            answered = planned.plans.answered
             assert await answer(planned, db, app, user, query, variables) == expected, (
                 query,
                 variables,
                 user and user.role,
             )
+            if not json.loads(expected)["errors"]:  # answers without errors are the plan's
+                assert planned.plans.answered == answered + 1, (query, variables)
         ran = planned.plans.answered + planned.plans.abandoned - seen
         # Refused before execution (several operations without a name, over the cost
         # budget) reaches neither; anything executed went through the plan first.
