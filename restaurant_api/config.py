@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=2000, ge=10)
     # Objects one answer may hold (list bounds multiplied down the nesting); see README.
     graphql_max_cost: int = Field(default=50_000, ge=1)
+    # Hot query documents run as compiled plans over plain rows (restaurant_api.api.plans);
+    # false runs every document through graphql-core's executor (for comparisons).
+    graphql_compiled_plans: bool = True
     # Largest websocket message uvicorn accepts (`serve`); subscribe messages are small.
     websocket_max_message_bytes: int = Field(default=65_536, ge=1024)
     # A socket must send `connection_init` this soon (4408 otherwise; Strawberry: 1 minute),

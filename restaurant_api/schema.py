@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -18,24 +20,40 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.fanout import LiveExecutor
-from restaurant_api.api.graphql import ERROR_TYPES, InputBounds, UnitOfWork, is_expected_error
+from restaurant_api.api.graphql import (
+    ERROR_TYPES,
+    Context,
+    EventContext,
+    InputBounds,
+    UnitOfWork,
+    is_expected_error,
+)
+from restaurant_api.api.plan_specs import Abandon
+from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen import graphql as kitchen_graphql
+from restaurant_api.kitchen import plans as kitchen_plans
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
+from restaurant_api.menu import plans as menu_plans
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
+from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import mutations as tables_mutations
+from restaurant_api.tables import plans as tables_plans
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
+
+logger = logging.getLogger(__name__)
 
 Query = merge_types(
     "Query",
@@ -95,6 +113,8 @@ class RestaurantSchema(strawberry.Schema):
     """
 
     hide_suggestions = False
+    # Compiled plans for hot query documents (None: graphql-core's executor runs everything).
+    plans: PlanRegistry | None = None
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -104,6 +124,72 @@ class RestaurantSchema(strawberry.Schema):
                 strip_suggestions(error)
         unexpected = [error for error in errors if not is_expected_error(error)]
         super().process_errors(unexpected, execution_context)
+
+    def _get_execute_function(self) -> Callable[..., Any]:
+        """graphql-core's `execute`, preceded by the document's compiled plan when it has one.
+
+        Runs inside Strawberry's execution step: parsing, validation, the cost check and
+        every extension happen as for any document; only the field execution differs.
+        """
+        normal = super()._get_execute_function()
+
+        def execute(schema: Any, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
+            plans = self.plans
+            context = kwargs.get("context_value")
+            middleware = kwargs.get("middleware")
+            if (
+                plans is None
+                or not isinstance(context, Context)
+                or isinstance(context, EventContext)  # live updates: their own sessions
+                or (middleware is not None and getattr(middleware, "middlewares", None))
+            ):
+                return normal(schema, document, *args, **kwargs)
+            found = plans.plan_for(
+                document,
+                kwargs.get("operation_name"),
+                kwargs.get("variable_values"),
+                context.settings.currency,
+            )
+            if found is None:
+                return normal(schema, document, *args, **kwargs)
+            plan, variables = found
+            return _run_plan(
+                plans, plan, variables, context, lambda: normal(schema, document, *args, **kwargs)
+            )
+
+        return execute
+
+
+async def _run_plan(
+    plans: PlanRegistry,
+    plan: Plan,
+    variables: Any,
+    context: Context,
+    fallback: Callable[[], Any],
+) -> ExecutionResult:
+    """The plan's answer; when it would answer an error, the executor's instead."""
+    try:
+        async with context.use_session() as session:
+            data = await plan.run(variables, context, session.connection)
+    except Abandon:
+        plans.abandoned += 1
+        return await await_maybe(fallback())
+    except Exception:
+        # A value no spec expected: the executor answers (and reports) it its own way.
+        logger.warning("compiled plan failed; running the executor", exc_info=True)
+        plans.abandoned += 1
+        return await await_maybe(fallback())
+    plans.answered += 1
+    return ExecutionResult(data=data)
+
+
+def build_plans(schema: strawberry.Schema) -> PlanRegistry:
+    plans = PlanRegistry(schema._schema)
+    plans.add(menu_plans.TYPES, menu_plans.ROOTS)
+    plans.add(kitchen_plans.TYPES, {})
+    plans.add(tables_plans.TYPES, tables_plans.ROOTS)
+    plans.add(orders_plans.TYPES, orders_plans.ROOTS)
+    return plans
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -140,4 +226,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ),
     )
     schema.hide_suggestions = settings.is_production
+    if settings.graphql_compiled_plans:
+        schema.plans = build_plans(schema)
     return schema

@@ -138,3 +138,8 @@ def test_any_decimal_is_money_or_a_money_error(value):
         return
     assert abs(cents) <= MAX_CENTS
     assert Decimal(cents) / 100 == value
+
+
+@given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS))
+def test_format_cents_spells_amounts_as_decimal_does(cents: int) -> None:
+    assert format_cents(cents) == str(from_cents(cents))

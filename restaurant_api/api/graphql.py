@@ -574,9 +574,10 @@ class InputBounds(SchemaExtension):
     """
 
     def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+        document = self.execution_context.graphql_document
         lengths = [
             *_value_list_lengths(self.execution_context.variables),
-            *_literal_list_lengths(self.execution_context.graphql_document),
+            *_literal_list_lengths(document),
         ]
         if lengths and max(lengths) > limits.MAX_INPUT_LIST:
             raise _input_refused(f"An input list has more than {limits.MAX_INPUT_LIST} items")
@@ -587,8 +588,7 @@ class InputBounds(SchemaExtension):
         # Mutations report NUL as a typed ValidationError (run_mutation); other operations
         # are refused here, as PostgreSQL cannot compare text with NUL.
         if self.execution_context.operation_type is not OperationType.MUTATION and (
-            _nul_path(self.execution_context.variables, "")
-            or _literal_has_nul(self.execution_context.graphql_document)
+            _nul_path(self.execution_context.variables, "") or _literal_has_nul(document)
         ):
             raise _input_refused("Text input must not contain NUL characters")
         yield

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, false, or_, update
+from sqlalchemy import ColumnElement, Row, false, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -340,6 +340,40 @@ def as_utc(value: datetime, field: str) -> datetime:
         raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
 
 
+def order_filters(
+    *,
+    status: OrderStatus | str | None = None,
+    table_id: int | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    before: tuple[datetime, int] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of `list_orders` (also the compiled GraphQL plans' page)."""
+    clauses: list[ColumnElement[bool]] = []
+    if status is not None:
+        try:
+            clauses.append(Order.status == OrderStatus(status))
+        except ValueError:
+            raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
+    if table_id is not None:
+        clauses.append(Order.table_id == table_id if is_valid_id(table_id) else false())
+    if created_from is not None:
+        clauses.append(col(Order.created_at) >= as_utc(created_from, "created_from"))
+    if created_to is not None:
+        clauses.append(col(Order.created_at) < as_utc(created_to, "created_to"))
+    if before is not None:
+        at, order_id = as_utc(before[0], "after"), before[1]
+        if not is_valid_id(order_id):
+            raise InvalidInput("Invalid cursor", field="after")
+        clauses.append(
+            or_(
+                col(Order.created_at) < at,
+                (col(Order.created_at) == at) & (col(Order.id) < order_id),
+            )
+        )
+    return clauses
+
+
 def _orders_query(
     *,
     status: OrderStatus | str | None,
@@ -351,30 +385,16 @@ def _orders_query(
     before: tuple[datetime, int] | None,
     entities: Sequence[Any] = (),
 ) -> Any:
-    query = select(*entities) if entities else select(Order)
-    if status is not None:
-        try:
-            query = query.where(Order.status == OrderStatus(status))
-        except ValueError:
-            raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
-    if table_id is not None:
-        query = query.where(Order.table_id == table_id if is_valid_id(table_id) else false())
-    if created_from is not None:
-        query = query.where(col(Order.created_at) >= as_utc(created_from, "created_from"))
-    if created_to is not None:
-        query = query.where(col(Order.created_at) < as_utc(created_to, "created_to"))
-    if before is not None:
-        at, order_id = as_utc(before[0], "after"), before[1]
-        if not is_valid_id(order_id):
-            raise InvalidInput("Invalid cursor", field="after")
-        query = query.where(
-            or_(
-                col(Order.created_at) < at,
-                (col(Order.created_at) == at) & (col(Order.id) < order_id),
-            )
-        )
+    clauses = order_filters(
+        status=status,
+        table_id=table_id,
+        created_from=created_from,
+        created_to=created_to,
+        before=before,
+    )
     if not 0 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit must be 0-1000 and offset not negative", field="limit")
+    query = (select(*entities) if entities else select(Order)).where(*clauses)
     query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
     return query.offset(offset).limit(limit)
 

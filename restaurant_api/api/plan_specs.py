@@ -1,0 +1,182 @@
+"""What each domain declares for the compiled plans (restaurant_api.api.plans).
+
+A type's spec says how each of its fields is made from a row (a table's columns, or the
+positions of a derived value): leaves render values, `Inline` objects derive from the row,
+`Related` objects are read for all parents in one statement. Root fields check their
+arguments and permissions first (`Abandon`: the executor answers instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Select, Table, bindparam, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restaurant_api.api.node import to_global_id
+from restaurant_api.api.scalars import serialize_datetime
+from restaurant_api.db import UTCDateTime
+from restaurant_api.money import format_cents
+
+Fetch = Callable[[AsyncConnection], Awaitable[Any]]
+
+
+class Abandon(Exception):
+    """This request must run through the normal executor (it would answer an error)."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A scalar or enum made from some of the row's values (`render` None: the one value)."""
+
+    columns: tuple[str, ...]
+    render: Callable[..., Any] | None = None
+    currency: bool = False  # render receives the currency after the values
+
+
+@dataclass(frozen=True)
+class Inline:
+    """An object (or a list of them, `many`) derived from the row's values, without SQL."""
+
+    type_name: str
+    columns: tuple[str, ...]
+    derive: Callable[..., Any]
+    many: bool = False
+
+
+@dataclass(frozen=True)
+class Related:
+    """Objects read for every parent at once: `statement` (given `keys`) returns rows whose
+    value at `key_index` is the parent's `parent_column` value."""
+
+    type_name: str
+    parent_column: str
+    statement: Select[Any]  # with an expanding `keys` parameter
+    key_index: int
+    many: bool
+    convert: Callable[[Sequence[Any]], Any] = list
+    missing: Any = None  # a one-object relation without a row (lists: empty)
+    # One object made from all the parent's rows (e.g. a sum). Relations with the same
+    # `statement` on one object share its query, as fields sharing a DataLoader do.
+    reduce: Callable[[list[Any]], Any] | None = None
+
+
+FieldSpec = Leaf | Inline | Related
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    name: str
+    layout: tuple[str, ...]  # the names of a row's positions
+    fields: Mapping[str, FieldSpec]
+
+
+@dataclass(frozen=True)
+class RootField:
+    """A Query field: `prepare(arguments, context)` checks everything that could fail
+    (raising Abandon or a DomainError) and returns what reads the root value."""
+
+    type_name: str
+    many: bool
+    prepare: Callable[[Mapping[str, Any], Any], Fetch]
+
+
+def table_layout(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.c)
+
+
+def row_columns(table: Table) -> list[Any]:
+    """The table's columns for `select`, times left as the driver gives them.
+
+    UTCDateTime converts every time of every row to UTC; a plan converts only the times
+    it renders (`utc_time`), the same way.
+    """
+    return [
+        type_coerce(column, DateTime(timezone=True))
+        if isinstance(column.type, UTCDateTime)
+        else column
+        for column in table.c
+    ]
+
+
+def as_utc(value: datetime) -> datetime:
+    """As UTCDateTime reads a stored time: naive means UTC (SQLite)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_time(value: datetime) -> str:
+    """A DateTime's output, as the DateTime scalar renders a UTCDateTime value."""
+    return serialize_datetime(as_utc(value))
+
+
+def related(
+    type_name: str,
+    parent_column: str,
+    table: Table,
+    child_column: str,
+    *,
+    many: bool,
+    order_by: tuple[str, ...] = (),
+) -> Related:
+    """Rows of `table` whose `child_column` is one of the parents' `parent_column` values."""
+    # Built once: SQLAlchemy's compiled cache then serves every execution.
+    statement = (
+        select(*row_columns(table))
+        .where(table.c[child_column].in_(bindparam("keys", expanding=True)))
+        .order_by(*[table.c[name] for name in order_by])
+    )
+    key_index = table_layout(table).index(child_column)
+    return Related(type_name, parent_column, statement, key_index, many)
+
+
+def global_id(type_name: str) -> Callable[[int], str]:
+    """`to_global_id` for one type, remembering the ids it made (hot reads repeat them)."""
+    made: dict[int, str] = {}
+
+    def render(database_id: int) -> str:
+        value = made.get(database_id)
+        if value is None:
+            if len(made) >= 100_000:
+                made.clear()
+            value = made[database_id] = to_global_id(type_name, database_id)
+        return value
+
+    return render
+
+
+def optional(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else render(value)
+
+
+def enum_names(enum: Any) -> Callable[[Any], str]:
+    """A stored enum value to its GraphQL name (the member's name)."""
+    names = {member.value: member.name for member in enum}
+    return names.__getitem__
+
+
+MONEY = ObjectSpec(
+    "Money",
+    ("cents",),
+    {
+        "amount": Leaf(("cents",), format_cents),
+        "cents": Leaf(("cents",)),
+        "currency": Leaf((), lambda currency: currency, currency=True),
+    },
+)
+PAGE_INFO = ObjectSpec(
+    "PageInfo",
+    ("has_next", "has_previous", "start", "end"),
+    {
+        "hasNextPage": Leaf(("has_next",)),
+        "hasPreviousPage": Leaf(("has_previous",)),
+        "startCursor": Leaf(("start",)),
+        "endCursor": Leaf(("end",)),
+    },
+)
+
+
+def money(column: str) -> Inline:
+    return Inline("Money", (column,), lambda cents: (cents,))

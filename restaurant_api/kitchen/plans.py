@@ -1,0 +1,65 @@
+"""Compiled-plan specs for kitchen tickets (see restaurant_api.api.plans)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from restaurant_api.api.plan_specs import (
+    Leaf,
+    ObjectSpec,
+    enum_names,
+    global_id,
+    optional,
+    related,
+    table_layout,
+    utc_time,
+)
+from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
+from restaurant_api.orders.models import Order
+
+TICKETS: Table = KitchenTicket.__table__  # type: ignore[attr-defined]
+TICKET_LINES: Table = KitchenTicketLine.__table__  # type: ignore[attr-defined]
+ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+_optional_time = optional(utc_time)
+
+TICKET_LINE = ObjectSpec(
+    "TicketLine",
+    table_layout(TICKET_LINES),
+    {
+        "id": Leaf(("id",), global_id("TicketLine")),
+        "databaseId": Leaf(("id",)),
+        "name": Leaf(("name",)),
+        "quantity": Leaf(("quantity",)),
+        "modifiers": Leaf(("modifiers",), list),
+        "seatNumber": Leaf(("seat_number",)),
+        "note": Leaf(("note",)),
+        "voidedAt": Leaf(("voided_at",), _optional_time),
+        "voidReason": Leaf(("void_reason",)),
+        "orderLineId": Leaf(("order_line_id",), optional(global_id("OrderLine"))),
+        "isVoid": Leaf(("voided_at",), lambda value: value is not None),
+    },
+)
+
+KITCHEN_TICKET = ObjectSpec(
+    "KitchenTicket",
+    table_layout(TICKETS),
+    {
+        "id": Leaf(("id",), global_id("KitchenTicket")),
+        "databaseId": Leaf(("id",)),
+        "station": Leaf(("station",)),
+        "status": Leaf(("status",), enum_names(TicketStatus)),
+        "fireNumber": Leaf(("fire_number",)),
+        "dismissedAt": Leaf(("dismissed_at",), _optional_time),
+        "createdAt": Leaf(("created_at",), utc_time),
+        "updatedAt": Leaf(("updated_at",), utc_time),
+        "orderId": Leaf(("order_id",), global_id("Order")),
+        "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
+        # As the lines_by_ticket loader: by id, voided lines included.
+        "lines": related(
+            "TicketLine", "id", TICKET_LINES, "ticket_id", many=True, order_by=("id",)
+        ),
+        "order": related("Order", "order_id", ORDERS, "id", many=False),
+    },
+)
+
+TYPES = [KITCHEN_TICKET, TICKET_LINE]

@@ -1,0 +1,194 @@
+"""Compiled-plan specs for orders, their lines and the orders connection.
+
+See restaurant_api.api.plans: the same fields and formats as `orders.graphql`, read as rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restaurant_api.api.node import decode_id, decode_optional_id
+from restaurant_api.api.pagination import decode_time_id_cursor, encode_cursor
+from restaurant_api.api.plan_specs import (
+    Abandon,
+    Fetch,
+    Inline,
+    Leaf,
+    ObjectSpec,
+    RootField,
+    as_utc,
+    enum_names,
+    global_id,
+    money,
+    optional,
+    related,
+    row_columns,
+    table_layout,
+    utc_time,
+)
+from restaurant_api.kitchen.plans import TICKETS
+from restaurant_api.menu.plans import MENU_ITEMS
+from restaurant_api.orders.graphql import ORDERS_PAGE
+from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.service import order_filters
+from restaurant_api.tables.plans import TABLES
+
+ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+ORDER_LAYOUT = table_layout(ORDERS)
+_CREATED_AT = ORDER_LAYOUT.index("created_at")
+_ID = ORDER_LAYOUT.index("id")
+
+
+# As the lines_by_order loader: by position. `total` shares its query (and sums it).
+_LINES = related(
+    "OrderLine", "id", LINES, "order_id", many=True, order_by=("order_id", "position", "id")
+)
+_PRICE, _QUANTITY = (
+    table_layout(LINES).index("unit_price_cents"),
+    table_layout(LINES).index("quantity"),
+)
+
+
+def _total(lines: list[Any]) -> tuple[int]:
+    # As `order_total_cents`.
+    return (sum(line[_PRICE] * line[_QUANTITY] for line in lines),)
+
+
+ORDER_LINE = ObjectSpec(
+    "OrderLine",
+    table_layout(LINES),
+    {
+        "id": Leaf(("id",), global_id("OrderLine")),
+        "databaseId": Leaf(("id",)),
+        "position": Leaf(("position",)),
+        "name": Leaf(("name",)),
+        "category": Leaf(("category",)),
+        "quantity": Leaf(("quantity",)),
+        "modifiers": Leaf(("modifiers",), list),
+        "seatNumber": Leaf(("seat_number",)),
+        "note": Leaf(("note",)),
+        "menuItemId": Leaf(("menu_item_id",), optional(global_id("MenuItem"))),
+        "orderId": Leaf(("order_id",), global_id("Order")),
+        "unitPrice": money("unit_price_cents"),
+        "lineTotal": Inline(
+            "Money", ("unit_price_cents", "quantity"), lambda cents, quantity: (cents * quantity,)
+        ),
+        "menuItem": related("MenuItem", "menu_item_id", MENU_ITEMS, "id", many=False),
+    },
+)
+
+ORDER = ObjectSpec(
+    "Order",
+    ORDER_LAYOUT,
+    {
+        "id": Leaf(("id",), global_id("Order")),
+        "databaseId": Leaf(("id",)),
+        "status": Leaf(("status",), enum_names(OrderStatus)),
+        "customerCount": Leaf(("customer_count",)),
+        "specialRequests": Leaf(("special_requests",)),
+        "version": Leaf(("version",)),
+        "paymentMethod": Leaf(("payment_method",)),
+        "cancelReason": Leaf(("cancel_reason",)),
+        "createdAt": Leaf(("created_at",), utc_time),
+        "updatedAt": Leaf(("updated_at",), utc_time),
+        "closedAt": Leaf(("closed_at",), optional(utc_time)),
+        "tableId": Leaf(("table_id",), optional(global_id("Table"))),
+        "createdById": Leaf(("created_by_id",), optional(global_id("User"))),
+        "tip": money("tip_cents"),
+        "total": replace(_LINES, type_name="Money", many=False, reduce=_total),
+        "lines": _LINES,
+        "table": related("Table", "table_id", TABLES, "id", many=False),
+        "tickets": related("KitchenTicket", "id", TICKETS, "order_id", many=True, order_by=("id",)),
+    },
+)
+
+
+def _cursor(created_at: Any, order_id: int) -> str:
+    return encode_cursor(as_utc(created_at).isoformat(), order_id)
+
+
+def _page_info(orders: list[list[Any]], has_next: bool, has_previous: bool) -> tuple[Any, ...]:
+    if not orders:
+        return (has_next, has_previous, None, None)
+    start = _cursor(orders[0][_CREATED_AT], orders[0][_ID])
+    return (has_next, has_previous, start, _cursor(orders[-1][_CREATED_AT], orders[-1][_ID]))
+
+
+# The connection's row: (orders, has next page, has previous page); an edge's row is its
+# order's row, copied (each object's row holds its own nested objects).
+ORDER_CONNECTION = ObjectSpec(
+    "OrderConnection",
+    ("orders", "has_next", "has_previous"),
+    {
+        "edges": Inline(
+            "OrderEdge", ("orders",), lambda orders: [list(row) for row in orders], many=True
+        ),
+        "pageInfo": Inline("PageInfo", ("orders", "has_next", "has_previous"), _page_info),
+    },
+)
+ORDER_EDGE = ObjectSpec(
+    "OrderEdge",
+    ORDER_LAYOUT,
+    {
+        "node": Inline("Order", ORDER_LAYOUT, lambda *values: list(values)),
+        "cursor": Leaf(("created_at", "id"), _cursor),
+    },
+)
+
+
+def _signed_in(context: Any) -> None:
+    if getattr(context, "user", None) is None:
+        raise Abandon  # IsAuthenticated answers with its error
+
+
+def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
+    """As `Query.orders` and `service.list_orders`: same checks, filters and order."""
+    _signed_in(context)
+    first = ORDERS_PAGE.size(arguments["first"])
+    after = arguments.get("after")
+    before = decode_time_id_cursor(after) if after else None
+    table_id = decode_optional_id(arguments.get("tableId"), "Table", field="tableId")
+    clauses = order_filters(
+        status=arguments.get("status"),
+        table_id=table_id,
+        created_from=arguments.get("createdFrom"),
+        created_to=arguments.get("createdTo"),
+        before=before,
+    )
+    statement = (
+        select(*row_columns(ORDERS))
+        .where(*clauses)
+        .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
+        .limit(first + 1)
+    )
+
+    async def fetch(connection: AsyncConnection) -> list[Any]:
+        rows = [list(row) for row in (await connection.execute(statement)).all()]
+        return [rows[:first], len(rows) > first, after is not None]
+
+    return fetch
+
+
+def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:
+    _signed_in(context)
+    order_id = decode_id(arguments["id"], "Order", field="id")
+    statement = select(*row_columns(ORDERS)).where(ORDERS.c.id == order_id)
+
+    async def fetch(connection: AsyncConnection) -> list[Any] | None:
+        row = (await connection.execute(statement)).first()
+        return None if row is None else list(row)
+
+    return fetch
+
+
+TYPES = [ORDER, ORDER_LINE, ORDER_CONNECTION, ORDER_EDGE]
+ROOTS = {
+    "orders": RootField("OrderConnection", many=False, prepare=_orders),
+    "order": RootField("Order", many=False, prepare=_order),
+}

@@ -1,0 +1,102 @@
+"""Compiled-plan specs for tables and seats (see restaurant_api.api.plans)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restaurant_api.api.node import decode_id
+from restaurant_api.api.plan_specs import (
+    Abandon,
+    Fetch,
+    Leaf,
+    ObjectSpec,
+    RootField,
+    enum_names,
+    global_id,
+    optional,
+    related,
+    row_columns,
+    table_layout,
+    utc_time,
+)
+from restaurant_api.orders.models import Order
+from restaurant_api.tables.graphql import TABLES_LISTED
+from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
+
+TABLES: Table = DiningTable.__table__  # type: ignore[attr-defined]
+SEATS: Table = Seat.__table__  # type: ignore[attr-defined]
+ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+
+SEAT = ObjectSpec(
+    "Seat",
+    table_layout(SEATS),
+    {
+        "id": Leaf(("id",), global_id("Seat")),
+        "databaseId": Leaf(("id",)),
+        "seatNumber": Leaf(("seat_number",)),
+        "status": Leaf(("status",), enum_names(SeatStatus)),
+        "customerName": Leaf(("customer_name",)),
+    },
+)
+
+TABLE = ObjectSpec(
+    "Table",
+    table_layout(TABLES),
+    {
+        "id": Leaf(("id",), global_id("Table")),
+        "databaseId": Leaf(("id",)),
+        "tableNumber": Leaf(("table_number",)),
+        "capacity": Leaf(("capacity",)),
+        "status": Leaf(("status",), enum_names(TableStatus)),
+        "version": Leaf(("version",)),
+        "updatedAt": Leaf(("updated_at",), utc_time),
+        "currentOrderId": Leaf(("current_order_id",), optional(global_id("Order"))),
+        "mergedInto": Leaf(("merged_into",), optional(global_id("Table"))),
+        "isOccupied": Leaf(("status",), lambda value: value == TableStatus.OCCUPIED),
+        # As the seats_by_table loader: by seat number.
+        "seats": related("Seat", "id", SEATS, "table_id", many=True, order_by=("seat_number",)),
+        "currentOrder": related("Order", "current_order_id", ORDERS, "id", many=False),
+    },
+)
+
+
+def _signed_in(context: Any) -> None:
+    if getattr(context, "user", None) is None:
+        raise Abandon  # IsAuthenticated answers with its error
+
+
+def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
+    """As `Query.tables` and `service.list_tables`."""
+    _signed_in(context)
+    statement = select(*row_columns(TABLES)).order_by(TABLES.c.table_number).limit(TABLES_LISTED)
+    status = arguments.get("status")
+    if status is not None:
+        statement = statement.where(TABLES.c.status == TableStatus(status))
+
+    async def fetch(connection: AsyncConnection) -> list[list[Any]]:
+        return [list(row) for row in (await connection.execute(statement)).all()]
+
+    return fetch
+
+
+def _table(arguments: Mapping[str, Any], context: Any) -> Fetch:
+    _signed_in(context)
+    table_id = decode_id(arguments["id"], "Table", field="id")
+    statement = select(*row_columns(TABLES)).where(TABLES.c.id == table_id)
+
+    async def fetch(connection: AsyncConnection) -> list[Any] | None:
+        row = (await connection.execute(statement)).first()
+        return None if row is None else list(row)
+
+    return fetch
+
+
+TYPES = [TABLE, SEAT]
+ROOTS = {
+    "tables": RootField("Table", many=True, prepare=_tables),
+    "table": RootField("Table", many=False, prepare=_table),
+}
