@@ -154,6 +154,10 @@ class Context(BaseContext):
         self._session: AsyncSession | None = None
         self._holds_write_turn = False
 
+    def authenticated_as(self, user: User) -> None:
+        """The caller of `bearer_token`, read moments ago by the response cache's lookup."""
+        self.user, self._authenticated = user, True
+
     async def authenticate(self) -> None:
         """Read the user of `bearer_token` (a short read transaction of its own), once."""
         if self._authenticated or self.bearer_token is None:

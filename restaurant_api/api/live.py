@@ -401,10 +401,12 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request) or not isinstance(context, Context):
             return await self._run_http(request, context, root_value)  # websockets
-        await context.authenticate()
-        response = await self._run_http(request, context, root_value)
         # A miss the cache middleware looked up (hits never get here): keep the answer.
         lookup: Lookup | None = request.scope.get(LOOKUP_SCOPE_KEY)
+        if lookup is not None and lookup.user is not None:
+            context.authenticated_as(lookup.user)  # the lookup just read them: not twice
+        await context.authenticate()
+        response = await self._run_http(request, context, root_value)
         if (
             lookup is not None
             and self.response_cache is not None

@@ -126,6 +126,8 @@ class Lookup:
     plan: Plan
     stamp: Stamp
     body: bytes | None = None
+    # The caller, when the lookup read them from the database: the miss reuses the read.
+    user: User | None = None
 
 
 class ResponseCache:
@@ -225,10 +227,12 @@ class ResponseCache:
         # Read before anything this request reads (the entry's data, the token's user).
         stamp = await self.generations.read()
         scope_key: str = "public"
+        user: User | None = None
         if plan.scope is Scope.ROLE:
-            role = await self._role_of(bearer_token, authenticate, stamp)
-            if role is None:
+            caller = await self._role_of(bearer_token, authenticate, stamp)
+            if caller is None:
                 return None  # no valid user: the normal path answers with its errors
+            role, user = caller
             scope_key = str(role)
         key = (query, operation_name, variables_key, scope_key)
         entry = self._entries.get(key)
@@ -239,11 +243,12 @@ class ResponseCache:
                 return Lookup(key, plan, stamp, entry.body)
             self._drop(key)
         self.misses += 1
-        return Lookup(key, plan, stamp)
+        return Lookup(key, plan, stamp, user=user)
 
     async def _role_of(
         self, token: str | None, authenticate: Authenticate, stamp: Stamp
-    ) -> Role | None:
+    ) -> tuple[Role, User | None] | None:
+        """The caller's role, and their user row when it had to be read (else None)."""
         if token is None:
             return None
         known = self._tokens.get(token)
@@ -253,7 +258,7 @@ class ResponseCache:
             and time.time() < known.expires_at
         ):
             self._tokens.move_to_end(token)
-            return known.role
+            return known.role, None
         if known is not None:
             del self._tokens[token]
         # Read after `stamp`: a later deactivation bumps USER past it.
@@ -269,7 +274,7 @@ class ResponseCache:
         )
         while len(self._tokens) > self.max_tokens:
             self._tokens.popitem(last=False)
-        return Role(user.role)
+        return Role(user.role), user
 
     def store(self, lookup: Lookup, body: bytes) -> None:
         """Remember an answer (without errors) under the stamp read before it was built."""
