@@ -503,7 +503,9 @@ class IsAuthenticated(BasePermission):
     def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
         context = info.context
         if context.user is None and context.auth_error is not None:
-            self.message = context.auth_error.message
+            # Raised, not stored on `self.message`: one instance serves every request, and a
+            # stored message would reach the next anonymous caller (and concurrent ones).
+            raise self.error_class(context.auth_error.message, extensions=self.error_extensions)
         return context.user is not None
 
 
