@@ -177,7 +177,7 @@ class JsonInputGuard:
             if is_graphql and method == "GET":
                 self._check_query_string(scope)
             elif method in ("POST", "PUT", "PATCH") and (is_graphql or _is_json(scope)):
-                body, receive = await _buffer(receive, self.max_body_bytes)
+                body, receive = await buffer_body(receive, self.max_body_bytes)
                 if is_graphql and not _is_json(scope):
                     pass  # strawberry answers other content types (415/400) itself
                 elif body.strip() or is_graphql:
@@ -219,7 +219,7 @@ def _check_graphql_request(value: Any) -> None:
             raise InputRefused(f"{key} must be a string")
 
 
-async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+async def buffer_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
     """Read the whole body (at most `limit` bytes), and a `receive` that replays it."""
     chunks: list[bytes] = []
     size = 0

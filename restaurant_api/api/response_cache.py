@@ -27,6 +27,7 @@ stored by `LiveGraphQLRouter.run` once executed.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -38,11 +39,12 @@ import orjson
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 from strawberry.types.base import StrawberryObjectDefinition
 
 from restaurant_api.api.graphql import root_field_names
+from restaurant_api.api.input_guard import buffer_body, parsed_body
 from restaurant_api.api.live import (
     GRAPHQL_RESPONSE_JSON,
     LOOKUP_SCOPE_KEY,
@@ -356,12 +358,15 @@ class ResponseCacheMiddleware:
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             await self.app(scope, receive, send)
             return
-        body, replay = await _read_body(receive)
+        # The input guard outside has bounded the body already, and parsed it.
+        body, replay = await buffer_body(receive, sys.maxsize)
         lookup = None
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            data = None
+        known, data = parsed_body(body)
+        if not known:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                data = None
         if data is not None:
             try:
                 lookup = await self.cache.lookup(
@@ -393,26 +398,3 @@ class ResponseCacheMiddleware:
 def _bearer(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body (the input guard outside has bounded it), and a receive replaying it."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
