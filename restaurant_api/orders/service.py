@@ -27,6 +27,7 @@ from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
 from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
+from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
@@ -43,21 +44,9 @@ MAX_CUSTOMERS = limits.MAX_CUSTOMERS
 MAX_SEAT = limits.MAX_SEAT
 
 
-class OrderNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("Order not found")
-
-
 class OrderLineNotFound(NotFound):
     def __init__(self, line_id: int) -> None:
         super().__init__(f"Order line {line_id} not found on this order", field="line_id")
-
-
-class OrderNotOpen(Conflict):
-    code = ErrorCode.ORDER_CLOSED
-
-    def __init__(self, status: str) -> None:
-        super().__init__(f"Order is {status} and can no longer be changed")
 
 
 class VersionConflict(Conflict):
