@@ -18,6 +18,8 @@ MAX_SEAT = 500
 # an order has lines.
 MAX_SPLIT_PARTS = MAX_LINES
 MAX_SPLIT_INDEXES = MAX_LINES
+# An even split: its shares cover no line, only an amount each.
+MAX_SPLIT_WAYS = 100
 
 # No GraphQL input list may be longer than the longest list any field accepts; the exact
 # per-field caps above are checked after it (as typed ValidationErrors).

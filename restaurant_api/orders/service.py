@@ -28,8 +28,30 @@ from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
 from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen
+
+# The orders' side of the tables domain's use cases, public here: locking and reading the
+# orders a table holds, merging their lines, splitting a bill.
+from restaurant_api.orders.merging import absorb_order as absorb_order
+from restaurant_api.orders.merging import give_back_lines as give_back_lines
+from restaurant_api.orders.merging import merged_order_id as merged_order_id
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+from restaurant_api.orders.rows import clear_line_origins as clear_line_origins
+from restaurant_api.orders.rows import lock_open_order as lock_open_order
+from restaurant_api.orders.rows import lock_order as lock_order
+from restaurant_api.orders.rows import lock_orders as lock_orders
+from restaurant_api.orders.rows import open_order_ids_on as open_order_ids_on
+from restaurant_api.orders.rows import order_lines as order_lines
+from restaurant_api.orders.rows import require_open as require_open
+from restaurant_api.orders.rows import take_off_table as take_off_table
+from restaurant_api.orders.rows import touch_and_publish_order as touch_and_publish_order
+from restaurant_api.orders.splitting import InvalidSplit as InvalidSplit
+from restaurant_api.orders.splitting import SplitMode as SplitMode
+from restaurant_api.orders.splitting import SplitRequest as SplitRequest
+from restaurant_api.orders.splitting import SplitShare as SplitShare
+from restaurant_api.orders.splitting import plan_split as plan_split
+from restaurant_api.orders.splitting import preview_order_split as preview_order_split
+from restaurant_api.orders.splitting import split_order as split_order
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
