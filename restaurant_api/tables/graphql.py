@@ -19,6 +19,7 @@ from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
+from restaurant_api.orders.service import SplitMode, SplitRequest
 from restaurant_api.tables import loaders, service
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 
@@ -134,13 +135,13 @@ class TableType(Node):
 
 
 SplitModeType = described_enum(
-    service.SplitMode,
+    SplitMode,
     name="SplitMode",
     description="How a bill is split.",
     values={
-        service.SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
-        service.SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
-        service.SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
+        SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
+        SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
+        SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
     },
 )
 
@@ -167,18 +168,18 @@ class SplitInput:
     )
     ways: int | None = strawberry.field(default=None, description="EVEN: number of shares.")
 
-    def to_request(self) -> service.SplitRequest:
-        mode = service.SplitMode(self.mode)
-        if mode == service.SplitMode.EVEN:
-            return service.SplitRequest(mode=mode, ways=self.ways)
-        if mode == service.SplitMode.SEATS:
+    def to_request(self) -> SplitRequest:
+        mode = SplitMode(self.mode)
+        if mode == SplitMode.EVEN:
+            return SplitRequest(mode=mode, ways=self.ways)
+        if mode == SplitMode.SEATS:
             assignments = self.seat_assignments or []
-            return service.SplitRequest(
+            return SplitRequest(
                 mode=mode,
                 seat_numbers=tuple(a.seat_number for a in assignments),
                 groups=tuple(tuple(a.items) for a in assignments),
             )
-        return service.SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
+        return SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
 @strawberry.type(description="One share of a split bill.")

@@ -22,9 +22,9 @@ from restaurant_api.api.rest import (
 from restaurant_api.db import MAX_ID
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders.rest import OrderPublic, present_orders
+from restaurant_api.orders.service import InvalidSplit, SplitMode, SplitRequest
 from restaurant_api.tables import service
 from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus
-from restaurant_api.tables.service import InvalidSplit, SplitMode, SplitRequest
 from restaurant_api.users.models import Role, User
 
 router = APIRouter(

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from restaurant_api.errors import DomainError
 from restaurant_api.orders.models import OrderLine
+from restaurant_api.orders.service import InvalidSplit, SplitMode, SplitRequest, plan_split
 from restaurant_api.tables import service
 from restaurant_api.tables.rest import split_request_from_body
-from restaurant_api.tables.service import InvalidSplit, SplitMode, SplitRequest, plan_split
 from restaurant_api.users.models import Role, User
 
 
