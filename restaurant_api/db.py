@@ -7,7 +7,7 @@ import select
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy import DateTime, event, exc, text
@@ -40,6 +40,17 @@ def is_valid_id(value: int) -> bool:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Versioned(Protocol):
+    version: int
+    updated_at: datetime
+
+
+def bump_version(row: Versioned) -> None:
+    """A row changed: its version (what optimistic locking compares) and its change time."""
+    row.version += 1
+    row.updated_at = utcnow()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import events
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import bump_version, is_valid_id
 from restaurant_api.orders import service as orders_service
 from restaurant_api.tables.errors import TableNotFound
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
@@ -70,10 +70,8 @@ async def set_all_seats(session: AsyncSession, table_id: int, status: SeatStatus
 
 
 def touch_and_publish(session: AsyncSession, table: DiningTable) -> None:
-    """Record a change to a table: bump its version and, once the transaction commits,
-    publish it to live screens."""
-    table.version += 1
-    table.updated_at = utcnow()
+    """Record a change to a table; live screens hear of it once the transaction commits."""
+    bump_version(table)
     events.table_changed(session, table)
     session.add(table)
 
