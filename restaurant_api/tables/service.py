@@ -7,6 +7,10 @@ call to lock, merge and split orders.
 - `seating`: orders at tables, guests on seats, releasing a table.
 - `merges`: merging tables and undoing it.
 - `bills`: splitting a table's bill.
+- `errors`, `rows`: the domain's errors; locks, fresh reads and recording a change.
+
+Other domains and adapters import this module, never those: they and the orders service
+import each other, which resolves when the import starts here or at `orders.service`.
 
 Locking: a use case that locks several rows takes order rows first, then table rows, each
 kind in ascending id order (the orders domain locks an order before its table too), so two
