@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Named constraints make migrations reproducible and let batch mode on SQLite drop them.
@@ -36,6 +36,16 @@ MAX_ID = 2**31 - 1
 
 def is_valid_id(value: int) -> bool:
     return 0 < value <= MAX_ID
+
+
+def primary_key() -> Any:
+    """The integer primary key of a table, assigned by the database on flush.
+
+    Declare it `id: int = primary_key()`, not `int | None`: every row the services hand
+    around has been flushed, so its id is set; None is only the placeholder of a row built
+    and not yet flushed. The column is the same either way (primary keys are NOT NULL).
+    """
+    return Field(default=None, primary_key=True)
 
 
 def utcnow() -> datetime:
