@@ -34,7 +34,7 @@ def test_committed_possible_types_are_current():
 
 def test_schema_follows_the_client_conventions():
     """No Live* types, no Int ids on entity types, every entity a Node."""
-    schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    schema = build_schema(Settings(_env_file=None))._schema
     assert not [name for name in schema.type_map if name.startswith("Live")]
     node = schema.type_map["Node"]
     for graphql_type in schema.get_possible_types(node):  # type: ignore[arg-type]
@@ -53,7 +53,7 @@ def test_schema_follows_the_client_conventions():
 
 
 def test_every_type_field_and_argument_is_described():
-    schema = build_schema(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    schema = build_schema(Settings(_env_file=None))._schema
     missing: list[str] = []
     for name, graphql_type in schema.type_map.items():
         if name.startswith("__") or name in BUILT_IN_SCALARS:

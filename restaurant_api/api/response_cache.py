@@ -269,7 +269,7 @@ class ResponseCache:
             return None
         user, claims = found
         self._tokens[token] = TokenUser(
-            user.id,  # type: ignore[arg-type]
+            user.id,
             Role(user.role),
             claims.expires_at.timestamp(),
             stamp[USER_INDEX],

@@ -145,7 +145,7 @@ async def make_ticket(
         order = Order(customer_count=2)
         session.add(order)
         await session.flush()
-        ticket = KitchenTicket(order_id=order.id, station=station, status=status)  # type: ignore[arg-type]
+        ticket = KitchenTicket(order_id=order.id, station=station, status=status)
         session.add(ticket)
         await session.flush()
     return ticket

@@ -77,7 +77,7 @@ async def test_published_after_commit_never_on_rollback(app, db):
         event = await next_event(subscriber)
         assert event == Event(
             Topic.KITCHEN_TICKET,
-            ticket.id,  # type: ignore[arg-type]
+            ticket.id,
             order_id=ticket.order_id,
             station="kitchen",
             status=TicketStatus.PENDING.value,

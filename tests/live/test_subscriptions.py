@@ -97,7 +97,7 @@ async def test_station_filter_and_tickets_leaving_the_screen(live_server, db, ki
 
     new = await make_ticket(db, station="kitchen")
     async with db.session() as session:
-        session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))  # type: ignore[arg-type]
+        session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change["tickets"][0]["id"] == gid("KitchenTicket", new.id)
@@ -127,7 +127,7 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
         session.add_all(tables)
         await session.flush()
         for table in tables:
-            session.add_all(Seat(table_id=table.id, seat_number=n) for n in (1, 2))  # type: ignore[arg-type]
+            session.add_all(Seat(table_id=table.id, seat_number=n) for n in (1, 2))
     socket = await open_socket(live_server, token=server.token)
     await socket.subscribe(TABLES_QUERY)
     snapshot = (await socket.next_data())["tables"]
@@ -142,14 +142,14 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
     table_two = tables[0]
     async with db.session() as session:
         table = await session.get(DiningTable, table_two.id)
-        table.status = TableStatus.OCCUPIED  # type: ignore[union-attr]
+        table.status = TableStatus.OCCUPIED
         seat = (
             await session.exec(Seat.__table__.select().where(Seat.table_id == table_two.id))
-        ).first()  # type: ignore[attr-defined]
+        ).first()
         seat_row = await session.get(Seat, seat.id)
-        seat_row.status = SeatStatus.OCCUPIED  # type: ignore[union-attr]
-        seat_row.customer_name = "Ada"  # type: ignore[union-attr]
-        events.table_changed(session, table_two.id)  # type: ignore[arg-type]
+        seat_row.status = SeatStatus.OCCUPIED
+        seat_row.customer_name = "Ada"
+        events.table_changed(session, table_two.id)
     change = (await socket.next_data())["tables"]
     assert change["kind"] == "CHANGES"
     [changed] = change["tables"]
@@ -179,7 +179,7 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
                 category="Starters",
                 unit_price_cents=650,
                 quantity=2,
-            )  # type: ignore[arg-type]
+            )
         )
     one = await open_socket(live_server, token=server.token)
     await one.subscribe(ORDERS_QUERY, {"orderId": gid("Order", order.id)})
@@ -203,8 +203,8 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
 
     async with db.session() as session:
         closing = await session.get(Order, order.id)
-        closing.status = OrderStatus.CLOSED  # type: ignore[union-attr]
-        events.order_changed(session, closing)  # type: ignore[arg-type]
+        closing.status = OrderStatus.CLOSED
+        events.order_changed(session, closing)
     change = (await one.next_data())["orderUpdates"]
     assert change["orders"][0]["status"] == "CLOSED"
     change = (await every.next_data())["orderUpdates"]

@@ -74,7 +74,7 @@ async def test_placing_an_order_takes_fewer_statements(
         body = await gql(
             "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { "
             "... on OrderPayload { order { databaseId total { amount } lines { name } } } } }",
-            {"input": {"lines": [{"menuItemId": f"{gid('MenuItem', dish.id)}"}]}},  # type: ignore[arg-type]
+            {"input": {"lines": [{"menuItemId": f"{gid('MenuItem', dish.id)}"}]}},
             staff=server,
         )
         assert body["data"]["placeOrder"]["order"]["lines"] == [{"name": "Soup"}]
