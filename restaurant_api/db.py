@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import DateTime, event, exc, text
+from sqlalchemy import DateTime, Table, event, exc, inspect, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +46,13 @@ def primary_key() -> Any:
     and not yet flushed. The column is the same either way (primary keys are NOT NULL).
     """
     return Field(default=None, primary_key=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (SQLModel sets `__table__`; its type hints omit it)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)  # a table model maps exactly one table
+    return table
 
 
 def utcnow() -> datetime:

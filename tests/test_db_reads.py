@@ -4,6 +4,7 @@ neither churns nor breaks when the server drops its connections."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import psycopg
 import pytest
@@ -17,7 +18,7 @@ async def _add_item(db, name: str) -> None:
         session.add(MenuItem(name=name, name_key=name.lower(), category="Test", price_cents=150))
 
 
-async def _scalar(session, sql: str) -> object:
+async def _scalar(session, sql: str) -> Any:
     connection = await session.connection()
     return (await connection.execute(text(sql))).scalar_one()
 

@@ -90,7 +90,7 @@ def field_policies(schema: strawberry.Schema) -> dict[str, CachePolicy]:
     converter = schema.config.name_converter
     policies: dict[str, CachePolicy] = {}
     for field in query.fields:
-        policy = (field.metadata or {}).get(CACHE_POLICY_KEY)
+        policy = field.metadata.get(CACHE_POLICY_KEY)  # a dataclass field: always a mapping
         if isinstance(policy, CachePolicy):
             policies[converter.get_graphql_name(field)] = policy
     return policies

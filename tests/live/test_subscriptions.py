@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete
+from sqlmodel import col
 
 from restaurant_api import events
-from restaurant_api.db import Database, utcnow
+from restaurant_api.db import Database, table_of, utcnow
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.main import create_app
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
@@ -144,7 +145,7 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
         table = await session.get(DiningTable, table_two.id)
         table.status = TableStatus.OCCUPIED
         seat = (
-            await session.exec(Seat.__table__.select().where(Seat.table_id == table_two.id))
+            await session.exec(table_of(Seat).select().where(col(Seat.table_id) == table_two.id))
         ).first()
         seat_row = await session.get(Seat, seat.id)
         seat_row.status = SeatStatus.OCCUPIED
