@@ -196,6 +196,7 @@ class OtherListener:
                 self.notifications.append(events.events_from_payload(notify.payload))
         else:
             await asyncio.sleep(quiet_for)
-            self.notifications += [[d.event] for d in self.subscriber.drain()]  # type: ignore[union-attr]
+            assert self.subscriber is not None  # no LISTEN connection: __aenter__ subscribed
+            self.notifications += [[d.event] for d in self.subscriber.drain()]
         got, self.notifications = self.notifications, []
         return got

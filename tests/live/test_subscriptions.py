@@ -105,7 +105,7 @@ async def test_station_filter_and_tickets_leaving_the_screen(live_server, db, ki
     assert change["tickets"][0]["lines"] == [{"name": "Steak", "quantity": 2}]
 
     async with db.session() as session:  # a deleted ticket leaves the screen too
-        await session.exec(delete(KitchenTicket).where(KitchenTicket.id == new.id))  # type: ignore[arg-type]
+        await session.exec(delete(KitchenTicket).where(col(KitchenTicket.id) == new.id))
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change == {
