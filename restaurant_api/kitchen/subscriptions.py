@@ -96,7 +96,7 @@ class Subscription:
             ),
         ] = None,
         status: Annotated[
-            list[TicketStatusType] | None,  # type: ignore[valid-type]
+            list[TicketStatusType] | None,
             strawberry.argument(
                 description="Only tickets in these statuses (default: pending, preparing, ready)."
             ),
