@@ -12,7 +12,7 @@ CLI := $(BIN)/python -m restaurant_api
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help install run prod test test-tables migrate seed schema lint fmt bench bench-reads clean logs
+.PHONY: help install run prod test test-tables migrate seed schema lint typecheck fmt bench bench-reads clean logs
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ schema: install ## Regenerate schema.graphql and possibleTypes.json from the cod
 lint: install ## Ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy over the package, the tests and the mypy plugin (config in pyproject.toml)
+	$(BIN)/mypy
 
 fmt: install ## Format and auto-fix
 	$(BIN)/ruff format .

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import DateTime, event, exc, text
+from sqlalchemy import DateTime, Table, event, exc, inspect, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Named constraints make migrations reproducible and let batch mode on SQLite drop them.
@@ -36,6 +36,23 @@ MAX_ID = 2**31 - 1
 
 def is_valid_id(value: int) -> bool:
     return 0 < value <= MAX_ID
+
+
+def primary_key() -> Any:
+    """The integer primary key of a table, assigned by the database on flush.
+
+    Declare it `id: int = primary_key()`, not `int | None`: every row the services hand
+    around has been flushed, so its id is set; None is only the placeholder of a row built
+    and not yet flushed. The column is the same either way (primary keys are NOT NULL).
+    """
+    return Field(default=None, primary_key=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (SQLModel sets `__table__`; its type hints omit it)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)  # a table model maps exactly one table
+    return table
 
 
 def utcnow() -> datetime:

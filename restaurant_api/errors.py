@@ -136,8 +136,15 @@ class PermissionDenied(DomainError):
     kind = ErrorKind.PERMISSION
     http_status = 403
 
-    def __init__(self, message: str = "Not enough permissions", **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str = "Not enough permissions",
+        *,
+        code: ErrorCode | None = None,
+        field: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message, code=code, field=field, http_status=http_status)
 
 
 class AuthenticationFailed(DomainError):

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 from strawberry.utils.await_maybe import await_maybe
 
 from restaurant_api.api import node as node_graphql
@@ -66,7 +67,7 @@ Query = merge_types(
         kitchen_graphql.Query,
     ),
 )
-Query.__strawberry_definition__.description = "Read the restaurant's state."  # type: ignore[attr-defined]
+get_object_definition(Query, strict=True).description = "Read the restaurant's state."
 Mutation = merge_types(
     "Mutation",
     (
@@ -77,7 +78,7 @@ Mutation = merge_types(
         tables_mutations.Mutation,
     ),
 )
-Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+get_object_definition(Mutation, strict=True).description = (
     "Change the restaurant's state. Every mutation returns a union of its payload and "
     "typed errors (`... on Error { code message }`)."
 )
@@ -89,7 +90,7 @@ Subscription = merge_types(
         orders_subscriptions.Subscription,
     ),
 )
-Subscription.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+get_object_definition(Subscription, strict=True).description = (
     "Live updates over websockets (graphql-transport-ws). Each subscription sends a "
     "SNAPSHOT of the current state first, then CHANGES as they are committed."
 )
@@ -192,7 +193,7 @@ def build_plans(schema: strawberry.Schema) -> PlanRegistry:
     return plans
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings) -> RestaurantSchema:
     # Build the limit rules once: the validation cache is keyed by the rule classes, and
     # QueryDepthLimiter makes a new class per instance (a per-request one never hits).
     limit_rules = [

@@ -72,7 +72,7 @@ async def seed_demo_data(session: AsyncSession) -> SeedReport:
         session.add(table)
         await session.flush()
         for seat_number in range(1, capacity + 1):
-            session.add(Seat(table_id=table.id, seat_number=seat_number))  # type: ignore[arg-type]
+            session.add(Seat(table_id=table.id, seat_number=seat_number))
         tables_added += 1
     await session.flush()
     return SeedReport(menu_items_added=menu_added, tables_added=tables_added)

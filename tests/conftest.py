@@ -147,7 +147,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "registration_open": Environment(overrides.get("environment", Environment.TEST))
         is not Environment.PRODUCTION,
     }
-    return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[call-arg]
+    return Settings(_env_file=None, **{**values, **overrides})
 
 
 @dataclass
@@ -256,7 +256,7 @@ def make_staff(db: Database, app: FastAPI) -> Any:
             )
         settings: Settings = app.state.settings
         token, _ = create_access_token(
-            user.id,  # type: ignore[arg-type]
+            user.id,
             secret=settings.secret_key,
             algorithm=settings.jwt_algorithm,
             lifetime=timedelta(minutes=5),

@@ -34,12 +34,12 @@ def test_unsupported_database_urls_are_refused(bad):
 
 
 def test_default_database_is_a_local_sqlite_file():
-    assert Settings(_env_file=None).database_url == "sqlite+aiosqlite:///restaurant.db"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).database_url == "sqlite+aiosqlite:///restaurant.db"
 
 
 @pytest.mark.parametrize("secret", ["dev-secret-change-me", "changeme", "short"])
 def test_production_refuses_placeholder_secrets(secret):
-    settings = Settings(_env_file=None, environment="production", secret_key=secret)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, environment="production", secret_key=secret)
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         settings.check_safe_to_serve()
 
@@ -80,38 +80,38 @@ def test_api_docs_follow_the_environment_unless_set(
         monkeypatch.delenv("API_DOCS_ENABLED", raising=False)
     else:
         monkeypatch.setenv("API_DOCS_ENABLED", given)  # "" as docker compose passes it
-    assert Settings(_env_file=None, secret_key="k" * 40).docs_enabled is docs  # type: ignore[call-arg]
+    assert Settings(_env_file=None, secret_key="k" * 40).docs_enabled is docs
 
 
 def test_edge_lists_and_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_HOSTS", " API.example.com, pos.example.com ")
     monkeypatch.setenv("CORS_ORIGINS", "*")
     monkeypatch.setenv("MAX_BODY_BYTES", "2048")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.allowed_hosts == ["api.example.com", "pos.example.com"]
     assert settings.cors_any_origin
     assert settings.max_body_bytes == 2048
     monkeypatch.setenv("ALLOWED_HOSTS", "")
-    assert Settings(_env_file=None).allowed_hosts == ["*"]  # type: ignore[call-arg]
+    assert Settings(_env_file=None).allowed_hosts == ["*"]
     monkeypatch.setenv("WEBSOCKET_MAX_MESSAGE_BYTES", "10")
     with pytest.raises(ValueError, match="websocket_max_message_bytes"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 GOOD_SECRET = "a-production-secret-that-is-long-enough-0123456789"
 
 
 def test_self_registration_is_off_by_default():
-    assert Settings(_env_file=None).registration_open is False  # type: ignore[call-arg]
+    assert Settings(_env_file=None).registration_open is False
 
 
 def test_production_refuses_open_registration_unless_confirmed():
-    opened = Settings(  # type: ignore[call-arg]
+    opened = Settings(
         _env_file=None, environment="production", secret_key=GOOD_SECRET, registration_open=True
     )
     with pytest.raises(ConfigurationError, match="REGISTRATION_OPEN_IN_PRODUCTION=confirm"):
         opened.check_safe_to_serve()
-    confirmed = Settings(  # type: ignore[call-arg]
+    confirmed = Settings(
         _env_file=None,
         environment="production",
         secret_key=GOOD_SECRET,
@@ -119,10 +119,10 @@ def test_production_refuses_open_registration_unless_confirmed():
         registration_open_in_production="confirm",
     )
     confirmed.check_safe_to_serve()
-    closed = Settings(_env_file=None, environment="production", secret_key=GOOD_SECRET)  # type: ignore[call-arg]
+    closed = Settings(_env_file=None, environment="production", secret_key=GOOD_SECRET)
     closed.check_safe_to_serve()
     # Outside production, open registration needs no confirmation (development, tests).
-    Settings(_env_file=None, registration_open=True).check_safe_to_serve()  # type: ignore[call-arg]
+    Settings(_env_file=None, registration_open=True).check_safe_to_serve()
 
 
 def test_production_with_open_registration_exits_with_a_clear_message(tmp_path):
@@ -157,4 +157,4 @@ def test_production_with_open_registration_exits_with_a_clear_message(tmp_path):
 )
 def test_throttle_settings_are_bounded(name, value):
     with pytest.raises(ValueError):
-        Settings(_env_file=None, **{name: value})  # type: ignore[arg-type]
+        Settings(_env_file=None, **{name: value})

@@ -4,6 +4,7 @@ neither churns nor breaks when the server drops its connections."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import psycopg
 import pytest
@@ -17,7 +18,7 @@ async def _add_item(db, name: str) -> None:
         session.add(MenuItem(name=name, name_key=name.lower(), category="Test", price_cents=150))
 
 
-async def _scalar(session, sql: str) -> object:
+async def _scalar(session, sql: str) -> Any:
     connection = await session.connection()
     return (await connection.execute(text(sql))).scalar_one()
 
@@ -79,13 +80,13 @@ async def test_a_burst_does_not_open_more_connections_than_the_pool(backend, db,
         for _ in range(2):
             answers = await asyncio.gather(*(client.get("/api/menu") for _ in range(48)))
             assert {answer.status_code for answer in answers} == {200}
-            assert pool.overflow() <= 0  # type: ignore[attr-defined]
+            assert pool.overflow() <= 0
         first_burst = opened
         answers = await asyncio.gather(*(client.get("/api/menu") for _ in range(48)))
         assert {answer.status_code for answer in answers} == {200}
     finally:
         event.remove(db.engine.sync_engine, "connect", count)
-    assert first_burst <= pool.size()  # type: ignore[attr-defined]
+    assert first_burst <= pool.size()
     assert opened == first_burst  # a later burst reuses them: nothing opened and closed
 
 

@@ -112,7 +112,7 @@ def test_bounds_keep_every_real_amount():
     with pytest.raises(MoneyError):
         to_cents(1.5)  # type: ignore[arg-type]
     with pytest.raises(MoneyError):
-        parse_amount(True)  # type: ignore[arg-type]
+        parse_amount(True)
 
 
 def test_a_long_digit_string_is_not_rounded_into_a_valid_amount():

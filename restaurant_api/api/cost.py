@@ -407,6 +407,7 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
                     elif isinstance(selection, InlineFragmentNode):
                         level = depth(selection.selection_set)
                     else:
+                        assert isinstance(selection, FragmentSpreadNode)  # the third kind
                         level = spread(selection.name.value)
                     deepest = max(deepest, level)
                 return deepest

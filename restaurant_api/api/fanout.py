@@ -158,10 +158,11 @@ class LiveExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(result):
                 result = await result
             FANOUT_STATS.executions += 1
-            data = result.data  # type: ignore[union-attr]
+            # Incremental delivery (@defer, @stream) is not enabled: one plain result.
+            assert isinstance(result, ExecutionResult)
+            data = result.data
             return ExecutionResult(
-                data=SharedData(data) if data is not None else None,
-                errors=result.errors,  # type: ignore[union-attr]
+                data=SharedData(data) if data is not None else None, errors=result.errors
             )
 
         shared = await self.context_value.events.shared_read(key, execute_once)

@@ -27,8 +27,10 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLSchema,
     GraphQLSkipDirective,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -237,7 +239,13 @@ class _Compiler:
             return True
         abstract = self.schema.get_type(condition.name.value)
         concrete = self.schema.get_type(type_name)
-        return bool(abstract and concrete and self.schema.is_sub_type(abstract, concrete))  # type: ignore[arg-type]
+        # A fragment on another object type never applies (only interfaces and unions have
+        # subtypes); the executor decides the same.
+        return (
+            isinstance(abstract, (GraphQLInterfaceType, GraphQLUnionType))
+            and concrete is not None
+            and self.schema.is_sub_type(abstract, concrete)
+        )
 
     def collect(
         self, type_name: str, selection_sets: list[SelectionSetNode], seen: set[str] | None = None
@@ -398,7 +406,7 @@ class PlanRegistry:
         self,
         document: DocumentNode,
         operation_name: str | None,
-        raw_variables: Mapping[str, Any] | None,
+        raw_variables: dict[str, Any] | None,
         currency: str,
     ) -> tuple[Plan, Any] | None:
         """The plan of this request and its coerced variables, or None: use the executor."""
@@ -410,7 +418,7 @@ class PlanRegistry:
         )
         if isinstance(variables, list):
             return None  # the executor reports the variables' errors
-        coerced = variables.coerced if hasattr(variables, "coerced") else variables
+        coerced = variables.coerced
         key = (currency, *(coerced.get(name) for name in entry.directive_variables))
         if key not in entry.plans:
             try:

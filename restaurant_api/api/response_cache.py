@@ -90,7 +90,7 @@ def field_policies(schema: strawberry.Schema) -> dict[str, CachePolicy]:
     converter = schema.config.name_converter
     policies: dict[str, CachePolicy] = {}
     for field in query.fields:
-        policy = (field.metadata or {}).get(CACHE_POLICY_KEY)
+        policy = field.metadata.get(CACHE_POLICY_KEY)  # a dataclass field: always a mapping
         if isinstance(policy, CachePolicy):
             policies[converter.get_graphql_name(field)] = policy
     return policies
@@ -269,7 +269,7 @@ class ResponseCache:
             return None
         user, claims = found
         self._tokens[token] = TokenUser(
-            user.id,  # type: ignore[arg-type]
+            user.id,
             Role(user.role),
             claims.expires_at.timestamp(),
             stamp[USER_INDEX],

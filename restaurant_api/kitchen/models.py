@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from restaurant_api.db import UTCDateTime, utcnow
+from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class TicketStatus(StrEnum):
@@ -21,7 +21,7 @@ class TicketStatus(StrEnum):
 class KitchenTicket(SQLModel, table=True):
     __tablename__ = "kitchen_tickets"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     order_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
@@ -44,7 +44,7 @@ class KitchenTicketLine(SQLModel, table=True):
 
     __tablename__ = "kitchen_ticket_lines"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     ticket_id: int = Field(
         sa_column=Column(
             Integer,
@@ -73,7 +73,7 @@ class TicketEvent(SQLModel, table=True):
 
     __tablename__ = "kitchen_ticket_events"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     ticket_id: int = Field(
         sa_column=Column(
             Integer,

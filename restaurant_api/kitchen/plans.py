@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
-
 from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
@@ -14,12 +12,13 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.db import table_of
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
 
-TICKETS: Table = KitchenTicket.__table__  # type: ignore[attr-defined]
-TICKET_LINES: Table = KitchenTicketLine.__table__  # type: ignore[attr-defined]
-ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+TICKETS = table_of(KitchenTicket)
+TICKET_LINES = table_of(KitchenTicketLine)
+ORDERS = table_of(Order)
 _optional_time = optional(utc_time)
 
 TICKET_LINE = ObjectSpec(

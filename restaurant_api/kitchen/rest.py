@@ -87,14 +87,14 @@ async def present_tickets(
     session: AsyncSession, tickets: Sequence[KitchenTicket]
 ) -> list[KitchenOrderPublic]:
     """Tickets with their items; two queries whatever the number of tickets."""
-    lines = await service.lines_for_tickets(session, [t.id for t in tickets])  # type: ignore[misc]
+    lines = await service.lines_for_tickets(session, [t.id for t in tickets])
     order_lines = await service.source_lines(
         session, [line for group in lines.values() for line in group]
     )
     result = []
     for ticket in tickets:
         items, voided, total = [], [], 0
-        for line in lines.get(ticket.id, []):  # type: ignore[arg-type]
+        for line in lines.get(ticket.id, []):
             if line.voided_at is not None:
                 voided.append(
                     VoidedItemPublic(
@@ -124,7 +124,7 @@ async def present_tickets(
             )
         result.append(
             KitchenOrderPublic(
-                id=ticket.id,  # type: ignore[arg-type]
+                id=ticket.id,
                 order_id=ticket.order_id,
                 status=ticket.status,
                 created_at=ticket.created_at,
@@ -162,7 +162,7 @@ async def update_kitchen_order(
     )
     first = tickets[0]
     return KitchenStatusPublic(
-        id=first.id,  # type: ignore[arg-type]
+        id=first.id,
         order_id=first.order_id,
         status=service.parse_status(body.status),
         created_at=first.created_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -68,7 +69,7 @@ def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed
         read_key="kitchen.ticket",
         snapshot=snapshot,
         load=load,
-        row_id=lambda ticket: ticket.id,  # type: ignore[arg-type,return-value]
+        row_id=lambda ticket: ticket.id,
         visible=visible,
         relevant=relevant,
     )
@@ -95,7 +96,7 @@ class Subscription:
             ),
         ] = None,
         status: Annotated[
-            list[TicketStatusType] | None,  # type: ignore[valid-type]
+            list[TicketStatusType] | None,
             strawberry.argument(
                 description="Only tickets in these statuses (default: pending, preparing, ready)."
             ),
@@ -113,7 +114,7 @@ class Subscription:
                         # Built once per change, shared by every subscriber it reaches.
                         reads.loader(
                             f"KitchenTicket:{t.id}",
-                            lambda t=t, r=reads: KitchenTicketType.from_model(t, r),
+                            partial(KitchenTicketType.from_model, t, reads),
                         )
                         for t, reads in rows
                     ],

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
-from restaurant_api.db import UTCDateTime, utcnow
+from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class MenuItem(SQLModel, table=True):
     __tablename__ = "menu_items"
     __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     name: str = Field(max_length=120)
     # lower-cased name: the unique key, so "Burger" and "burger" are the same dish.
     name_key: str = Field(max_length=120, unique=True)

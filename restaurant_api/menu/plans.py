@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
@@ -20,11 +20,12 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.db import table_of
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.menu.service import check_text
 
-MENU_ITEMS: Table = MenuItem.__table__  # type: ignore[attr-defined]
+MENU_ITEMS = table_of(MenuItem)
 
 MENU_ITEM = ObjectSpec(
     "MenuItem",

@@ -35,7 +35,7 @@ class MenuItemPublic(BaseModel):
     @classmethod
     def from_model(cls, item: MenuItem) -> MenuItemPublic:
         return cls(
-            id=item.id,  # type: ignore[arg-type]
+            id=item.id,
             name=item.name,
             price=from_cents(item.price_cents),
             category=item.category,

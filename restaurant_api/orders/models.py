@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from restaurant_api.db import UTCDateTime, utcnow
+from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class OrderStatus(StrEnum):
@@ -44,7 +44,7 @@ class Order(SQLModel, table=True):
         CheckConstraint("tip_cents >= 0", name="tip_not_negative"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     table_id: int | None = _fk("dining_tables.id", "SET NULL", index=True)
     customer_count: int = Field(default=1)
     special_requests: str | None = Field(default=None, max_length=1000)
@@ -74,7 +74,7 @@ class OrderLine(SQLModel, table=True):
         CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     order_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
@@ -101,7 +101,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id, decode_optional_id
@@ -31,6 +31,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.db import table_of
 from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
@@ -38,8 +39,8 @@ from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.service import order_filters
 from restaurant_api.tables.plans import TABLES
 
-ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
-LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+ORDERS = table_of(Order)
+LINES = table_of(OrderLine)
 ORDER_LAYOUT = table_layout(ORDERS)
 _CREATED_AT = ORDER_LAYOUT.index("created_at")
 _ID = ORDER_LAYOUT.index("id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -63,7 +64,7 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
         read_key="orders.order",
         snapshot=snapshot,
         load=load,
-        row_id=lambda order: order.id,  # type: ignore[arg-type,return-value]
+        row_id=lambda order: order.id,
         visible=visible,
         relevant=relevant,
     )
@@ -98,7 +99,7 @@ class Subscription:
                     orders=[
                         # Built once per change, shared by every subscriber it reaches.
                         reads.loader(
-                            f"Order:{order.id}", lambda o=order, r=reads: OrderType.from_model(o, r)
+                            f"Order:{order.id}", partial(OrderType.from_model, order, reads)
                         )
                         for order, reads in rows
                     ],

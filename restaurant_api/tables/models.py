@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from restaurant_api.db import UTCDateTime, utcnow
+from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class TableStatus(StrEnum):
@@ -27,7 +27,7 @@ class DiningTable(SQLModel, table=True):
     __tablename__ = "dining_tables"
     __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     table_number: int = Field(unique=True)
     capacity: int
     status: TableStatus = Field(
@@ -62,7 +62,7 @@ class Seat(SQLModel, table=True):
     __tablename__ = "seats"
     __table_args__ = (UniqueConstraint("table_id", "seat_number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     table_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("dining_tables.id", ondelete="CASCADE"), nullable=False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
@@ -23,13 +23,14 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.db import table_of
 from restaurant_api.orders.models import Order
 from restaurant_api.tables.graphql import TABLES_LISTED
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 
-TABLES: Table = DiningTable.__table__  # type: ignore[attr-defined]
-SEATS: Table = Seat.__table__  # type: ignore[attr-defined]
-ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+TABLES = table_of(DiningTable)
+SEATS = table_of(Seat)
+ORDERS = table_of(Order)
 
 SEAT = ObjectSpec(
     "Seat",

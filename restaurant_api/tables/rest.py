@@ -79,10 +79,10 @@ class UnmergeResponse(BaseModel):
 
 async def present_tables(session: AsyncSession, tables: Sequence[DiningTable]) -> list[TablePublic]:
     """Tables with their seats, in one query for all the seats."""
-    seats = await service.seats_by_table(session, [t.id for t in tables])  # type: ignore[misc]
+    seats = await service.seats_by_table(session, [t.id for t in tables])
     return [
         TablePublic(
-            id=table.id,  # type: ignore[arg-type]
+            id=table.id,
             table_number=table.table_number,
             capacity=table.capacity,
             is_occupied=table.status == TableStatus.OCCUPIED,
@@ -92,7 +92,7 @@ async def present_tables(session: AsyncSession, tables: Sequence[DiningTable]) -
                 SeatPublic(
                     seat_number=s.seat_number, status=s.status, customer_name=s.customer_name
                 )
-                for s in seats.get(table.id, [])  # type: ignore[arg-type]
+                for s in seats.get(table.id, [])
             ],
             merged_into=table.merged_into,
             version=table.version,
@@ -353,7 +353,7 @@ SPLIT_EXAMPLES = {
     "seat assignments": {"value": {"method": "seats", "seat_assignments": {"1": [0, 1], "2": [2]}}},
     "even": {"value": {"method": "even", "ways": 3}},
 }
-SplitBody = Annotated[dict[str, Any], Body(openapi_examples=SPLIT_EXAMPLES)]  # type: ignore[arg-type]
+SplitBody = Annotated[dict[str, Any], Body(openapi_examples=SPLIT_EXAMPLES)]
 
 
 @router.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from functools import partial
 
 import strawberry
 from strawberry.types import Info
@@ -50,7 +51,7 @@ TABLES_FEED: Feed[DiningTable] = Feed(
     read_key="tables.table",
     snapshot=_all_tables,
     load=_one_table,
-    row_id=lambda table: table.id,  # type: ignore[arg-type,return-value]
+    row_id=lambda table: table.id,
 )
 
 
@@ -73,7 +74,7 @@ class Subscription:
                     tables=[
                         # Built once per change, shared by every subscriber it reaches.
                         reads.loader(
-                            f"Table:{table.id}", lambda t=table, r=reads: TableType.from_model(t, r)
+                            f"Table:{table.id}", partial(TableType.from_model, table, reads)
                         )
                         for table, reads in rows
                     ],

@@ -122,7 +122,7 @@ async def invitations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[i
     if not wanted:
         return {}
     rows = await session.exec(select(Invitation).where(col(Invitation.id).in_(wanted)))
-    return {invitation.id: invitation for invitation in rows.all()}  # type: ignore[misc]
+    return {invitation.id: invitation for invitation in rows.all()}
 
 
 async def revoke(session: AsyncSession, *, actor: User | None, invitation_id: int) -> Invitation:

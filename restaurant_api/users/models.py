@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from restaurant_api.db import UTCDateTime, utcnow
+from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class Role(StrEnum):
@@ -21,7 +21,7 @@ class Role(StrEnum):
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     name: str = Field(max_length=100)
     # Stored lower-cased, so the unique index makes emails compare case-insensitively.
     email: str = Field(max_length=254, unique=True)
@@ -40,7 +40,7 @@ class RefreshToken(SQLModel, table=True):
 
     __tablename__ = "refresh_tokens"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(
         sa_column=Column(
@@ -59,7 +59,7 @@ class Invitation(SQLModel, table=True):
 
     __tablename__ = "invitations"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     email: str = Field(max_length=254, index=True)
     name: str = Field(max_length=100)
     role: Role = Field(sa_column=Column(String(16), nullable=False))
@@ -87,7 +87,7 @@ class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_key_attempted_at", "key", "attempted_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     key: str = Field(max_length=64)
     attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
 

@@ -83,19 +83,19 @@ async def change_password(
     keys = throttle.keys_for(actor.email, client_address, settings)
     async with db.session() as session:
         attempt_ids = await throttle.reserve(session, keys, settings)
-        user = await get_user(session, actor.id)  # type: ignore[arg-type]
+        user = await get_user(session, actor.id)
         hashed, version = user.hashed_password, user.token_version
     ok, _ = await security.verify_password_async(current_password, hashed)
     if not ok:
         raise WrongPassword()
     new_hash = await security.hash_password_async(new_password)
     async with db.session() as session:
-        user = await lock_user(session, actor.id)  # type: ignore[arg-type]
+        user = await lock_user(session, actor.id)
         if not user.is_active or user.token_version != version:
             raise InvalidToken()  # signed out, deactivated or changed meanwhile
         await throttle.forgive(session, attempt_ids)
         user.hashed_password = new_hash
-        await revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+        await revoke_all_refresh_tokens(session, user.id)
         end_access(session, user)
         await session.flush()
         return await issue_tokens(session, user=user, settings=settings)
@@ -111,7 +111,7 @@ async def reset_password(
     async with db.session() as session:
         user = await lock_user(session, user_id)
         user.hashed_password = new_hash
-        await revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+        await revoke_all_refresh_tokens(session, user.id)
         end_access(session, user)
         await session.flush()
         return user

@@ -93,7 +93,7 @@ class InvitationPublic(BaseModel):
     @classmethod
     def of(cls, invitation: Invitation) -> InvitationPublic:
         return cls(
-            id=invitation.id,  # type: ignore[arg-type]
+            id=invitation.id,
             email=invitation.email,
             name=invitation.name,
             role=Role(invitation.role),

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -72,9 +72,7 @@ async def reserve(session: AsyncSession, keys: list[ThrottleKey], settings: Sett
         # Per key, in a fixed order (no deadlock): concurrent attempts count one by one.
         for item in ordered:
             await session.exec(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(
-                    key=item.key
-                )
+                select(func.pg_advisory_xact_lock(func.hashtextextended(item.key, 0)))
             )
     window_start = now - timedelta(seconds=settings.login_window_seconds)
     await _housekeeping(session, now, window_start, postgres=postgres)
@@ -103,7 +101,7 @@ async def reserve(session: AsyncSession, keys: list[ThrottleKey], settings: Sett
     attempts = [LoginAttempt(key=item.key, attempted_at=now) for item in ordered]
     session.add_all(attempts)
     await session.flush()
-    return [attempt.id for attempt in attempts if attempt.id is not None]
+    return [attempt.id for attempt in attempts]
 
 
 # Any constant: names the advisory lock of the housekeeping below.
@@ -116,10 +114,8 @@ async def _housekeeping(
     """Delete what is never read again (old attempts, ended cool-downs): one worker at a time,
     the others skip it rather than wait on (or deadlock over) the same rows."""
     if postgres:
-        result = await session.exec(
-            text("SELECT pg_try_advisory_xact_lock(:lock)").bindparams(lock=_HOUSEKEEPING_LOCK)
-        )
-        if not result.scalar():
+        result = await session.exec(select(func.pg_try_advisory_xact_lock(_HOUSEKEEPING_LOCK)))
+        if not result.one():
             return
     await session.exec(delete(LoginAttempt).where(col(LoginAttempt.attempted_at) <= window_start))
     # Kept for a window after they end: they mark which failures were already paid for.

@@ -107,7 +107,7 @@ async def test_security_headers_on_every_kind_of_response(
 
 async def test_unexpected_error_still_carries_the_headers(make_client: MakeClient) -> None:
     async with make_client(raise_errors=False) as http:
-        app = http._transport.app  # type: ignore[attr-defined]
+        app = http._transport.app
 
         @app.get("/boom")
         async def boom() -> None:

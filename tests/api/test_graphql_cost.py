@@ -10,10 +10,17 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from graphql import GraphQLList, GraphQLNonNull, get_named_type, parse
+from graphql import GraphQLList, GraphQLNonNull, assert_object_type, get_named_type, parse
 from graphql import build_schema as build_graphql_schema
 
-from restaurant_api.api.cost import Feed, FeedRows, Page, document_cost, unbounded_list_fields
+from restaurant_api.api.cost import (
+    Feed,
+    FeedRows,
+    Fixed,
+    Page,
+    document_cost,
+    unbounded_list_fields,
+)
 from restaurant_api.config import Environment, Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.main import create_app
@@ -67,12 +74,12 @@ def test_every_declared_bound_names_a_list_or_paged_field():
     for key, bound in BOUNDS.items():
         if isinstance(bound, Feed):
             type_name, field_name = key.split(".")
-            field = SCHEMA.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
+            field = assert_object_type(SCHEMA.type_map[type_name]).fields[field_name]
             assert type_name == "Subscription" and bound.argument in field.args, key
             feed_messages.add(get_named_type(field.type).name)
     for key, bound in BOUNDS.items():
         type_name, field_name = key.split(".")
-        field = SCHEMA.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
+        field = assert_object_type(SCHEMA.type_map[type_name]).fields[field_name]
         field_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
         if isinstance(bound, Page):
             assert "first" in field.args, key
@@ -114,7 +121,9 @@ def test_cost_multiplies_list_sizes_down_the_nesting():
     # menu: default page 200; each item and its price object count.
     assert cost_of("{ menu { id price { amount } } }") == 200 * (1 + 1)
     assert cost_of("{ menu(first: 3) { id } }") == 3
-    lines = BOUNDS["Order.lines"].maximum  # type: ignore[union-attr]
+    bound = BOUNDS["Order.lines"]
+    assert isinstance(bound, Fixed)
+    lines = bound.maximum
     # orders(first: 10): the connection, 10 edges, 10 nodes, their lines.
     assert cost_of("{ orders(first: 10) { edges { node { lines { name } } } } }") == 1 + 10 * (
         1 + 1 + lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from restaurant_api.config import Environment
 from restaurant_api.main import create_app
 from tests.conftest import make_settings
@@ -31,7 +33,7 @@ async def test_too_many_aliases_is_rejected(client):
 
 
 async def test_garbage_requests_never_500(client):
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"content": b"{nope", "headers": {"content-type": "application/json"}},
         {"json": {"query": "{ me { "}},
         {"json": {"query": 42}},

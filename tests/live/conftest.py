@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from restaurant_api import events
 from restaurant_api.db import Database
@@ -26,8 +27,8 @@ from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.orders.models import Order
 from tests.conftest import _backends
 
-TRANSPORT_WS = "graphql-transport-ws"
-LEGACY_WS = "graphql-ws"
+TRANSPORT_WS = Subprotocol("graphql-transport-ws")
+LEGACY_WS = Subprotocol("graphql-ws")
 
 
 def free_port() -> int:
@@ -128,9 +129,9 @@ class GraphQLSocket:
 
 
 async def open_socket(
-    live: LiveServer, *, subprotocol: str = TRANSPORT_WS, token: str | None = None
+    live: LiveServer, *, subprotocol: Subprotocol = TRANSPORT_WS, token: str | None = None
 ) -> GraphQLSocket:
-    connection = await connect(live.ws_url, subprotocols=[subprotocol])  # type: ignore[list-item]
+    connection = await connect(live.ws_url, subprotocols=[subprotocol])
     socket_ = GraphQLSocket(connection)
     if token is not None:
         ack = await socket_.init({"Authorization": f"Bearer {token}"})
@@ -145,7 +146,7 @@ async def make_ticket(
         order = Order(customer_count=2)
         session.add(order)
         await session.flush()
-        ticket = KitchenTicket(order_id=order.id, station=station, status=status)  # type: ignore[arg-type]
+        ticket = KitchenTicket(order_id=order.id, station=station, status=status)
         session.add(ticket)
         await session.flush()
     return ticket
@@ -195,6 +196,7 @@ class OtherListener:
                 self.notifications.append(events.events_from_payload(notify.payload))
         else:
             await asyncio.sleep(quiet_for)
-            self.notifications += [[d.event] for d in self.subscriber.drain()]  # type: ignore[union-attr]
+            assert self.subscriber is not None  # no LISTEN connection: __aenter__ subscribed
+            self.notifications += [[d.event] for d in self.subscriber.drain()]
         got, self.notifications = self.notifications, []
         return got

@@ -43,7 +43,7 @@ class Pair:
 
 def token_for(user: User) -> str:
     token, _ = create_access_token(
-        user.id,  # type: ignore[arg-type]
+        user.id,
         secret=TEST_SECRET,
         algorithm="HS256",
         lifetime=timedelta(minutes=10),
@@ -87,7 +87,7 @@ async def pair(pair_database: str, tmp_path_factory: pytest.TempPathFactory) -> 
             httpx.AsyncClient(base_url=processes[0][1].url, timeout=10) as a,
             httpx.AsyncClient(base_url=processes[1][1].url, timeout=10) as b,
         ):
-            yield Pair(pair_database, a, b, item.id, tokens)  # type: ignore[arg-type]
+            yield Pair(pair_database, a, b, item.id, tokens)
     finally:
         for process, _live in processes:
             process.terminate()

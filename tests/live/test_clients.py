@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from gql import Client, GraphQLRequest, gql
@@ -20,7 +21,7 @@ def gql_transport(
 ) -> WebsocketsTransport:
     assert WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL == "graphql-transport-ws"
     # gql offers both subprotocols by default; the server picks graphql-transport-ws.
-    extra = (
+    extra: dict[str, Any] = (
         {}
         if default_subprotocols
         else {"subprotocols": [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]}
@@ -28,7 +29,7 @@ def gql_transport(
     return WebsocketsTransport(
         url=live_server.ws_url,
         init_payload={"Authorization": f"Bearer {token}"} if token else {},
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
+from typing import cast
 
 import psycopg
 import pytest
+from strawberry.types import Info
 
 from restaurant_api import events
 from restaurant_api.api.graphql import Context, run_mutation
@@ -77,7 +79,7 @@ async def test_published_after_commit_never_on_rollback(app, db):
         event = await next_event(subscriber)
         assert event == Event(
             Topic.KITCHEN_TICKET,
-            ticket.id,  # type: ignore[arg-type]
+            ticket.id,
             order_id=ticket.order_id,
             station="kitchen",
             status=TicketStatus.PENDING.value,
@@ -93,7 +95,7 @@ async def test_graphql_mutation_that_fails_in_its_savepoint_publishes_nothing(ap
     bus = app.state.events
     subscriber = await bus.subscribe(frozenset({Topic.TABLE}))
     context = Context(db=db, settings=app.state.settings, user=None, events=bus)
-    info = SimpleNamespace(context=context)
+    info = cast("Info[Context, None]", SimpleNamespace(context=context))  # only its context is read
 
     async def failing(session):
         events.table_changed(session, 1)
@@ -104,8 +106,8 @@ async def test_graphql_mutation_that_fails_in_its_savepoint_publishes_nothing(ap
         return "ok"
 
     try:
-        assert (await run_mutation(info, failing)).code == Conflict.code  # type: ignore[arg-type]
-        assert await run_mutation(info, succeeding) == "ok"  # type: ignore[arg-type]
+        assert (await run_mutation(info, failing)).code == Conflict.code
+        assert await run_mutation(info, succeeding) == "ok"
         await context.finish(success=True)  # the operation commits: only table 2 changed
         assert (await next_event(subscriber)).id == 2
         await asyncio.sleep(0.2)
@@ -152,7 +154,7 @@ def test_a_transactions_events_pack_into_few_notify_payloads_under_the_limit():
 async def test_a_rollback_publishes_nothing_to_another_listener(app, db):
     bus = app.state.events
     context = Context(db=db, settings=app.state.settings, user=None, events=bus)
-    info = SimpleNamespace(context=context)
+    info = cast("Info[Context, None]", SimpleNamespace(context=context))  # only its context is read
 
     async def failing(session):
         events.table_changed(session, 5)
@@ -164,7 +166,7 @@ async def test_a_rollback_publishes_nothing_to_another_listener(app, db):
                 events.table_changed(session, 3)
                 raise RuntimeError("rolled back")
         # A GraphQL mutation whose savepoint rolled back, in an operation that commits.
-        assert (await run_mutation(info, failing)).code == Conflict.code  # type: ignore[arg-type]
+        assert (await run_mutation(info, failing)).code == Conflict.code
         await context.finish(success=True)
         # A whole GraphQL operation that failed.
         failed = Context(db=db, settings=app.state.settings, user=None, events=bus)

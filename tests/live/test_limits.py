@@ -185,7 +185,7 @@ def test_serve_limits_websocket_messages(tmp_path: Path):
         await wait_ready(process, live)
         codes = []
         for size in (3000, 5000):
-            async with connect(live.ws_url, subprotocols=[TRANSPORT_WS]) as socket:  # type: ignore[list-item]
+            async with connect(live.ws_url, subprotocols=[TRANSPORT_WS]) as socket:
                 init = {"type": "connection_init", "payload": {"x": "y" * size}}
                 await socket.send(json.dumps(init))
                 with pytest.raises(ConnectionClosed):

@@ -92,7 +92,7 @@ async def cluster(
                 session, name="Cook", email="cook@example.com", password=PASSWORD, role=Role.KITCHEN
             )
         token, _ = create_access_token(
-            user.id,  # type: ignore[arg-type]
+            user.id,
             secret=TEST_SECRET,
             algorithm="HS256",
             lifetime=timedelta(minutes=10),

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete
+from sqlmodel import col
 
 from restaurant_api import events
-from restaurant_api.db import Database, utcnow
+from restaurant_api.db import Database, table_of, utcnow
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.main import create_app
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
@@ -97,14 +98,14 @@ async def test_station_filter_and_tickets_leaving_the_screen(live_server, db, ki
 
     new = await make_ticket(db, station="kitchen")
     async with db.session() as session:
-        session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))  # type: ignore[arg-type]
+        session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change["tickets"][0]["id"] == gid("KitchenTicket", new.id)
     assert change["tickets"][0]["lines"] == [{"name": "Steak", "quantity": 2}]
 
     async with db.session() as session:  # a deleted ticket leaves the screen too
-        await session.exec(delete(KitchenTicket).where(KitchenTicket.id == new.id))  # type: ignore[arg-type]
+        await session.exec(delete(KitchenTicket).where(col(KitchenTicket.id) == new.id))
         events.ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change == {
@@ -127,7 +128,7 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
         session.add_all(tables)
         await session.flush()
         for table in tables:
-            session.add_all(Seat(table_id=table.id, seat_number=n) for n in (1, 2))  # type: ignore[arg-type]
+            session.add_all(Seat(table_id=table.id, seat_number=n) for n in (1, 2))
     socket = await open_socket(live_server, token=server.token)
     await socket.subscribe(TABLES_QUERY)
     snapshot = (await socket.next_data())["tables"]
@@ -142,14 +143,14 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
     table_two = tables[0]
     async with db.session() as session:
         table = await session.get(DiningTable, table_two.id)
-        table.status = TableStatus.OCCUPIED  # type: ignore[union-attr]
+        table.status = TableStatus.OCCUPIED
         seat = (
-            await session.exec(Seat.__table__.select().where(Seat.table_id == table_two.id))
-        ).first()  # type: ignore[attr-defined]
+            await session.exec(table_of(Seat).select().where(col(Seat.table_id) == table_two.id))
+        ).first()
         seat_row = await session.get(Seat, seat.id)
-        seat_row.status = SeatStatus.OCCUPIED  # type: ignore[union-attr]
-        seat_row.customer_name = "Ada"  # type: ignore[union-attr]
-        events.table_changed(session, table_two.id)  # type: ignore[arg-type]
+        seat_row.status = SeatStatus.OCCUPIED
+        seat_row.customer_name = "Ada"
+        events.table_changed(session, table_two.id)
     change = (await socket.next_data())["tables"]
     assert change["kind"] == "CHANGES"
     [changed] = change["tables"]
@@ -179,7 +180,7 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
                 category="Starters",
                 unit_price_cents=650,
                 quantity=2,
-            )  # type: ignore[arg-type]
+            )
         )
     one = await open_socket(live_server, token=server.token)
     await one.subscribe(ORDERS_QUERY, {"orderId": gid("Order", order.id)})
@@ -203,8 +204,8 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
 
     async with db.session() as session:
         closing = await session.get(Order, order.id)
-        closing.status = OrderStatus.CLOSED  # type: ignore[union-attr]
-        events.order_changed(session, closing)  # type: ignore[arg-type]
+        closing.status = OrderStatus.CLOSED
+        events.order_changed(session, closing)
     change = (await one.next_data())["orderUpdates"]
     assert change["orders"][0]["status"] == "CLOSED"
     change = (await every.next_data())["orderUpdates"]

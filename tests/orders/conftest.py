@@ -40,7 +40,7 @@ def add_table(db: Database) -> Any:
             session.add(table)
             await session.flush()
             for seat in range(1, capacity + 1):
-                session.add(Seat(table_id=table.id, seat_number=seat))  # type: ignore[arg-type]
+                session.add(Seat(table_id=table.id, seat_number=seat))
         return table
 
     return _add

@@ -31,7 +31,7 @@ async def test_a_committed_order_reaches_a_separate_listener_in_one_notification
     received = [event for notification in notifications for event in notification]
     assert Event(Topic.ORDER, order_id, status="open") in received
     tickets = [event for event in received if event.topic is Topic.KITCHEN_TICKET]
-    assert sorted(event.station for event in tickets) == ["bar", "kitchen"]  # type: ignore[type-var]
+    assert sorted(str(event.station) for event in tickets) == ["bar", "kitchen"]
     assert {event.order_id for event in tickets} == {order_id}
     assert len(received) == 3
     if isinstance(bus, events.PostgresBus):
@@ -74,7 +74,7 @@ async def test_placing_an_order_takes_fewer_statements(
         body = await gql(
             "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { "
             "... on OrderPayload { order { databaseId total { amount } lines { name } } } } }",
-            {"input": {"lines": [{"menuItemId": f"{gid('MenuItem', dish.id)}"}]}},  # type: ignore[arg-type]
+            {"input": {"lines": [{"menuItemId": f"{gid('MenuItem', dish.id)}"}]}},
             staff=server,
         )
         assert body["data"]["placeOrder"]["order"]["lines"] == [{"name": "Soup"}]

@@ -1,0 +1,83 @@
+"""mypy plugin: the names the schema helpers build are types, as they are for Strawberry.
+
+`X = described_enum(SomeEnum, ...)` returns the enum class itself (Strawberry registers it
+in place), and `X = result_union(name, Payload, ...)` returns `Annotated[Payload | <error
+types>, strawberry.union(name)]`. Both names are then used as annotations (`status: X`,
+`-> X`), which mypy accepts only from an explicit alias: this plugin declares the alias,
+to the enum, or to `Payload | Error` (every error type of a result union is an `Error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.nodes import (
+    GDEF,
+    AssignmentStmt,
+    Expression,
+    RefExpr,
+    SymbolTableNode,
+    TypeAlias,
+    TypeInfo,
+)
+from mypy.plugin import DynamicClassDefContext, Plugin
+from mypy.types import Instance, Type, UnionType
+
+PACKAGE = "restaurant_api."
+ERROR = "restaurant_api.api.graphql.Error"
+
+
+def _instance(expression: Expression) -> Instance | None:
+    if isinstance(expression, RefExpr) and isinstance(expression.node, TypeInfo):
+        return Instance(expression.node, [])
+    return None
+
+
+def _declare_alias(ctx: DynamicClassDefContext, target: Type | None) -> None:
+    if target is None:
+        if not ctx.api.final_iteration:
+            ctx.api.defer()  # a class not analysed yet: try again on the next pass
+        return
+    fullname = ctx.api.qualified_name(ctx.name)
+    module = fullname.rpartition(".")[0]
+    alias = TypeAlias(target, fullname, module, ctx.call.line, ctx.call.column)
+    ctx.api.add_symbol_table_node(ctx.name, SymbolTableNode(GDEF, alias))
+    # When mypy analyses the module again (a deferred name), the assignment must read as
+    # this alias's own definition, not a second one. `statement` is the analyser's current
+    # statement: not in the plugin interface, hence looked up defensively.
+    statement = getattr(ctx.api, "statement", None)
+    if isinstance(statement, AssignmentStmt) and statement.rvalue is ctx.call:
+        statement.is_alias_def = True
+
+
+def _enum_alias(ctx: DynamicClassDefContext) -> None:
+    _declare_alias(ctx, _instance(ctx.call.args[0]))
+
+
+def _result_alias(ctx: DynamicClassDefContext) -> None:
+    payload = _instance(ctx.call.args[1])
+    error = ctx.api.lookup_fully_qualified_or_none(ERROR)
+    if payload is None or error is None or not isinstance(error.node, TypeInfo):
+        _declare_alias(ctx, None)
+        return
+    _declare_alias(ctx, UnionType([payload, Instance(error.node, [])]))
+
+
+HOOKS: dict[str, Callable[[DynamicClassDefContext], None]] = {
+    "described_enum": _enum_alias,
+    "result_union": _result_alias,
+}
+
+
+class SchemaHelpersPlugin(Plugin):
+    def get_dynamic_class_hook(
+        self, fullname: str
+    ) -> Callable[[DynamicClassDefContext], None] | None:
+        # By function name within the package: the helpers may move between its modules.
+        if fullname.startswith(PACKAGE):
+            return HOOKS.get(fullname.rpartition(".")[2])
+        return None
+
+
+def plugin(version: str) -> type[Plugin]:
+    return SchemaHelpersPlugin
