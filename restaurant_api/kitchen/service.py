@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api import events
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from restaurant_api.inputs import check_text
 from restaurant_api.kitchen.models import (
     KitchenTicket,
     KitchenTicketLine,
@@ -326,9 +327,7 @@ async def list_tickets(
     elif not include_served:
         query = query.where(KitchenTicket.status != TicketStatus.SERVED)
     if station is not None:
-        if "\x00" in station:
-            raise InvalidInput("station must not contain NUL characters", field="station")
-        query = query.where(KitchenTicket.station == station.strip().lower())
+        query = query.where(KitchenTicket.station == check_text(station, "station").strip().lower())
     if not include_dismissed:
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id)).limit(limit)

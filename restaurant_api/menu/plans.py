@@ -20,9 +20,9 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.inputs import check_text
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import MenuItem
-from restaurant_api.menu.service import check_text
 
 MENU_ITEMS: Table = MenuItem.__table__  # type: ignore[attr-defined]
 

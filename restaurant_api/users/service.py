@@ -25,6 +25,7 @@ from restaurant_api.errors import (
     NotFound,
     PermissionDenied,
 )
+from restaurant_api.inputs import storable
 from restaurant_api.users.models import RefreshToken, Role, User
 from restaurant_api.users.permissions import ADMINS, require_role
 
@@ -84,17 +85,6 @@ class TokenPair:
 
 
 # --- validation -------------------------------------------------------------------------
-
-
-def storable(value: str) -> bool:
-    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def normalize_email(email: str) -> str:
