@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
+from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import MANAGERS, require_role
@@ -160,7 +160,7 @@ async def create_menu_item(
     )
     session.add(item)
     await _flush_unique(session)
-    events.menu_changed(session, item.id)
+    menu_changed(session, item.id)
     return item
 
 
@@ -187,7 +187,7 @@ async def update_menu_item(
     item.updated_at = utcnow()
     session.add(item)
     await _flush_unique(session)
-    events.menu_changed(session, item.id)
+    menu_changed(session, item.id)
     return item
 
 
@@ -197,4 +197,4 @@ async def delete_menu_item(session: AsyncSession, *, actor: User | None, item_id
     item = await get_menu_item(session, item_id)
     await session.delete(item)
     await session.flush()
-    events.menu_changed(session, item_id)
+    menu_changed(session, item_id)

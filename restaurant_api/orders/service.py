@@ -21,13 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, limits
+from restaurant_api import limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
 from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
+from restaurant_api.orders.events import order_changed as order_changed
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
@@ -608,7 +609,7 @@ async def place_order_with_lines(
             .where(col(IdempotencyRecord.id) == record_id)
             .values(order_id=order.id)
         )
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order, lines
 
 
@@ -773,7 +774,7 @@ async def update_order(
         lines=[*to_fire, *changed],
         actor_id=user.id,
     )
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order
 
 
@@ -831,7 +832,7 @@ async def _finish(session: AsyncSession, order: Order) -> Order:
     session.add(order)
     await session.flush()
     await tables_service.release_table_of_order(session, order=order)
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order
 
 
@@ -843,8 +844,8 @@ async def delete_order(session: AsyncSession, *, actor: User | None, order_id: i
     # Its tickets are deleted with it: kitchen screens must drop them.
     tickets = await kitchen_service.tickets_for_orders(session, [order_id])
     for ticket in tickets.get(order_id, []):
-        events.ticket_changed(session, ticket)
+        kitchen_service.ticket_changed(session, ticket)
     await session.delete(order)
     await session.flush()
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order

@@ -19,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, limits
+from restaurant_api import limits
 from restaurant_api.db import MAX_ID, is_valid_id, utcnow
 from restaurant_api.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound
 from restaurant_api.money import split_evenly
+from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents
+from restaurant_api.tables.events import table_changed
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 from restaurant_api.users.models import User
 from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
@@ -236,9 +238,9 @@ def _touch(session: AsyncSession, entity: DiningTable | Order) -> None:
     entity.version += 1
     entity.updated_at = utcnow()
     if isinstance(entity, DiningTable):
-        events.table_changed(session, entity)
+        table_changed(session, entity)
     else:
-        events.order_changed(session, entity)
+        orders_service.order_changed(session, entity)
 
 
 async def _open_orders_on(session: AsyncSession, table_id: int) -> list[int]:
@@ -526,7 +528,7 @@ async def create_table(
         for number in range(1, capacity + 1)
     )
     await session.flush()
-    events.table_changed(session, table)
+    table_changed(session, table)
     return table
 
 
@@ -610,7 +612,7 @@ async def delete_table(session: AsyncSession, *, actor: User | None, table_id: i
         raise TableHostsMerge()
     await session.delete(table)
     await session.flush()
-    events.table_changed(session, table_id)
+    table_changed(session, table_id)
 
 
 # --- tables and orders ----------------------------------------------------------------------
@@ -1229,7 +1231,7 @@ async def split_bill(
     session.add(table)
     await session.flush()
     for order in split_orders:
-        events.order_changed(session, order)
+        orders_service.order_changed(session, order)
     return split_orders
 
 

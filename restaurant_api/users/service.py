@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, security
+from restaurant_api import security
 from restaurant_api.config import Settings
 from restaurant_api.db import Database, is_valid_id, utcnow
 from restaurant_api.errors import (
@@ -26,6 +26,7 @@ from restaurant_api.errors import (
     PermissionDenied,
 )
 from restaurant_api.inputs import storable
+from restaurant_api.users.events import user_access_changed
 from restaurant_api.users.models import RefreshToken, Role, User
 from restaurant_api.users.permissions import ADMINS, require_role
 
@@ -295,7 +296,7 @@ def end_access(session: AsyncSession, user: User) -> None:
     user.token_version += 1
     user.updated_at = utcnow()
     session.add(user)
-    events.user_access_changed(session, user.id)  # type: ignore[arg-type]
+    user_access_changed(session, user.id)  # type: ignore[arg-type]
 
 
 async def change_role(
