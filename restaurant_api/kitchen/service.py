@@ -28,8 +28,7 @@ from restaurant_api.kitchen.models import (
     TicketStatus,
 )
 from restaurant_api.orders import service as orders_service
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, require_role
+from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 BAR = "bar"
 PASTRY = "pastry"

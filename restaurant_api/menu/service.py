@@ -17,8 +17,7 @@ from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
 from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import MANAGERS, require_role
+from restaurant_api.users.service import MANAGERS, User, require_role
 
 
 class MenuItemNotFound(NotFound):

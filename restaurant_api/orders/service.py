@@ -32,8 +32,7 @@ from restaurant_api.orders.events import order_changed as order_changed
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.tables import service as tables_service
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
+from restaurant_api.users.service import ALL_STAFF, FLOOR_STAFF, MANAGERS, User, require_role
 
 if TYPE_CHECKING:
     from restaurant_api.menu.models import MenuItem

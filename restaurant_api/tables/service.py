@@ -28,8 +28,7 @@ from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents
 from restaurant_api.tables.events import table_changed
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
+from restaurant_api.users.service import ALL_STAFF, FLOOR_STAFF, MANAGERS, User, require_role
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50

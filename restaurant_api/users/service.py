@@ -29,6 +29,12 @@ from restaurant_api.inputs import storable
 from restaurant_api.users.events import user_access_changed
 from restaurant_api.users.models import RefreshToken, Role, User
 from restaurant_api.users.permissions import ADMINS, require_role
+from restaurant_api.users.permissions import ALL_STAFF as ALL_STAFF
+from restaurant_api.users.permissions import FLOOR_STAFF as FLOOR_STAFF
+from restaurant_api.users.permissions import MANAGERS as MANAGERS
+
+# Other domains and api/ reach users through this module: `User`, `Role`, `require_role`
+# and the role sets are re-exported above for them.
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
