@@ -35,7 +35,7 @@ from restaurant_api.tables import service as tables_service
 from restaurant_api.users.service import ALL_STAFF, FLOOR_STAFF, MANAGERS, User, require_role
 
 if TYPE_CHECKING:
-    from restaurant_api.menu.models import MenuItem
+    from restaurant_api.menu.service import MenuItem
 
 MAX_QUANTITY = limits.MAX_QUANTITY
 MAX_LINES = limits.MAX_LINES
