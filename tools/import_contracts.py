@@ -16,7 +16,7 @@ Rules, checked on direct imports:
 - an adapter imports, of another domain, its `service` and `models` only; modules of the
   GraphQL graph (`graph`) may also import another domain's graph modules, since the schema's
   types refer to one another (an order's table, a table's current order);
-- adapter infrastructure imports, of a domain, its `service` and `models` only.
+- adapter infrastructure imports, of a domain, its `service` only.
 
 `ignore_imports` lists known exceptions as "importer -> imported"; one that no longer
 occurs breaks the contract, so the list cannot go stale.
@@ -129,9 +129,9 @@ class DomainLayersContract(Contract):
             if target_kind != "package":
                 return "another domain's adapters and internals are off limits to adapters"
         elif kind == "infrastructure" and target_domain is not None:
-            if target_kind == "package" or self._member(imported) in ("service", "models"):
+            if target_kind == "package" or self._member(imported) == "service":
                 return None
-            return "api/ reaches a domain through its service and models only"
+            return "api/ reaches a domain through its service only"
         return None
 
     def _framework_violations(self, graph: ImportGraph, importer: str) -> list[Violation]:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.api.rest import MoneyNumber
 from restaurant_api.money import from_cents
 from restaurant_api.orders import service as orders_service
-from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.service import Order, OrderLine, OrderStatus
 
 
 class OrderItemPublic(BaseModel):
