@@ -1,4 +1,4 @@
-"""The REST shape of an order, shared by the orders and tables REST adapters.
+"""The REST shape of an order, shared by the orders, tables and kitchen REST adapters.
 
 Neutral ground: tables' bill split answers with orders, and one domain's adapter must not
 import another's, so both present orders from here.
@@ -18,8 +18,8 @@ from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.service import Order, OrderLine, OrderStatus
 
 
-class OrderItemPublic(BaseModel):
-    """One line of an order, as the documented clients read it."""
+class LineItemPublic(BaseModel):
+    """The contract's item fields, shared by an order's lines and a kitchen ticket's."""
 
     name: str
     price: MoneyNumber
@@ -28,6 +28,11 @@ class OrderItemPublic(BaseModel):
     modifiers: list[str]
     menu_item_id: int | None
     seat_number: int | None
+
+
+class OrderItemPublic(LineItemPublic):
+    """One line of an order, as the documented clients read it."""
+
     # Beyond the contract:
     id: int
     position: int
