@@ -52,9 +52,11 @@ seed: install ## Load the demo menu and tables (idempotent)
 schema: install ## Regenerate schema.graphql and possibleTypes.json from the code
 	$(CLI) export-schema
 
-lint: install ## Ruff lint and format check
+lint: install ## Ruff lint and format check, the import contract, module sizes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/check_module_size.py
 
 typecheck: install ## mypy over the package, the tests and the mypy plugin (config in pyproject.toml)
 	$(BIN)/mypy

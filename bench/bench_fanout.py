@@ -36,11 +36,11 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from restaurant_api import events
 from restaurant_api.__main__ import run_migrations
 from restaurant_api.api.fanout import FANOUT_STATS
 from restaurant_api.config import Environment, Settings
 from restaurant_api.db import utcnow
+from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.main import create_app
 from restaurant_api.orders.models import Order
@@ -148,7 +148,7 @@ async def run(
                 row.status = STATUSES[round_number % 2]
                 row.updated_at = utcnow()
                 session.add(row)
-                events.ticket_changed(session, row)
+                ticket_changed(session, row)
             received = await asyncio.gather(*receivers)
             latencies += [(at - started) * 1000 for at in received]
         cpu = time.process_time() - cpu_started

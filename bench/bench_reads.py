@@ -514,7 +514,7 @@ def print_table(
         )
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--duration", type=int, default=8, help="seconds per target per round")
@@ -533,7 +533,174 @@ def main() -> None:
         default="on",
         help="the project's GraphQL response cache (RESPONSE_CACHE); both: one row each",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+@dataclass
+class Bench:
+    """What the run shares: options, cores, the servers under test and their processes."""
+
+    args: argparse.Namespace
+    stack: ExitStack
+    server_core: int | None
+    load_core: int | None
+    use_wrk: bool
+    tmp: Path
+    database_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    servers: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, int] = field(default_factory=dict)
+
+    def start(
+        self, name: str, command: list[str], env: dict[str, str], ready: str, what: str,
+        cwd: Path | None = None,
+    ) -> None:  # fmt: skip
+        """Start a server pinned to the server core; it stops with the run.
+
+        `ready` is polled until the server answers; its base URL is what precedes its last
+        path segment (`.../health` -> the server's URL in `servers`).
+        """
+        kwargs = {} if cwd is None else {"cwd": cwd}
+        process = self.stack.enter_context(
+            server(pinned(self.server_core, command), env, ready, what, **kwargs)
+        )
+        self.servers[name], self.processes[name] = ready.rsplit("/", 1)[0], process.pid
+
+
+CLI = [sys.executable, "-m", "restaurant_api"]
+
+
+def prepare_database(bench: Bench) -> None:
+    bench.env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": bench.database_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ACCESS_TOKEN_MINUTES": "240",
+    }
+    for command in (
+        ["migrate"],
+        ["seed"],
+        ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
+         "admin", "--name", "Bench"],
+    ):  # fmt: skip
+        subprocess.run([*CLI, *command], env=bench.env, cwd=ROOT, check=True, capture_output=True)
+
+
+def start_project(bench: Bench) -> str:
+    """The project's server (and one without its response cache for --cache both)."""
+    url = f"http://127.0.0.1:{PORTS['project']}"
+    cache = {"RESPONSE_CACHE": "false" if bench.args.cache == "off" else "true"}
+    command = [*CLI, "serve", "--port", str(PORTS["project"])]
+    bench.start("project", command, {**bench.env, **cache}, f"{url}/health", "the project server")
+    if bench.args.cache == "both":
+        nocache = f"http://127.0.0.1:{PORTS['project_nocache']}"
+        port = str(PORTS["project_nocache"])
+        bench.start(
+            "project_nocache",
+            [*CLI, "serve", "--port", port],
+            {**bench.env, "RESPONSE_CACHE": "false"},
+            f"{nocache}/health",
+            "the project server without its response cache",
+        )
+    return url
+
+
+def read_fixtures(
+    url: str, orders: int
+) -> tuple[dict[str, str], dict[str, object], int, list[dict[str, object]]]:
+    """Log in, seed open orders, and pick the order and menu the targets read."""
+    login = httpx.post(
+        f"{url}/users/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    login.raise_for_status()
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    seed_orders(url, login.json()["access_token"], orders)
+    ids = httpx.post(
+        f"{url}/graphql",
+        json={"query": "{ orders(first: 100) { edges { node { id databaseId } } } }"},
+        headers=auth,
+    ).json()["data"]["orders"]["edges"]
+    middle = ids[len(ids) // 2]["node"]
+    order = {"db": middle["databaseId"], "gid": middle["id"]}
+    last_order_id = max(edge["node"]["databaseId"] for edge in ids)
+    menu = httpx.get(f"{url}/api/menu").json()
+    gids = httpx.post(f"{url}/graphql", json={"query": "{ menu { id databaseId } }"}).json()
+    by_db = {item["databaseId"]: item["id"] for item in gids["data"]["menu"]}
+    for item in menu:
+        item["gid"] = by_db[item["id"]]
+    return auth, order, last_order_id, menu
+
+
+def start_references(bench: Bench, postgraphile: str | None) -> None:
+    """The checkout before the change (--before), the raw app and PostGraphile."""
+    if bench.args.before is not None:
+        before = f"http://127.0.0.1:{PORTS['before']}"
+        before_python = str(bench.args.before.resolve() / ".venv" / "bin" / "python")
+        command = [before_python, "-m", "restaurant_api", "serve", "--port",
+                   str(PORTS["before"])]  # fmt: skip
+        bench.start(
+            "before",
+            command,
+            bench.env,
+            f"{before}/health",
+            "the project server before the change",
+            cwd=bench.args.before.resolve(),
+        )
+    raw = f"http://127.0.0.1:{PORTS['raw']}"
+    raw_command = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "raw_app:app",
+                   "--port", str(PORTS["raw"]), "--log-level", "warning",
+                   "--no-access-log"]  # fmt: skip
+    bench.start("raw", raw_command, bench.env, f"{raw}/menu", "the raw app")
+    if postgraphile:
+        pg = f"http://127.0.0.1:{PORTS['postgraphile']}"
+        pg_command = [postgraphile, "-c", bench.database_url, "--host", "127.0.0.1", "--port",
+                      str(PORTS["postgraphile"]), "--disable-query-log"]  # fmt: skip
+        try:
+            bench.start(
+                "postgraphile",
+                pg_command,
+                {**bench.env, "NODE_ENV": "production"},
+                f"{pg}/graphql",
+                "PostGraphile",
+            )
+        except RuntimeError as error:
+            print(f"PostGraphile: skipped, {error}")
+
+
+def measure(bench: Bench, target: Target, counter_sql: str) -> Result:
+    """One target for one round: load, then CPU and transactions per request."""
+    base = bench.servers[target.server]
+    pid = bench.processes[target.server]
+    for _ in range(5):  # warm up connections and caches
+        check_target(target, base)
+    time.sleep(1.5)  # PostgreSQL publishes transaction counts about once a second
+    xacts_before = sql_count(bench.database_url, counter_sql)
+    cpu_before = tree_cpu_seconds(pid)
+    if bench.use_wrk:
+        measured = run_wrk(target, base, bench.args, bench.load_core, bench.tmp)
+    else:
+        if bench.load_core is not None:
+            os.sched_setaffinity(0, {bench.load_core})
+        measured = asyncio.run(run_httpx(target, base, bench.args))
+    cpu = tree_cpu_seconds(pid) - cpu_before
+    wait_until_idle(pid)  # requests still queued at the end
+    time.sleep(1.5)
+    xacts = sql_count(bench.database_url, counter_sql) - xacts_before - 1  # our own read
+    requests, elapsed, p50, p99, errors = measured
+    done = max(requests, 1)  # none finished: latency is over the duration
+    return Result(
+        rps=requests / elapsed,
+        p50_ms=p50 if requests else float("inf"),
+        p99_ms=p99 if requests else float("inf"),
+        cpu_ms=cpu * 1000 / done if requests else float("nan"),
+        xacts=xacts / done if requests else float("nan"),
+        errors=errors,
+    )
+
+
+def main() -> None:
+    args = parse_args()
     # A plain `kill` still stops the servers and drops the database (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     admin_url = os.environ.get(
@@ -553,151 +720,29 @@ def main() -> None:
     postgraphile = None if args.no_postgraphile else ensure_postgraphile()
 
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
+        bench = Bench(args, stack, server_core, load_core, use_wrk, Path(tmp))
         try:
-            database_url = stack.enter_context(postgres_database(admin_url))
+            bench.database_url = stack.enter_context(postgres_database(admin_url))
         except psycopg.OperationalError as error:
             sys.exit(f"PostgreSQL is unreachable ({error})")
-        env = {
-            **os.environ,
-            "ENVIRONMENT": "production",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ACCESS_TOKEN_MINUTES": "240",
-        }
-        cli = [sys.executable, "-m", "restaurant_api"]
-        for command in (
-            ["migrate"],
-            ["seed"],
-            ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
-             "admin", "--name", "Bench"],
-        ):  # fmt: skip
-            subprocess.run([*cli, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        prepare_database(bench)
+        url = start_project(bench)
+        auth, order, last_order_id, menu = read_fixtures(url, args.orders)
+        start_references(bench, postgraphile)
 
-        servers: dict[str, str] = {}
-        processes: dict[str, int] = {}
-        url = f"http://127.0.0.1:{PORTS['project']}"
-        process = stack.enter_context(
-            server(
-                pinned(server_core, [*cli, "serve", "--port", str(PORTS["project"])]),
-                {**env, "RESPONSE_CACHE": "false" if args.cache == "off" else "true"},
-                f"{url}/health",
-                "the project server",
-            )
-        )
-        servers["project"], processes["project"] = url, process.pid
-        if args.cache == "both":
-            nocache = f"http://127.0.0.1:{PORTS['project_nocache']}"
-            port = str(PORTS["project_nocache"])
-            process = stack.enter_context(
-                server(
-                    pinned(server_core, [*cli, "serve", "--port", port]),
-                    {**env, "RESPONSE_CACHE": "false"},
-                    f"{nocache}/health",
-                    "the project server without its response cache",
-                )
-            )
-            servers["project_nocache"], processes["project_nocache"] = nocache, process.pid
-        login = httpx.post(
-            f"{url}/users/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        )
-        login.raise_for_status()
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        seed_orders(url, login.json()["access_token"], args.orders)
-        ids = httpx.post(
-            f"{url}/graphql",
-            json={"query": "{ orders(first: 100) { edges { node { id databaseId } } } }"},
-            headers=auth,
-        ).json()["data"]["orders"]["edges"]
-        middle = ids[len(ids) // 2]["node"]
-        order = {"db": middle["databaseId"], "gid": middle["id"]}
-        last_order_id = max(edge["node"]["databaseId"] for edge in ids)
-        menu = httpx.get(f"{url}/api/menu").json()
-        gids = httpx.post(f"{url}/graphql", json={"query": "{ menu { id databaseId } }"}).json()
-        by_db = {item["databaseId"]: item["id"] for item in gids["data"]["menu"]}
-        for item in menu:
-            item["gid"] = by_db[item["id"]]
-
-        if args.before is not None:
-            before = f"http://127.0.0.1:{PORTS['before']}"
-            before_python = str(args.before.resolve() / ".venv" / "bin" / "python")
-            command = [before_python, "-m", "restaurant_api", "serve", "--port",
-                       str(PORTS["before"])]  # fmt: skip
-            process = stack.enter_context(
-                server(
-                    pinned(server_core, command),
-                    env,
-                    f"{before}/health",
-                    "the project server before the change",
-                    cwd=args.before.resolve(),
-                )
-            )
-            servers["before"], processes["before"] = before, process.pid
-
-        raw = f"http://127.0.0.1:{PORTS['raw']}"
-        raw_command = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "raw_app:app",
-                       "--port", str(PORTS["raw"]), "--log-level", "warning",
-                       "--no-access-log"]  # fmt: skip
-        process = stack.enter_context(
-            server(pinned(server_core, raw_command), env, f"{raw}/menu", "the raw app")
-        )
-        servers["raw"], processes["raw"] = raw, process.pid
-        if postgraphile:
-            pg = f"http://127.0.0.1:{PORTS['postgraphile']}"
-            pg_command = [postgraphile, "-c", database_url, "--host", "127.0.0.1", "--port",
-                          str(PORTS["postgraphile"]), "--disable-query-log"]  # fmt: skip
-            try:
-                process = stack.enter_context(
-                    server(
-                        pinned(server_core, pg_command),
-                        {**env, "NODE_ENV": "production"},
-                        f"{pg}/graphql",
-                        "PostGraphile",
-                    )
-                )
-                servers["postgraphile"], processes["postgraphile"] = pg, process.pid
-            except RuntimeError as error:
-                print(f"PostGraphile: skipped, {error}")
-
-        targets = build_targets(servers, auth, order, menu)
+        targets = build_targets(bench.servers, auth, order, menu)
         sizes = {}
         for target in targets:
-            sizes[target.name + target.group] = check_target(target, servers[target.server])
-        delete_orders_after(database_url, last_order_id)
-        sql_label, counter_sql = sql_counter(database_url)
+            sizes[target.name + target.group] = check_target(target, bench.servers[target.server])
+        delete_orders_after(bench.database_url, last_order_id)
+        sql_label, counter_sql = sql_counter(bench.database_url)
         results: dict[str, list[Result]] = {target.name + target.group: [] for target in targets}
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds}", flush=True)
             for target in targets:
-                base = servers[target.server]
-                for _ in range(5):  # warm up connections and caches
-                    check_target(target, base)
-                time.sleep(1.5)  # PostgreSQL publishes transaction counts about once a second
-                xacts_before = sql_count(database_url, counter_sql)
-                cpu_before = tree_cpu_seconds(processes[target.server])
-                if use_wrk:
-                    measured = run_wrk(target, base, args, load_core, Path(tmp))
-                else:
-                    if load_core is not None:
-                        os.sched_setaffinity(0, {load_core})
-                    measured = asyncio.run(run_httpx(target, base, args))
-                cpu = tree_cpu_seconds(processes[target.server]) - cpu_before
-                wait_until_idle(processes[target.server])  # requests still queued at the end
-                time.sleep(1.5)
-                xacts = sql_count(database_url, counter_sql) - xacts_before - 1  # our own read
-                requests, elapsed, p50, p99, errors = measured
-                done = max(requests, 1)  # none finished: latency is over the duration
-                results[target.name + target.group].append(
-                    Result(
-                        rps=requests / elapsed,
-                        p50_ms=p50 if requests else float("inf"),
-                        p99_ms=p99 if requests else float("inf"),
-                        cpu_ms=cpu * 1000 / done if requests else float("nan"),
-                        xacts=xacts / done if requests else float("nan"),
-                        errors=errors,
-                    )
-                )
+                results[target.name + target.group].append(measure(bench, target, counter_sql))
                 if "place" in target.group:
-                    delete_orders_after(database_url, last_order_id)
+                    delete_orders_after(bench.database_url, last_order_id)
         print(f"\n{machine_line()} (after the run)")
         print_table(targets, results, sizes, sql_label)
 

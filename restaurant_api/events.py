@@ -1,10 +1,9 @@
 """Change events for live screens: sent with the commit, fanned out to local subscribers.
 
-Services announce what changed with one call, inside their unit of work:
-
-    events.ticket_changed(session, ticket)   # a kitchen ticket was created/changed/deleted
-    events.table_changed(session, table)     # a table or one of its seats changed
-    events.order_changed(session, order)     # an order was created/changed/deleted
+The bus knows no domain: each domain builds its own events (`kitchen/events.py`,
+`orders/events.py`, `tables/events.py`, `menu/events.py`, `users/events.py`) and announces
+what changed with one call inside its unit of work, e.g.
+`ticket_changed(session, ticket)`, which hands an `Event` to `publish_after_commit`.
 
 The events of a transaction are built just before it commits (`db.before_commit`: ids of
 new rows exist by then), duplicates dropped, and handed to the bus with the transaction's
@@ -39,9 +38,6 @@ from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import Database, after_commit, before_commit
-from restaurant_api.kitchen.models import KitchenTicket
-from restaurant_api.orders.models import Order
-from restaurant_api.tables.models import DiningTable
 
 logger = logging.getLogger("restaurant_api.events")
 
@@ -468,51 +464,8 @@ async def _after_commit(bus: EventBus, batch: list[Event]) -> None:
     bus.committed(batch)
 
 
-def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:
-    """A kitchen ticket was created, changed (status, lines, dismissed) or deleted."""
-
-    def build() -> Event:
-        return Event(
-            topic=Topic.KITCHEN_TICKET,
-            id=_id(ticket.id),
-            order_id=ticket.order_id,
-            station=ticket.station,
-            status=str(ticket.status),
-        )
-
-    publish_after_commit(session, build)
-
-
-def table_changed(session: AsyncSession, table: DiningTable | int) -> None:
-    """A table (status, order, capacity, merge) or one of its seats changed, or was deleted."""
-
-    def build() -> Event:
-        table_id = table if isinstance(table, int) else _id(table.id)
-        return Event(topic=Topic.TABLE, id=table_id)
-
-    publish_after_commit(session, build)
-
-
-def order_changed(session: AsyncSession, order: Order) -> None:
-    """An order was created, changed (lines, table, status, payment) or deleted."""
-
-    def build() -> Event:
-        return Event(topic=Topic.ORDER, id=_id(order.id), status=str(order.status))
-
-    publish_after_commit(session, build)
-
-
-def menu_changed(session: AsyncSession, item_id: int | None) -> None:
-    """A menu item was created, changed or deleted (pass its id once flushed)."""
-    publish_after_commit(session, lambda: Event(topic=Topic.MENU, id=_id(item_id)))
-
-
-def user_access_changed(session: AsyncSession, user_id: int) -> None:
-    """A user's access tokens ended (logout, password, role, deactivation): close sockets."""
-    publish_after_commit(session, Event(topic=Topic.USER, id=user_id))
-
-
-def _id(value: int | None) -> int:
+def flushed_id(value: int | None) -> int:
+    """The id of a row an event is about; refuses a row that was never flushed."""
     if value is None:
         raise ValueError("publish an event for a row that was flushed (it has no id)")
     return value

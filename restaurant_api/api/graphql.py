@@ -49,7 +49,7 @@ from restaurant_api.db import (
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, InvalidInput, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users import service as users_service
-from restaurant_api.users.models import Role, User
+from restaurant_api.users.service import Role, User
 
 if TYPE_CHECKING:
     from restaurant_api.events import EventBus

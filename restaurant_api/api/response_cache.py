@@ -53,7 +53,7 @@ from restaurant_api.api.live import (
 from restaurant_api.events import Event, Topic
 from restaurant_api.generations import TOPIC_INDEX, Generations, Stamp
 from restaurant_api.security import AccessClaims
-from restaurant_api.users.models import Role, User
+from restaurant_api.users.service import Role, User
 
 logger = logging.getLogger("restaurant_api.response_cache")
 CACHE_POLICY_KEY = "response_cache"

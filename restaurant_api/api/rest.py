@@ -16,8 +16,7 @@ from restaurant_api.config import Settings
 from restaurant_api.db import Database
 from restaurant_api.errors import AuthenticationFailed, DomainError, TooManyAttempts
 from restaurant_api.users import service as users_service
-from restaurant_api.users.models import Role, User
-from restaurant_api.users.permissions import require_role
+from restaurant_api.users.service import Role, User, require_role
 
 # tokenUrl makes the Authorize button of /docs log in through the form variant.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/users/login", auto_error=False)

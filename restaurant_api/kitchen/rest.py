@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.api.order_presenter import LineItemPublic
 from restaurant_api.api.rest import (
     CurrentUser,
     MoneyNumber,
@@ -30,14 +31,7 @@ router = APIRouter(
 )
 
 
-class KitchenItemPublic(BaseModel):
-    name: str
-    price: MoneyNumber
-    category: str
-    quantity: int
-    modifiers: list[str]
-    menu_item_id: int | None
-    seat_number: int | None
+class KitchenItemPublic(LineItemPublic):
     note: str | None
 
 

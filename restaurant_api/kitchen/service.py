@@ -11,23 +11,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from restaurant_api.inputs import check_text
+from restaurant_api.kitchen.events import ticket_changed as ticket_changed
 from restaurant_api.kitchen.models import (
     KitchenTicket,
     KitchenTicketLine,
     TicketEvent,
     TicketStatus,
 )
-from restaurant_api.orders.models import OrderLine
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, require_role
+from restaurant_api.orders import service as orders_service
+from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 BAR = "bar"
 PASTRY = "pastry"
@@ -46,6 +47,30 @@ _STATION_BY_CATEGORY = {
     "dessert": PASTRY,
     "pastry": PASTRY,
 }
+
+
+class OrderLineView(Protocol):
+    """An order line as the kitchen reads it: the orders domain owns the rows."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def menu_item_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def unit_price_cents(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def modifiers(self) -> list[str]: ...
+    @property
+    def seat_number(self) -> int | None: ...
+    @property
+    def note(self) -> str | None: ...
+
 
 # One step forward, or one step back (a recall). Served is final.
 ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
@@ -92,7 +117,7 @@ async def fire_lines(
     session: AsyncSession,
     *,
     order_id: int,
-    lines: Sequence[OrderLine],
+    lines: Sequence[OrderLineView],
     actor_id: int | None,
     new_order: bool = False,
 ) -> list[KitchenTicket]:
@@ -109,7 +134,7 @@ async def fire_lines(
             select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
         )
         fire_number = (previous.one() or 0) + 1
-    by_station: dict[str, list[OrderLine]] = defaultdict(list)
+    by_station: dict[str, list[OrderLineView]] = defaultdict(list)
     for line in lines:
         by_station[station_for_category(line.category)].append(line)
     now = utcnow()
@@ -160,7 +185,7 @@ async def fire_lines(
         )
     )
     for ticket, _ in tickets:
-        events.ticket_changed(session, ticket)
+        ticket_changed(session, ticket)
     return [ticket for ticket, _ in tickets]
 
 
@@ -195,7 +220,7 @@ async def _void(session: AsyncSession, condition: object, reason: str) -> None:
             .returning(KitchenTicket)
         )
         for ticket in changed.scalars().all():
-            events.ticket_changed(session, ticket)
+            ticket_changed(session, ticket)
 
 
 # --- batch reads (DataLoaders, live updates and REST presenters) ----------------------------
@@ -282,13 +307,10 @@ async def lines_for_tickets(
 
 async def source_lines(
     session: AsyncSession, ticket_lines: Iterable[KitchenTicketLine]
-) -> dict[int, OrderLine]:
+) -> dict[int, OrderLineView]:
     """The order lines these ticket lines were fired from (prices live there), by id."""
     ids = {line.order_line_id for line in ticket_lines if line.order_line_id is not None}
-    if not ids:
-        return {}
-    rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(ids)))
-    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+    return dict(await orders_service.order_lines_by_id(session, sorted(ids)))
 
 
 async def events_for_tickets(
@@ -326,9 +348,7 @@ async def list_tickets(
     elif not include_served:
         query = query.where(KitchenTicket.status != TicketStatus.SERVED)
     if station is not None:
-        if "\x00" in station:
-            raise InvalidInput("station must not contain NUL characters", field="station")
-        query = query.where(KitchenTicket.station == station.strip().lower())
+        query = query.where(KitchenTicket.station == check_text(station, "station").strip().lower())
     if not include_dismissed:
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id)).limit(limit)
@@ -391,7 +411,7 @@ def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: Asy
     ticket.updated_at = now
     session.add(ticket)
     session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))  # type: ignore[arg-type]
-    events.ticket_changed(session, ticket)
+    ticket_changed(session, ticket)
 
 
 async def set_ticket_status(
@@ -469,6 +489,6 @@ async def _dismiss(session: AsyncSession, tickets: list[KitchenTicket]) -> list[
         ticket.dismissed_at = now
         ticket.updated_at = now
         session.add(ticket)
-        events.ticket_changed(session, ticket)
+        ticket_changed(session, ticket)
     await session.flush()
     return tickets

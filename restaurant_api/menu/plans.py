@@ -21,9 +21,9 @@ from restaurant_api.api.plan_specs import (
     utc_time,
 )
 from restaurant_api.db import table_of
+from restaurant_api.inputs import check_text
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import MenuItem
-from restaurant_api.menu.service import check_text
 
 MENU_ITEMS = table_of(MenuItem)
 

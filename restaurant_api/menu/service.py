@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
+from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
-from restaurant_api.money import MoneyError, to_cents
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import MANAGERS, require_role
+from restaurant_api.users.service import MANAGERS, User, require_role
 
 
 class MenuItemNotFound(NotFound):
@@ -32,14 +31,6 @@ class MenuItemExists(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Menu item already exists", field="name")
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()
 
 
 @dataclass(frozen=True)
@@ -57,49 +48,13 @@ class MenuItemChanges:
     name: str | None = None
     price: Decimal | int | str | None = None
     category: str | None = None
-    description: str | _Unset | None = UNSET
+    description: str | Unset | None = UNSET
     is_available: bool | None = None
     display_order: int | None = None
 
 
 def name_key(name: str) -> str:
     return name.strip().casefold()
-
-
-def check_text(value: str, field: str) -> str:
-    """PostgreSQL text cannot hold NUL characters: refuse them as invalid input."""
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    return value
-
-
-def clean_text(value: str, field: str, max_length: int) -> str:
-    cleaned = check_text(value, field).strip()
-    if not cleaned:
-        raise InvalidInput(f"{field} must not be empty", field=field)
-    if len(cleaned) > max_length:
-        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
-    return cleaned
-
-
-def price_cents(price: Decimal | int | str, field: str = "price") -> int:
-    """A price in currency units to cents: at most two decimals, not negative."""
-    try:
-        cents = to_cents(price)
-    except MoneyError as error:
-        raise InvalidInput(f"Invalid {field}: {error}", field=field) from None
-    if cents < 0:
-        raise InvalidInput(f"{field} must not be negative", field=field)
-    return cents
-
-
-def _description(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    check_text(value, "description")
-    if len(value) > 1000:
-        raise InvalidInput("description is longer than 1000 characters", field="description")
-    return value.strip()
 
 
 def _display_order(value: int) -> int:
@@ -196,7 +151,7 @@ async def create_menu_item(
     item = MenuItem(
         name=name,
         name_key=name_key(name),
-        description=_description(draft.description),
+        description=optional_text(draft.description, "description", 1000),
         category=category,
         price_cents=cents,
         is_available=draft.is_available,
@@ -204,7 +159,7 @@ async def create_menu_item(
     )
     session.add(item)
     await _flush_unique(session)
-    events.menu_changed(session, item.id)
+    menu_changed(session, item.id)
     return item
 
 
@@ -222,8 +177,8 @@ async def update_menu_item(
         item.category = clean_text(changes.category, "category", 60)
     if changes.price is not None:
         item.price_cents = price_cents(changes.price)
-    if not isinstance(changes.description, _Unset):
-        item.description = _description(changes.description)
+    if not isinstance(changes.description, Unset):
+        item.description = optional_text(changes.description, "description", 1000)
     if changes.is_available is not None:
         item.is_available = changes.is_available
     if changes.display_order is not None:
@@ -231,7 +186,7 @@ async def update_menu_item(
     item.updated_at = utcnow()
     session.add(item)
     await _flush_unique(session)
-    events.menu_changed(session, item.id)
+    menu_changed(session, item.id)
     return item
 
 
@@ -241,4 +196,4 @@ async def delete_menu_item(session: AsyncSession, *, actor: User | None, item_id
     item = await get_menu_item(session, item_id)
     await session.delete(item)
     await session.flush()
-    events.menu_changed(session, item_id)
+    menu_changed(session, item_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,18 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.json import FastJSONResponse
+from restaurant_api.api.order_presenter import OrderPublic, present_order
 from restaurant_api.api.rest import (
     CurrentUser,
-    MoneyNumber,
     SessionDep,
     SnapshotSessionDep,
     error_responses,
 )
 from restaurant_api.db import MAX_ID
-from restaurant_api.money import from_cents
 from restaurant_api.orders import service
-from restaurant_api.orders.models import Order, OrderLine, OrderStatus
-from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+from restaurant_api.orders.models import OrderStatus
 
 router = APIRouter(
     prefix="/api/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409)
@@ -31,90 +28,6 @@ router = APIRouter(
 
 # Bounds that keep absurd input a 422 here instead of a database error later.
 IdField = Field(default=None, ge=1, le=MAX_ID)
-
-
-class OrderItemPublic(BaseModel):
-    """One line of an order, as the documented clients read it."""
-
-    name: str
-    price: MoneyNumber
-    category: str
-    quantity: int
-    modifiers: list[str]
-    menu_item_id: int | None
-    seat_number: int | None
-    # Beyond the contract:
-    id: int
-    position: int
-    note: str | None
-    line_total: MoneyNumber
-
-    @classmethod
-    def from_model(cls, line: OrderLine) -> OrderItemPublic:
-        return cls(
-            name=line.name,
-            price=from_cents(line.unit_price_cents),
-            category=line.category,
-            quantity=line.quantity,
-            modifiers=list(line.modifiers),
-            menu_item_id=line.menu_item_id,
-            seat_number=line.seat_number,
-            id=line.id,
-            position=line.position,
-            note=line.note,
-            line_total=from_cents(line_total_cents(line)),
-        )
-
-
-class OrderPublic(BaseModel):
-    """The contract's Order object (plus a few extra fields)."""
-
-    id: int
-    order: list[OrderItemPublic]
-    total: MoneyNumber
-    table_id: int | None
-    customer_count: int
-    special_requests: str | None
-    timestamp: datetime
-    status: OrderStatus
-    version: int
-    # Beyond the contract:
-    updated_at: datetime
-    closed_at: datetime | None
-    payment_method: str | None
-    tip: MoneyNumber
-    cancel_reason: str | None
-    created_by_id: int | None
-
-    @classmethod
-    def from_model(cls, order: Order, lines: Sequence[OrderLine]) -> OrderPublic:
-        return cls(
-            id=order.id,
-            order=[OrderItemPublic.from_model(line) for line in lines],
-            total=from_cents(order_total_cents(lines)),
-            table_id=order.table_id,
-            customer_count=order.customer_count,
-            special_requests=order.special_requests,
-            timestamp=order.created_at,
-            status=order.status,
-            version=order.version,
-            updated_at=order.updated_at,
-            closed_at=order.closed_at,
-            payment_method=order.payment_method,
-            tip=from_cents(order.tip_cents),
-            cancel_reason=order.cancel_reason,
-            created_by_id=order.created_by_id,
-        )
-
-
-async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list[OrderPublic]:
-    """Orders as clients see them; the lines of all of them come in one query."""
-    lines = await service.lines_for_orders(session, [o.id for o in orders])
-    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]
-
-
-async def present_order(session: AsyncSession, order: Order) -> OrderPublic:
-    return (await present_orders(session, [order]))[0]
 
 
 def _line_json(line: Any) -> dict[str, Any]:

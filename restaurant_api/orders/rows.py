@@ -11,9 +11,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import bump_version, is_valid_id
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen
+from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 
 
@@ -72,7 +72,7 @@ async def open_order_ids_on(session: AsyncSession, table_id: int) -> list[int]:
 def touch_and_publish_order(session: AsyncSession, order: Order) -> None:
     """Record a change to an order; live screens hear of it once the transaction commits."""
     bump_version(order)
-    events.order_changed(session, order)
+    order_changed(session, order)
     session.add(order)
 
 

@@ -21,13 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, limits
+from restaurant_api import limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
 from restaurant_api.money import MAX_CENTS, MoneyError, format_cents, to_cents
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen
+from restaurant_api.orders.events import order_changed as order_changed
 
 # The orders' side of the tables domain's use cases, public here: locking and reading the
 # orders a table holds, merging their lines, splitting a bill.
@@ -53,11 +55,10 @@ from restaurant_api.orders.splitting import plan_split as plan_split
 from restaurant_api.orders.splitting import preview_order_split as preview_order_split
 from restaurant_api.orders.splitting import split_order as split_order
 from restaurant_api.tables import service as tables_service
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, FLOOR_STAFF, MANAGERS, require_role
+from restaurant_api.users.service import ALL_STAFF, FLOOR_STAFF, MANAGERS, User, require_role
 
 if TYPE_CHECKING:
-    from restaurant_api.menu.models import MenuItem
+    from restaurant_api.menu.service import MenuItem
 
 MAX_QUANTITY = limits.MAX_QUANTITY
 MAX_LINES = limits.MAX_LINES
@@ -93,14 +94,6 @@ class IdempotencyMismatch(InvalidInput):
 class IdempotencyInProgress(Conflict):
     def __init__(self) -> None:
         super().__init__("A request with this idempotency key is still in progress; retry")
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()
 
 
 @dataclass(frozen=True)
@@ -147,23 +140,14 @@ class OrderChanges:
     add_lines: tuple[LineDraft, ...] = ()
     remove_line_ids: tuple[int, ...] = ()
     change_lines: tuple[LineChange, ...] = ()
-    table_id: int | _Unset | None = UNSET
+    table_id: int | Unset | None = UNSET
     customer_count: int | None = None
-    special_requests: str | _Unset | None = UNSET
+    special_requests: str | Unset | None = UNSET
     total: Decimal | int | str | None = None
     void_reason: str | None = None
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def _optional_text(value: str | None, name: str, max_length: int) -> str | None:
-    if value is None or not value.strip():
-        return None
-    menu_service.check_text(value, name)
-    if len(value) > max_length:
-        raise InvalidInput(f"{name} is longer than {max_length} characters", field=name)
-    return value.strip()
 
 
 def _check_id(value: int, name: str) -> None:
@@ -184,7 +168,7 @@ def _check_seat(seat_number: int | None) -> None:
 def _modifiers(modifiers: Sequence[str]) -> list[str]:
     if len(modifiers) > MAX_MODIFIERS:
         raise InvalidInput(f"at most {MAX_MODIFIERS} modifiers per line", field="modifiers")
-    cleaned = [menu_service.check_text(str(m), "modifiers").strip() for m in modifiers]
+    cleaned = [check_text(str(m), "modifiers").strip() for m in modifiers]
     if any(not m or len(m) > 100 for m in cleaned):
         raise InvalidInput("a modifier must have 1 to 100 characters", field="modifiers")
     return cleaned
@@ -201,7 +185,7 @@ def _check_total(expected_cents: int, sent: Decimal | int | str | None) -> None:
     if sent is None:
         return
     try:
-        sent_cents = menu_service.price_cents(sent, "total")
+        sent_cents = price_cents(sent, "total")
     except InvalidInput:
         sent_cents = None
     if sent_cents != expected_cents:
@@ -241,7 +225,7 @@ def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
     _check_quantity(draft.quantity)
     _check_seat(draft.seat_number)
     modifiers = _modifiers(draft.modifiers)
-    note = _optional_text(draft.note, "note", 500)
+    note = optional_text(draft.note, "note", 500)
     if draft.menu_item_id is not None:
         item = menu.get(draft.menu_item_id)
         if item is None:
@@ -254,9 +238,9 @@ def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
             raise InvalidInput(
                 "An item needs a menu_item_id, or a name, price and category", field="order"
             )
-        name = menu_service.clean_text(draft.name, "name", 120)
-        category = menu_service.clean_text(draft.category, "category", 60)
-        cents = menu_service.price_cents(draft.price)
+        name = clean_text(draft.name, "name", 120)
+        category = clean_text(draft.category, "category", 60)
+        cents = price_cents(draft.price)
     line = OrderLine(
         order_id=0,
         menu_item_id=draft.menu_item_id,
@@ -583,7 +567,7 @@ async def place_order_with_lines(
     user = require_role(actor, FLOOR_STAFF)
     record_id: int | None = None
     if idempotency_key is not None:
-        key = menu_service.check_text(idempotency_key, "idempotency_key").strip()
+        key = check_text(idempotency_key, "idempotency_key").strip()
         if not 1 <= len(key) <= 255:
             raise InvalidInput(
                 "Idempotency key must have 1 to 255 characters", field="idempotency_key"
@@ -599,7 +583,7 @@ async def place_order_with_lines(
     if not draft.lines:
         raise InvalidInput("An order needs at least one item", field="order")
     _check_customers(draft.customer_count)
-    special_requests = _optional_text(draft.special_requests, "special_requests", 1000)
+    special_requests = optional_text(draft.special_requests, "special_requests", 1000)
     if draft.table_id is not None and not is_valid_id(draft.table_id):
         raise tables_service.TableNotFound()
     lines = await _resolve_lines(session, draft.lines)
@@ -635,7 +619,7 @@ async def place_order_with_lines(
             .where(col(IdempotencyRecord.id) == record_id)
             .values(order_id=order.id)
         )
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order, lines
 
 
@@ -674,7 +658,7 @@ def _draft_key(draft: LineDraft) -> tuple[object, ...] | None:
     if draft.price is None or draft.name is None or draft.category is None:
         return None
     try:
-        cents = menu_service.price_cents(draft.price)
+        cents = price_cents(draft.price)
     except InvalidInput:
         return None
     return ("open", draft.name.strip(), cents, draft.category.strip(), *rest)
@@ -697,7 +681,7 @@ def _apply_line_change(line: OrderLine, change: LineChange) -> None:
         _check_seat(change.seat_number)
         line.seat_number = change.seat_number
     if change.note is not None:
-        line.note = _optional_text(change.note, "note", 500)
+        line.note = optional_text(change.note, "note", 500)
 
 
 async def update_order(
@@ -766,14 +750,14 @@ async def update_order(
     if changes.customer_count is not None:
         _check_customers(changes.customer_count)
         order.customer_count = changes.customer_count
-    if not isinstance(changes.special_requests, _Unset):
-        order.special_requests = _optional_text(changes.special_requests, "special_requests", 1000)
-    if not isinstance(changes.table_id, _Unset) and changes.table_id != order.table_id:
+    if not isinstance(changes.special_requests, Unset):
+        order.special_requests = optional_text(changes.special_requests, "special_requests", 1000)
+    if not isinstance(changes.table_id, Unset) and changes.table_id != order.table_id:
         if changes.table_id is not None and not is_valid_id(changes.table_id):
             raise tables_service.TableNotFound()
         await tables_service.move_order_to_table(session, order=order, table_id=changes.table_id)
 
-    reason = _optional_text(changes.void_reason, "void_reason", 500)
+    reason = optional_text(changes.void_reason, "void_reason", 500)
     await kitchen_service.void_lines(
         session,
         order_line_ids=[line.id for line in removed if line.id is not None],  # type: ignore[misc]
@@ -800,7 +784,7 @@ async def update_order(
         lines=[*to_fire, *changed],
         actor_id=user.id,
     )
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order
 
 
@@ -815,10 +799,10 @@ async def close_order(
 ) -> Order:
     """Settle an open order and free its table."""
     require_role(actor, FLOOR_STAFF)
-    method = _optional_text(payment_method, "payment_method", 40)
+    method = optional_text(payment_method, "payment_method", 40)
     if method is None:
         raise InvalidInput("payment_method is required", field="payment_method")
-    tip_cents = menu_service.price_cents(tip, "tip") if tip is not None else 0
+    tip_cents = price_cents(tip, "tip") if tip is not None else 0
     order = await _lock_open_order(session, order_id, version)
     order.status = OrderStatus.CLOSED
     order.payment_method = method
@@ -836,7 +820,7 @@ async def cancel_order(
 ) -> Order:
     """Cancel an open order (managers and admins): its tickets' lines are voided."""
     require_role(actor, MANAGERS)
-    cleaned = _optional_text(reason, "reason", 500)
+    cleaned = optional_text(reason, "reason", 500)
     if cleaned is None:
         raise InvalidInput("A reason is required to cancel an order", field="reason")
     order = await _lock_open_order(session, order_id, version)
@@ -858,7 +842,7 @@ async def _finish(session: AsyncSession, order: Order) -> Order:
     session.add(order)
     await session.flush()
     await tables_service.release_table_of_order(session, order=order)
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order
 
 
@@ -870,8 +854,8 @@ async def delete_order(session: AsyncSession, *, actor: User | None, order_id: i
     # Its tickets are deleted with it: kitchen screens must drop them.
     tickets = await kitchen_service.tickets_for_orders(session, [order_id])
     for ticket in tickets.get(order_id, []):
-        events.ticket_changed(session, ticket)
+        kitchen_service.ticket_changed(session, ticket)
     await session.delete(order)
     await session.flush()
-    events.order_changed(session, order)
+    order_changed(session, order)
     return order

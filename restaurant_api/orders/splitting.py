@@ -12,10 +12,11 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, limits
+from restaurant_api import limits
 from restaurant_api.db import utcnow
 from restaurant_api.errors import InvalidInput
 from restaurant_api.money import split_evenly
+from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents
 from restaurant_api.orders.rows import order_lines, touch_and_publish_order
@@ -196,7 +197,7 @@ async def split_order(
     order.closed_at = now
     touch_and_publish_order(session, order)
     for split in split_orders:
-        events.order_changed(session, split)
+        order_changed(session, split)
     return split_orders
 
 

@@ -11,12 +11,10 @@ from restaurant_api.orders import service as orders_service
 from restaurant_api.tables.errors import NoOrderToSplit, TableChanged, TableNotFound
 from restaurant_api.tables.models import DiningTable
 from restaurant_api.tables.rows import lock_table, peek_table, touch_and_publish
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import FLOOR_STAFF, require_role
+from restaurant_api.users.service import FLOOR_STAFF, User, require_role
 
 if TYPE_CHECKING:
-    from restaurant_api.orders.models import Order
-    from restaurant_api.orders.service import SplitRequest, SplitShare
+    from restaurant_api.orders.service import Order, SplitRequest, SplitShare
 
 
 async def _table_order(session: AsyncSession, table_id: int) -> tuple[DiningTable, Order]:

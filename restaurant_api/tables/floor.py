@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import MAX_ID, is_valid_id
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders import service as orders_service
@@ -21,6 +20,7 @@ from restaurant_api.tables.errors import (
     TableNumberTaken,
     TableOccupied,
 )
+from restaurant_api.tables.events import table_changed
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 from restaurant_api.tables.rows import (
     has_occupied_seat,
@@ -29,8 +29,7 @@ from restaurant_api.tables.rows import (
     seats_of,
     touch_and_publish,
 )
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import ALL_STAFF, MANAGERS, require_role
+from restaurant_api.users.service import ALL_STAFF, MANAGERS, User, require_role
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -152,7 +151,7 @@ async def create_table(
         for number in range(1, capacity + 1)
     )
     await session.flush()
-    events.table_changed(session, table)
+    table_changed(session, table)
     return table
 
 
@@ -235,4 +234,4 @@ async def delete_table(session: AsyncSession, *, actor: User | None, table_id: i
         raise TableHostsMerge()
     await session.delete(table)
     await session.flush()
-    events.table_changed(session, table_id)
+    table_changed(session, table_id)

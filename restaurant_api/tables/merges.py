@@ -32,11 +32,10 @@ from restaurant_api.tables.rows import (
     settle_status,
     touch_and_publish,
 )
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import FLOOR_STAFF, require_role
+from restaurant_api.users.service import FLOOR_STAFF, User, require_role
 
 if TYPE_CHECKING:
-    from restaurant_api.orders.models import Order
+    from restaurant_api.orders.service import Order
 
 
 @dataclass(frozen=True, slots=True)

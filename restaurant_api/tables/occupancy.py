@@ -17,7 +17,7 @@ from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus
 from restaurant_api.tables.rows import lock_table, set_all_seats, touch_and_publish
 
 if TYPE_CHECKING:
-    from restaurant_api.orders.models import Order
+    from restaurant_api.orders.service import Order
 
 
 async def occupy_table_for_order(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
+from restaurant_api.api.order_presenter import OrderPublic, present_orders
 from restaurant_api.api.rest import (
     CurrentUser,
     ReadSessionDep,
@@ -21,7 +22,6 @@ from restaurant_api.api.rest import (
 )
 from restaurant_api.db import MAX_ID
 from restaurant_api.errors import InvalidInput
-from restaurant_api.orders.rest import OrderPublic, present_orders
 from restaurant_api.orders.service import InvalidSplit, SplitMode, SplitRequest
 from restaurant_api.tables import service
 from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus

@@ -10,10 +10,10 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events
 from restaurant_api.db import bump_version, is_valid_id
 from restaurant_api.orders import service as orders_service
 from restaurant_api.tables.errors import TableNotFound
+from restaurant_api.tables.events import table_changed
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 
 
@@ -72,7 +72,7 @@ async def set_all_seats(session: AsyncSession, table_id: int, status: SeatStatus
 def touch_and_publish(session: AsyncSession, table: DiningTable) -> None:
     """Record a change to a table; live screens hear of it once the transaction commits."""
     bump_version(table)
-    events.table_changed(session, table)
+    table_changed(session, table)
     session.add(table)
 
 

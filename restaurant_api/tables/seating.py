@@ -20,11 +20,10 @@ from restaurant_api.tables.errors import (
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 from restaurant_api.tables.occupancy import free_table, move_order_to_table, occupy_table_for_order
 from restaurant_api.tables.rows import lock_table, peek_table, settle_status, touch_and_publish
-from restaurant_api.users.models import User
-from restaurant_api.users.permissions import FLOOR_STAFF, require_role
+from restaurant_api.users.service import FLOOR_STAFF, User, require_role
 
 if TYPE_CHECKING:
-    from restaurant_api.orders.models import Order
+    from restaurant_api.orders.service import Order
 
 MAX_CUSTOMER_NAME = 100
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import events, security
+from restaurant_api import security
 from restaurant_api.config import Settings
 from restaurant_api.db import Database, is_valid_id, utcnow
 from restaurant_api.errors import (
@@ -25,8 +25,16 @@ from restaurant_api.errors import (
     NotFound,
     PermissionDenied,
 )
+from restaurant_api.inputs import storable
+from restaurant_api.users.events import user_access_changed
 from restaurant_api.users.models import RefreshToken, Role, User
 from restaurant_api.users.permissions import ADMINS, require_role
+from restaurant_api.users.permissions import ALL_STAFF as ALL_STAFF
+from restaurant_api.users.permissions import FLOOR_STAFF as FLOOR_STAFF
+from restaurant_api.users.permissions import MANAGERS as MANAGERS
+
+# Other domains and api/ reach users through this module: `User`, `Role`, `require_role`
+# and the role sets are re-exported above for them.
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -84,17 +92,6 @@ class TokenPair:
 
 
 # --- validation -------------------------------------------------------------------------
-
-
-def storable(value: str) -> bool:
-    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def normalize_email(email: str) -> str:
@@ -305,7 +302,7 @@ def end_access(session: AsyncSession, user: User) -> None:
     user.token_version += 1
     user.updated_at = utcnow()
     session.add(user)
-    events.user_access_changed(session, user.id)  # type: ignore[arg-type]
+    user_access_changed(session, user.id)  # type: ignore[arg-type]
 
 
 async def change_role(

@@ -14,7 +14,9 @@ from restaurant_api import events
 from restaurant_api.api.graphql import Context, run_mutation
 from restaurant_api.errors import Conflict
 from restaurant_api.events import Event, InProcessBus, SubscriberTooSlow, Topic
+from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import TicketStatus
+from restaurant_api.tables.events import table_changed
 from tests.live.conftest import OtherListener, make_ticket
 
 
@@ -69,10 +71,10 @@ async def test_published_after_commit_never_on_rollback(app, db):
         ticket = await make_ticket(db)
         with pytest.raises(RuntimeError):
             async with db.session() as session:
-                events.ticket_changed(session, ticket)
+                ticket_changed(session, ticket)
                 raise RuntimeError("rolled back")
         async with db.session() as session:
-            events.ticket_changed(session, ticket)
+            ticket_changed(session, ticket)
             # Nothing is sent before the commit.
             await asyncio.sleep(0.05)
             assert subscriber.drain() == []
@@ -98,11 +100,11 @@ async def test_graphql_mutation_that_fails_in_its_savepoint_publishes_nothing(ap
     info = cast("Info[Context, None]", SimpleNamespace(context=context))  # only its context is read
 
     async def failing(session):
-        events.table_changed(session, 1)
+        table_changed(session, 1)
         raise Conflict("lost a race")
 
     async def succeeding(session):
-        events.table_changed(session, 2)
+        table_changed(session, 2)
         return "ok"
 
     try:
@@ -132,7 +134,7 @@ async def test_listener_reconnects_and_asks_for_a_resync(app, db, backend):
         # Events may have been lost while reconnecting: subscribers re-read everything.
         assert (await next_event(subscriber, within=5.0)).topic is Topic.RESYNC
         async with db.session() as session:
-            events.table_changed(session, 9)
+            table_changed(session, 9)
         assert await next_event(subscriber) == Event(Topic.TABLE, 9)
     finally:
         subscriber.close()
@@ -157,13 +159,13 @@ async def test_a_rollback_publishes_nothing_to_another_listener(app, db):
     info = cast("Info[Context, None]", SimpleNamespace(context=context))  # only its context is read
 
     async def failing(session):
-        events.table_changed(session, 5)
+        table_changed(session, 5)
         raise Conflict("lost a race")
 
     async with OtherListener(bus) as listener:
         with pytest.raises(RuntimeError):
             async with db.session() as session:
-                events.table_changed(session, 3)
+                table_changed(session, 3)
                 raise RuntimeError("rolled back")
         # A GraphQL mutation whose savepoint rolled back, in an operation that commits.
         assert (await run_mutation(info, failing)).code == Conflict.code
@@ -171,10 +173,10 @@ async def test_a_rollback_publishes_nothing_to_another_listener(app, db):
         # A whole GraphQL operation that failed.
         failed = Context(db=db, settings=app.state.settings, user=None, events=bus)
         async with failed.use_session() as session:
-            events.table_changed(session, 6)
+            table_changed(session, 6)
         await failed.finish(success=False)
         assert await listener.received() == []
         async with db.session() as session:
-            events.table_changed(session, 7)
+            table_changed(session, 7)
         assert await listener.received() == [[Event(Topic.TABLE, 7)]]
     await bus.stop()

@@ -10,10 +10,13 @@ from sqlmodel import col
 
 from restaurant_api import events
 from restaurant_api.db import Database, table_of, utcnow
+from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.main import create_app
+from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.security import create_access_token
+from restaurant_api.tables.events import table_changed
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 from tests.conftest import TEST_SECRET, gid, make_settings
 from tests.live.conftest import (
@@ -37,7 +40,7 @@ async def set_ticket_status(
         ticket.updated_at = utcnow()
         session.add(ticket)
         await session.flush()
-        events.ticket_changed(session, ticket)
+        ticket_changed(session, ticket)
         if fail:
             raise RuntimeError("the request failed after the change")
 
@@ -99,14 +102,14 @@ async def test_station_filter_and_tickets_leaving_the_screen(live_server, db, ki
     new = await make_ticket(db, station="kitchen")
     async with db.session() as session:
         session.add(KitchenTicketLine(ticket_id=new.id, name="Steak", quantity=2))
-        events.ticket_changed(session, new)
+        ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change["tickets"][0]["id"] == gid("KitchenTicket", new.id)
     assert change["tickets"][0]["lines"] == [{"name": "Steak", "quantity": 2}]
 
     async with db.session() as session:  # a deleted ticket leaves the screen too
         await session.exec(delete(KitchenTicket).where(col(KitchenTicket.id) == new.id))
-        events.ticket_changed(session, new)
+        ticket_changed(session, new)
     change = (await socket.next_data())["kitchenTickets"]
     assert change == {
         "kind": "CHANGES",
@@ -150,7 +153,7 @@ async def test_floor_plan_snapshot_then_changed_table(live_server, db, server):
         seat_row = await session.get(Seat, seat.id)
         seat_row.status = SeatStatus.OCCUPIED
         seat_row.customer_name = "Ada"
-        events.table_changed(session, table_two.id)
+        table_changed(session, table_two.id)
     change = (await socket.next_data())["tables"]
     assert change["kind"] == "CHANGES"
     [changed] = change["tables"]
@@ -205,7 +208,7 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
     async with db.session() as session:
         closing = await session.get(Order, order.id)
         closing.status = OrderStatus.CLOSED
-        events.order_changed(session, closing)
+        order_changed(session, closing)
     change = (await one.next_data())["orderUpdates"]
     assert change["orders"][0]["status"] == "CLOSED"
     change = (await every.next_data())["orderUpdates"]
@@ -216,7 +219,7 @@ async def test_order_updates_for_one_order_and_all_open_orders(live_server, db, 
     }
 
     async with db.session() as session:  # the one-order feed ignores other orders
-        events.order_changed(session, other)
+        order_changed(session, other)
     await assert_silent(one)
     await one.connection.close()
     await every.connection.close()

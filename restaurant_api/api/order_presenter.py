@@ -1,0 +1,107 @@
+"""The REST shape of an order, shared by the orders, tables and kitchen REST adapters.
+
+Neutral ground: tables' bill split answers with orders, and one domain's adapter must not
+import another's, so both present orders from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.api.rest import MoneyNumber
+from restaurant_api.money import from_cents
+from restaurant_api.orders import service as orders_service
+from restaurant_api.orders.service import Order, OrderLine, OrderStatus
+
+
+class LineItemPublic(BaseModel):
+    """The contract's item fields, shared by an order's lines and a kitchen ticket's."""
+
+    name: str
+    price: MoneyNumber
+    category: str
+    quantity: int
+    modifiers: list[str]
+    menu_item_id: int | None
+    seat_number: int | None
+
+
+class OrderItemPublic(LineItemPublic):
+    """One line of an order, as the documented clients read it."""
+
+    # Beyond the contract:
+    id: int
+    position: int
+    note: str | None
+    line_total: MoneyNumber
+
+    @classmethod
+    def from_model(cls, line: OrderLine) -> OrderItemPublic:
+        return cls(
+            name=line.name,
+            price=from_cents(line.unit_price_cents),
+            category=line.category,
+            quantity=line.quantity,
+            modifiers=list(line.modifiers),
+            menu_item_id=line.menu_item_id,
+            seat_number=line.seat_number,
+            id=line.id,  # type: ignore[arg-type]
+            position=line.position,
+            note=line.note,
+            line_total=from_cents(orders_service.line_total_cents(line)),
+        )
+
+
+class OrderPublic(BaseModel):
+    """The contract's Order object (plus a few extra fields)."""
+
+    id: int
+    order: list[OrderItemPublic]
+    total: MoneyNumber
+    table_id: int | None
+    customer_count: int
+    special_requests: str | None
+    timestamp: datetime
+    status: OrderStatus
+    version: int
+    # Beyond the contract:
+    updated_at: datetime
+    closed_at: datetime | None
+    payment_method: str | None
+    tip: MoneyNumber
+    cancel_reason: str | None
+    created_by_id: int | None
+
+    @classmethod
+    def from_model(cls, order: Order, lines: Sequence[OrderLine]) -> OrderPublic:
+        return cls(
+            id=order.id,  # type: ignore[arg-type]
+            order=[OrderItemPublic.from_model(line) for line in lines],
+            total=from_cents(orders_service.order_total_cents(lines)),
+            table_id=order.table_id,
+            customer_count=order.customer_count,
+            special_requests=order.special_requests,
+            timestamp=order.created_at,
+            status=order.status,
+            version=order.version,
+            updated_at=order.updated_at,
+            closed_at=order.closed_at,
+            payment_method=order.payment_method,
+            tip=from_cents(order.tip_cents),
+            cancel_reason=order.cancel_reason,
+            created_by_id=order.created_by_id,
+        )
+
+
+async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list[OrderPublic]:
+    """Orders as clients see them; the lines of all of them come in one query."""
+    lines = await orders_service.lines_for_orders(session, [o.id for o in orders])  # type: ignore[misc]
+    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]  # type: ignore[arg-type]
+
+
+async def present_order(session: AsyncSession, order: Order) -> OrderPublic:
+    return (await present_orders(session, [order]))[0]
