@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,29 +93,44 @@ def as_utc(value: datetime, field: str) -> datetime:
         raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
 
 
-def order_filters(
-    *,
-    status: OrderStatus | str | None = None,
-    table_id: int | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    before: tuple[datetime, int] | None = None,
-) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of `list_orders` (also the compiled GraphQL plans' page)."""
+@dataclass(frozen=True)
+class OrderFilter:
+    """Which orders a list holds, newest first (REST, GraphQL and the compiled plans' page).
+
+    A None filter matches any order. Values are as clients sent them: they are checked
+    when the list is read (`order_filters`, `list_orders`).
+    """
+
+    status: OrderStatus | str | None = None
+    table_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    # Keyset cursor (created_at, id): only orders listed after that one.
+    before: tuple[datetime, int] | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+ALL_ORDERS = OrderFilter()
+
+
+def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of `list_orders` (also the compiled GraphQL plans' page); the
+    page (`limit`, `offset`) is the caller's."""
     clauses: list[ColumnElement[bool]] = []
-    if status is not None:
+    if where.status is not None:
         try:
-            clauses.append(Order.status == OrderStatus(status))
+            clauses.append(Order.status == OrderStatus(where.status))
         except ValueError:
-            raise InvalidInput(f"Unknown order status {status!r}", field="status") from None
-    if table_id is not None:
-        clauses.append(Order.table_id == table_id if is_valid_id(table_id) else false())
-    if created_from is not None:
-        clauses.append(col(Order.created_at) >= as_utc(created_from, "created_from"))
-    if created_to is not None:
-        clauses.append(col(Order.created_at) < as_utc(created_to, "created_to"))
-    if before is not None:
-        at, order_id = as_utc(before[0], "after"), before[1]
+            raise InvalidInput(f"Unknown order status {where.status!r}", field="status") from None
+    if where.table_id is not None:
+        clauses.append(Order.table_id == where.table_id if is_valid_id(where.table_id) else false())
+    if where.created_from is not None:
+        clauses.append(col(Order.created_at) >= as_utc(where.created_from, "created_from"))
+    if where.created_to is not None:
+        clauses.append(col(Order.created_at) < as_utc(where.created_to, "created_to"))
+    if where.before is not None:
+        at, order_id = as_utc(where.before[0], "after"), where.before[1]
         if not is_valid_id(order_id):
             raise InvalidInput("Invalid cursor", field="after")
         clauses.append(
@@ -126,55 +142,21 @@ def order_filters(
     return clauses
 
 
-def _orders_query(
-    *,
-    status: OrderStatus | str | None,
-    table_id: int | None,
-    created_from: datetime | None,
-    created_to: datetime | None,
-    limit: int,
-    offset: int,
-    before: tuple[datetime, int] | None,
-    entities: Sequence[Any] = (),
-) -> Any:
-    clauses = order_filters(
-        status=status,
-        table_id=table_id,
-        created_from=created_from,
-        created_to=created_to,
-        before=before,
-    )
-    if not 0 <= limit <= 1000 or offset < 0:
+def _orders_query(where: OrderFilter, entities: Sequence[Any] = ()) -> Any:
+    clauses = order_filters(where)
+    if not 0 <= where.limit <= 1000 or where.offset < 0:
         raise InvalidInput("limit must be 0-1000 and offset not negative", field="limit")
     query = (select(*entities) if entities else select(Order)).where(*clauses)
     query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
-    return query.offset(offset).limit(limit)
+    return query.offset(where.offset).limit(where.limit)
 
 
 async def list_orders(
-    session: AsyncSession,
-    *,
-    actor: User | None,
-    status: OrderStatus | str | None = None,
-    table_id: int | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    before: tuple[datetime, int] | None = None,
+    session: AsyncSession, *, actor: User | None, where: OrderFilter = ALL_ORDERS
 ) -> list[Order]:
-    """Orders newest first. `before` is a keyset cursor (created_at, id) for pagination."""
+    """Orders newest first; `where.before` pages by keyset, `offset` by count."""
     require_role(actor, ALL_STAFF)
-    query = _orders_query(
-        status=status,
-        table_id=table_id,
-        created_from=created_from,
-        created_to=created_to,
-        limit=limit,
-        offset=offset,
-        before=before,
-    )
-    return list((await session.exec(query)).all())
+    return list((await session.exec(_orders_query(where))).all())
 
 
 def _columns(model: Any) -> list[Any]:
@@ -182,27 +164,11 @@ def _columns(model: Any) -> list[Any]:
 
 
 async def list_order_rows(
-    session: AsyncSession,
-    *,
-    actor: User | None,
-    status: OrderStatus | str | None = None,
-    table_id: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    session: AsyncSession, *, actor: User | None, where: OrderFilter = ALL_ORDERS
 ) -> Sequence[Row[Any]]:
     """`list_orders` as plain rows with every column of `orders` (no ORM instances)."""
     require_role(actor, ALL_STAFF)
-    query = _orders_query(
-        status=status,
-        table_id=table_id,
-        created_from=None,
-        created_to=None,
-        limit=limit,
-        offset=offset,
-        before=None,
-        entities=_columns(Order),
-    )
-    return (await session.exec(query)).all()
+    return (await session.exec(_orders_query(where, _columns(Order)))).all()
 
 
 async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: int) -> Row[Any]:

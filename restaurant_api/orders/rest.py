@@ -291,9 +291,8 @@ async def list_orders(
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
-    orders = await service.list_order_rows(
-        session, actor=user, status=status, table_id=table_id, limit=limit, offset=offset
-    )
+    where = service.OrderFilter(status=status, table_id=table_id, limit=limit, offset=offset)
+    orders = await service.list_order_rows(session, actor=user, where=where)
     return FastJSONResponse(await orders_json(session, orders))
 
 

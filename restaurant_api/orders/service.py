@@ -5,7 +5,7 @@ domain's own:
 
 - `drafts`: what clients send (new orders and lines, changes) and the input limits;
 - `validation`: input checks, and drafts resolved into new lines priced from the menu;
-- `reads`: orders and lines by id, lists and their filters, plain rows
+- `reads`: orders and lines by id, lists and their filters (`OrderFilter`), plain rows
   for the REST reads, the locks changes start from;
 - `placing`: placing an order, idempotent retries;
 - `changes`: changing an open order;
@@ -44,6 +44,8 @@ from restaurant_api.orders.errors import (
 )
 from restaurant_api.orders.placing import place_order, place_order_with_lines
 from restaurant_api.orders.reads import (
+    ALL_ORDERS,
+    OrderFilter,
     as_utc,
     get_order,
     get_order_row,
@@ -61,6 +63,7 @@ from restaurant_api.orders.reads import (
 )
 
 __all__ = [
+    "ALL_ORDERS",
     "MAX_CUSTOMERS",
     "MAX_LINES",
     "MAX_MODIFIERS",
@@ -73,6 +76,7 @@ __all__ = [
     "LineDraft",
     "OrderChanges",
     "OrderDraft",
+    "OrderFilter",
     "OrderLineNotFound",
     "OrderNotFound",
     "OrderNotOpen",
