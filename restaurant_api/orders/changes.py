@@ -1,6 +1,16 @@
-"""Changing an open order: its lines, table, guests and requests."""
+"""Changing an open order: its lines, table, guests and requests.
+
+REST resends the whole item list (`replace_order_items`); GraphQL adds, removes and changes
+single lines (`change_order_lines`). Both share one core: lock the order, work out the new
+lines, check them, apply the order's own fields, void removed and changed lines on the
+tickets that carried them, fire new and changed lines as a new ticket, publish.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +38,24 @@ from restaurant_api.users.models import User
 from restaurant_api.users.permissions import FLOOR_STAFF, require_role
 
 
+@dataclass
+class _LineEdit:
+    """An order's lines while a change is worked out."""
+
+    current: list[OrderLine]  # as read under the order's lock
+    final: list[OrderLine]  # after the change, in position order
+    new: list[OrderLine] = field(default_factory=list)  # fire as a new ticket
+    removed: list[OrderLine] = field(default_factory=list)  # void, then delete
+    changed: list[OrderLine] = field(default_factory=list)  # void, then fire again
+
+
+# One way of editing the lines: what it reads from the changes, and where errors point.
+_LineStep = Callable[[AsyncSession, _LineEdit, OrderChanges], Awaitable[None]]
+
+
+# --- REST: the whole item list --------------------------------------------------------------
+
+
 def _draft_key(draft: LineDraft) -> tuple[object, ...] | None:
     """What identifies an already-placed line in a resent REST item list."""
     note = draft.note.strip() if draft.note else None
@@ -51,6 +79,35 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
     return ("open", line.name, line.unit_price_cents, line.category, *rest)
 
 
+def _take_match(unmatched: list[OrderLine], draft: LineDraft) -> OrderLine | None:
+    """The first unmatched line the draft resends unchanged, taken out of `unmatched`."""
+    key = _draft_key(draft)
+    match = next((ln for ln in unmatched if key is not None and _line_key(ln) == key), None)
+    if match is not None:
+        unmatched.remove(match)
+    return match
+
+
+async def _replace_items(session: AsyncSession, edit: _LineEdit, changes: OrderChanges) -> None:
+    """The sent list becomes the order's lines: lines resent unchanged stay (their tickets
+    stand), the others are removed, and new ones are added in the places they were sent."""
+    if changes.replace_lines is None:
+        return
+    drafts = changes.replace_lines
+    unmatched = list(edit.final)
+    kept = [_take_match(unmatched, draft) for draft in drafts]
+    added = await resolve_lines(
+        session, [draft for draft, line in zip(drafts, kept, strict=True) if line is None]
+    )
+    fresh = iter(added)
+    edit.final = [line if line is not None else next(fresh) for line in kept]
+    edit.new.extend(added)
+    edit.removed.extend(unmatched)
+
+
+# --- GraphQL: add, remove, change single lines ----------------------------------------------
+
+
 def _apply_line_change(line: OrderLine, change: LineChange) -> None:
     if change.quantity is not None:
         check_quantity(change.quantity)
@@ -64,69 +121,48 @@ def _apply_line_change(line: OrderLine, change: LineChange) -> None:
         line.note = optional_text(change.note, "note", 500)
 
 
-async def update_order(
-    session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
-) -> Order:
-    """Change an open order. New lines fire as a new ticket; removed or changed lines are
-    voided on the tickets that carried them. A stale `version` is a VERSION_CONFLICT."""
-    user = require_role(actor, FLOOR_STAFF)
-    order = await lock_open_order(session, order_id, changes.version)
-    current = (await lines_for_orders(session, [order.id]))[order.id]  # type: ignore[index]
-    by_id = {line.id: line for line in current}
-    removed: list[OrderLine] = []
-    to_fire: list[OrderLine] = []
-    final: list[OrderLine] = list(current)
-
-    if changes.replace_lines is not None:
-        # Keep lines that are resent unchanged; everything else is removed or added.
-        unmatched = list(current)
-        final, new_drafts = [], []
-        for draft in changes.replace_lines:
-            key = _draft_key(draft)
-            match = next((ln for ln in unmatched if key is not None and _line_key(ln) == key), None)
-            if match is not None:
-                unmatched.remove(match)
-                final.append(match)
-            else:
-                final.append(OrderLine(order_id=order.id, name="", category="", unit_price_cents=0))  # type: ignore[arg-type]
-                new_drafts.append((len(final) - 1, draft))
-        resolved = await resolve_lines(session, [draft for _, draft in new_drafts])
-        for (index, _), line in zip(new_drafts, resolved, strict=True):
-            final[index] = line
-            to_fire.append(line)
-        removed.extend(unmatched)
-
+async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChanges) -> None:
+    """Remove, then change, then add lines; a line id must be one of the order's lines."""
+    by_id = {line.id: line for line in edit.current}
     for index, line_id in enumerate(changes.remove_line_ids):
         line = by_id.get(line_id)
-        if line is None or line not in final:
+        if line is None or line not in edit.final:
             error = OrderLineNotFound(line_id)
             error.path = ("remove_line_ids", index)
             raise error
-        final.remove(line)
-        removed.append(line)
+        edit.final.remove(line)
+        edit.removed.append(line)
 
-    changed: list[OrderLine] = []
     for index, change in enumerate(changes.change_lines):
         line = by_id.get(change.line_id)
-        if line is None or line not in final:
+        if line is None or line not in edit.final:
             raise OrderLineNotFound(change.line_id).inside("change_lines", index)
         before = _line_key(line)
         try:
             _apply_line_change(line, change)
         except InvalidInput as error:
             raise error.inside("change_lines", index) from None
-        if _line_key(line) != before and line not in changed:
-            changed.append(line)
+        if _line_key(line) != before and line not in edit.changed:
+            edit.changed.append(line)
 
     added = await resolve_lines(session, changes.add_lines, "add_lines")
-    final.extend(added)
-    to_fire.extend(added)
+    edit.final.extend(added)
+    edit.new.extend(added)
 
-    if not final:
+
+# --- the shared core ------------------------------------------------------------------------
+
+
+def _check_lines(lines: Sequence[OrderLine], total: Decimal | int | str | None) -> None:
+    if not lines:
         raise InvalidInput("An order needs at least one item", field="order")
-    if len(final) > MAX_LINES:
+    if len(lines) > MAX_LINES:
         raise InvalidInput(f"at most {MAX_LINES} items per order", field="order")
-    check_total(check_order_total(final), changes.total)
+    check_total(check_order_total(lines), total)
+
+
+async def _apply_order_fields(session: AsyncSession, order: Order, changes: OrderChanges) -> None:
+    """Guests, requests and table; UNSET leaves a field as it is."""
     if changes.customer_count is not None:
         check_customers(changes.customer_count)
         order.customer_count = changes.customer_count
@@ -137,20 +173,29 @@ async def update_order(
             raise tables_service.TableNotFound()
         await tables_service.move_order_to_table(session, order=order, table_id=changes.table_id)
 
-    reason = optional_text(changes.void_reason, "void_reason", 500)
+
+async def _save_lines(
+    session: AsyncSession,
+    order: Order,
+    edit: _LineEdit,
+    *,
+    reason: str | None,
+    actor_id: int | None,
+) -> None:
+    """Void what left or changed, write the lines in their new order, fire the rest."""
     await kitchen_service.void_lines(
         session,
-        order_line_ids=[line.id for line in removed if line.id is not None],  # type: ignore[misc]
+        order_line_ids=[line.id for line in edit.removed if line.id is not None],  # type: ignore[misc]
         reason=reason or "Removed from order",
     )
     await kitchen_service.void_lines(
         session,
-        order_line_ids=[line.id for line in changed if line.id is not None],  # type: ignore[misc]
+        order_line_ids=[line.id for line in edit.changed if line.id is not None],  # type: ignore[misc]
         reason=reason or "Changed",
     )
-    for line in removed:
+    for line in edit.removed:
         await session.delete(line)
-    for position, line in enumerate(final):
+    for position, line in enumerate(edit.final):
         line.order_id = order.id  # type: ignore[assignment]
         line.position = position
         session.add(line)
@@ -161,8 +206,63 @@ async def update_order(
     await kitchen_service.fire_lines(
         session,
         order_id=order.id,  # type: ignore[arg-type]
-        lines=[*to_fire, *changed],
-        actor_id=user.id,
+        lines=[*edit.new, *edit.changed],
+        actor_id=actor_id,
     )
+
+
+async def _change_order(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    order_id: int,
+    changes: OrderChanges,
+    steps: Sequence[_LineStep],
+) -> Order:
+    user = require_role(actor, FLOOR_STAFF)
+    order = await lock_open_order(session, order_id, changes.version)
+    current = (await lines_for_orders(session, [order.id]))[order.id]  # type: ignore[index]
+    edit = _LineEdit(current=current, final=list(current))
+    for step in steps:
+        await step(session, edit, changes)
+    _check_lines(edit.final, changes.total)
+    await _apply_order_fields(session, order, changes)
+    reason = optional_text(changes.void_reason, "void_reason", 500)
+    await _save_lines(session, order, edit, reason=reason, actor_id=user.id)
     events.order_changed(session, order)
     return order
+
+
+async def replace_order_items(
+    session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
+) -> Order:
+    """REST's change of an open order: `changes.replace_lines`, when sent, is its whole new
+    item list (lines resent unchanged keep their tickets); the single-line fields are not
+    read. A stale `version` is a VERSION_CONFLICT."""
+    return await _change_order(
+        session, actor=actor, order_id=order_id, changes=changes, steps=(_replace_items,)
+    )
+
+
+async def change_order_lines(
+    session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
+) -> Order:
+    """GraphQL's change of an open order: removes, changes and adds single lines
+    (`replace_lines` is not read). New lines fire as a new ticket; removed or changed lines
+    are voided on the tickets that carried them. A stale `version` is a VERSION_CONFLICT."""
+    return await _change_order(
+        session, actor=actor, order_id=order_id, changes=changes, steps=(_edit_lines,)
+    )
+
+
+async def update_order(
+    session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
+) -> Order:
+    """Either form of change, or both in one (the item list is replaced first)."""
+    return await _change_order(
+        session,
+        actor=actor,
+        order_id=order_id,
+        changes=changes,
+        steps=(_replace_items, _edit_lines),
+    )

@@ -63,8 +63,9 @@ class LineChange:
 
 @dataclass
 class OrderChanges:
-    """An update. `replace_lines` is the REST form (the whole new item list); GraphQL
-    adds, removes and changes individual lines."""
+    """An update. `replace_lines` is the REST form (the whole new item list,
+    `replace_order_items`); GraphQL adds, removes and changes individual lines
+    (`change_order_lines`)."""
 
     version: int | None = None
     replace_lines: tuple[LineDraft, ...] | None = None

@@ -306,7 +306,7 @@ async def get_order(order_id: int, user: CurrentUser, session: SnapshotSessionDe
 async def update_order(
     order_id: int, body: OrderUpdate, user: CurrentUser, session: SessionDep
 ) -> Any:
-    order = await service.update_order(
+    order = await service.replace_order_items(
         session, actor=user, order_id=order_id, changes=body.changes()
     )
     return await present_order(session, order)

@@ -8,7 +8,7 @@ domain's own:
 - `reads`: orders and lines by id, lists and their filters (`OrderFilter`), plain rows
   for the REST reads, the locks changes start from;
 - `placing`: placing an order, idempotent retries;
-- `changes`: changing an open order;
+- `changes`: changing an open order (REST's whole item list, GraphQL's single lines);
 - `closing`: closing (settling), cancelling and deleting an order;
 - `errors`: the domain's errors.
 
@@ -19,7 +19,7 @@ voided on its ticket when it is removed or changed.
 
 from __future__ import annotations
 
-from restaurant_api.orders.changes import update_order
+from restaurant_api.orders.changes import change_order_lines, replace_order_items, update_order
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
@@ -84,6 +84,7 @@ __all__ = [
     "VersionConflict",
     "as_utc",
     "cancel_order",
+    "change_order_lines",
     "close_order",
     "delete_order",
     "get_order",
@@ -101,5 +102,6 @@ __all__ = [
     "orders_by_id",
     "place_order",
     "place_order_with_lines",
+    "replace_order_items",
     "update_order",
 ]
