@@ -22,7 +22,7 @@ from restaurant_api.menu import service as menu_service
 from restaurant_api.orders.drafts import MAX_LINES, LineChange, LineDraft, OrderChanges, Unset
 from restaurant_api.orders.errors import OrderLineNotFound
 from restaurant_api.orders.models import Order, OrderLine
-from restaurant_api.orders.reads import lines_for_orders, lock_open_order
+from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
 from restaurant_api.orders.validation import (
     check_customers,
     check_order_total,
@@ -220,7 +220,7 @@ async def _change_order(
     steps: Sequence[_LineStep],
 ) -> Order:
     user = require_role(actor, FLOOR_STAFF)
-    order = await lock_open_order(session, order_id, changes.version)
+    order = await lock_order_for_change(session, order_id, changes.version)
     current = (await lines_for_orders(session, [order.id]))[order.id]  # type: ignore[index]
     edit = _LineEdit(current=current, final=list(current))
     for step in steps:

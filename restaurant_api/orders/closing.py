@@ -12,7 +12,7 @@ from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.menu import service as menu_service
 from restaurant_api.orders.models import Order, OrderStatus
-from restaurant_api.orders.reads import lock_open_order, lock_order
+from restaurant_api.orders.reads import lock_existing_order, lock_order_for_change
 from restaurant_api.orders.validation import optional_text
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.models import User
@@ -34,7 +34,7 @@ async def close_order(
     if method is None:
         raise InvalidInput("payment_method is required", field="payment_method")
     tip_cents = menu_service.price_cents(tip, "tip") if tip is not None else 0
-    order = await lock_open_order(session, order_id, version)
+    order = await lock_order_for_change(session, order_id, version)
     order.status = OrderStatus.CLOSED
     order.payment_method = method
     order.tip_cents = tip_cents
@@ -54,7 +54,7 @@ async def cancel_order(
     cleaned = optional_text(reason, "reason", 500)
     if cleaned is None:
         raise InvalidInput("A reason is required to cancel an order", field="reason")
-    order = await lock_open_order(session, order_id, version)
+    order = await lock_order_for_change(session, order_id, version)
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = cleaned
     await kitchen_service.void_order(
@@ -80,7 +80,7 @@ async def _finish(session: AsyncSession, order: Order) -> Order:
 async def delete_order(session: AsyncSession, *, actor: User | None, order_id: int) -> Order:
     """Delete an order (managers and admins): frees its table; lines, tickets go with it."""
     require_role(actor, MANAGERS)
-    order = await lock_order(session, order_id)
+    order = await lock_existing_order(session, order_id)
     await tables_service.release_table_of_order(session, order=order)
     # Its tickets are deleted with it: kitchen screens must drop them.
     tickets = await kitchen_service.tickets_for_orders(session, [order_id])

@@ -1,4 +1,4 @@
-"""The orders domain's errors (all in the family of `restaurant_api.errors`)."""
+"""Errors every module of the orders domain raises (re-exported by `orders.service`)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ class OrderNotFound(NotFound):
         super().__init__("Order not found")
 
 
-class OrderLineNotFound(NotFound):
-    def __init__(self, line_id: int) -> None:
-        super().__init__(f"Order line {line_id} not found on this order", field="line_id")
-
-
 class OrderNotOpen(Conflict):
     code = ErrorCode.ORDER_CLOSED
 
     def __init__(self, status: str) -> None:
         super().__init__(f"Order is {status} and can no longer be changed")
+
+
+class OrderLineNotFound(NotFound):
+    def __init__(self, line_id: int) -> None:
+        super().__init__(f"Order line {line_id} not found on this order", field="line_id")
 
 
 class VersionConflict(Conflict):

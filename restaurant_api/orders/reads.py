@@ -203,8 +203,8 @@ async def line_rows_for_orders(
 # --- locking reads --------------------------------------------------------------------------
 
 
-async def lock_order(session: AsyncSession, order_id: int) -> Order:
-    """The order, locked (FOR UPDATE) and reread, for a change."""
+async def lock_existing_order(session: AsyncSession, order_id: int) -> Order:
+    """The order, locked (FOR UPDATE) and read fresh; OrderNotFound when there is none."""
     if not is_valid_id(order_id):
         raise OrderNotFound()
     order = (
@@ -220,9 +220,9 @@ async def lock_order(session: AsyncSession, order_id: int) -> Order:
     return order
 
 
-async def lock_open_order(session: AsyncSession, order_id: int, version: int | None) -> Order:
-    """`lock_order`, refused when `version` is stale or the order is no longer open."""
-    order = await lock_order(session, order_id)
+async def lock_order_for_change(session: AsyncSession, order_id: int, version: int | None) -> Order:
+    """`lock_existing_order`, refused when `version` is stale or the order is no longer open."""
+    order = await lock_existing_order(session, order_id)
     if version is not None and version != order.version:
         raise VersionConflict(order.version)
     if order.status != OrderStatus.OPEN:

@@ -6,7 +6,7 @@ domain's own:
 - `drafts`: what clients send (new orders and lines, changes) and the input limits;
 - `validation`: input checks, and drafts resolved into new lines priced from the menu;
 - `reads`: orders and lines by id, lists and their filters (`OrderFilter`), plain rows
-  for the REST reads, the locks changes start from;
+  for the REST reads, the locks changes start from (`lock_order_for_change`);
 - `placing`: placing an order, idempotent retries;
 - `changes`: changing an open order (REST's whole item list, GraphQL's single lines);
 - `closing`: closing (settling), cancelling and deleting an order;
@@ -53,8 +53,6 @@ from restaurant_api.orders.reads import (
     lines_for_orders,
     list_order_rows,
     list_orders,
-    lock_open_order,
-    lock_order,
     open_orders,
     order_filters,
     order_lines_by_id,
@@ -93,8 +91,6 @@ __all__ = [
     "lines_for_orders",
     "list_order_rows",
     "list_orders",
-    "lock_open_order",
-    "lock_order",
     "open_orders",
     "order_filters",
     "order_lines_by_id",
