@@ -266,18 +266,16 @@ class Query:
     ) -> OrderConnection | None:
         first = ORDERS_PAGE.size(first)
         before = decode_time_id_cursor(after) if after else None
-        table = decode_optional_id(table_id, "Table", field="tableId")
+        where = service.OrderFilter(
+            status=status,
+            table_id=decode_optional_id(table_id, "Table", field="tableId"),
+            created_from=created_from,
+            created_to=created_to,
+            before=before,
+            limit=first + 1,
+        )
         async with info.context.use_session() as session:
-            orders = await service.list_orders(
-                session,
-                actor=info.context.user,
-                status=status,
-                table_id=table,
-                created_from=created_from,
-                created_to=created_to,
-                limit=first + 1,
-                before=before,
-            )
+            orders = await service.list_orders(session, actor=info.context.user, where=where)
         page = orders[:first]
         edges = [
             OrderEdge(

@@ -216,7 +216,7 @@ class Mutation:
             )
 
         async def operation(session: AsyncSession) -> object:
-            order = await service.update_order(
+            order = await service.change_order_lines(
                 session, actor=info.context.user, order_id=order_id_of(order_id), changes=changes()
             )
             return _payload(order)

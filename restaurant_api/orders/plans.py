@@ -36,7 +36,7 @@ from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
-from restaurant_api.orders.service import order_filters
+from restaurant_api.orders.service import OrderFilter, order_filters
 from restaurant_api.tables.plans import TABLES
 
 ORDERS = table_of(Order)
@@ -154,19 +154,19 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
     first = ORDERS_PAGE.size(arguments["first"])
     after = arguments.get("after")
     before = decode_time_id_cursor(after) if after else None
-    table_id = decode_optional_id(arguments.get("tableId"), "Table", field="tableId")
-    clauses = order_filters(
+    where = OrderFilter(
         status=arguments.get("status"),
-        table_id=table_id,
+        table_id=decode_optional_id(arguments.get("tableId"), "Table", field="tableId"),
         created_from=arguments.get("createdFrom"),
         created_to=arguments.get("createdTo"),
         before=before,
+        limit=first + 1,
     )
     statement = (
         select(*row_columns(ORDERS))
-        .where(*clauses)
+        .where(*order_filters(where))
         .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
-        .limit(first + 1)
+        .limit(where.limit)
     )
 
     async def fetch(connection: AsyncConnection) -> list[Any]:

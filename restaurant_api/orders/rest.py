@@ -204,9 +204,8 @@ async def list_orders(
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
-    orders = await service.list_order_rows(
-        session, actor=user, status=status, table_id=table_id, limit=limit, offset=offset
-    )
+    where = service.OrderFilter(status=status, table_id=table_id, limit=limit, offset=offset)
+    orders = await service.list_order_rows(session, actor=user, where=where)
     return FastJSONResponse(await orders_json(session, orders))
 
 
@@ -220,7 +219,7 @@ async def get_order(order_id: int, user: CurrentUser, session: SnapshotSessionDe
 async def update_order(
     order_id: int, body: OrderUpdate, user: CurrentUser, session: SessionDep
 ) -> Any:
-    order = await service.update_order(
+    order = await service.replace_order_items(
         session, actor=user, order_id=order_id, changes=body.changes()
     )
     return await present_order(session, order)

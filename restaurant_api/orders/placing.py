@@ -1,0 +1,175 @@
+"""Placing an order: its lines, kitchen tickets and table in one go; idempotent retries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.errors import InvalidInput
+from restaurant_api.inputs import check_text
+from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.money import MoneyError, to_cents
+from restaurant_api.orders.drafts import OrderDraft
+from restaurant_api.orders.errors import IdempotencyInProgress, IdempotencyMismatch
+from restaurant_api.orders.events import order_changed
+from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
+from restaurant_api.orders.validation import (
+    check_customers,
+    check_order_total,
+    check_total,
+    optional_text,
+    resolve_lines,
+)
+from restaurant_api.tables import service as tables_service
+from restaurant_api.users.service import FLOOR_STAFF, User, require_role
+
+
+def _money_key(amount: Decimal | int | str | None) -> object:
+    # 2, "2.0" and 2.00 are the same price: compare cents, so REST and GraphQL agree.
+    if amount is None:
+        return None
+    try:
+        return to_cents(amount)
+    except MoneyError:
+        return str(amount)
+
+
+def _request_hash(draft: OrderDraft) -> str:
+    canonical = asdict(draft)
+    canonical["total"] = _money_key(draft.total)
+    for line, source in zip(canonical["lines"], draft.lines, strict=True):
+        line["price"] = _money_key(source.price)
+    encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+async def _claim_idempotency_key(
+    session: AsyncSession, *, user_id: int, key: str, request_hash: str
+) -> tuple[int | None, Order | None]:
+    """Insert the key's record first (the unique index decides who runs the request): its
+    id, or the order of the request that claimed it before.
+
+    On PostgreSQL a concurrent INSERT of the same key waits until the winner's transaction
+    ends, so losers read the winner's committed record. SQLite runs writers one at a time.
+    ON CONFLICT DO NOTHING needs no savepoint around a failing insert (two statements less).
+    """
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    claimed = (
+        await session.exec(
+            insert(IdempotencyRecord)
+            .values(user_id=user_id, key=key, request_hash=request_hash, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(col(IdempotencyRecord.id))
+        )
+    ).first()
+    if claimed is not None:
+        return claimed[0], None
+    existing = (
+        await session.exec(
+            select(IdempotencyRecord)
+            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if existing is None or existing.order_id is None:
+        raise IdempotencyInProgress()
+    if existing.request_hash != request_hash:
+        raise IdempotencyMismatch()
+    order = await session.get(Order, existing.order_id)
+    if order is None:
+        raise IdempotencyInProgress()
+    return None, order
+
+
+async def place_order(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    draft: OrderDraft,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Create an order, its lines and its kitchen tickets; occupy its table.
+
+    With an idempotency key, a retry returns the first order (same key, other request: 422).
+    """
+    order, _ = await place_order_with_lines(
+        session, actor=actor, draft=draft, idempotency_key=idempotency_key
+    )
+    return order
+
+
+async def place_order_with_lines(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    draft: OrderDraft,
+    idempotency_key: str | None = None,
+) -> tuple[Order, list[OrderLine] | None]:
+    """`place_order`, also returning the new order's lines in position order (presenters
+    need not read them back); None when an idempotent retry returned an earlier order."""
+    user = require_role(actor, FLOOR_STAFF)
+    record_id: int | None = None
+    if idempotency_key is not None:
+        key = check_text(idempotency_key, "idempotency_key").strip()
+        if not 1 <= len(key) <= 255:
+            raise InvalidInput(
+                "Idempotency key must have 1 to 255 characters", field="idempotency_key"
+            )
+        record_id, replay = await _claim_idempotency_key(
+            session,
+            user_id=user.id,  # type: ignore[arg-type]
+            key=key,
+            request_hash=_request_hash(draft),
+        )
+        if replay is not None:
+            return replay, None
+    if not draft.lines:
+        raise InvalidInput("An order needs at least one item", field="order")
+    check_customers(draft.customer_count)
+    special_requests = optional_text(draft.special_requests, "special_requests", 1000)
+    if draft.table_id is not None and not is_valid_id(draft.table_id):
+        raise tables_service.TableNotFound()
+    lines = await resolve_lines(session, draft.lines)
+    check_total(check_order_total(lines), draft.total)
+
+    now = utcnow()
+    order = Order(
+        customer_count=draft.customer_count,
+        special_requests=special_requests,
+        created_by_id=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    for position, line in enumerate(lines):
+        line.order_id = order.id  # type: ignore[assignment]
+        line.position = position
+        session.add(line)
+    await session.flush()
+    if draft.table_id is not None:
+        await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
+    await kitchen_service.fire_lines(
+        session,
+        order_id=order.id,  # type: ignore[arg-type]
+        lines=lines,
+        actor_id=user.id,
+        new_order=True,
+    )
+    if record_id is not None:
+        await session.exec(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.id) == record_id)
+            .values(order_id=order.id)
+        )
+    order_changed(session, order)
+    return order, lines

@@ -1,0 +1,221 @@
+"""Reads of orders and their lines: by id, lists and their filters, plain rows for the
+REST reads, and the locking reads every change of an order starts from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, false, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import is_valid_id
+from restaurant_api.errors import InvalidInput
+from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen, VersionConflict
+from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.pricing import order_total_cents
+from restaurant_api.orders.rows import lock_order
+from restaurant_api.users.service import ALL_STAFF, User, require_role
+
+
+async def lines_for_orders(
+    session: AsyncSession, order_ids: Sequence[int]
+) -> dict[int, list[OrderLine]]:
+    """The lines of several orders in one query, each list in position order."""
+    grouped: dict[int, list[OrderLine]] = defaultdict(list)
+    ids = list(order_ids)
+    if not ids:
+        return grouped
+    rows = await session.exec(
+        select(OrderLine)
+        .where(col(OrderLine.order_id).in_(ids))
+        .order_by(col(OrderLine.order_id), col(OrderLine.position), col(OrderLine.id))
+    )
+    for line in rows.all():
+        grouped[line.order_id].append(line)
+    return grouped
+
+
+async def order_lines_by_id(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, OrderLine]:
+    if not line_ids:
+        return {}
+    rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(list(line_ids))))
+    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+
+
+async def open_orders(session: AsyncSession) -> list[Order]:
+    """Every open order, oldest first (live order screens)."""
+    rows = await session.exec(
+        select(Order)
+        .where(Order.status == OrderStatus.OPEN)
+        .order_by(col(Order.created_at), col(Order.id))
+    )
+    return list(rows.all())
+
+
+async def orders_by_id(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, Order]:
+    wanted = [i for i in set(order_ids) if is_valid_id(i)]
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Order).where(col(Order.id).in_(wanted)))
+    return {order.id: order for order in rows.all()}  # type: ignore[misc]
+
+
+async def order_total(session: AsyncSession, order_id: int) -> int:
+    return order_total_cents((await lines_for_orders(session, [order_id]))[order_id])
+
+
+async def get_order(session: AsyncSession, *, actor: User | None, order_id: int) -> Order:
+    require_role(actor, ALL_STAFF)
+    order = await session.get(Order, order_id) if is_valid_id(order_id) else None
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def as_utc(value: datetime, field: str) -> datetime:
+    """A filter time in UTC (naive means UTC), refused when UTC cannot represent it.
+
+    9999-12-31T23:00-05:00 is past year 9999 in UTC: an error, not an overflow.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"{field} is out of range (years 1 to 9999)", field=field) from None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Which orders a list holds, newest first (REST, GraphQL and the compiled plans' page).
+
+    A None filter matches any order. Values are as clients sent them: they are checked
+    when the list is read (`order_filters`, `list_orders`).
+    """
+
+    status: OrderStatus | str | None = None
+    table_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    # Keyset cursor (created_at, id): only orders listed after that one.
+    before: tuple[datetime, int] | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+ALL_ORDERS = OrderFilter()
+
+
+def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of `list_orders` (also the compiled GraphQL plans' page); the
+    page (`limit`, `offset`) is the caller's."""
+    clauses: list[ColumnElement[bool]] = []
+    if where.status is not None:
+        try:
+            clauses.append(Order.status == OrderStatus(where.status))
+        except ValueError:
+            raise InvalidInput(f"Unknown order status {where.status!r}", field="status") from None
+    if where.table_id is not None:
+        clauses.append(Order.table_id == where.table_id if is_valid_id(where.table_id) else false())
+    if where.created_from is not None:
+        clauses.append(col(Order.created_at) >= as_utc(where.created_from, "created_from"))
+    if where.created_to is not None:
+        clauses.append(col(Order.created_at) < as_utc(where.created_to, "created_to"))
+    if where.before is not None:
+        at, order_id = as_utc(where.before[0], "after"), where.before[1]
+        if not is_valid_id(order_id):
+            raise InvalidInput("Invalid cursor", field="after")
+        clauses.append(
+            or_(
+                col(Order.created_at) < at,
+                (col(Order.created_at) == at) & (col(Order.id) < order_id),
+            )
+        )
+    return clauses
+
+
+def _orders_query(where: OrderFilter, entities: Sequence[Any] = ()) -> Any:
+    clauses = order_filters(where)
+    if not 0 <= where.limit <= 1000 or where.offset < 0:
+        raise InvalidInput("limit must be 0-1000 and offset not negative", field="limit")
+    query = (select(*entities) if entities else select(Order)).where(*clauses)
+    query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    return query.offset(where.offset).limit(where.limit)
+
+
+async def list_orders(
+    session: AsyncSession, *, actor: User | None, where: OrderFilter = ALL_ORDERS
+) -> list[Order]:
+    """Orders newest first; `where.before` pages by keyset, `offset` by count."""
+    require_role(actor, ALL_STAFF)
+    return list((await session.exec(_orders_query(where))).all())
+
+
+def _columns(model: Any) -> list[Any]:
+    return list(model.__table__.c)
+
+
+async def list_order_rows(
+    session: AsyncSession, *, actor: User | None, where: OrderFilter = ALL_ORDERS
+) -> Sequence[Row[Any]]:
+    """`list_orders` as plain rows with every column of `orders` (no ORM instances)."""
+    require_role(actor, ALL_STAFF)
+    return (await session.exec(_orders_query(where, _columns(Order)))).all()
+
+
+async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: int) -> Row[Any]:
+    """`get_order` as a plain row."""
+    require_role(actor, ALL_STAFF)
+    row = None
+    if is_valid_id(order_id):
+        query = select(*_columns(Order)).where(col(Order.id) == order_id)
+        row = (await session.exec(query)).first()
+    if row is None:
+        raise OrderNotFound()
+    return row
+
+
+async def line_rows_for_orders(
+    session: AsyncSession, order_ids: Sequence[int]
+) -> dict[int, list[Row[Any]]]:
+    """`lines_for_orders` as plain rows with every column of `order_lines`."""
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    if not order_ids:
+        return grouped
+    rows = await session.exec(
+        select(*_columns(OrderLine))
+        .where(col(OrderLine.order_id).in_(list(order_ids)))
+        .order_by(col(OrderLine.order_id), col(OrderLine.position), col(OrderLine.id))
+    )
+    for line in rows.all():
+        grouped[line.order_id].append(line)
+    return grouped
+
+
+# --- locking reads --------------------------------------------------------------------------
+
+
+async def lock_existing_order(session: AsyncSession, order_id: int) -> Order:
+    """The order, locked (FOR UPDATE) and read fresh; OrderNotFound when there is none."""
+    order = await lock_order(session, order_id)
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+async def lock_order_for_change(session: AsyncSession, order_id: int, version: int | None) -> Order:
+    """`lock_existing_order`, refused when `version` is stale or the order is no longer open."""
+    order = await lock_existing_order(session, order_id)
+    if version is not None and version != order.version:
+        raise VersionConflict(order.version)
+    if order.status != OrderStatus.OPEN:
+        raise OrderNotOpen(order.status)
+    return order

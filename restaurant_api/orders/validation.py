@@ -1,0 +1,142 @@
+"""Input checks of the orders domain, and drafts resolved into new (unsaved) order lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import is_valid_id
+from restaurant_api.errors import InvalidInput
+from restaurant_api.inputs import check_text, clean_text, optional_text, price_cents
+from restaurant_api.menu import service as menu_service
+from restaurant_api.money import MAX_CENTS, format_cents
+from restaurant_api.orders.drafts import (
+    MAX_CUSTOMERS,
+    MAX_LINES,
+    MAX_MODIFIERS,
+    MAX_QUANTITY,
+    MAX_SEAT,
+    LineDraft,
+)
+from restaurant_api.orders.models import OrderLine
+from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+
+if TYPE_CHECKING:
+    from restaurant_api.menu.service import MenuItem
+
+
+def check_id(value: int, name: str) -> None:
+    if not is_valid_id(value):
+        raise InvalidInput(f"{name} must be a positive id", field=name)
+
+
+def check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be between 1 and {MAX_QUANTITY}", field="quantity")
+
+
+def check_seat(seat_number: int | None) -> None:
+    if seat_number is not None and not 1 <= seat_number <= MAX_SEAT:
+        raise InvalidInput(f"seat_number must be between 1 and {MAX_SEAT}", field="seat_number")
+
+
+def clean_modifiers(modifiers: Sequence[str]) -> list[str]:
+    if len(modifiers) > MAX_MODIFIERS:
+        raise InvalidInput(f"at most {MAX_MODIFIERS} modifiers per line", field="modifiers")
+    cleaned = [check_text(str(m), "modifiers").strip() for m in modifiers]
+    if any(not m or len(m) > 100 for m in cleaned):
+        raise InvalidInput("a modifier must have 1 to 100 characters", field="modifiers")
+    return cleaned
+
+
+def check_customers(count: int) -> None:
+    if not 1 <= count <= MAX_CUSTOMERS:
+        raise InvalidInput(
+            f"customer_count must be between 1 and {MAX_CUSTOMERS}", field="customer_count"
+        )
+
+
+def check_total(expected_cents: int, sent: Decimal | int | str | None) -> None:
+    if sent is None:
+        return
+    try:
+        sent_cents = price_cents(sent, "total")
+    except InvalidInput:
+        sent_cents = None
+    if sent_cents != expected_cents:
+        raise InvalidInput(
+            f"Total does not match the items: expected {format_cents(expected_cents)}",
+            field="total",
+        )
+
+
+async def resolve_lines(
+    session: AsyncSession, drafts: Sequence[LineDraft], where: str = "lines"
+) -> list[OrderLine]:
+    """New (unsaved) order lines: menu items priced from the menu, open items as sent.
+
+    An invalid line's error names its place: `where`, its index, then the field.
+    """
+    if len(drafts) > MAX_LINES:
+        raise InvalidInput(f"at most {MAX_LINES} items per request", field="order")
+    for index, draft in enumerate(drafts):
+        if draft.menu_item_id is not None:
+            try:
+                check_id(draft.menu_item_id, "menu_item_id")
+            except InvalidInput as error:
+                raise error.inside(where, index) from None
+    menu_ids = [d.menu_item_id for d in drafts if d.menu_item_id is not None]
+    menu = await menu_service.menu_items_by_id(session, menu_ids)
+    lines = []
+    for index, draft in enumerate(drafts):
+        try:
+            lines.append(_resolve_line(draft, menu))
+        except InvalidInput as error:
+            raise error.inside(where, index) from None
+    return lines
+
+
+def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
+    check_quantity(draft.quantity)
+    check_seat(draft.seat_number)
+    modifiers = clean_modifiers(draft.modifiers)
+    note = optional_text(draft.note, "note", 500)
+    if draft.menu_item_id is not None:
+        item = menu.get(draft.menu_item_id)
+        if item is None:
+            raise InvalidInput(f"Menu item {draft.menu_item_id} not found", field="menu_item_id")
+        if not item.is_available:
+            raise InvalidInput(f"Menu item '{item.name}' is not available", field="menu_item_id")
+        name, category, cents = item.name, item.category, item.price_cents
+    else:
+        if draft.name is None or draft.price is None or draft.category is None:
+            raise InvalidInput(
+                "An item needs a menu_item_id, or a name, price and category", field="order"
+            )
+        name = clean_text(draft.name, "name", 120)
+        category = clean_text(draft.category, "category", 60)
+        cents = price_cents(draft.price)
+    line = OrderLine(
+        order_id=0,
+        menu_item_id=draft.menu_item_id,
+        name=name,
+        category=category,
+        unit_price_cents=cents,
+        quantity=draft.quantity,
+        modifiers=modifiers,
+        seat_number=draft.seat_number,
+        note=note,
+    )
+    if line_total_cents(line) > MAX_CENTS:
+        raise InvalidInput("Line total is out of range", field="quantity")
+    return line
+
+
+def check_order_total(lines: Sequence[OrderLine]) -> int:
+    total = order_total_cents(lines)
+    if total > MAX_CENTS:
+        raise InvalidInput("Order total is out of range", field="order")
+    return total
