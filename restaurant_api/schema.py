@@ -23,16 +23,11 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
 
 from restaurant_api.api import node as node_graphql
+from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
+from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.api.fanout import LiveExecutor
-from restaurant_api.api.graphql import (
-    ERROR_TYPES,
-    Context,
-    EventContext,
-    InputBounds,
-    UnitOfWork,
-    is_expected_error,
-)
+from restaurant_api.api.graphql import ERROR_TYPES
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS

@@ -16,8 +16,8 @@ from restaurant_api.api.graphql import (
     IsAuthenticated,
     described_enum,
     result_union,
-    run_mutation,
 )
+from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
@@ -364,71 +364,67 @@ class Mutation:
         description="Move a ticket one step (pending -> preparing -> ready -> served) or "
         "recall it one step. Its current status again changes nothing."
     )
+    @domain_mutation
     async def update_ticket_status(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         ticket_id: Annotated[
             strawberry.ID, strawberry.argument(description="The ticket's global id.")
         ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketResult:
-        async def operation(session: AsyncSession) -> object:
-            ticket = await service.set_ticket_status(
-                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
-            )
-            return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
-
-        return await run_mutation(info, operation)
+        ticket = await service.set_ticket_status(
+            session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
+        )
+        return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
     @strawberry.mutation(description="Take a ticket off the kitchen display.")
+    @domain_mutation
     async def remove_ticket(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         ticket_id: Annotated[
             strawberry.ID, strawberry.argument(description="The ticket's global id.")
         ],
     ) -> TicketResult:
-        async def operation(session: AsyncSession) -> object:
-            ticket = await service.dismiss_ticket(
-                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
-            )
-            return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
-
-        return await run_mutation(info, operation)
+        ticket = await service.dismiss_ticket(
+            session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
+        )
+        return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
     @strawberry.mutation(
         description="Move every active ticket of an order that allows it (the REST "
         "`PUT /api/kitchen/orders/{order_id}`): CONFLICT only when none is already there "
         "and none may move there."
     )
+    @domain_mutation
     async def update_order_tickets_status(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: Annotated[
             strawberry.ID, strawberry.argument(description="The order's global id.")
         ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketsResult:
-        async def operation(session: AsyncSession) -> object:
-            tickets = await service.set_order_tickets_status(
-                session, actor=info.context.user, order_id=_order_id(order_id), status=status
-            )
-            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
-
-        return await run_mutation(info, operation)
+        tickets = await service.set_order_tickets_status(
+            session, actor=info.context.user, order_id=_order_id(order_id), status=status
+        )
+        return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 
     @strawberry.mutation(description="Take all of an order's tickets off the kitchen display.")
+    @domain_mutation
     async def remove_order_tickets(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: Annotated[
             strawberry.ID, strawberry.argument(description="The order's global id.")
         ],
     ) -> TicketsResult:
-        async def operation(session: AsyncSession) -> object:
-            tickets = await service.dismiss_order_tickets(
-                session, actor=info.context.user, order_id=_order_id(order_id)
-            )
-            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
-
-        return await run_mutation(info, operation)
+        tickets = await service.dismiss_order_tickets(
+            session, actor=info.context.user, order_id=_order_id(order_id)
+        )
+        return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])

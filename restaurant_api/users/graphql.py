@@ -20,9 +20,8 @@ from restaurant_api.api.graphql import (
     TooManyAttemptsError,
     require_roles,
     result_union,
-    run_mutation,
-    run_self_managed,
 )
+from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
@@ -340,27 +339,25 @@ class Mutation:
             "tell whether the email already had an account."
         )
     )
+    @domain_mutation(self_managed=True)
     async def register(
         self,
         info: Info[Context, None],
         input: Annotated[RegisterInput, strawberry.argument(description="The new account.")],
     ) -> RegisterResult:
-        async def operation() -> object:
-            # An existing email gets the same answer as a new account: no enumeration.
-            with contextlib.suppress(service.EmailTaken):
-                await service.register(
-                    info.context.db,
-                    name=input.name,
-                    email=input.email,
-                    password=input.password,
-                    registration_open=info.context.settings.registration_open,
-                    needs_approval=info.context.settings.registration_approval,
-                )
-            if info.context.settings.registration_approval:
-                return RegistrationPayload(message=REGISTRATION_RECEIVED)
-            return RegistrationPayload(message=REGISTRATION_DONE)
-
-        return await run_self_managed(info, operation)
+        # An existing email gets the same answer as a new account: no enumeration.
+        with contextlib.suppress(service.EmailTaken):
+            await service.register(
+                info.context.db,
+                name=input.name,
+                email=input.email,
+                password=input.password,
+                registration_open=info.context.settings.registration_open,
+                needs_approval=info.context.settings.registration_approval,
+            )
+        if info.context.settings.registration_approval:
+            return RegistrationPayload(message=REGISTRATION_RECEIVED)
+        return RegistrationPayload(message=REGISTRATION_DONE)
 
     @strawberry.mutation(
         description=(
@@ -368,22 +365,20 @@ class Mutation:
             "throttled per account and per client address (TooManyAttemptsError)."
         )
     )
+    @domain_mutation(self_managed=True)
     async def login(
         self,
         info: Info[Context, None],
         input: Annotated[LoginInput, strawberry.argument(description="Credentials.")],
     ) -> LoginResult:
-        async def operation() -> object:
-            pair = await passwords.login(
-                info.context.db,
-                email=input.email,
-                password=input.password,
-                client_address=_client_address(info),
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
+        pair = await passwords.login(
+            info.context.db,
+            email=input.email,
+            password=input.password,
+            client_address=_client_address(info),
+            settings=info.context.settings,
+        )
+        return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(
         description=(
@@ -391,6 +386,7 @@ class Mutation:
             "ends; this one continues with the new tokens returned."
         )
     )
+    @domain_mutation(self_managed=True)
     async def change_password(
         self,
         info: Info[Context, None],
@@ -398,22 +394,20 @@ class Mutation:
             ChangePasswordInput, strawberry.argument(description="Old and new password.")
         ],
     ) -> ChangePasswordResult:
-        async def operation() -> object:
-            pair = await passwords.change_password(
-                info.context.db,
-                actor=info.context.user,
-                current_password=input.current_password,
-                new_password=input.new_password,
-                client_address=_client_address(info),
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
+        pair = await passwords.change_password(
+            info.context.db,
+            actor=info.context.user,
+            current_password=input.current_password,
+            new_password=input.new_password,
+            client_address=_client_address(info),
+            settings=info.context.settings,
+        )
+        return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(
         description="Set a user's password (admin only): all of that user's sessions end."
     )
+    @domain_mutation(self_managed=True)
     async def reset_user_password(
         self,
         info: Info[Context, None],
@@ -421,16 +415,13 @@ class Mutation:
             ResetUserPasswordInput, strawberry.argument(description="Who, and the password.")
         ],
     ) -> UserResult:
-        async def operation() -> object:
-            user = await passwords.reset_password(
-                info.context.db,
-                actor=info.context.user,
-                user_id=decode_id(input.user_id, "User", field="userId"),
-                new_password=input.new_password,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_self_managed(info, operation)
+        user = await passwords.reset_password(
+            info.context.db,
+            actor=info.context.user,
+            user_id=decode_id(input.user_id, "User", field="userId"),
+            new_password=input.new_password,
+        )
+        return UserPayload(user=UserType.from_model(user))
 
     @strawberry.mutation(
         description=(
@@ -438,48 +429,47 @@ class Mutation:
             "Returns a one-time code that expires; inviting the email again replaces it."
         )
     )
+    @domain_mutation
     async def invite_staff(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         input: Annotated[InviteStaffInput, strawberry.argument(description="Who and which role.")],
     ) -> InviteStaffResult:
-        async def operation(session: AsyncSession) -> object:
-            issued = await invitations.invite(
-                session,
-                actor=info.context.user,
-                email=input.email,
-                name=input.name,
-                role=Role(input.role),
-                settings=info.context.settings,
-            )
-            return InvitationIssuedPayload(
-                invitation=InvitationType.from_model(issued.invitation),
-                invitation_code=issued.code,
-            )
-
-        return await run_mutation(info, operation)
+        issued = await invitations.invite(
+            session,
+            actor=info.context.user,
+            email=input.email,
+            name=input.name,
+            role=Role(input.role),
+            settings=info.context.settings,
+        )
+        return InvitationIssuedPayload(
+            invitation=InvitationType.from_model(issued.invitation),
+            invitation_code=issued.code,
+        )
 
     @strawberry.mutation(description="Revoke a pending invitation (managers and admins).")
+    @domain_mutation
     async def revoke_invitation(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         id: Annotated[
             strawberry.ID, strawberry.argument(description="The invitation's global id.")
         ],
     ) -> InvitationResult:
-        async def operation(session: AsyncSession) -> object:
-            invitation = await invitations.revoke(
-                session,
-                actor=info.context.user,
-                invitation_id=decode_id(id, "Invitation", field="id"),
-            )
-            return InvitationPayload(invitation=InvitationType.from_model(invitation))
-
-        return await run_mutation(info, operation)
+        invitation = await invitations.revoke(
+            session,
+            actor=info.context.user,
+            invitation_id=decode_id(id, "Invitation", field="id"),
+        )
+        return InvitationPayload(invitation=InvitationType.from_model(invitation))
 
     @strawberry.mutation(
         description="Accept an invitation with its code and a password: creates the account."
     )
+    @domain_mutation(self_managed=True)
     async def accept_invitation(
         self,
         info: Info[Context, None],
@@ -487,33 +477,29 @@ class Mutation:
             AcceptInvitationInput, strawberry.argument(description="Code and password.")
         ],
     ) -> AcceptInvitationResult:
-        async def operation() -> object:
-            pair = await invitations.accept(
-                info.context.db,
-                code=input.code,
-                password=input.password,
-                name=input.name,
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
+        pair = await invitations.accept(
+            info.context.db,
+            code=input.code,
+            password=input.password,
+            name=input.name,
+            settings=info.context.settings,
+        )
+        return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(description="Rotate a refresh token; a reused one revokes its family.")
+    @domain_mutation
     async def refresh_token(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         refresh_token: Annotated[
             str, strawberry.argument(description="The current refresh token.")
         ],
     ) -> RefreshResult:
-        async def operation(session: AsyncSession) -> object:
-            pair = await service.refresh(
-                session, refresh_token=refresh_token, settings=info.context.settings
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_mutation(info, operation)
+        pair = await service.refresh(
+            session, refresh_token=refresh_token, settings=info.context.settings
+        )
+        return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(
         description=(
@@ -521,73 +507,69 @@ class Mutation:
             "token of the user at once (other devices refresh to continue)."
         )
     )
+    @domain_mutation
     async def logout(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         refresh_token: Annotated[
             str, strawberry.argument(description="The refresh token to revoke.")
         ],
     ) -> LogoutResult:
-        async def operation(session: AsyncSession) -> object:
-            await service.logout(session, refresh_token=refresh_token)
-            return LogoutPayload(ok=True)
-
-        return await run_mutation(info, operation)
+        await service.logout(session, refresh_token=refresh_token)
+        return LogoutPayload(ok=True)
 
     @strawberry.mutation(description="Change a user's role (admin only).")
+    @domain_mutation
     async def change_user_role(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         user_id: Annotated[
             strawberry.ID, strawberry.argument(description="Global id of the user to change.")
         ],
         role: Annotated[RoleType, strawberry.argument(description="The new role.")],
     ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.change_role(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                role=Role(role),
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)
+        user = await service.change_role(
+            session,
+            actor=info.context.user,
+            user_id=decode_id(user_id, "User", field="userId"),
+            role=Role(role),
+        )
+        return UserPayload(user=UserType.from_model(user))
 
     @strawberry.mutation(description="Deactivate a user: their tokens stop working (admin only).")
+    @domain_mutation
     async def deactivate_user(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         user_id: Annotated[
             strawberry.ID, strawberry.argument(description="Global id of the user to deactivate.")
         ],
     ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.set_active(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                active=False,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)
+        user = await service.set_active(
+            session,
+            actor=info.context.user,
+            user_id=decode_id(user_id, "User", field="userId"),
+            active=False,
+        )
+        return UserPayload(user=UserType.from_model(user))
 
     @strawberry.mutation(description="Reactivate a deactivated user (admin only).")
+    @domain_mutation
     async def reactivate_user(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         user_id: Annotated[
             strawberry.ID, strawberry.argument(description="Global id of the user to reactivate.")
         ],
     ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.set_active(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                active=True,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)
+        user = await service.set_active(
+            session,
+            actor=info.context.user,
+            user_id=decode_id(user_id, "User", field="userId"),
+            active=True,
+        )
+        return UserPayload(user=UserType.from_model(user))
