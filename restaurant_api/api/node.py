@@ -78,7 +78,7 @@ def decode_optional_id(value: str | None, type_name: str, *, field: str) -> int 
 )
 class Node:
     # Set on objects a subscription delivers: their nested fields load through the shared
-    # per-event context instead of the connection's (see restaurant_api.api.live).
+    # per-event context instead of the connection's (see restaurant_api.api.feeds).
     event_context: strawberry.Private[Context | None] = None
 
     def context(self, info: Info[Context, None]) -> Context:

@@ -10,8 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.fanout import share_update
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_feed
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
 from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import loaders, service
