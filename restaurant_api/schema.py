@@ -47,6 +47,7 @@ from restaurant_api.tables import mutations as tables_mutations
 from restaurant_api.tables import plans as tables_plans
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
+from restaurant_api.users import mutations as users_mutations
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ Query.__strawberry_definition__.description = "Read the restaurant's state."  # 
 Mutation = merge_types(
     "Mutation",
     (
-        users_graphql.Mutation,
+        users_mutations.Mutation,
         menu_graphql.Mutation,
         orders_mutations.Mutation,
         kitchen_graphql.Mutation,
