@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.rest import (
     CurrentUser,
+    Message,
     MoneyNumber,
     ReadSessionDep,
     SessionDep,
@@ -77,10 +78,6 @@ class KitchenStatusPublic(BaseModel):
 class StatusBody(BaseModel):
     # A str, not the enum: an unknown status is the service's 422 with a clear message.
     status: str
-
-
-class Message(BaseModel):
-    message: str
 
 
 async def present_tickets(

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.rest import (
     CurrentUser,
+    Message,
     MoneyNumber,
     SessionDep,
     SnapshotSessionDep,
@@ -244,10 +245,6 @@ class CancelBody(BaseModel):
 
     reason: str = Field(min_length=1, max_length=500)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
-class Message(BaseModel):
-    message: str
 
 
 IdempotencyKey = Annotated[

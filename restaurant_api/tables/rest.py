@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api import limits
 from restaurant_api.api.rest import (
     CurrentUser,
+    MessageResponse,
     ReadSessionDep,
     SessionDep,
     error_responses,
@@ -65,10 +66,6 @@ class TableUpdate(BaseModel):
     table_number: TableNumber | None = None
     capacity: Capacity | None = None
     status: TableStatus | None = None
-
-
-class MessageResponse(BaseModel):
-    message: str
 
 
 class UnmergeResponse(BaseModel):
