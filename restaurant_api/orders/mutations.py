@@ -14,6 +14,7 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
 from restaurant_api.orders import loaders, service
 from restaurant_api.orders.graphql import OrderType, order_id_of
+from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -43,18 +44,8 @@ class OrderLineInput:
 
     def draft(self, at: str) -> service.LineDraft:
         """The service's draft; `at` is this line's input path (for a bad id's error)."""
-        return service.LineDraft(
-            menu_item_id=decode_optional_id(
-                self.menu_item_id, "MenuItem", field=f"{at}.menuItemId"
-            ),
-            name=self.name,
-            price=self.price,
-            category=self.category,
-            quantity=self.quantity,
-            modifiers=tuple(self.modifiers),
-            seat_number=self.seat_number,
-            note=self.note,
-        )
+        menu_item_id = decode_optional_id(self.menu_item_id, "MenuItem", field=f"{at}.menuItemId")
+        return line_draft(self, menu_item_id=menu_item_id)
 
 
 @strawberry.input(description="A new order.")

@@ -23,6 +23,7 @@ from restaurant_api.api.rest import (
 from restaurant_api.db import MAX_ID
 from restaurant_api.money import from_cents
 from restaurant_api.orders import service
+from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 
@@ -181,16 +182,7 @@ class OrderItemIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
     def draft(self) -> service.LineDraft:
-        return service.LineDraft(
-            menu_item_id=self.menu_item_id,
-            name=self.name,
-            price=self.price,
-            category=self.category,
-            quantity=self.quantity,
-            modifiers=tuple(self.modifiers),
-            seat_number=self.seat_number,
-            note=self.note,
-        )
+        return line_draft(self, menu_item_id=self.menu_item_id)
 
 
 class OrderCreate(BaseModel):
