@@ -13,21 +13,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from restaurant_api.api.context import Context, EventContext
+from restaurant_api.api.fanout import share_update
 from restaurant_api.api.live import close_revoked, still_authorized
+from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
 
 logger = logging.getLogger("restaurant_api.live")
 
 M = TypeVar("M")
+U = TypeVar("U")
 
 # Close code for a subscriber that fell behind: 1013 "Try Again Later" is retried by
 # graphql-ws clients, which reconnect and get a fresh snapshot.
@@ -71,6 +75,7 @@ class Feed(Generic[M]):
     - `relevant(event)`: a cheap pre-filter; events it rejects are only re-read when the row
       is currently shown (it may have left the screen).
     - `read_key`: names the load, so subscribers with the same `load` share one re-read.
+    - `order_by`: the order rows are listed in, within a message.
     """
 
     topic: Topic
@@ -78,6 +83,7 @@ class Feed(Generic[M]):
     snapshot: Callable[[Context], Awaitable[Sequence[M]]]
     load: Callable[[Context, Event], Awaitable[M | None]]
     row_id: Callable[[M], int]
+    order_by: Callable[[M], Any]
     visible: Callable[[M], bool] = lambda _row: True
     relevant: Callable[[Event], bool] = lambda _event: True
 
@@ -116,6 +122,45 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
         await _close_slow_subscriber(context)
     finally:
         subscriber.close()
+
+
+class Presented(Protocol[M]):
+    """A row's GraphQL type (`OrderType`, ...): how a subscription message shows the row."""
+
+    @classmethod
+    def from_model(cls, row: M, event_context: Context | None = None) -> Any: ...
+
+
+def live_updates(
+    info: Info[Context, None],
+    feed: Feed[M],
+    row_type: type[Presented[M]],
+    message: Callable[[LiveUpdateKind, list[Any], list[strawberry.ID]], U],
+) -> AsyncIterator[U]:
+    """A subscription field's messages: `live_feed`'s batches as `message(kind, rows, removed)`.
+
+    Rows come in the feed's `order_by` order, each as `row_type` built once per change: the
+    object is kept in the change's shared context, so every subscriber it reaches gets the
+    same one. Messages are marked so that subscribers of the same selection share one
+    execution (`api.fanout`). Removed rows are listed by global id.
+    """
+    type_name = row_type.__strawberry_definition__.name  # type: ignore[attr-defined]
+
+    async def messages() -> AsyncIterator[U]:
+        async with aclosing(live_feed(info, feed)) as batches:
+            async for batch in batches:
+                rows = sorted(batch.rows, key=lambda row: feed.order_by(row[0]))
+                presented = [
+                    reads.loader(
+                        f"{type_name}:{feed.row_id(row)}",
+                        lambda row=row, reads=reads: row_type.from_model(row, reads),
+                    )
+                    for row, reads in rows
+                ]
+                removed = [to_global_id(type_name, row_id) for row_id in batch.removed_ids]
+                yield share_update(message(batch.kind, presented, removed), batch.share_key)
+
+    return messages()
 
 
 async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
