@@ -163,6 +163,7 @@ def _payload(order: Order) -> OrderPayload:
 OrderIdArgument = Annotated[
     strawberry.ID, strawberry.argument(description="The order's global id.")
 ]
+VersionArgument = Annotated[int | None, strawberry.argument(description="The version you read.")]
 
 
 @strawberry.type
@@ -230,9 +231,7 @@ class Mutation:
                 description='Tip as a decimal string, at most two decimals, e.g. "2.50".'
             ),
         ] = None,
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
+        version: VersionArgument = None,
     ) -> OrderResult:
         order = await service.close_order(
             session,
@@ -252,9 +251,7 @@ class Mutation:
         session: AsyncSession,
         order_id: OrderIdArgument,
         reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
+        version: VersionArgument = None,
     ) -> OrderResult:
         order = await service.cancel_order(
             session,

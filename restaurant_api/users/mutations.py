@@ -372,13 +372,7 @@ class Mutation:
             strawberry.ID, strawberry.argument(description="Global id of the user to deactivate.")
         ],
     ) -> UserResult:
-        user = await service.set_active(
-            session,
-            actor=info.context.user,
-            user_id=decode_id(user_id, "User", field="userId"),
-            active=False,
-        )
-        return UserPayload(user=UserType.from_model(user))
+        return await _set_active(info, session, user_id, active=False)
 
     @strawberry.mutation(description="Reactivate a deactivated user (admin only).")
     @domain_mutation
@@ -390,10 +384,16 @@ class Mutation:
             strawberry.ID, strawberry.argument(description="Global id of the user to reactivate.")
         ],
     ) -> UserResult:
-        user = await service.set_active(
-            session,
-            actor=info.context.user,
-            user_id=decode_id(user_id, "User", field="userId"),
-            active=True,
-        )
-        return UserPayload(user=UserType.from_model(user))
+        return await _set_active(info, session, user_id, active=True)
+
+
+async def _set_active(
+    info: Info[Context, None], session: AsyncSession, user_id: strawberry.ID, *, active: bool
+) -> UserPayload:
+    user = await service.set_active(
+        session,
+        actor=info.context.user,
+        user_id=decode_id(user_id, "User", field="userId"),
+        active=active,
+    )
+    return UserPayload(user=UserType.from_model(user))
