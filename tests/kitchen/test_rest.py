@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import place_order as _place
-from tests.orders.conftest import add_menu_item, add_table  # noqa: F401  (fixtures)
 
 TEA = {"name": "Tea", "price": 2, "category": "Drinks"}
 STEAK = {"name": "Steak", "price": 20, "category": "Mains"}
