@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,7 +17,7 @@ from restaurant_api.api.graphql import (
     result_union,
 )
 from restaurant_api.api.mutations import domain_mutation
-from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -247,14 +246,8 @@ TicketsResult = result_union(
 TICKETS_PAGE = Page(default=100, maximum=200)
 
 
-async def _load_tickets(context: Context, ids: Sequence[int]) -> list[KitchenTicketType | None]:
-    tickets = await loaders.ticket_by_id(context).load_many(ids)
-    return [KitchenTicketType.from_model(ticket) if ticket else None for ticket in tickets]
-
-
-async def _load_ticket_lines(context: Context, ids: Sequence[int]) -> list[TicketLineType | None]:
-    lines = await loaders.ticket_line_by_id(context).load_many(ids)
-    return [TicketLineType.from_model(line) if line else None for line in lines]
+_load_tickets = loaded_as(loaders.ticket_by_id, KitchenTicketType.from_model)
+_load_ticket_lines = loaded_as(loaders.ticket_line_by_id, TicketLineType.from_model)
 
 
 # Tickets and their lines are read by every signed-in role, like `kitchenTickets`.

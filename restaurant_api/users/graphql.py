@@ -17,7 +17,7 @@ from restaurant_api.api.graphql import (
     RoleType,
     require_roles,
 )
-from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -103,9 +103,7 @@ def users_by_id(context: Context) -> DataLoader[int, User | None]:
     return context.loader("users.user_by_id", lambda: DataLoader(load_fn=load))
 
 
-async def _load_users(context: Context, ids: Sequence[int]) -> list[UserType | None]:
-    users = await users_by_id(context).load_many(ids)
-    return [UserType.from_model(user) if user else None for user in users]
+_load_users = loaded_as(users_by_id, UserType.from_model)
 
 
 register_node("User", _load_users, permission_classes=[AdminOnly])
