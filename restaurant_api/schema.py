@@ -24,16 +24,11 @@ from strawberry.types.base import get_object_definition
 from strawberry.utils.await_maybe import await_maybe
 
 from restaurant_api.api import node as node_graphql
+from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
+from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.api.fanout import LiveExecutor
-from restaurant_api.api.graphql import (
-    ERROR_TYPES,
-    Context,
-    EventContext,
-    InputBounds,
-    UnitOfWork,
-    is_expected_error,
-)
+from restaurant_api.api.graphql import ERROR_TYPES
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
@@ -53,6 +48,7 @@ from restaurant_api.tables import mutations as tables_mutations
 from restaurant_api.tables import plans as tables_plans
 from restaurant_api.tables import subscriptions as tables_subscriptions
 from restaurant_api.users import graphql as users_graphql
+from restaurant_api.users import mutations as users_mutations
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +67,7 @@ get_object_definition(Query, strict=True).description = "Read the restaurant's s
 Mutation = merge_types(
     "Mutation",
     (
-        users_graphql.Mutation,
+        users_mutations.Mutation,
         menu_graphql.Mutation,
         orders_mutations.Mutation,
         kitchen_graphql.Mutation,

@@ -35,6 +35,9 @@ from restaurant_api.security import create_access_token
 from restaurant_api.users import service as users_service
 from restaurant_api.users.models import Role, User
 
+# Factories of rows every folder uses (tables, menu items, orders).
+pytest_plugins = ["tests.factories"]
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"

@@ -1,7 +1,7 @@
 """Subscription fan-out: a change is executed once and serialized once per selection.
 
 A change reaches every subscriber of its topic in this process. Each subscriber's feed
-(`api.live.live_feed`) still decides on its own what the change means for its screen (its
+(`api.feeds.live_feed`) still decides on its own what the change means for its screen (its
 filter, the rows it shows, which rows left it): that is cheap, shared re-reads. What used
 to be repeated per subscriber is the GraphQL execution of the subscriber's selection on
 the resulting update, and the JSON encoding of the `next` message. Both are now shared:

@@ -1,13 +1,9 @@
-"""Subscription plumbing: websocket authentication, keepalive pings, and the live feed loop.
+"""Subscription and HTTP transport: websocket authentication, keepalive pings, the router.
 
-Every subscription field is a `live_feed`: subscribe to the bus first, then send a
-snapshot of the current state, then one message per batch of changes. Messages carry the
-same types as queries (`Order`, `KitchenTicket`, `Table`, ...). A changed row is re-read
-once per event for every subscriber of this process, through a fresh `EventContext` whose
-DataLoaders then serve the nested fields of every subscriber's selection (one batch per
-loader, shared); never through the connection's session, so a screen always shows
-committed state. Subscribers with the same selection, variables and role then share one
-execution and one encoding of each change (`api.fanout`).
+Connections authenticate in `connection_init`, are pinged, and close when their user's
+access ends. The loop each subscription field runs (snapshot, then changes) is
+`api.feeds`; subscribers with the same selection, variables and role share one execution
+and one encoding of each change (`api.fanout`).
 """
 
 from __future__ import annotations
@@ -17,11 +13,9 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
@@ -40,7 +34,6 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
-from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from strawberry.utils.operation import get_operation_type
@@ -48,12 +41,12 @@ from strawberry.utils.operation import get_operation_type
 from restaurant_api import security
 from restaurant_api.api.cost import operation_count
 from restaurant_api.api.fanout import next_message_text
-from restaurant_api.api.graphql import Context, EventContext
+from restaurant_api.api.graphql import Context
 from restaurant_api.api.input_guard import parsed_body
 from restaurant_api.api.playground import graphiql_html
 from restaurant_api.db import utcnow
 from restaurant_api.errors import DomainError
-from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
+from restaurant_api.events import EventBus, SubscriberTooSlow, Topic
 from restaurant_api.users import service as users_service
 
 if TYPE_CHECKING:
@@ -63,25 +56,9 @@ logger = logging.getLogger("restaurant_api.live")
 # Where the response cache middleware leaves a miss for the router to store its answer.
 LOOKUP_SCOPE_KEY = "restaurant_api.response_cache"
 
-M = TypeVar("M")
-
-# Close code for a subscriber that fell behind: 1013 "Try Again Later" is retried by
-# graphql-ws clients, which reconnect and get a fresh snapshot.
-SLOW_SUBSCRIBER_CLOSE_CODE = 1013
-SLOW_SUBSCRIBER_REASON = "Subscriber too slow: too many undelivered events"
 # graphql-transport-ws closes refused connections with 4403 Forbidden.
 FORBIDDEN_CLOSE_CODE = 4403
 ACCESS_REVOKED_REASON = "Access revoked"
-
-
-@strawberry.enum(name="UpdateKind", description="What a live update message carries.")
-class LiveUpdateKind(Enum):
-    SNAPSHOT = strawberry.enum_value(
-        "snapshot", description="The complete current state: replace what you show."
-    )
-    CHANGES = strawberry.enum_value(
-        "changes", description="Rows that changed since the previous message; merge them in."
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -502,157 +479,3 @@ async def evict_on_events(cache: ResponseCache, bus: EventBus) -> None:
             cache.clear()  # missed events: start over (generations keep answers exact anyway)
         finally:
             subscriber.close()
-
-
-# ---------------------------------------------------------------------------------------
-# The feed loop shared by every subscription field.
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class LiveBatch(Generic[M]):
-    """One message of a feed: a snapshot, or the rows that changed and the ids that left.
-
-    Each row comes with the context its nested fields must load through.
-    """
-
-    kind: LiveUpdateKind
-    rows: list[tuple[M, Context]] = field(default_factory=list)
-    removed_ids: list[int] = field(default_factory=list)
-    # What this batch carries, for executing it once per group of subscribers (api.fanout):
-    # each row with the delivery it was re-read for, and the removed ids. None: a snapshot.
-    share_key: Hashable | None = None
-
-
-@dataclass
-class Feed(Generic[M]):
-    """How one subscription field reads its rows (models; the field builds the types).
-
-    - `snapshot(context)`: every row the subscriber should see now.
-    - `load(context, event)`: the row an event is about (None when it was deleted); through
-      the context's DataLoaders, so nested fields of the same row hit their cache.
-    - `visible(row)`: whether the row belongs on this subscriber's screen.
-    - `relevant(event)`: a cheap pre-filter; events it rejects are only re-read when the row
-      is currently shown (it may have left the screen).
-    - `read_key`: names the load, so subscribers with the same `load` share one re-read.
-    """
-
-    topic: Topic
-    read_key: Hashable
-    snapshot: Callable[[Context], Awaitable[Sequence[M]]]
-    load: Callable[[Context, Event], Awaitable[M | None]]
-    row_id: Callable[[M], int]
-    visible: Callable[[M], bool] = lambda _row: True
-    relevant: Callable[[Event], bool] = lambda _event: True
-
-
-def bus_from(info: Info[Context, None]) -> EventBus:
-    bus = info.context.events
-    if bus is None:
-        raise RuntimeError("subscriptions need the app's event bus in the GraphQL context")
-    return bus
-
-
-async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[LiveBatch[M]]:
-    """Snapshot, then batches of changes, until the client stops or falls behind."""
-    context = info.context
-    bus = bus_from(info)
-    subscriber = await bus.subscribe(frozenset({feed.topic}))
-    shown: set[int] = set()
-    try:
-        snapshot = await _snapshot(context, feed, shown)
-        await _ensure_authorized(context)
-        yield snapshot
-        while True:
-            first = await subscriber.get()
-            deliveries = [first, *subscriber.drain()]
-            if any(delivery.event.topic is Topic.RESYNC for delivery in deliveries):
-                snapshot = await _snapshot(context, feed, shown)
-                await _ensure_authorized(context)
-                yield snapshot
-                continue
-            batch = await _changes(context, bus, feed, shown, deliveries)
-            if batch.rows or batch.removed_ids:
-                # Re-checked before every message: nothing reaches a user whose access ended.
-                await _ensure_authorized(context, shared_as=deliveries[-1].seq)
-                yield batch
-    except SubscriberTooSlow:
-        await _close_slow_subscriber(context)
-    finally:
-        subscriber.close()
-
-
-async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
-    if context.token_version is not None and not await still_authorized(
-        context, shared_as=shared_as
-    ):
-        await close_revoked(context)
-
-
-def event_context(context: Context) -> EventContext:
-    return EventContext(db=context.db, settings=context.settings)
-
-
-async def _snapshot(context: Context, feed: Feed[M], shown: set[int]) -> LiveBatch[M]:
-    # A snapshot is one subscriber's: its own fresh context (its loaders batch its rows).
-    reads = event_context(context)
-    rows = [row for row in await feed.snapshot(reads) if feed.visible(row)]
-    limit = context.settings.subscription_snapshot_max
-    if len(rows) > limit:
-        # The cost check counted at most `limit` rows: more is an error, never a flood.
-        raise GraphQLError(
-            f"The snapshot would hold {len(rows)} rows, more than the limit of {limit}: "
-            "narrow the subscription (e.g. by station, status or order).",
-            extensions={"code": "SNAPSHOT_TOO_LARGE"},
-        )
-    shown.clear()
-    shown.update(feed.row_id(row) for row in rows)
-    return LiveBatch(LiveUpdateKind.SNAPSHOT, rows=[(row, reads) for row in rows])
-
-
-async def _changes(
-    context: Context,
-    bus: EventBus,
-    feed: Feed[M],
-    shown: set[int],
-    deliveries: list[Delivery],
-) -> LiveBatch[M]:
-    # The latest delivery per row is enough: the row is re-read as it is now.
-    latest: dict[int, Delivery] = {}
-    for delivery in deliveries:
-        if delivery.event.id in shown or feed.relevant(delivery.event):
-            latest[delivery.event.id] = delivery
-    batch: LiveBatch[M] = LiveBatch(LiveUpdateKind.CHANGES)
-    carried: list[tuple[int, int]] = []
-    for row_id, delivery in latest.items():
-        row, reads = await bus.shared_read(
-            (feed.read_key, delivery.seq), lambda delivery=delivery: _load(context, feed, delivery)
-        )
-        if row is not None and feed.visible(row):
-            shown.add(row_id)
-            batch.rows.append((row, reads))
-            carried.append((row_id, delivery.seq))
-        elif row_id in shown:
-            shown.discard(row_id)
-            batch.removed_ids.append(row_id)
-    # Same rows from the same deliveries (the same shared objects) and the same removals.
-    batch.share_key = (feed.read_key, tuple(carried), tuple(batch.removed_ids))
-    return batch
-
-
-async def _load(
-    context: Context, feed: Feed[M], delivery: Delivery
-) -> tuple[M | None, EventContext]:
-    reads = event_context(context)
-    return await feed.load(reads, delivery.event), reads
-
-
-async def _close_slow_subscriber(context: Context) -> None:
-    websocket = context.request
-    if websocket is None:
-        raise SubscriberTooSlow(SLOW_SUBSCRIBER_REASON)
-    logger.warning("closing a websocket whose subscriber fell behind")
-    with contextlib.suppress(Exception):
-        await websocket.close(code=SLOW_SUBSCRIBER_CLOSE_CODE, reason=SLOW_SUBSCRIBER_REASON)
-    # The handler notices the closed socket and cancels this operation.
-    await asyncio.Event().wait()

@@ -13,9 +13,10 @@ import binascii
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -78,7 +79,7 @@ def decode_optional_id(value: str | None, type_name: str, *, field: str) -> int 
 )
 class Node:
     # Set on objects a subscription delivers: their nested fields load through the shared
-    # per-event context instead of the connection's (see restaurant_api.api.live).
+    # per-event context instead of the connection's (see restaurant_api.api.feeds).
     event_context: strawberry.Private[Context | None] = None
 
     def context(self, info: Info[Context, None]) -> Context:
@@ -93,6 +94,8 @@ class Node:
 
 
 Loader = Callable[[Context, Sequence[int]], Awaitable[Sequence[Any | None]]]
+M = TypeVar("M")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,18 @@ def register_node(
     type_name: str, load: Loader, permission_classes: Sequence[type[BasePermission]]
 ) -> None:
     _KINDS[type_name] = NodeKind(load, tuple(permission_classes))
+
+
+def loaded_as(
+    loader: Callable[[Context], DataLoader[int, M | None]], present: Callable[[M], T]
+) -> Callable[[Context, Sequence[int]], Awaitable[list[T | None]]]:
+    """Rows by id through a per-request DataLoader, each as its GraphQL type (None: absent)."""
+
+    async def load(context: Context, ids: Sequence[int]) -> list[T | None]:
+        rows = await loader(context).load_many(ids)
+        return [present(row) if row is not None else None for row in rows]
+
+    return load
 
 
 def registered_types() -> frozenset[str]:

@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 from strawberry.types.base import StrawberryObjectDefinition
 
-from restaurant_api.api.graphql import root_field_names
+from restaurant_api.api.extensions import root_field_names
 from restaurant_api.api.input_guard import buffer_body, parsed_body
 from restaurant_api.api.live import (
     GRAPHQL_RESPONSE_JSON,

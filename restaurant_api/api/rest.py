@@ -105,6 +105,18 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+# The confirmation a route answers with when there is nothing else to return:
+# `{"message": "..."}`. (No docstring: it would become the OpenAPI schema's description.)
+class Message(BaseModel):
+    message: str
+
+
+# The same body under the OpenAPI component name the tables and users routes always
+# documented (a generated client's type name): the name only, never another shape.
+class MessageResponse(Message):
+    pass
+
+
 _ERROR_DESCRIPTIONS = {
     400: "Rejected by a business rule (see `detail`)",
     401: "Missing, malformed, expired or forged token",

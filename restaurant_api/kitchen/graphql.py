@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,9 +15,9 @@ from restaurant_api.api.graphql import (
     IsAuthenticated,
     described_enum,
     result_union,
-    run_mutation,
 )
-from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.mutations import domain_mutation
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -247,14 +246,8 @@ TicketsResult = result_union(
 TICKETS_PAGE = Page(default=100, maximum=200)
 
 
-async def _load_tickets(context: Context, ids: Sequence[int]) -> list[KitchenTicketType | None]:
-    tickets = await loaders.ticket_by_id(context).load_many(ids)
-    return [KitchenTicketType.from_model(ticket) if ticket else None for ticket in tickets]
-
-
-async def _load_ticket_lines(context: Context, ids: Sequence[int]) -> list[TicketLineType | None]:
-    lines = await loaders.ticket_line_by_id(context).load_many(ids)
-    return [TicketLineType.from_model(line) if line else None for line in lines]
+_load_tickets = loaded_as(loaders.ticket_by_id, KitchenTicketType.from_model)
+_load_ticket_lines = loaded_as(loaders.ticket_line_by_id, TicketLineType.from_model)
 
 
 # Tickets and their lines are read by every signed-in role, like `kitchenTickets`.
@@ -364,71 +357,67 @@ class Mutation:
         description="Move a ticket one step (pending -> preparing -> ready -> served) or "
         "recall it one step. Its current status again changes nothing."
     )
+    @domain_mutation
     async def update_ticket_status(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         ticket_id: Annotated[
             strawberry.ID, strawberry.argument(description="The ticket's global id.")
         ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketResult:
-        async def operation(session: AsyncSession) -> object:
-            ticket = await service.set_ticket_status(
-                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
-            )
-            return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
-
-        return await run_mutation(info, operation)
+        ticket = await service.set_ticket_status(
+            session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
+        )
+        return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
     @strawberry.mutation(description="Take a ticket off the kitchen display.")
+    @domain_mutation
     async def remove_ticket(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         ticket_id: Annotated[
             strawberry.ID, strawberry.argument(description="The ticket's global id.")
         ],
     ) -> TicketResult:
-        async def operation(session: AsyncSession) -> object:
-            ticket = await service.dismiss_ticket(
-                session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
-            )
-            return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
-
-        return await run_mutation(info, operation)
+        ticket = await service.dismiss_ticket(
+            session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
+        )
+        return TicketPayload(ticket=KitchenTicketType.from_model(ticket))
 
     @strawberry.mutation(
         description="Move every active ticket of an order that allows it (the REST "
         "`PUT /api/kitchen/orders/{order_id}`): CONFLICT only when none is already there "
         "and none may move there."
     )
+    @domain_mutation
     async def update_order_tickets_status(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: Annotated[
             strawberry.ID, strawberry.argument(description="The order's global id.")
         ],
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
     ) -> TicketsResult:
-        async def operation(session: AsyncSession) -> object:
-            tickets = await service.set_order_tickets_status(
-                session, actor=info.context.user, order_id=_order_id(order_id), status=status
-            )
-            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
-
-        return await run_mutation(info, operation)
+        tickets = await service.set_order_tickets_status(
+            session, actor=info.context.user, order_id=_order_id(order_id), status=status
+        )
+        return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
 
     @strawberry.mutation(description="Take all of an order's tickets off the kitchen display.")
+    @domain_mutation
     async def remove_order_tickets(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: Annotated[
             strawberry.ID, strawberry.argument(description="The order's global id.")
         ],
     ) -> TicketsResult:
-        async def operation(session: AsyncSession) -> object:
-            tickets = await service.dismiss_order_tickets(
-                session, actor=info.context.user, order_id=_order_id(order_id)
-            )
-            return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])
-
-        return await run_mutation(info, operation)
+        tickets = await service.dismiss_order_tickets(
+            session, actor=info.context.user, order_id=_order_id(order_id)
+        )
+        return TicketsPayload(tickets=[KitchenTicketType.from_model(t) for t in tickets])

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.api.order_presenter import LineItemPublic
 from restaurant_api.api.rest import (
     CurrentUser,
+    Message,
     MoneyNumber,
     ReadSessionDep,
     SessionDep,
@@ -71,10 +72,6 @@ class KitchenStatusPublic(BaseModel):
 class StatusBody(BaseModel):
     # A str, not the enum: an unknown status is the service's 422 with a clear message.
     status: str
-
-
-class Message(BaseModel):
-    message: str
 
 
 async def present_tickets(

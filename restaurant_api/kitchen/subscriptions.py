@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from functools import partial
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.fanout import share_update
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
-from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import loaders, service
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketStatusType
@@ -38,6 +34,12 @@ class KitchenTicketsUpdate:
         description="Global ids of tickets that left the screen (status moved on, dismissed "
         "or deleted)."
     )
+
+    @classmethod
+    def of(
+        cls, kind: LiveUpdateKind, tickets: list[KitchenTicketType], removed: list[strawberry.ID]
+    ) -> KitchenTicketsUpdate:
+        return cls(kind=kind, tickets=tickets, removed_ticket_ids=removed)
 
 
 def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed[KitchenTicket]:
@@ -70,6 +72,7 @@ def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed
         snapshot=snapshot,
         load=load,
         row_id=lambda ticket: ticket.id,
+        order_by=lambda ticket: (ticket.created_at, ticket.id),
         visible=visible,
         relevant=relevant,
     )
@@ -104,22 +107,6 @@ class Subscription:
     ) -> AsyncGenerator[KitchenTicketsUpdate, None]:
         known = service.parse_station(station) if station is not None else None
         statuses = frozenset(TicketStatus(value) for value in status) if status else ACTIVE_STATUSES
-        async with aclosing(live_feed(info, tickets_feed(known, statuses))) as feed:
-            async for batch in feed:
-                rows = sorted(batch.rows, key=lambda row: (row[0].created_at, row[0].id))
-                # Marked: subscribers of the same selection share one execution.
-                update = KitchenTicketsUpdate(
-                    kind=batch.kind,
-                    tickets=[
-                        # Built once per change, shared by every subscriber it reaches.
-                        reads.loader(
-                            f"KitchenTicket:{t.id}",
-                            partial(KitchenTicketType.from_model, t, reads),
-                        )
-                        for t, reads in rows
-                    ],
-                    removed_ticket_ids=[
-                        to_global_id("KitchenTicket", i) for i in batch.removed_ids
-                    ],
-                )
-                yield share_update(update, batch.share_key)
+        return live_updates(
+            info, tickets_feed(known, statuses), KitchenTicketType, KitchenTicketsUpdate.of
+        )

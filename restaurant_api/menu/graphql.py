@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
-from restaurant_api.api.graphql import Context, Money, result_union, run_mutation
+from restaurant_api.api.graphql import Context, Money, result_union
+from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.response_cache import Scope, cached
 from restaurant_api.events import Topic
@@ -151,9 +152,11 @@ DeleteMenuItemResult = result_union(
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a menu item (managers and admins).")
+    @domain_mutation
     async def create_menu_item(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         input: Annotated[MenuItemInput, strawberry.argument(description="The item.")],
     ) -> MenuItemResult:
         draft = service.MenuItemDraft(
@@ -165,18 +168,17 @@ class Mutation:
             display_order=input.display_order,
         )
 
-        async def operation(session: AsyncSession) -> object:
-            item = await service.create_menu_item(session, actor=info.context.user, draft=draft)
-            return MenuItemPayload(
-                menu_item=MenuItemType.from_model(item, info.context.settings.currency)
-            )
-
-        return await run_mutation(info, operation)
+        item = await service.create_menu_item(session, actor=info.context.user, draft=draft)
+        return MenuItemPayload(
+            menu_item=MenuItemType.from_model(item, info.context.settings.currency)
+        )
 
     @strawberry.mutation(description="Change a menu item (managers and admins).")
+    @domain_mutation
     async def update_menu_item(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
         input: Annotated[MenuItemUpdateInput, strawberry.argument(description="The changes.")],
     ) -> MenuItemResult:
@@ -191,28 +193,24 @@ class Mutation:
             display_order=input.display_order,
         )
 
-        async def operation(session: AsyncSession) -> object:
-            item = await service.update_menu_item(
-                session,
-                actor=info.context.user,
-                item_id=decode_id(id, "MenuItem", field="id"),
-                changes=changes,
-            )
-            return MenuItemPayload(
-                menu_item=MenuItemType.from_model(item, info.context.settings.currency)
-            )
-
-        return await run_mutation(info, operation)
+        item = await service.update_menu_item(
+            session,
+            actor=info.context.user,
+            item_id=decode_id(id, "MenuItem", field="id"),
+            changes=changes,
+        )
+        return MenuItemPayload(
+            menu_item=MenuItemType.from_model(item, info.context.settings.currency)
+        )
 
     @strawberry.mutation(description="Delete a menu item (managers and admins).")
+    @domain_mutation
     async def delete_menu_item(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
     ) -> DeleteMenuItemResult:
-        async def operation(session: AsyncSession) -> object:
-            item_id = decode_id(id, "MenuItem", field="id")
-            await service.delete_menu_item(session, actor=info.context.user, item_id=item_id)
-            return DeleteMenuItemPayload(id=to_global_id("MenuItem", item_id))
-
-        return await run_mutation(info, operation)
+        item_id = decode_id(id, "MenuItem", field="id")
+        await service.delete_menu_item(session, actor=info.context.user, item_id=item_id)
+        return DeleteMenuItemPayload(id=to_global_id("MenuItem", item_id))

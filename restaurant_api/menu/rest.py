@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.rest import (
     CurrentUser,
+    Message,
     MoneyNumber,
     ReadSessionDep,
     SessionDep,
@@ -92,10 +93,6 @@ class MenuItemUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     is_available: bool | None = None
     display_order: int | None = Field(default=None, ge=0, le=1_000_000)
-
-
-class Message(BaseModel):
-    message: str
 
 
 @router.post(

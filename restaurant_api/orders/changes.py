@@ -252,16 +252,3 @@ async def change_order_lines(
     return await _change_order(
         session, actor=actor, order_id=order_id, changes=changes, steps=(_edit_lines,)
     )
-
-
-async def update_order(
-    session: AsyncSession, *, actor: User | None, order_id: int, changes: OrderChanges
-) -> Order:
-    """Either form of change, or both in one (the item list is replaced first)."""
-    return await _change_order(
-        session,
-        actor=actor,
-        order_id=order_id,
-        changes=changes,
-        steps=(_replace_items, _edit_lines),
-    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from restaurant_api.api.node import (
     Node,
     decode_id,
     decode_optional_id,
+    loaded_as,
     register_node,
     to_global_id,
 )
@@ -200,14 +200,8 @@ class OrderConnection:
     page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
-async def _load_orders(context: Context, ids: Sequence[int]) -> list[OrderType | None]:
-    orders = await loaders.order_by_id(context).load_many(ids)
-    return [OrderType.from_model(order) if order else None for order in orders]
-
-
-async def _load_lines(context: Context, ids: Sequence[int]) -> list[OrderLineType | None]:
-    lines = await loaders.order_line_by_id(context).load_many(ids)
-    return [OrderLineType.from_model(line) if line else None for line in lines]
+_load_orders = loaded_as(loaders.order_by_id, OrderType.from_model)
+_load_lines = loaded_as(loaders.order_line_by_id, OrderLineType.from_model)
 
 
 # Orders and their lines are read by every signed-in role, like `order` and `orders`.

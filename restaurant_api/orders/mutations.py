@@ -9,10 +9,12 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, result_union, run_mutation
+from restaurant_api.api.graphql import Context, result_union
+from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
 from restaurant_api.orders import loaders, service
 from restaurant_api.orders.graphql import OrderType, order_id_of
+from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -42,18 +44,8 @@ class OrderLineInput:
 
     def draft(self, at: str) -> service.LineDraft:
         """The service's draft; `at` is this line's input path (for a bad id's error)."""
-        return service.LineDraft(
-            menu_item_id=decode_optional_id(
-                self.menu_item_id, "MenuItem", field=f"{at}.menuItemId"
-            ),
-            name=self.name,
-            price=self.price,
-            category=self.category,
-            quantity=self.quantity,
-            modifiers=tuple(self.modifiers),
-            seat_number=self.seat_number,
-            note=self.note,
-        )
+        menu_item_id = decode_optional_id(self.menu_item_id, "MenuItem", field=f"{at}.menuItemId")
+        return line_draft(self, menu_item_id=menu_item_id)
 
 
 @strawberry.input(description="A new order.")
@@ -112,6 +104,40 @@ class UpdateOrderInput:
         default=None, description="Why lines are removed or changed (shown to the kitchen)."
     )
 
+    def changes(self) -> service.OrderChanges:
+        """The service's changes; a bad id raises with its input path."""
+        return service.OrderChanges(
+            version=self.version,
+            add_lines=tuple(line.draft(f"addLines.{i}") for i, line in enumerate(self.add_lines)),
+            remove_line_ids=tuple(
+                decode_id(line_id, "OrderLine", field=f"removeLineIds.{i}")
+                for i, line_id in enumerate(self.remove_line_ids)
+            ),
+            change_lines=tuple(
+                service.LineChange(
+                    line_id=decode_id(c.line_id, "OrderLine", field=f"changeLines.{i}.lineId"),
+                    quantity=c.quantity,
+                    modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
+                    seat_number=c.seat_number,
+                    note=c.note,
+                )
+                for i, c in enumerate(self.change_lines)
+            ),
+            table_id=(
+                service.UNSET
+                if self.table_id is strawberry.UNSET
+                else decode_optional_id(self.table_id, "Table", field="tableId")
+            ),
+            customer_count=self.customer_count,
+            special_requests=(
+                service.UNSET
+                if self.special_requests is strawberry.UNSET
+                else self.special_requests
+            ),
+            total=self.total,
+            void_reason=self.void_reason,
+        )
+
 
 @strawberry.type(description="An order after a change.")
 class OrderPayload:
@@ -137,6 +163,7 @@ def _payload(order: Order) -> OrderPayload:
 OrderIdArgument = Annotated[
     strawberry.ID, strawberry.argument(description="The order's global id.")
 ]
+VersionArgument = Annotated[int | None, strawberry.argument(description="The version you read.")]
 
 
 @strawberry.type
@@ -144,9 +171,11 @@ class Mutation:
     @strawberry.mutation(
         description="Place an order: lines, kitchen tickets and table in one transaction."
     )
+    @domain_mutation(renames={"order": "lines"})
     async def place_order(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
         idempotency_key: Annotated[
             str | None,
@@ -156,78 +185,44 @@ class Mutation:
             ),
         ] = None,
     ) -> PlaceOrderResult:
-        async def operation(session: AsyncSession) -> object:
-            draft = service.OrderDraft(
-                lines=tuple(line.draft(f"lines.{i}") for i, line in enumerate(input.lines)),
-                table_id=decode_optional_id(input.table_id, "Table", field="tableId"),
-                customer_count=input.customer_count,
-                special_requests=input.special_requests,
-                total=input.total,
-            )
-            order, lines = await service.place_order_with_lines(
-                session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
-            )
-            if lines is not None:  # a new order: its lines need not be read back
-                loaders.lines_by_order(info.context).prime(order.id, lines)  # type: ignore[arg-type]
-            return _payload(order)
+        draft = service.OrderDraft(
+            lines=tuple(line.draft(f"lines.{i}") for i, line in enumerate(input.lines)),
+            table_id=decode_optional_id(input.table_id, "Table", field="tableId"),
+            customer_count=input.customer_count,
+            special_requests=input.special_requests,
+            total=input.total,
+        )
+        order, lines = await service.place_order_with_lines(
+            session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
+        )
+        if lines is not None:  # a new order: its lines need not be read back
+            loaders.lines_by_order(info.context).prime(order.id, lines)  # type: ignore[arg-type]
+        return _payload(order)
 
-        return await run_mutation(info, operation, renames={"order": "lines"})
-
+    # "An order needs at least one item" comes from removing every line: no single input.
     @strawberry.mutation(description="Change an open order (lines, table, guests, requests).")
+    @domain_mutation(renames={"order": None})
     async def update_order(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: OrderIdArgument,
         input: Annotated[UpdateOrderInput, strawberry.argument(description="The changes.")],
     ) -> OrderResult:
-        def changes() -> service.OrderChanges:
-            return service.OrderChanges(
-                version=input.version,
-                add_lines=tuple(
-                    line.draft(f"addLines.{i}") for i, line in enumerate(input.add_lines)
-                ),
-                remove_line_ids=tuple(
-                    decode_id(line_id, "OrderLine", field=f"removeLineIds.{i}")
-                    for i, line_id in enumerate(input.remove_line_ids)
-                ),
-                change_lines=tuple(
-                    service.LineChange(
-                        line_id=decode_id(c.line_id, "OrderLine", field=f"changeLines.{i}.lineId"),
-                        quantity=c.quantity,
-                        modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
-                        seat_number=c.seat_number,
-                        note=c.note,
-                    )
-                    for i, c in enumerate(input.change_lines)
-                ),
-                table_id=(
-                    service.UNSET
-                    if input.table_id is strawberry.UNSET
-                    else decode_optional_id(input.table_id, "Table", field="tableId")
-                ),
-                customer_count=input.customer_count,
-                special_requests=(
-                    service.UNSET
-                    if input.special_requests is strawberry.UNSET
-                    else input.special_requests
-                ),
-                total=input.total,
-                void_reason=input.void_reason,
-            )
-
-        async def operation(session: AsyncSession) -> object:
-            order = await service.change_order_lines(
-                session, actor=info.context.user, order_id=order_id_of(order_id), changes=changes()
-            )
-            return _payload(order)
-
-        # "An order needs at least one item" comes from removing every line: no single input.
-        return await run_mutation(info, operation, renames={"order": None})
+        order = await service.change_order_lines(
+            session,
+            actor=info.context.user,
+            order_id=order_id_of(order_id),
+            changes=input.changes(),
+        )
+        return _payload(order)
 
     @strawberry.mutation(description="Settle an open order and free its table.")
+    @domain_mutation
     async def close_order(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: OrderIdArgument,
         payment_method: Annotated[str, strawberry.argument(description="e.g. cash, card.")],
         tip: Annotated[
@@ -236,55 +231,45 @@ class Mutation:
                 description='Tip as a decimal string, at most two decimals, e.g. "2.50".'
             ),
         ] = None,
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
+        version: VersionArgument = None,
     ) -> OrderResult:
-        async def operation(session: AsyncSession) -> object:
-            order = await service.close_order(
-                session,
-                actor=info.context.user,
-                order_id=order_id_of(order_id),
-                payment_method=payment_method,
-                tip=tip,
-                version=version,
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
+        order = await service.close_order(
+            session,
+            actor=info.context.user,
+            order_id=order_id_of(order_id),
+            payment_method=payment_method,
+            tip=tip,
+            version=version,
+        )
+        return _payload(order)
 
     @strawberry.mutation(description="Cancel an open order (managers and admins).")
+    @domain_mutation
     async def cancel_order(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: OrderIdArgument,
         reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
-        version: Annotated[
-            int | None, strawberry.argument(description="The version you read.")
-        ] = None,
+        version: VersionArgument = None,
     ) -> OrderResult:
-        async def operation(session: AsyncSession) -> object:
-            order = await service.cancel_order(
-                session,
-                actor=info.context.user,
-                order_id=order_id_of(order_id),
-                reason=reason,
-                version=version,
-            )
-            return _payload(order)
-
-        return await run_mutation(info, operation)
+        order = await service.cancel_order(
+            session,
+            actor=info.context.user,
+            order_id=order_id_of(order_id),
+            reason=reason,
+            version=version,
+        )
+        return _payload(order)
 
     @strawberry.mutation(
         description="Delete an order with its lines and tickets; frees its table "
         "(managers and admins)."
     )
+    @domain_mutation
     async def delete_order(
-        self, info: Info[Context, None], order_id: OrderIdArgument
+        self, info: Info[Context, None], session: AsyncSession, order_id: OrderIdArgument
     ) -> DeleteOrderResult:
-        async def operation(session: AsyncSession) -> object:
-            database_id = order_id_of(order_id)
-            await service.delete_order(session, actor=info.context.user, order_id=database_id)
-            return DeleteOrderPayload(order_id=to_global_id("Order", database_id))
-
-        return await run_mutation(info, operation)
+        database_id = order_id_of(order_id)
+        await service.delete_order(session, actor=info.context.user, order_id=database_id)
+        return DeleteOrderPayload(order_id=to_global_id("Order", database_id))

@@ -14,12 +14,14 @@ from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.order_presenter import OrderPublic, present_order
 from restaurant_api.api.rest import (
     CurrentUser,
+    Message,
     SessionDep,
     SnapshotSessionDep,
     error_responses,
 )
 from restaurant_api.db import MAX_ID
 from restaurant_api.orders import service
+from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
 
 router = APIRouter(
@@ -93,16 +95,7 @@ class OrderItemIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
     def draft(self) -> service.LineDraft:
-        return service.LineDraft(
-            menu_item_id=self.menu_item_id,
-            name=self.name,
-            price=self.price,
-            category=self.category,
-            quantity=self.quantity,
-            modifiers=tuple(self.modifiers),
-            seat_number=self.seat_number,
-            note=self.note,
-        )
+        return line_draft(self, menu_item_id=self.menu_item_id)
 
 
 class OrderCreate(BaseModel):
@@ -157,10 +150,6 @@ class CancelBody(BaseModel):
 
     reason: str = Field(min_length=1, max_length=500)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
-class Message(BaseModel):
-    message: str
 
 
 IdempotencyKey = Annotated[

@@ -23,7 +23,7 @@ voided on its ticket when it is removed or changed.
 from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
-from restaurant_api.orders.changes import change_order_lines, replace_order_items, update_order
+from restaurant_api.orders.changes import change_order_lines, replace_order_items
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
@@ -150,5 +150,4 @@ __all__ = [
     "split_order",
     "take_off_table",
     "touch_and_publish_order",
-    "update_order",
 ]

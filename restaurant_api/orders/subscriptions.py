@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from functools import partial
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.fanout import share_update
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
-from restaurant_api.api.node import decode_optional_id, to_global_id
+from restaurant_api.api.node import decode_optional_id
 from restaurant_api.events import Event, Topic
 from restaurant_api.orders import loaders, service
 from restaurant_api.orders.graphql import OrderType
@@ -31,6 +28,12 @@ class OrdersUpdate:
     removed_order_ids: list[strawberry.ID] = strawberry.field(
         description="Global ids of orders that stopped matching (no longer open, or deleted)."
     )
+
+    @classmethod
+    def of(
+        cls, kind: LiveUpdateKind, orders: list[OrderType], removed: list[strawberry.ID]
+    ) -> OrdersUpdate:
+        return cls(kind=kind, orders=orders, removed_order_ids=removed)
 
 
 def orders_feed(order_id: int | None) -> Feed[Order]:
@@ -65,6 +68,7 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
         snapshot=snapshot,
         load=load,
         row_id=lambda order: order.id,
+        order_by=lambda order: (order.created_at, order.id),
         visible=visible,
         relevant=relevant,
     )
@@ -90,19 +94,4 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[OrdersUpdate, None]:
         wanted = decode_optional_id(order_id, "Order", field="orderId")
-        async with aclosing(live_feed(info, orders_feed(wanted))) as feed:
-            async for batch in feed:
-                rows = sorted(batch.rows, key=lambda row: (row[0].created_at, row[0].id))
-                # Marked: subscribers of the same selection share one execution.
-                update = OrdersUpdate(
-                    kind=batch.kind,
-                    orders=[
-                        # Built once per change, shared by every subscriber it reaches.
-                        reads.loader(
-                            f"Order:{order.id}", partial(OrderType.from_model, order, reads)
-                        )
-                        for order, reads in rows
-                    ],
-                    removed_order_ids=[to_global_id("Order", i) for i in batch.removed_ids],
-                )
-                yield share_update(update, batch.share_key)
+        return live_updates(info, orders_feed(wanted), OrderType, OrdersUpdate.of)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +14,7 @@ from restaurant_api.api.graphql import (
     Money,
     described_enum,
 )
-from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
@@ -218,14 +217,8 @@ def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
 
-async def _load_tables(context: Context, ids: Sequence[int]) -> list[TableType | None]:
-    tables = await loaders.table_by_id(context).load_many(ids)
-    return [TableType.from_model(table) if table else None for table in tables]
-
-
-async def _load_seats(context: Context, ids: Sequence[int]) -> list[SeatType | None]:
-    seats = await loaders.seat_by_id(context).load_many(ids)
-    return [SeatType.from_model(seat) if seat else None for seat in seats]
+_load_tables = loaded_as(loaders.table_by_id, TableType.from_model)
+_load_seats = loaded_as(loaders.seat_by_id, SeatType.from_model)
 
 
 # A seat is read through its table: the same rule as `table`.

@@ -8,7 +8,8 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, result_union, run_mutation
+from restaurant_api.api.graphql import Context, result_union
+from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import to_global_id
 from restaurant_api.tables import service
 from restaurant_api.tables.graphql import (
@@ -102,130 +103,129 @@ SplitBillResult = result_union("SplitBillResult", SplitBillPayload, "The splits,
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a table with its seats (managers).")
+    @domain_mutation
     async def create_table(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         input: Annotated[CreateTableInput, strawberry.argument(description="The new table.")],
     ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.create_table(
-                session,
-                actor=info.context.user,
-                table_number=input.table_number,
-                capacity=input.capacity,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
+        table = await service.create_table(
+            session,
+            actor=info.context.user,
+            table_number=input.table_number,
+            capacity=input.capacity,
+        )
+        return TablePayload(table=TableType.from_model(table))
 
     @strawberry.mutation(description="Renumber, resize or set the status of a table (managers).")
+    @domain_mutation
     async def update_table(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         id: TableId,
         input: Annotated[UpdateTableInput, strawberry.argument(description="The changes.")],
     ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.update_table(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(id, "id"),
-                table_number=input.table_number,
-                capacity=input.capacity,
-                status=TableStatus(input.status) if input.status is not None else None,
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
+        table = await service.update_table(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(id, "id"),
+            table_number=input.table_number,
+            capacity=input.capacity,
+            status=TableStatus(input.status) if input.status is not None else None,
+        )
+        return TablePayload(table=TableType.from_model(table))
 
     @strawberry.mutation(description="Delete a table that is not in use (managers).")
-    async def delete_table(self, info: Info[Context, None], id: TableId) -> DeleteTableResult:
-        async def operation(session: AsyncSession) -> object:
-            table_id = table_id_of(id, "id")
-            await service.delete_table(session, actor=info.context.user, table_id=table_id)
-            return DeleteTablePayload(
-                id=to_global_id("Table", table_id), message="Table deleted successfully"
-            )
-
-        return await run_mutation(info, operation)
+    @domain_mutation
+    async def delete_table(
+        self, info: Info[Context, None], session: AsyncSession, id: TableId
+    ) -> DeleteTableResult:
+        table_id = table_id_of(id, "id")
+        await service.delete_table(session, actor=info.context.user, table_id=table_id)
+        return DeleteTablePayload(
+            id=to_global_id("Table", table_id), message="Table deleted successfully"
+        )
 
     @strawberry.mutation(description="Seat an open order at a table: it becomes occupied.")
+    @domain_mutation
     async def assign_table(
-        self, info: Info[Context, None], table_id: TableId, order_id: OrderId
+        self, info: Info[Context, None], session: AsyncSession, table_id: TableId, order_id: OrderId
     ) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_table(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(table_id),
-                order_id=order_id_of(order_id),
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
+        table = await service.assign_table(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(table_id),
+            order_id=order_id_of(order_id),
+        )
+        return TablePayload(table=TableType.from_model(table))
 
     @strawberry.mutation(description="Free a table: no order, every seat available.")
-    async def release_table(self, info: Info[Context, None], table_id: TableId) -> TableResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_table(
-                session, actor=info.context.user, table_id=table_id_of(table_id)
-            )
-            return TablePayload(table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
+    @domain_mutation
+    async def release_table(
+        self, info: Info[Context, None], session: AsyncSession, table_id: TableId
+    ) -> TableResult:
+        table = await service.release_table(
+            session, actor=info.context.user, table_id=table_id_of(table_id)
+        )
+        return TablePayload(table=TableType.from_model(table))
 
     @strawberry.mutation(description="Seat a guest; an occupied seat is a SEAT_TAKEN conflict.")
+    @domain_mutation
     async def assign_seat(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         table_id: TableId,
         seat_number: SeatNumber,
         customer_name: Annotated[
             str | None, strawberry.argument(description="The guest's name (optional).")
         ] = None,
     ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.assign_seat(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(table_id),
-                seat_number=seat_number,
-                customer_name=customer_name,
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} assigned successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
+        table = await service.assign_seat(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(table_id),
+            seat_number=seat_number,
+            customer_name=customer_name,
+        )
+        return SeatPayload(
+            message=f"Seat {seat_number} assigned successfully",
+            seat_number=seat_number,
+            table=TableType.from_model(table),
+        )
 
     @strawberry.mutation(description="Free a seat; the table frees itself when nobody is left.")
+    @domain_mutation
     async def release_seat(
-        self, info: Info[Context, None], table_id: TableId, seat_number: SeatNumber
+        self,
+        info: Info[Context, None],
+        session: AsyncSession,
+        table_id: TableId,
+        seat_number: SeatNumber,
     ) -> SeatResult:
-        async def operation(session: AsyncSession) -> object:
-            table = await service.release_seat(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(table_id),
-                seat_number=seat_number,
-            )
-            return SeatPayload(
-                message=f"Seat {seat_number} released successfully",
-                seat_number=seat_number,
-                table=TableType.from_model(table),
-            )
-
-        return await run_mutation(info, operation)
+        table = await service.release_seat(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(table_id),
+            seat_number=seat_number,
+        )
+        return SeatPayload(
+            message=f"Seat {seat_number} released successfully",
+            seat_number=seat_number,
+            table=TableType.from_model(table),
+        )
 
     @strawberry.mutation(
         description="Merge the second table into the first: seats, capacity and open orders "
         "combine; nothing is sent to the kitchen again."
     )
+    @domain_mutation
     async def merge_tables(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         table_id: Annotated[
             strawberry.ID, strawberry.argument(description="Global id of the table that stays.")
         ],
@@ -233,76 +233,71 @@ class Mutation:
             strawberry.ID, strawberry.argument(description="Global id of the table merged into it.")
         ],
     ) -> MergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.merge_tables(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(table_id),
-                other_table_id=table_id_of(other_table_id, "otherTableId"),
-            )
-            return MergePayload(
-                table=TableType.from_model(result.table),
-                merged_table=TableType.from_model(result.merged_table),
-                order=order_type_of(result.order) if result.order else None,
-            )
-
-        return await run_mutation(info, operation)
+        result = await service.merge_tables(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(table_id),
+            other_table_id=table_id_of(other_table_id, "otherTableId"),
+        )
+        return MergePayload(
+            table=TableType.from_model(result.table),
+            merged_table=TableType.from_model(result.merged_table),
+            order=order_type_of(result.order) if result.order else None,
+        )
 
     @strawberry.mutation(
         description="Undo a merge (either table of the pair): the second table gets back its "
         "seats, capacity and, while the order is open, its lines."
     )
-    async def unmerge_table(self, info: Info[Context, None], table_id: TableId) -> UnmergeResult:
-        async def operation(session: AsyncSession) -> object:
-            result = await service.unmerge_table(
-                session, actor=info.context.user, table_id=table_id_of(table_id)
-            )
-            restored = result.restored_order
-            return UnmergePayload(
-                table=TableType.from_model(result.table),
-                restored_table=TableType.from_model(result.restored_table),
-                restored_order=order_type_of(restored) if restored else None,
-            )
-
-        return await run_mutation(info, operation)
+    @domain_mutation
+    async def unmerge_table(
+        self, info: Info[Context, None], session: AsyncSession, table_id: TableId
+    ) -> UnmergeResult:
+        result = await service.unmerge_table(
+            session, actor=info.context.user, table_id=table_id_of(table_id)
+        )
+        restored = result.restored_order
+        return UnmergePayload(
+            table=TableType.from_model(result.table),
+            restored_table=TableType.from_model(result.restored_table),
+            restored_order=order_type_of(restored) if restored else None,
+        )
 
     @strawberry.mutation(description="Move an open order to another table, freeing the old one.")
+    @domain_mutation
     async def transfer_order(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         order_id: OrderId,
         table_id: Annotated[
             strawberry.ID, strawberry.argument(description="Global id of the new table.")
         ],
     ) -> TransferResult:
-        async def operation(session: AsyncSession) -> object:
-            order, table = await service.transfer_order(
-                session,
-                actor=info.context.user,
-                order_id=order_id_of(order_id),
-                table_id=table_id_of(table_id),
-            )
-            return TransferPayload(order=order_type_of(order), table=TableType.from_model(table))
-
-        return await run_mutation(info, operation)
+        order, table = await service.transfer_order(
+            session,
+            actor=info.context.user,
+            order_id=order_id_of(order_id),
+            table_id=table_id_of(table_id),
+        )
+        return TransferPayload(order=order_type_of(order), table=TableType.from_model(table))
 
     @strawberry.mutation(
         description="Split the table's order into new orders (ITEMS, SEATS or EVEN); the "
         "original becomes `split`; nothing is sent to the kitchen again."
     )
+    @domain_mutation
     async def split_bill(
         self,
         info: Info[Context, None],
+        session: AsyncSession,
         table_id: TableId,
         split: Annotated[SplitInput, strawberry.argument(description="How to split.")],
     ) -> SplitBillResult:
-        async def operation(session: AsyncSession) -> object:
-            orders = await service.split_bill(
-                session,
-                actor=info.context.user,
-                table_id=table_id_of(table_id),
-                request=split.to_request(),
-            )
-            return SplitBillPayload(orders=[order_type_of(order) for order in orders])
-
-        return await run_mutation(info, operation)
+        orders = await service.split_bill(
+            session,
+            actor=info.context.user,
+            table_id=table_id_of(table_id),
+            request=split.to_request(),
+        )
+        return SplitBillPayload(orders=[order_type_of(order) for order in orders])

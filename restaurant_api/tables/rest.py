@@ -15,6 +15,7 @@ from restaurant_api import limits
 from restaurant_api.api.order_presenter import OrderPublic, present_orders
 from restaurant_api.api.rest import (
     CurrentUser,
+    MessageResponse,
     ReadSessionDep,
     SessionDep,
     error_responses,
@@ -65,10 +66,6 @@ class TableUpdate(BaseModel):
     table_number: TableNumber | None = None
     capacity: Capacity | None = None
     status: TableStatus | None = None
-
-
-class MessageResponse(BaseModel):
-    message: str
 
 
 class UnmergeResponse(BaseModel):

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from functools import partial
 
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.fanout import share_update
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.api.live import Feed, LiveUpdateKind, live_feed
-from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Event, Topic
 from restaurant_api.tables import loaders, service
 from restaurant_api.tables.graphql import TableType
@@ -30,6 +26,12 @@ class TablesUpdate:
     removed_table_ids: list[strawberry.ID] = strawberry.field(
         description="Global ids of tables that were deleted since the previous message."
     )
+
+    @classmethod
+    def of(
+        cls, kind: LiveUpdateKind, tables: list[TableType], removed: list[strawberry.ID]
+    ) -> TablesUpdate:
+        return cls(kind=kind, tables=tables, removed_table_ids=removed)
 
 
 async def _all_tables(context: Context) -> list[DiningTable]:
@@ -52,6 +54,7 @@ TABLES_FEED: Feed[DiningTable] = Feed(
     snapshot=_all_tables,
     load=_one_table,
     row_id=lambda table: table.id,
+    order_by=lambda table: table.table_number,
 )
 
 
@@ -65,19 +68,4 @@ class Subscription:
         permission_classes=[IsAuthenticated],
     )
     async def tables(self, info: Info[Context, None]) -> AsyncGenerator[TablesUpdate, None]:
-        async with aclosing(live_feed(info, TABLES_FEED)) as feed:
-            async for batch in feed:
-                rows = sorted(batch.rows, key=lambda row: row[0].table_number)
-                # Marked: subscribers of the same selection share one execution.
-                update = TablesUpdate(
-                    kind=batch.kind,
-                    tables=[
-                        # Built once per change, shared by every subscriber it reaches.
-                        reads.loader(
-                            f"Table:{table.id}", partial(TableType.from_model, table, reads)
-                        )
-                        for table, reads in rows
-                    ],
-                    removed_table_ids=[to_global_id("Table", i) for i in batch.removed_ids],
-                )
-                yield share_update(update, batch.share_key)
+        return live_updates(info, TABLES_FEED, TableType, TablesUpdate.of)

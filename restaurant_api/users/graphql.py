@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -17,13 +15,9 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     RoleType,
-    TooManyAttemptsError,
     require_roles,
-    result_union,
-    run_mutation,
-    run_self_managed,
 )
-from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -33,7 +27,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     page_info,
 )
-from restaurant_api.users import invitations, passwords, service
+from restaurant_api.users import invitations, service
 from restaurant_api.users.models import Invitation, Role, User
 
 
@@ -71,46 +65,6 @@ class UserConnection:
     page_info: PageInfo = strawberry.field(description="Pagination state.")
 
 
-@strawberry.type(description="Tokens issued by login or refresh.")
-class AuthPayload:
-    access_token: str = strawberry.field(description="JWT for `Authorization: Bearer ...`.")
-    token_type: str = strawberry.field(description='Always "bearer".')
-    expires_at: datetime = strawberry.field(description="When the access token expires.")
-    refresh_token: str = strawberry.field(
-        description="Opaque single-use token for `refreshToken`; rotated on every use."
-    )
-    user: UserType = strawberry.field(description="The signed-in user.")
-
-    @classmethod
-    def from_pair(cls, pair: service.TokenPair) -> AuthPayload:
-        return cls(
-            access_token=pair.access_token,
-            token_type="bearer",
-            expires_at=pair.expires_at,
-            refresh_token=pair.refresh_token,
-            user=UserType.from_model(pair.user),
-        )
-
-
-@strawberry.type(description="A user after a change.")
-class UserPayload:
-    user: UserType = strawberry.field(description="The user as it is now.")
-
-
-@strawberry.type(description="Outcome of logging out.")
-class LogoutPayload:
-    ok: bool = strawberry.field(
-        description="True: the refresh token's family is revoked and access tokens ended."
-    )
-
-
-@strawberry.type(description="Outcome of a self-registration (the same for every address).")
-class RegistrationPayload:
-    message: str = strawberry.field(
-        description="What happens next: an admin activates new accounts before they can sign in."
-    )
-
-
 @strawberry.type(name="Invitation", description="A pending invitation of a staff member.")
 class InvitationType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
@@ -135,104 +89,9 @@ class InvitationType(Node):
         )
 
 
-@strawberry.type(description="A new invitation and its one-time code.")
-class InvitationIssuedPayload:
-    invitation: InvitationType = strawberry.field(description="The invitation.")
-    # Not `code`: that name is the ErrorCode of the error members of the same union.
-    invitation_code: str = strawberry.field(
-        description="The one-time code for `acceptInvitation`; shown only now (stored hashed)."
-    )
-
-
-@strawberry.type(description="An invitation after a change.")
-class InvitationPayload:
-    invitation: InvitationType = strawberry.field(description="The invitation as it is now.")
-
-
-@strawberry.input(description="Invite a staff member (managers and admins).")
-class InviteStaffInput:
-    email: str = strawberry.field(description="The invitee's email.")
-    name: str = strawberry.field(description="The invitee's display name (1-100 characters).")
-    role: RoleType = strawberry.field(  # type: ignore[valid-type]
-        description="The role the account gets; only an admin may invite an admin."
-    )
-
-
-@strawberry.input(description="Accept an invitation: the account is created and signed in.")
-class AcceptInvitationInput:
-    code: str = strawberry.field(description="The one-time invitation code.")
-    password: str = strawberry.field(description="The new password (8-128 characters).")
-    name: str | None = strawberry.field(
-        default=None, description="Display name, when not the one the inviter wrote."
-    )
-
-
-@strawberry.input(description="Change the signed-in user's password.")
-class ChangePasswordInput:
-    current_password: str = strawberry.field(description="The password used now.")
-    new_password: str = strawberry.field(description="The new password (8-128 characters).")
-
-
-@strawberry.input(description="An admin sets a user's password.")
-class ResetUserPasswordInput:
-    user_id: strawberry.ID = strawberry.field(
-        description="The global id of the user whose password is reset."
-    )
-    new_password: str = strawberry.field(description="The new password (8-128 characters).")
-
-
-@strawberry.input(description="Self-registration (when open). New accounts get the `server` role.")
-class RegisterInput:
-    name: str = strawberry.field(description="Display name (1-100 characters).")
-    email: str = strawberry.field(description="Login email; compared case-insensitively.")
-    password: str = strawberry.field(description="8 to 128 characters.")
-
-
-@strawberry.input(description="Credentials.")
-class LoginInput:
-    email: str = strawberry.field(description="Login email.")
-    password: str = strawberry.field(description="Password (at most 128 characters).")
-
-
-RegisterResult = result_union(
-    "RegisterResult", RegistrationPayload, "Registration received, or why not."
-)
-LoginResult = result_union(
-    "LoginResult", AuthPayload, "Tokens, or why not.", extra=(TooManyAttemptsError,)
-)
-ChangePasswordResult = result_union(
-    "ChangePasswordResult",
-    AuthPayload,
-    "New tokens for this session (every other one ended), or why not.",
-    extra=(TooManyAttemptsError,),
-)
-AcceptInvitationResult = result_union(
-    "AcceptInvitationResult", AuthPayload, "The new account's tokens, or why not."
-)
-InviteStaffResult = result_union(
-    "InviteStaffResult", InvitationIssuedPayload, "The invitation and its code, or why not."
-)
-InvitationResult = result_union(
-    "InvitationResult", InvitationPayload, "The changed invitation, or why not."
-)
-RefreshResult = result_union("RefreshResult", AuthPayload, "New tokens, or why not.")
-LogoutResult = result_union("LogoutResult", LogoutPayload, "Logged out, or why not.")
-UserResult = result_union("UserResult", UserPayload, "The changed user, or why not.")
-
 AdminOnly = require_roles(Role.ADMIN)
 INVITATIONS_PAGE = Page(default=100, maximum=100)
 ManagersOnly = require_roles(Role.ADMIN, Role.MANAGER)
-
-REGISTRATION_RECEIVED = (
-    "Registration received. An admin activates new accounts before they can sign in."
-)
-REGISTRATION_DONE = "Registration received. Sign in with your email and password."
-
-
-def _client_address(info: Info[Context, None]) -> str | None:
-    request = info.context.request
-    client = getattr(request, "client", None)
-    return client.host if client is not None else None
 
 
 def users_by_id(context: Context) -> DataLoader[int, User | None]:
@@ -244,9 +103,7 @@ def users_by_id(context: Context) -> DataLoader[int, User | None]:
     return context.loader("users.user_by_id", lambda: DataLoader(load_fn=load))
 
 
-async def _load_users(context: Context, ids: Sequence[int]) -> list[UserType | None]:
-    users = await users_by_id(context).load_many(ids)
-    return [UserType.from_model(user) if user else None for user in users]
+_load_users = loaded_as(users_by_id, UserType.from_model)
 
 
 register_node("User", _load_users, permission_classes=[AdminOnly])
@@ -329,265 +186,3 @@ class Query:
         async with info.context.use_session() as session:
             pending = await invitations.list_pending(session, actor=info.context.user, limit=limit)
         return [InvitationType.from_model(invitation) for invitation in pending]
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        description=(
-            "Self-registration, when open: a `server` account that an admin activates before "
-            "it can sign in (unless the operator turned approval off). The answer does not "
-            "tell whether the email already had an account."
-        )
-    )
-    async def register(
-        self,
-        info: Info[Context, None],
-        input: Annotated[RegisterInput, strawberry.argument(description="The new account.")],
-    ) -> RegisterResult:
-        async def operation() -> object:
-            # An existing email gets the same answer as a new account: no enumeration.
-            with contextlib.suppress(service.EmailTaken):
-                await service.register(
-                    info.context.db,
-                    name=input.name,
-                    email=input.email,
-                    password=input.password,
-                    registration_open=info.context.settings.registration_open,
-                    needs_approval=info.context.settings.registration_approval,
-                )
-            if info.context.settings.registration_approval:
-                return RegistrationPayload(message=REGISTRATION_RECEIVED)
-            return RegistrationPayload(message=REGISTRATION_DONE)
-
-        return await run_self_managed(info, operation)
-
-    @strawberry.mutation(
-        description=(
-            "Exchange credentials for an access and a refresh token. Failed attempts are "
-            "throttled per account and per client address (TooManyAttemptsError)."
-        )
-    )
-    async def login(
-        self,
-        info: Info[Context, None],
-        input: Annotated[LoginInput, strawberry.argument(description="Credentials.")],
-    ) -> LoginResult:
-        async def operation() -> object:
-            pair = await passwords.login(
-                info.context.db,
-                email=input.email,
-                password=input.password,
-                client_address=_client_address(info),
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
-
-    @strawberry.mutation(
-        description=(
-            "Change the signed-in user's password. Every other session (tokens, sockets) "
-            "ends; this one continues with the new tokens returned."
-        )
-    )
-    async def change_password(
-        self,
-        info: Info[Context, None],
-        input: Annotated[
-            ChangePasswordInput, strawberry.argument(description="Old and new password.")
-        ],
-    ) -> ChangePasswordResult:
-        async def operation() -> object:
-            pair = await passwords.change_password(
-                info.context.db,
-                actor=info.context.user,
-                current_password=input.current_password,
-                new_password=input.new_password,
-                client_address=_client_address(info),
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
-
-    @strawberry.mutation(
-        description="Set a user's password (admin only): all of that user's sessions end."
-    )
-    async def reset_user_password(
-        self,
-        info: Info[Context, None],
-        input: Annotated[
-            ResetUserPasswordInput, strawberry.argument(description="Who, and the password.")
-        ],
-    ) -> UserResult:
-        async def operation() -> object:
-            user = await passwords.reset_password(
-                info.context.db,
-                actor=info.context.user,
-                user_id=decode_id(input.user_id, "User", field="userId"),
-                new_password=input.new_password,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_self_managed(info, operation)
-
-    @strawberry.mutation(
-        description=(
-            "Invite a staff member (managers and admins; only an admin invites an admin). "
-            "Returns a one-time code that expires; inviting the email again replaces it."
-        )
-    )
-    async def invite_staff(
-        self,
-        info: Info[Context, None],
-        input: Annotated[InviteStaffInput, strawberry.argument(description="Who and which role.")],
-    ) -> InviteStaffResult:
-        async def operation(session: AsyncSession) -> object:
-            issued = await invitations.invite(
-                session,
-                actor=info.context.user,
-                email=input.email,
-                name=input.name,
-                role=Role(input.role),
-                settings=info.context.settings,
-            )
-            return InvitationIssuedPayload(
-                invitation=InvitationType.from_model(issued.invitation),
-                invitation_code=issued.code,
-            )
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Revoke a pending invitation (managers and admins).")
-    async def revoke_invitation(
-        self,
-        info: Info[Context, None],
-        id: Annotated[
-            strawberry.ID, strawberry.argument(description="The invitation's global id.")
-        ],
-    ) -> InvitationResult:
-        async def operation(session: AsyncSession) -> object:
-            invitation = await invitations.revoke(
-                session,
-                actor=info.context.user,
-                invitation_id=decode_id(id, "Invitation", field="id"),
-            )
-            return InvitationPayload(invitation=InvitationType.from_model(invitation))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description="Accept an invitation with its code and a password: creates the account."
-    )
-    async def accept_invitation(
-        self,
-        info: Info[Context, None],
-        input: Annotated[
-            AcceptInvitationInput, strawberry.argument(description="Code and password.")
-        ],
-    ) -> AcceptInvitationResult:
-        async def operation() -> object:
-            pair = await invitations.accept(
-                info.context.db,
-                code=input.code,
-                password=input.password,
-                name=input.name,
-                settings=info.context.settings,
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_self_managed(info, operation)
-
-    @strawberry.mutation(description="Rotate a refresh token; a reused one revokes its family.")
-    async def refresh_token(
-        self,
-        info: Info[Context, None],
-        refresh_token: Annotated[
-            str, strawberry.argument(description="The current refresh token.")
-        ],
-    ) -> RefreshResult:
-        async def operation(session: AsyncSession) -> object:
-            pair = await service.refresh(
-                session, refresh_token=refresh_token, settings=info.context.settings
-            )
-            return AuthPayload.from_pair(pair)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(
-        description=(
-            "Sign out: revoke this refresh token (and its rotations) and end every access "
-            "token of the user at once (other devices refresh to continue)."
-        )
-    )
-    async def logout(
-        self,
-        info: Info[Context, None],
-        refresh_token: Annotated[
-            str, strawberry.argument(description="The refresh token to revoke.")
-        ],
-    ) -> LogoutResult:
-        async def operation(session: AsyncSession) -> object:
-            await service.logout(session, refresh_token=refresh_token)
-            return LogoutPayload(ok=True)
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Change a user's role (admin only).")
-    async def change_user_role(
-        self,
-        info: Info[Context, None],
-        user_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the user to change.")
-        ],
-        role: Annotated[RoleType, strawberry.argument(description="The new role.")],
-    ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.change_role(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                role=Role(role),
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Deactivate a user: their tokens stop working (admin only).")
-    async def deactivate_user(
-        self,
-        info: Info[Context, None],
-        user_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the user to deactivate.")
-        ],
-    ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.set_active(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                active=False,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)
-
-    @strawberry.mutation(description="Reactivate a deactivated user (admin only).")
-    async def reactivate_user(
-        self,
-        info: Info[Context, None],
-        user_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Global id of the user to reactivate.")
-        ],
-    ) -> UserResult:
-        async def operation(session: AsyncSession) -> object:
-            user = await service.set_active(
-                session,
-                actor=info.context.user,
-                user_id=decode_id(user_id, "User", field="userId"),
-                active=True,
-            )
-            return UserPayload(user=UserType.from_model(user))
-
-        return await run_mutation(info, operation)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, Validat
 from restaurant_api.api.rest import (
     CurrentUser,
     DatabaseDep,
+    MessageResponse,
     ReadSessionDep,
     SessionDep,
     SettingsDep,
@@ -124,10 +125,6 @@ class TokenResponse(BaseModel):
     expires_in: int
     refresh_token: str
     user: UserPublic
-
-
-class MessageResponse(BaseModel):
-    message: str
 
 
 def _tokens(pair: service.TokenPair) -> TokenResponse:

@@ -14,11 +14,6 @@ from restaurant_api.menu.models import MenuItem
 from restaurant_api.orders.models import Order
 from restaurant_api.users.models import Role
 from tests.conftest import PASSWORD, Staff, gid
-from tests.orders import conftest as orders_fixtures
-
-# The orders tests' fixtures: menu items and tables made directly through sessions.
-add_menu_item = orders_fixtures.add_menu_item
-add_table = orders_fixtures.add_table
 
 MENU = "{ menu { id name price { amount } isAvailable } }"
 MENU_BY_CATEGORY = "query($c: String) { menu(category: $c) { name } }"

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,11 +14,10 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from restaurant_api.__main__ import PROJECT_ROOT
 from tests.api.test_edge import assert_security_headers
-from tests.conftest import TEST_SECRET, Backend
-from tests.live.conftest import TRANSPORT_WS, LiveServer, free_port
-from tests.live.test_processes import wait_ready
+from tests.conftest import Backend
+from tests.live.conftest import TRANSPORT_WS
+from tests.servers import LiveServer, running_servers
 
 WS_LIMIT = 4096
 BODY_LIMIT = 64 * 1024
@@ -29,45 +25,15 @@ BODY_LIMIT = 64 * 1024
 
 @pytest.fixture
 async def production_server(backend: Backend, tmp_path: Path) -> AsyncIterator[LiveServer]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "production",
-        "DATABASE_URL": backend.url,
-        "SECRET_KEY": TEST_SECRET,
-        "REGISTRATION_OPEN": "false",
-        "FIRST_ADMIN_EMAIL": "",
-        "FIRST_ADMIN_PASSWORD": "",
-        "WEBSOCKET_MAX_MESSAGE_BYTES": str(WS_LIMIT),
-        "MAX_BODY_BYTES": str(BODY_LIMIT),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    process = _start(["serve", "--port", str(port)], cwd=tmp_path, env=env)
-    live = LiveServer(f"http://127.0.0.1:{port}")
-    try:
-        await wait_ready(process, live)
+    async with running_servers(
+        backend.url,
+        tmp_path,
+        ENVIRONMENT="production",
+        REGISTRATION_OPEN="false",
+        WEBSOCKET_MAX_MESSAGE_BYTES=str(WS_LIMIT),
+        MAX_BODY_BYTES=str(BODY_LIMIT),
+    ) as (live,):
         yield live
-    finally:
-        _stop(process)
-
-
-def _start(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "restaurant_api", *args],
-        cwd=cwd,  # no stray .env
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 async def test_no_server_banner_and_production_headers(production_server: LiveServer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import gid
+from tests.factories import place_order as _place
 
 TICKETS = """
 query($status: TicketStatus, $station: String) {
@@ -28,12 +29,6 @@ mutation($id: ID!) {
     __typename ... on TicketPayload { ticket { dismissedAt } } ... on Error { code }
   }
 }"""
-
-
-async def _place(client, staff, items):
-    response = await client.post("/api/orders", json={"order": items}, headers=staff.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_filters_and_order(client, gql, server, kitchen):

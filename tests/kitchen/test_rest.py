@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.orders.conftest import add_menu_item, add_table  # noqa: F401  (fixtures)
+from tests.factories import place_order as _place
 
 TEA = {"name": "Tea", "price": 2, "category": "Drinks"}
 STEAK = {"name": "Steak", "price": 20, "category": "Mains"}
 CAKE = {"name": "Cake", "price": 6.5, "category": "Desserts"}
-
-
-async def _place(client, staff, items):
-    response = await client.post("/api/orders", json={"order": items}, headers=staff.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def _tickets(client, staff):

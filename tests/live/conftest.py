@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -26,24 +24,10 @@ from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.orders.models import Order
 from tests.conftest import _backends
+from tests.servers import LiveServer, free_port
 
 TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 LEGACY_WS = Subprotocol("graphql-ws")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str  # http://127.0.0.1:port
-
-    @property
-    def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://") + "/graphql"
 
 
 async def serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], LiveServer]:

@@ -8,23 +8,19 @@ sequence on two apps without listeners, where only the generations can tell B.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 import psycopg
 import pytest
 
-from restaurant_api.__main__ import run_migrations
-from restaurant_api.config import Settings
 from restaurant_api.db import Database
 from restaurant_api.menu.models import MenuItem
-from restaurant_api.security import create_access_token
 from restaurant_api.users import service as users_service
-from restaurant_api.users.models import Role, User
-from tests.conftest import PASSWORD, POSTGRES, TEST_SECRET, gid
-from tests.live.test_processes import start_server, wait_ready
+from restaurant_api.users.models import Role
+from tests.conftest import PASSWORD, gid
+from tests.servers import access_token, migrated_postgres_database, running_servers
 
 MENU = "{ menu { databaseId price { cents } } }"
 ORDERS = "{ orders(first: 100, status: OPEN) { edges { node { id } } } }"
@@ -41,58 +37,37 @@ class Pair:
     tokens: dict[str, str]
 
 
-def token_for(user: User) -> str:
-    token, _ = create_access_token(
-        user.id,
-        secret=TEST_SECRET,
-        algorithm="HS256",
-        lifetime=timedelta(minutes=10),
-        version=user.token_version,
-    )
-    return token
-
-
 @pytest.fixture(scope="module")
-def pair_database() -> Iterator[str]:
-    if not POSTGRES.reachable:
-        pytest.skip(f"PostgreSQL unreachable: {POSTGRES.reason}")
-    url = Settings(database_url=POSTGRES.create_database("restaurant_cache")).database_url
-    run_migrations(url)
-    yield url
+def pair_database() -> str:
+    return migrated_postgres_database("restaurant_cache")
 
 
 @pytest.fixture(scope="module")
 async def pair(pair_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pair]:
     workdir = tmp_path_factory.mktemp("cache-pair")
-    processes = [start_server(pair_database, workdir) for _ in range(2)]
     db = Database(pair_database)
     try:
-        for process, live in processes:
-            await wait_ready(process, live)
-        tokens = {}
-        async with db.session() as session:
-            item = MenuItem(name="Soup", name_key="soup", category="Starters", price_cents=100)
-            session.add(item)
-            for role in (Role.ADMIN, Role.MANAGER, Role.SERVER):
-                user = await users_service.create_user(
-                    session,
-                    name=role.value,
-                    email=f"{role.value}@example.com",
-                    password=PASSWORD,
-                    role=role,
-                )
-                tokens[role.value] = token_for(user)
-            await session.flush()
-        async with (
-            httpx.AsyncClient(base_url=processes[0][1].url, timeout=10) as a,
-            httpx.AsyncClient(base_url=processes[1][1].url, timeout=10) as b,
-        ):
-            yield Pair(pair_database, a, b, item.id, tokens)
+        async with running_servers(pair_database, workdir, count=2) as (server_a, server_b):
+            tokens = {}
+            async with db.session() as session:
+                item = MenuItem(name="Soup", name_key="soup", category="Starters", price_cents=100)
+                session.add(item)
+                for role in (Role.ADMIN, Role.MANAGER, Role.SERVER):
+                    user = await users_service.create_user(
+                        session,
+                        name=role.value,
+                        email=f"{role.value}@example.com",
+                        password=PASSWORD,
+                        role=role,
+                    )
+                    tokens[role.value] = access_token(user)
+                await session.flush()
+            async with (
+                httpx.AsyncClient(base_url=server_a.url, timeout=10) as a,
+                httpx.AsyncClient(base_url=server_b.url, timeout=10) as b,
+            ):
+                yield Pair(pair_database, a, b, item.id, tokens)  # type: ignore[arg-type]
     finally:
-        for process, _live in processes:
-            process.terminate()
-        for process, _live in processes:
-            process.wait(timeout=10)
         await db.dispose()
 
 
@@ -175,7 +150,7 @@ async def test_a_user_deactivated_through_a_is_refused_at_once_by_b(pair: Pair):
                     password=PASSWORD,
                     role=Role.SERVER,
                 )
-            token = token_for(user)
+            token = access_token(user)
             for _ in range(2):  # the second answer and the user come from B's cache
                 assert (await graphql(pair.b, ORDERS, token=token))["data"]["orders"] is not None
             changed = await pair.a.patch(

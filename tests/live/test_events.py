@@ -11,7 +11,8 @@ import pytest
 from strawberry.types import Info
 
 from restaurant_api import events
-from restaurant_api.api.graphql import Context, run_mutation
+from restaurant_api.api.context import Context
+from restaurant_api.api.mutations import run_mutation
 from restaurant_api.errors import Conflict
 from restaurant_api.events import Event, InProcessBus, SubscriberTooSlow, Topic
 from restaurant_api.kitchen.events import ticket_changed

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from restaurant_api.__main__ import PROJECT_ROOT
 from restaurant_api.main import create_app
-from tests.conftest import TEST_SECRET, gid, make_settings
+from tests.conftest import gid, make_settings
 from tests.live.conftest import (
     KITCHEN_QUERY,
     TRANSPORT_WS,
-    LiveServer,
-    free_port,
     make_ticket,
     open_socket,
     serve,
     shutdown,
 )
-from tests.live.test_processes import wait_ready
+from tests.servers import start_server, stop_server, wait_ready
 
 
 async def test_null_connection_init_payload_is_forbidden_like_a_missing_token(live_server):
@@ -161,25 +155,9 @@ async def test_snapshot_over_the_cap_is_an_error(backend, make_staff):
 
 def test_serve_limits_websocket_messages(tmp_path: Path):
     """`serve` passes WEBSOCKET_MAX_MESSAGE_BYTES to uvicorn: a bigger message closes 1009."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ws.db'}",
-        "SECRET_KEY": TEST_SECRET,
-        "ENVIRONMENT": "test",
-        "FIRST_ADMIN_EMAIL": "",
-        "FIRST_ADMIN_PASSWORD": "",
-        "WEBSOCKET_MAX_MESSAGE_BYTES": "4096",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "restaurant_api", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    process, live = start_server(
+        f"sqlite:///{tmp_path / 'ws.db'}", tmp_path, WEBSOCKET_MAX_MESSAGE_BYTES="4096"
     )
-    live = LiveServer(f"http://127.0.0.1:{port}")
 
     async def close_codes() -> list[int | None]:
         await wait_ready(process, live)
@@ -197,7 +175,7 @@ def test_serve_limits_websocket_messages(tmp_path: Path):
         # Under the limit: read, and refused for want of a token. Over it: 1009 "too big".
         assert asyncio.run(close_codes()) == [4403, 1009]
     finally:
-        process.terminate()
+        stop_server(process)
         process.wait(10)
 
 

@@ -3,64 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from restaurant_api import events
-from restaurant_api.__main__ import PROJECT_ROOT, run_migrations
-from restaurant_api.config import Settings
 from restaurant_api.db import Database
 from restaurant_api.kitchen.models import TicketStatus
-from restaurant_api.security import create_access_token
 from restaurant_api.users import service as users_service
 from restaurant_api.users.models import Role
-from tests.conftest import PASSWORD, POSTGRES, TEST_SECRET
-from tests.live.conftest import KITCHEN_QUERY, LiveServer, free_port, make_ticket, open_socket
+from tests.conftest import PASSWORD
+from tests.live.conftest import KITCHEN_QUERY, make_ticket, open_socket
 from tests.live.test_subscriptions import set_ticket_status
-
-
-def start_server(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], LiveServer]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": TEST_SECRET,
-        "ENVIRONMENT": "test",
-        "FIRST_ADMIN_EMAIL": "",
-        "FIRST_ADMIN_PASSWORD": "",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "restaurant_api", "serve", "--port", str(port)],
-        cwd=workdir,  # no stray .env
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    return process, LiveServer(f"http://127.0.0.1:{port}")
-
-
-async def wait_ready(process: subprocess.Popen[bytes], live: LiveServer) -> None:
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-            try:
-                if (await http.get(live.url + "/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"{live.url} did not become ready")
+from tests.servers import LiveServer, access_token, migrated_postgres_database, running_servers
 
 
 class Cluster:
@@ -69,12 +26,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster_database() -> Iterator[str]:
-    if not POSTGRES.reachable:
-        pytest.skip(f"PostgreSQL unreachable: {POSTGRES.reason}")
-    url = Settings(database_url=POSTGRES.create_database("restaurant_live")).database_url
-    run_migrations(url)
-    yield url
+def cluster_database() -> str:
+    return migrated_postgres_database("restaurant_live")
 
 
 @pytest.fixture(scope="module")
@@ -82,27 +35,19 @@ async def cluster(
     cluster_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Cluster]:
     workdir = tmp_path_factory.mktemp("cluster")
-    processes = [start_server(cluster_database, workdir) for _ in range(2)]
     db = Database(cluster_database)
     try:
-        for process, live in processes:
-            await wait_ready(process, live)
-        async with db.session() as session:
-            user = await users_service.create_user(
-                session, name="Cook", email="cook@example.com", password=PASSWORD, role=Role.KITCHEN
-            )
-        token, _ = create_access_token(
-            user.id,
-            secret=TEST_SECRET,
-            algorithm="HS256",
-            lifetime=timedelta(minutes=10),
-        )
-        yield Cluster(db, processes[0][1], processes[1][1], token)
+        async with running_servers(cluster_database, workdir, count=2) as (a, b):
+            async with db.session() as session:
+                user = await users_service.create_user(
+                    session,
+                    name="Cook",
+                    email="cook@example.com",
+                    password=PASSWORD,
+                    role=Role.KITCHEN,
+                )
+            yield Cluster(db, a, b, access_token(user))
     finally:
-        for process, _live in processes:
-            process.terminate()
-        for process, _live in processes:
-            process.wait(timeout=10)
         await db.dispose()
 
 

@@ -7,19 +7,12 @@ from sqlmodel import select
 
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.tables.models import DiningTable, TableStatus
+from tests.factories import place_order as _place
 
 
 async def _table(db, table_id):
     async with db.session() as session:
         return await session.get(DiningTable, table_id)
-
-
-async def _place(client, staff, items, **extra):
-    response = await client.post(
-        "/api/orders", json={"order": items, **extra}, headers=staff.headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_place_order_with_menu_and_open_items(client, db, server, add_menu_item, add_table):

@@ -1,9 +1,8 @@
-"""Helpers for table tests: tables, orders and kitchen tickets made directly with the models,
-so these tests do not depend on the place-order endpoint."""
+"""Helpers for table tests: what the kitchen and an order hold, read directly with the models
+(tables and orders are made by tests/factories.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,76 +11,6 @@ from sqlmodel import col, select
 from restaurant_api.db import Database
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine
 from restaurant_api.orders.models import Order, OrderLine
-from restaurant_api.tables import service
-from restaurant_api.tables.models import DiningTable, Seat
-
-
-@dataclass(frozen=True)
-class Item:
-    name: str
-    price_cents: int
-    quantity: int = 1
-    seat_number: int | None = None
-    category: str = "Main Course"
-
-
-@pytest.fixture
-def add_table(db: Database) -> Any:
-    """`await add_table(number, capacity)`: an available table with its seats."""
-
-    async def _add(number: int, capacity: int = 4) -> DiningTable:
-        async with db.session() as session:
-            table = DiningTable(table_number=number, capacity=capacity)
-            session.add(table)
-            await session.flush()
-            for seat in range(1, capacity + 1):
-                session.add(Seat(table_id=table.id, seat_number=seat))
-        return table
-
-    return _add
-
-
-@pytest.fixture
-def add_order(db: Database) -> Any:
-    """`await add_order(items, table_id=...)`: an open order with its lines and one kitchen
-    ticket holding them; seated at the table (occupying it) when `table_id` is given."""
-
-    async def _add(items: list[Item], *, table_id: int | None = None, customers: int = 1) -> Order:
-        async with db.session() as session:
-            order = Order(customer_count=customers)
-            session.add(order)
-            await session.flush()
-            lines = [
-                OrderLine(
-                    order_id=order.id,
-                    position=position,
-                    name=item.name,
-                    category=item.category,
-                    unit_price_cents=item.price_cents,
-                    quantity=item.quantity,
-                    seat_number=item.seat_number,
-                )
-                for position, item in enumerate(items)
-            ]
-            session.add_all(lines)
-            ticket = KitchenTicket(order_id=order.id, station="kitchen")
-            session.add(ticket)
-            await session.flush()
-            session.add_all(
-                KitchenTicketLine(
-                    ticket_id=ticket.id,
-                    order_line_id=line.id,
-                    name=line.name,
-                    quantity=line.quantity,
-                    seat_number=line.seat_number,
-                )
-                for line in lines
-            )
-            if table_id is not None:
-                await service.occupy_table_for_order(session, table_id=table_id, order=order)
-        return order
-
-    return _add
 
 
 @pytest.fixture

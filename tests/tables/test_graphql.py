@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import gid
-from tests.tables.conftest import Item
+from tests.factories import Item
 
 
 def tid(database_id: int) -> str:

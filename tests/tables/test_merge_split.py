@@ -6,13 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.tables.conftest import Item
-
-
-async def table_json(client, staff, table_id):
-    response = await client.get(f"/api/tables/{table_id}", headers=staff.headers)
-    assert response.status_code == 200
-    return response.json()
+from tests.factories import Item, table_json
 
 
 async def merge(client, staff, first, second):

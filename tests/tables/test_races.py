@@ -8,11 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.tables.conftest import Item
-
-
-async def table_json(client, staff, table_id):
-    return (await client.get(f"/api/tables/{table_id}", headers=staff.headers)).json()
+from tests.factories import Item, table_json
 
 
 async def test_twenty_waiters_one_seat(client, server, add_table):

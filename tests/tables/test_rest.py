@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tables.conftest import Item
+from tests.factories import Item
+from tests.factories import table_json as get_table
 
 TABLE_FIELDS = {
     "id",
@@ -22,12 +23,6 @@ async def create(client, staff, number=1, capacity=4):
     return await client.post(
         "/api/tables", json={"table_number": number, "capacity": capacity}, headers=staff.headers
     )
-
-
-async def get_table(client, staff, table_id):
-    response = await client.get(f"/api/tables/{table_id}", headers=staff.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 # --- CRUD -------------------------------------------------------------------------------------
