@@ -52,11 +52,12 @@ seed: install ## Load the demo menu and tables (idempotent)
 schema: install ## Regenerate schema.graphql and possibleTypes.json from the code
 	$(CLI) export-schema
 
-lint: install ## Ruff lint and format check, the import contract, module sizes
+lint: install ## Ruff lint and format check, the import contract, module sizes, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python tools/check_module_size.py
+	$(BIN)/mypy
 
 typecheck: install ## mypy over the package, the tests and the mypy plugin (config in pyproject.toml)
 	$(BIN)/mypy

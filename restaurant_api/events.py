@@ -236,7 +236,7 @@ class EventBus:
         if future is not None and future.done():
             # Most of a fan-out's subscribers come after the load finished: no shield (a
             # future and callbacks each) for them.
-            return future.result()  # type: ignore[no-any-return]
+            return future.result()
         if future is None:
             future = asyncio.ensure_future(load())
             self._reads[key] = future

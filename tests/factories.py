@@ -42,7 +42,7 @@ def add_table(db: Database) -> Any:
             session.add(table)
             await session.flush()
             for seat in range(1, capacity + 1):
-                session.add(Seat(table_id=table.id, seat_number=seat))  # type: ignore[arg-type]
+                session.add(Seat(table_id=table.id, seat_number=seat))
         return table
 
     return _add
@@ -82,7 +82,7 @@ def add_order(db: Database) -> Any:
             await session.flush()
             lines = [
                 OrderLine(
-                    order_id=order.id,  # type: ignore[arg-type]
+                    order_id=order.id,
                     position=position,
                     name=item.name,
                     category=item.category,
@@ -93,12 +93,12 @@ def add_order(db: Database) -> Any:
                 for position, item in enumerate(items)
             ]
             session.add_all(lines)
-            ticket = KitchenTicket(order_id=order.id, station="kitchen")  # type: ignore[arg-type]
+            ticket = KitchenTicket(order_id=order.id, station="kitchen")
             session.add(ticket)
             await session.flush()
             session.add_all(
                 KitchenTicketLine(
-                    ticket_id=ticket.id,  # type: ignore[arg-type]
+                    ticket_id=ticket.id,
                     order_line_id=line.id,
                     name=line.name,
                     quantity=line.quantity,

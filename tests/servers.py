@@ -121,7 +121,7 @@ def migrated_postgres_database(name: str) -> str:
 def access_token(user: User) -> str:
     """A ten-minute access token of `user`, signed with the servers' TEST_SECRET."""
     token, _ = create_access_token(
-        user.id,  # type: ignore[arg-type]
+        user.id,
         secret=TEST_SECRET,
         algorithm="HS256",
         lifetime=timedelta(minutes=10),

@@ -25,7 +25,7 @@ occurs breaks the contract, so the list cannot go stale.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from grimp import ImportGraph
 from importlinter import Contract, ContractCheck, fields, output
@@ -52,7 +52,7 @@ class DomainLayersContract(Contract):
     ignore_imports = fields.ListField(subfield=fields.StringField(), required=False)
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
-        ignored = {_parse_ignore(text) for text in self.ignore_imports or []}
+        ignored = {_parse_ignore(text) for text in _strings(self.ignore_imports)}
         used: set[tuple[str, str]] = set()
         violations: list[Violation] = []
         modules = sorted(m for m in graph.modules if self._inside(m))
@@ -96,13 +96,13 @@ class DomainLayersContract(Contract):
         if len(parts) < 2 or parts[0] != self.root:
             return None, "external"
         top = parts[1]
-        if top in self.domains:
+        if top in _strings(self.domains):
             if len(parts) == 2:
                 return top, "package"
-            return top, "adapter" if parts[2] in self.adapters else "service"
-        if top in self.adapter_packages:
+            return top, "adapter" if parts[2] in _strings(self.adapters) else "service"
+        if top in _strings(self.adapter_packages):
             return None, "infrastructure"
-        if top in self.roots:
+        if top in _strings(self.roots):
             return None, "root"
         return None, "neutral"
 
@@ -124,7 +124,7 @@ class DomainLayersContract(Contract):
             member = self._member(imported)
             if target_kind == "service" and member in ("service", "models"):
                 return None
-            if self._member(importer) in self.graph and member in self.graph:
+            if self._member(importer) in _strings(self.graph) and member in _strings(self.graph):
                 return None
             if target_kind != "package":
                 return "another domain's adapters and internals are off limits to adapters"
@@ -136,7 +136,7 @@ class DomainLayersContract(Contract):
 
     def _framework_violations(self, graph: ImportGraph, importer: str) -> list[Violation]:
         violations = []
-        for framework in self.frameworks:
+        for framework in _strings(self.frameworks):
             if framework not in graph.modules:
                 continue
             chain = graph.find_shortest_chain(importer=importer, imported=framework)
@@ -151,11 +151,16 @@ class DomainLayersContract(Contract):
         return violations
 
 
+def _strings(value: object) -> list[str]:
+    """A ListField's value: import-linter replaces the field with the parsed list."""
+    return list(cast("list[str] | None", value) or [])
+
+
 def _parse_ignore(text: str) -> tuple[str, str]:
     importer, _, imported = text.partition("->")
     return importer.strip(), imported.strip()
 
 
 def _lines(graph: ImportGraph, importer: str, imported: str) -> tuple[int, ...]:
-    details: list[dict[str, Any]] = graph.get_import_details(importer=importer, imported=imported)
+    details = graph.get_import_details(importer=importer, imported=imported)
     return tuple(sorted(detail["line_number"] for detail in details))

@@ -65,7 +65,7 @@ def _self_managed(execution_context: Any) -> bool:
 class UnitOfWork(SchemaExtension):
     """Commit the request's transaction when the operation succeeded, else roll back."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context):
             # Only mutations write; queries and subscriptions skip SQLite's write lock.
@@ -77,7 +77,7 @@ class UnitOfWork(SchemaExtension):
             )
         yield
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         completed = False
         try:
             yield
@@ -108,7 +108,7 @@ class InputBounds(SchemaExtension):
     HTTP input guard (websockets).
     """
 
-    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+    def on_execute(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
         lengths = [
             *_value_list_lengths(self.execution_context.variables),

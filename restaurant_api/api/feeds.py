@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from restaurant_api.api.context import Context, EventContext
@@ -32,6 +34,7 @@ logger = logging.getLogger("restaurant_api.live")
 
 M = TypeVar("M")
 U = TypeVar("U")
+Row_contra = TypeVar("Row_contra", contravariant=True)
 
 # Close code for a subscriber that fell behind: 1013 "Try Again Later" is retried by
 # graphql-ws clients, which reconnect and get a fresh snapshot.
@@ -95,7 +98,7 @@ def bus_from(info: Info[Context, None]) -> EventBus:
     return bus
 
 
-async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[LiveBatch[M]]:
+async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncGenerator[LiveBatch[M], None]:
     """Snapshot, then batches of changes, until the client stops or falls behind."""
     context = info.context
     bus = bus_from(info)
@@ -124,11 +127,11 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncIterator[L
         subscriber.close()
 
 
-class Presented(Protocol[M]):
+class Presented(Protocol[Row_contra]):
     """A row's GraphQL type (`OrderType`, ...): how a subscription message shows the row."""
 
     @classmethod
-    def from_model(cls, row: M, event_context: Context | None = None) -> Any: ...
+    def from_model(cls, row: Row_contra, event_context: Context | None = None) -> Any: ...
 
 
 def live_updates(
@@ -136,7 +139,7 @@ def live_updates(
     feed: Feed[M],
     row_type: type[Presented[M]],
     message: Callable[[LiveUpdateKind, list[Any], list[strawberry.ID]], U],
-) -> AsyncIterator[U]:
+) -> AsyncGenerator[U, None]:
     """A subscription field's messages: `live_feed`'s batches as `message(kind, rows, removed)`.
 
     Rows come in the feed's `order_by` order, each as `row_type` built once per change: the
@@ -146,14 +149,14 @@ def live_updates(
     """
     type_name = row_type.__strawberry_definition__.name  # type: ignore[attr-defined]
 
-    async def messages() -> AsyncIterator[U]:
+    async def messages() -> AsyncGenerator[U, None]:
         async with aclosing(live_feed(info, feed)) as batches:
             async for batch in batches:
                 rows = sorted(batch.rows, key=lambda row: feed.order_by(row[0]))
                 presented = [
                     reads.loader(
                         f"{type_name}:{feed.row_id(row)}",
-                        lambda row=row, reads=reads: row_type.from_model(row, reads),
+                        partial(row_type.from_model, row, reads),
                     )
                     for row, reads in rows
                 ]
@@ -207,7 +210,7 @@ async def _changes(
     carried: list[tuple[int, int]] = []
     for row_id, delivery in latest.items():
         row, reads = await bus.shared_read(
-            (feed.read_key, delivery.seq), lambda delivery=delivery: _load(context, feed, delivery)
+            (feed.read_key, delivery.seq), partial(_load, context, feed, delivery)
         )
         if row is not None and feed.visible(row):
             shown.add(row_id)
@@ -230,7 +233,7 @@ async def _load(
 
 async def _close_slow_subscriber(context: Context) -> None:
     websocket = context.request
-    if websocket is None:
+    if not isinstance(websocket, WebSocket):
         raise SubscriberTooSlow(SLOW_SUBSCRIBER_REASON)
     logger.warning("closing a websocket whose subscriber fell behind")
     with contextlib.suppress(Exception):

@@ -125,7 +125,7 @@ class Money:
 
 @strawberry.interface(description="An expected failure the client should handle.")
 class Error:
-    code: ErrorCodeType = strawberry.field(description="Stable code to branch on.")  # type: ignore[valid-type]
+    code: ErrorCodeType = strawberry.field(description="Stable code to branch on.")
     message: str = strawberry.field(description="Human-readable explanation.")
 
 

@@ -15,14 +15,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 import strawberry
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from graphql import GraphQLError, parse
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -109,7 +109,7 @@ async def still_authorized(context: Context, *, shared_as: Hashable | None = Non
     user = context.user
     if user is None:
         return False
-    user_id: int = user.id  # type: ignore[assignment]
+    user_id: int = user.id
 
     async def load() -> tuple[bool, int] | None:
         async with context.db.session(read_only=True) as session:
@@ -127,7 +127,7 @@ async def still_authorized(context: Context, *, shared_as: Hashable | None = Non
 async def close_revoked(context: Context) -> None:
     """Close a socket whose access ended (4403, as an invalid token at connect), then park."""
     websocket = context.request
-    if websocket is None:
+    if not isinstance(websocket, WebSocket):
         raise ConnectionRejectionError({"message": ACCESS_REVOKED_REASON})
     with contextlib.suppress(Exception):
         await websocket.close(code=FORBIDDEN_CLOSE_CODE, reason=ACCESS_REVOKED_REASON)
@@ -451,10 +451,13 @@ def live_router(
     response_cache: ResponseCache | None = None,
     **kwargs: Any,
 ) -> LiveGraphQLRouter:
-    handler = type(
-        "LiveTransportWSHandler",
-        (LiveTransportWSHandler,),
-        {"keepalive_seconds": keepalive_seconds},
+    handler = cast(
+        "type[LiveTransportWSHandler]",
+        type(
+            "LiveTransportWSHandler",
+            (LiveTransportWSHandler,),
+            {"keepalive_seconds": keepalive_seconds},
+        ),
     )
     router = LiveGraphQLRouter(schema, context_getter=context_getter, **kwargs)
     router.graphql_transport_ws_handler_class = handler

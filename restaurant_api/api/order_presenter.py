@@ -49,7 +49,7 @@ class OrderItemPublic(LineItemPublic):
             modifiers=list(line.modifiers),
             menu_item_id=line.menu_item_id,
             seat_number=line.seat_number,
-            id=line.id,  # type: ignore[arg-type]
+            id=line.id,
             position=line.position,
             note=line.note,
             line_total=from_cents(orders_service.line_total_cents(line)),
@@ -79,7 +79,7 @@ class OrderPublic(BaseModel):
     @classmethod
     def from_model(cls, order: Order, lines: Sequence[OrderLine]) -> OrderPublic:
         return cls(
-            id=order.id,  # type: ignore[arg-type]
+            id=order.id,
             order=[OrderItemPublic.from_model(line) for line in lines],
             total=from_cents(orders_service.order_total_cents(lines)),
             table_id=order.table_id,
@@ -99,8 +99,8 @@ class OrderPublic(BaseModel):
 
 async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list[OrderPublic]:
     """Orders as clients see them; the lines of all of them come in one query."""
-    lines = await orders_service.lines_for_orders(session, [o.id for o in orders])  # type: ignore[misc]
-    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]  # type: ignore[arg-type]
+    lines = await orders_service.lines_for_orders(session, [o.id for o in orders])
+    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]
 
 
 async def present_order(session: AsyncSession, order: Order) -> OrderPublic:

@@ -86,8 +86,8 @@ class TicketLineType(Node):
     ) -> TicketLineType:
         return cls(
             event_context=event_context,
-            id=to_global_id("TicketLine", line.id),  # type: ignore[arg-type]
-            database_id=line.id,  # type: ignore[arg-type]
+            id=to_global_id("TicketLine", line.id),
+            database_id=line.id,
             order_line_db_id=line.order_line_id,
             name=line.name,
             quantity=line.quantity,
@@ -101,7 +101,7 @@ class TicketLineType(Node):
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
 class TicketEventType:
-    status: TicketStatusType = strawberry.field(description="The status entered.")  # type: ignore[valid-type]
+    status: TicketStatusType = strawberry.field(description="The status entered.")
     at: datetime = strawberry.field(description="When (UTC).")
     actor_db_id: strawberry.Private[int | None]
 
@@ -132,7 +132,7 @@ class TicketEventConnection:
 class KitchenTicketType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
     station: str = strawberry.field(description="kitchen, bar or pastry (from the category).")
-    status: TicketStatusType = strawberry.field(description="Where the ticket is.")  # type: ignore[valid-type]
+    status: TicketStatusType = strawberry.field(description="Where the ticket is.")
     fire_number: int = strawberry.field(
         description="1 for lines sent with the order, 2 for the next lines added, ..."
     )
@@ -174,7 +174,7 @@ class KitchenTicketType(Node):
         after_id = decode_id_cursor(after) if after else None
         # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
-        remaining = [e for e in events if after_id is None or e.id > after_id]  # type: ignore[operator]
+        remaining = [e for e in events if after_id is None or e.id > after_id]
         edges = [
             TicketEventEdge(node=TicketEventType.from_model(event), cursor=encode_cursor(event.id))
             for event in remaining[:first]
@@ -203,8 +203,8 @@ class KitchenTicketType(Node):
     ) -> KitchenTicketType:
         return cls(
             event_context=event_context,
-            id=to_global_id("KitchenTicket", ticket.id),  # type: ignore[arg-type]
-            database_id=ticket.id,  # type: ignore[arg-type]
+            id=to_global_id("KitchenTicket", ticket.id),
+            database_id=ticket.id,
             order_db_id=ticket.order_id,
             station=ticket.station,
             status=ticket.status,
@@ -275,7 +275,7 @@ class Query:
         self,
         info: Info[Context, None],
         status: Annotated[
-            TicketStatusType | None,  # type: ignore[valid-type]
+            TicketStatusType | None,
             strawberry.argument(description="Only tickets with this status."),
         ] = None,
         station: Annotated[
@@ -318,7 +318,7 @@ class Query:
             strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),
         ] = None,
         status: Annotated[
-            TicketStatusType | None,  # type: ignore[valid-type]
+            TicketStatusType | None,
             strawberry.argument(description="Only tickets with this status."),
         ] = None,
     ) -> KitchenTicketConnection | None:
@@ -365,7 +365,7 @@ class Mutation:
         ticket_id: Annotated[
             strawberry.ID, strawberry.argument(description="The ticket's global id.")
         ],
-        status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
+        status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],
     ) -> TicketResult:
         ticket = await service.set_ticket_status(
             session, actor=info.context.user, ticket_id=_ticket_id(ticket_id), status=status
@@ -400,7 +400,7 @@ class Mutation:
         order_id: Annotated[
             strawberry.ID, strawberry.argument(description="The order's global id.")
         ],
-        status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
+        status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],
     ) -> TicketsResult:
         tickets = await service.set_order_tickets_status(
             session, actor=info.context.user, order_id=_order_id(order_id), status=status

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import ColumnElement, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -203,13 +203,13 @@ async def void_order(session: AsyncSession, *, order_id: int, reason: str) -> No
     await _void(session, col(KitchenTicketLine.ticket_id).in_(ticket_ids), reason)
 
 
-async def _void(session: AsyncSession, condition: object, reason: str) -> None:
+async def _void(session: AsyncSession, condition: ColumnElement[bool], reason: str) -> None:
     now = utcnow()
     touched = await session.exec(
         update(KitchenTicketLine)
-        .where(condition, col(KitchenTicketLine.voided_at).is_(None))  # type: ignore[arg-type]
+        .where(condition, col(KitchenTicketLine.voided_at).is_(None))
         .values(voided_at=now, void_reason=reason[:500])
-        .returning(KitchenTicketLine.ticket_id)
+        .returning(col(KitchenTicketLine.ticket_id))
     )
     ticket_ids = {row[0] for row in touched.all()}
     if ticket_ids:
@@ -246,7 +246,7 @@ async def tickets_by_id(
         .where(col(KitchenTicket.id).in_(list(ticket_ids)))
         .execution_options(populate_existing=True)
     )
-    return {ticket.id: ticket for ticket in rows.all()}  # type: ignore[misc]
+    return {ticket.id: ticket for ticket in rows.all()}
 
 
 async def ticket_lines_by_id(
@@ -259,7 +259,7 @@ async def ticket_lines_by_id(
         .where(col(KitchenTicketLine.id).in_(list(line_ids)))
         .execution_options(populate_existing=True)
     )
-    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+    return {line.id: line for line in rows.all()}
 
 
 async def screen_tickets(
@@ -410,7 +410,7 @@ def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: Asy
     ticket.status = target
     ticket.updated_at = now
     session.add(ticket)
-    session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))  # type: ignore[arg-type]
+    session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))
     ticket_changed(session, ticket)
 
 

@@ -35,8 +35,8 @@ class MenuItemType(Node):
     @classmethod
     def from_model(cls, item: MenuItem, currency: str) -> MenuItemType:
         return cls(
-            id=to_global_id("MenuItem", item.id),  # type: ignore[arg-type]
-            database_id=item.id,  # type: ignore[arg-type]
+            id=to_global_id("MenuItem", item.id),
+            database_id=item.id,
             name=item.name,
             description=item.description,
             category=item.category,

@@ -112,7 +112,7 @@ async def menu_items_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[in
     if not wanted:
         return {}
     rows = await session.exec(select(MenuItem).where(col(MenuItem.id).in_(wanted)))
-    return {item.id: item for item in rows.all()}  # type: ignore[misc]
+    return {item.id: item for item in rows.all()}
 
 
 async def _flush_unique(session: AsyncSession) -> None:

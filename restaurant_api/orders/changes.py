@@ -184,18 +184,18 @@ async def _save_lines(
     """Void what left or changed, write the lines in their new order, fire the rest."""
     await kitchen_service.void_lines(
         session,
-        order_line_ids=[line.id for line in edit.removed if line.id is not None],  # type: ignore[misc]
+        order_line_ids=[line.id for line in edit.removed if line.id is not None],
         reason=reason or "Removed from order",
     )
     await kitchen_service.void_lines(
         session,
-        order_line_ids=[line.id for line in edit.changed if line.id is not None],  # type: ignore[misc]
+        order_line_ids=[line.id for line in edit.changed if line.id is not None],
         reason=reason or "Changed",
     )
     for line in edit.removed:
         await session.delete(line)
     for position, line in enumerate(edit.final):
-        line.order_id = order.id  # type: ignore[assignment]
+        line.order_id = order.id
         line.position = position
         session.add(line)
     order.version += 1
@@ -204,7 +204,7 @@ async def _save_lines(
     await session.flush()
     await kitchen_service.fire_lines(
         session,
-        order_id=order.id,  # type: ignore[arg-type]
+        order_id=order.id,
         lines=[*edit.new, *edit.changed],
         actor_id=actor_id,
     )
@@ -220,7 +220,7 @@ async def _change_order(
 ) -> Order:
     user = require_role(actor, FLOOR_STAFF)
     order = await lock_order_for_change(session, order_id, changes.version)
-    current = (await lines_for_orders(session, [order.id]))[order.id]  # type: ignore[index]
+    current = (await lines_for_orders(session, [order.id]))[order.id]
     edit = _LineEdit(current=current, final=list(current))
     for step in steps:
         await step(session, edit, changes)

@@ -57,7 +57,7 @@ async def cancel_order(
     order.cancel_reason = cleaned
     await kitchen_service.void_order(
         session,
-        order_id=order.id,  # type: ignore[arg-type]
+        order_id=order.id,
         reason=f"Order cancelled: {cleaned}",
     )
     return await _finish(session, order)

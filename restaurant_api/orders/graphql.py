@@ -95,8 +95,8 @@ class OrderLineType(Node):
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
         return cls(
             event_context=event_context,
-            id=to_global_id("OrderLine", line.id),  # type: ignore[arg-type]
-            database_id=line.id,  # type: ignore[arg-type]
+            id=to_global_id("OrderLine", line.id),
+            database_id=line.id,
             order_db_id=line.order_id,
             position=line.position,
             menu_item_db_id=line.menu_item_id,
@@ -113,7 +113,7 @@ class OrderLineType(Node):
 @strawberry.type(name="Order", description="A table's (or a counter) order.")
 class OrderType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
-    status: OrderStatusType = strawberry.field(description="open, closed, cancelled or split.")  # type: ignore[valid-type]
+    status: OrderStatusType = strawberry.field(description="open, closed, cancelled or split.")
     customer_count: int = strawberry.field(description="Number of guests.")
     special_requests: str | None = strawberry.field(description="Requests for the whole order.")
     version: int = strawberry.field(
@@ -168,8 +168,8 @@ class OrderType(Node):
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
         return cls(
             event_context=event_context,
-            id=to_global_id("Order", order.id),  # type: ignore[arg-type]
-            database_id=order.id,  # type: ignore[arg-type]
+            id=to_global_id("Order", order.id),
+            database_id=order.id,
             status=order.status,
             table_db_id=order.table_id,
             customer_count=order.customer_count,
@@ -244,7 +244,7 @@ class Query:
             str | None, strawberry.argument(description="Continue after this cursor.")
         ] = None,
         status: Annotated[
-            OrderStatusType | None,  # type: ignore[valid-type]
+            OrderStatusType | None,
             strawberry.argument(description="Only orders with this status."),
         ] = None,
         table_id: Annotated[

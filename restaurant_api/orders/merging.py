@@ -58,11 +58,11 @@ async def _move_lines(
     next_position = 0
     if target.id != source.id:
         # Origins left over from an earlier merge mean nothing at this one.
-        await clear_line_origins(session, target.id)  # type: ignore[arg-type]
-        existing = await order_lines(session, target.id)  # type: ignore[arg-type]
+        await clear_line_origins(session, target.id)
+        existing = await order_lines(session, target.id)
         next_position = max((line.position for line in existing), default=-1) + 1
-    for position, line in enumerate(await order_lines(session, source.id), start=next_position):  # type: ignore[arg-type]
-        line.order_id = target.id  # type: ignore[assignment]
+    for position, line in enumerate(await order_lines(session, source.id), start=next_position):
+        line.order_id = target.id
         line.position = position
         line.origin_table_id = origin_table_id
         if line.seat_number is not None:
@@ -106,7 +106,7 @@ async def give_back_lines(
     """
     if host_order.status != OrderStatus.OPEN:
         return None
-    lines = await order_lines(session, host_order.id)  # type: ignore[arg-type]
+    lines = await order_lines(session, host_order.id)
     returning = [line for line in lines if line.origin_table_id == guest_table_id]
     if not returning:
         return None
@@ -129,7 +129,7 @@ async def give_back_lines(
         line.position = position
         session.add(line)
     for position, line in enumerate(returning):
-        line.order_id = target.id  # type: ignore[assignment]
+        line.order_id = target.id
         line.position = position
         line.origin_table_id = None
         if line.seat_number is not None:

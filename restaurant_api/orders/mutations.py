@@ -196,7 +196,7 @@ class Mutation:
             session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
         )
         if lines is not None:  # a new order: its lines need not be read back
-            loaders.lines_by_order(info.context).prime(order.id, lines)  # type: ignore[arg-type]
+            loaders.lines_by_order(info.context).prime(order.id, lines)
         return _payload(order)
 
     # "An order needs at least one item" comes from removing every line: no single input.

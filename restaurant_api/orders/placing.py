@@ -61,7 +61,8 @@ async def _claim_idempotency_key(
     ends, so losers read the winner's committed record. SQLite runs writers one at a time.
     ON CONFLICT DO NOTHING needs no savepoint around a failing insert (two statements less).
     """
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    bind = session.get_bind()
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     claimed = (
         await session.exec(
             insert(IdempotencyRecord)
@@ -126,7 +127,7 @@ async def place_order_with_lines(
             )
         record_id, replay = await _claim_idempotency_key(
             session,
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=user.id,
             key=key,
             request_hash=_request_hash(draft),
         )
@@ -152,7 +153,7 @@ async def place_order_with_lines(
     session.add(order)
     await session.flush()
     for position, line in enumerate(lines):
-        line.order_id = order.id  # type: ignore[assignment]
+        line.order_id = order.id
         line.position = position
         session.add(line)
     await session.flush()
@@ -160,7 +161,7 @@ async def place_order_with_lines(
         await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
     await kitchen_service.fire_lines(
         session,
-        order_id=order.id,  # type: ignore[arg-type]
+        order_id=order.id,
         lines=lines,
         actor_id=user.id,
         new_order=True,

@@ -44,7 +44,7 @@ async def order_lines_by_id(session: AsyncSession, line_ids: Sequence[int]) -> d
     if not line_ids:
         return {}
     rows = await session.exec(select(OrderLine).where(col(OrderLine.id).in_(list(line_ids))))
-    return {line.id: line for line in rows.all()}  # type: ignore[misc]
+    return {line.id: line for line in rows.all()}
 
 
 async def open_orders(session: AsyncSession) -> list[Order]:
@@ -62,7 +62,7 @@ async def orders_by_id(session: AsyncSession, order_ids: Sequence[int]) -> dict[
     if not wanted:
         return {}
     rows = await session.exec(select(Order).where(col(Order.id).in_(wanted)))
-    return {order.id: order for order in rows.all()}  # type: ignore[misc]
+    return {order.id: order for order in rows.all()}
 
 
 async def order_total(session: AsyncSession, order_id: int) -> int:
@@ -120,11 +120,13 @@ def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if where.status is not None:
         try:
-            clauses.append(Order.status == OrderStatus(where.status))
+            clauses.append(col(Order.status) == OrderStatus(where.status))
         except ValueError:
             raise InvalidInput(f"Unknown order status {where.status!r}", field="status") from None
     if where.table_id is not None:
-        clauses.append(Order.table_id == where.table_id if is_valid_id(where.table_id) else false())
+        clauses.append(
+            col(Order.table_id) == where.table_id if is_valid_id(where.table_id) else false()
+        )
     if where.created_from is not None:
         clauses.append(col(Order.created_at) >= as_utc(where.created_from, "created_from"))
     if where.created_to is not None:

@@ -205,7 +205,7 @@ def _share_lines(order: Order, share: SplitShare, lines: Sequence[OrderLine]) ->
     if not share.line_indexes:
         return [
             OrderLine(
-                order_id=order.id,  # type: ignore[arg-type]
+                order_id=order.id,
                 position=0,
                 name=share.label,
                 category="Split",
@@ -219,7 +219,7 @@ def _share_lines(order: Order, share: SplitShare, lines: Sequence[OrderLine]) ->
         seat = share.seat_number if share.seat_number is not None else line.seat_number
         copies.append(
             OrderLine(
-                order_id=order.id,  # type: ignore[arg-type]
+                order_id=order.id,
                 position=position,
                 menu_item_id=line.menu_item_id,
                 name=line.name,

@@ -63,7 +63,7 @@ async def split_bill(
     """
     user = require_role(actor, FLOOR_STAFF)
     table, original = await _table_order(session, table_id)
-    lines = await orders_service.order_lines(session, original.id)  # type: ignore[arg-type]
+    lines = await orders_service.order_lines(session, original.id)
     if not lines:
         raise NoOrderToSplit()
     split_orders = await orders_service.split_order(
@@ -71,7 +71,7 @@ async def split_bill(
         order=original,
         lines=lines,
         request=request,
-        table_id=table.id,  # type: ignore[arg-type]
+        table_id=table.id,
         created_by_id=user.id,
     )
     # The split orders share the table; it is freed when the last of them closes.

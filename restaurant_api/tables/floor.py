@@ -92,7 +92,7 @@ async def tables_by_id(session: AsyncSession, table_ids: Sequence[int]) -> dict[
     if not table_ids:
         return {}
     rows = await session.exec(select(DiningTable).where(col(DiningTable.id).in_(table_ids)))
-    return {table.id: table for table in rows.all()}  # type: ignore[misc]
+    return {table.id: table for table in rows.all()}
 
 
 async def seats_by_id(session: AsyncSession, seat_ids: Sequence[int]) -> dict[int, Seat]:
@@ -100,7 +100,7 @@ async def seats_by_id(session: AsyncSession, seat_ids: Sequence[int]) -> dict[in
     if not seat_ids:
         return {}
     rows = await session.exec(select(Seat).where(col(Seat.id).in_(seat_ids)))
-    return {seat.id: seat for seat in rows.all()}  # type: ignore[misc]
+    return {seat.id: seat for seat in rows.all()}
 
 
 # --- managing tables (managers) ------------------------------------------------------------
@@ -147,8 +147,7 @@ async def create_table(
     session.add(table)
     await _flush_unique_number(session)
     session.add_all(
-        Seat(table_id=table.id, seat_number=number)  # type: ignore[arg-type]
-        for number in range(1, capacity + 1)
+        Seat(table_id=table.id, seat_number=number) for number in range(1, capacity + 1)
     )
     await session.flush()
     table_changed(session, table)
@@ -158,13 +157,13 @@ async def create_table(
 async def _in_use(session: AsyncSession, table: DiningTable) -> bool:
     return (
         table.current_order_id is not None
-        or await has_occupied_seat(session, table.id)  # type: ignore[arg-type]
-        or bool(await orders_service.open_order_ids_on(session, table.id))  # type: ignore[arg-type]
+        or await has_occupied_seat(session, table.id)
+        or bool(await orders_service.open_order_ids_on(session, table.id))
     )
 
 
 async def _resize(session: AsyncSession, table: DiningTable, capacity: int) -> None:
-    seats = await seats_of(session, table.id)  # type: ignore[arg-type]
+    seats = await seats_of(session, table.id)
     if capacity < len(seats):
         removed = seats[capacity:]
         occupied = [s.seat_number for s in removed if s.status == SeatStatus.OCCUPIED]
@@ -175,7 +174,7 @@ async def _resize(session: AsyncSession, table: DiningTable, capacity: int) -> N
     else:
         last = seats[-1].seat_number if seats else 0
         session.add_all(
-            Seat(table_id=table.id, seat_number=last + offset)  # type: ignore[arg-type]
+            Seat(table_id=table.id, seat_number=last + offset)
             for offset in range(1, capacity - len(seats) + 1)
         )
     table.capacity = capacity
@@ -207,7 +206,7 @@ async def update_table(
     if changes_layout:
         if table.merged_into is not None:
             raise TableMerged(table.merged_into)
-        if await hosted_table(session, table.id) is not None:  # type: ignore[arg-type]
+        if await hosted_table(session, table.id) is not None:
             raise TableHostsMerge()
     if table_number is not None and table_number != table.table_number:
         if await _number_taken(session, table_number, other_than=table.id):
@@ -230,7 +229,7 @@ async def delete_table(session: AsyncSession, *, actor: User | None, table_id: i
     table = await lock_table(session, table_id)
     if table.status == TableStatus.OCCUPIED or await _in_use(session, table):
         raise TableInUse()
-    if await hosted_table(session, table.id) is not None:  # type: ignore[arg-type]
+    if await hosted_table(session, table.id) is not None:
         raise TableHostsMerge()
     await session.delete(table)
     await session.flush()

@@ -61,15 +61,15 @@ SeatStatusType = described_enum(
 class SeatType(Node):
     database_id: int = strawberry.field(description="The integer id of the seat.")
     seat_number: int = strawberry.field(description="Number of the seat at its table, from 1.")
-    status: SeatStatusType = strawberry.field(description="Available or occupied.")  # type: ignore[valid-type]
+    status: SeatStatusType = strawberry.field(description="Available or occupied.")
     customer_name: str | None = strawberry.field(description="Name of the seated guest, if given.")
 
     @classmethod
     def from_model(cls, seat: Seat, event_context: Context | None = None) -> SeatType:
         return cls(
             event_context=event_context,
-            id=to_global_id("Seat", seat.id),  # type: ignore[arg-type]
-            database_id=seat.id,  # type: ignore[arg-type]
+            id=to_global_id("Seat", seat.id),
+            database_id=seat.id,
             seat_number=seat.seat_number,
             status=seat.status,
             customer_name=seat.customer_name,
@@ -83,7 +83,7 @@ class TableType(Node):
     capacity: int = strawberry.field(description="Number of seats.")
     status: TableStatusType = strawberry.field(
         description="Available, occupied, reserved or cleaning."
-    )  # type: ignore[valid-type]
+    )
     version: int = strawberry.field(description="Increments on every change.")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
     current_order_db_id: strawberry.Private[int | None]
@@ -121,8 +121,8 @@ class TableType(Node):
     def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
         return cls(
             event_context=event_context,
-            id=to_global_id("Table", table.id),  # type: ignore[arg-type]
-            database_id=table.id,  # type: ignore[arg-type]
+            id=to_global_id("Table", table.id),
+            database_id=table.id,
             table_number=table.table_number,
             capacity=table.capacity,
             status=table.status,
@@ -156,7 +156,7 @@ class SeatAssignmentInput:
     "`seatAssignments`, EVEN in `ways` equal shares (exact cents, largest remainder)."
 )
 class SplitInput:
-    mode: SplitModeType = strawberry.field(description="ITEMS, SEATS or EVEN.")  # type: ignore[valid-type]
+    mode: SplitModeType = strawberry.field(description="ITEMS, SEATS or EVEN.")
     items: list[list[int]] | None = strawberry.field(
         default=None,
         description="ITEMS: one list of line indexes per split; every line exactly once.",
@@ -237,7 +237,7 @@ class Query:
         self,
         info: Info[Context, None],
         status: Annotated[
-            TableStatusType | None,  # type: ignore[valid-type]
+            TableStatusType | None,
             strawberry.argument(description="Only tables with this status."),
         ] = None,
     ) -> list[TableType] | None:
@@ -298,7 +298,7 @@ class Query:
                 session, actor=info.context.user, table_id=database_id, request=split.to_request()
             )
         return SplitPreview(
-            order_id=to_global_id("Order", order.id),  # type: ignore[arg-type]
+            order_id=to_global_id("Order", order.id),
             total=Money.from_cents(sum(s.total_cents for s in shares), currency),
             shares=[
                 SplitShareType(

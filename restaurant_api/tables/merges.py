@@ -78,14 +78,14 @@ async def merge_tables(
     for table in (host, guest):
         if table.merged_into is not None:
             raise TableMerged(table.merged_into)
-        if await hosted_table(session, table.id) is not None:  # type: ignore[arg-type]
+        if await hosted_table(session, table.id) is not None:
             raise TableHostsMerge()
     if (host.current_order_id, guest.current_order_id) != expected:
         raise TableChanged()
 
-    host_seats = await seats_of(session, host.id)  # type: ignore[arg-type]
+    host_seats = await seats_of(session, host.id)
     offset = host_seats[-1].seat_number if host_seats else 0
-    guest_seats = await seats_of(session, guest.id)  # type: ignore[arg-type]
+    guest_seats = await seats_of(session, guest.id)
     if guest_seats and offset + guest_seats[-1].seat_number > limits.MAX_SEAT:
         raise InvalidInput(f"A merged table has at most {limits.MAX_SEAT} seats")
     await session.exec(
@@ -94,8 +94,8 @@ async def merge_tables(
         .values(
             table_id=host.id,
             home_table_id=guest.id,
-            home_seat_number=Seat.seat_number,  # type: ignore[arg-type]
-            seat_number=Seat.seat_number + offset,  # type: ignore[operator]
+            home_seat_number=Seat.seat_number,
+            seat_number=Seat.seat_number + offset,
         )
     )
     host.capacity += guest.capacity
@@ -108,8 +108,8 @@ async def merge_tables(
             session,
             host_order=host_order,
             guest_order=guest_order,
-            host_table_id=host.id,  # type: ignore[arg-type]
-            guest_table_id=guest.id,  # type: ignore[arg-type]
+            host_table_id=host.id,
+            guest_table_id=guest.id,
             seat_offset=offset,
         )
         host.current_order_id = order.id
@@ -139,7 +139,7 @@ async def unmerge_table(
     peeked = await peek_table(session, table_id)
     if peeked is None:
         raise TableNotFound()
-    guest_peek = peeked
+    guest_peek: DiningTable | None = peeked
     if peeked.merged_into is None:
         guest_peek = await hosted_table(session, table_id)
     if guest_peek is None or guest_peek.merged_into is None:
@@ -149,12 +149,12 @@ async def unmerge_table(
     host_order_id = host_peek.current_order_id if host_peek else None
     merged_order_id = await orders_service.merged_order_id(
         session,
-        guest_table_id=guest_id,  # type: ignore[arg-type]
+        guest_table_id=guest_id,
         host_order_id=host_order_id,
     )
     orders = await orders_service.lock_orders(session, (host_order_id, merged_order_id))
-    locked = {i: await lock_table(session, i) for i in sorted((host_id, guest_id))}  # type: ignore[arg-type]
-    host, guest = locked[host_id], locked[guest_id]  # type: ignore[index]
+    locked = {i: await lock_table(session, i) for i in sorted((host_id, guest_id))}
+    host, guest = locked[host_id], locked[guest_id]
     if guest.merged_into != host.id:
         raise TableNotMerged()
     if host.current_order_id != host_order_id:
@@ -168,7 +168,7 @@ async def unmerge_table(
             session,
             host_order=host_order,
             merged_order=orders.get(merged_order_id) if merged_order_id else None,
-            guest_table_id=guest.id,  # type: ignore[arg-type]
+            guest_table_id=guest.id,
             seat_offset=offset,
             created_by_id=actor.id if actor else None,
         )
@@ -189,7 +189,7 @@ async def unmerge_table(
 async def _give_back_seats(session: AsyncSession, *, host: DiningTable, guest: DiningTable) -> int:
     """The second table's seats and capacity go home; returns the offset the merge added to
     their numbers (and to its lines' seat numbers)."""
-    moved_seats = [s for s in await seats_of(session, host.id) if s.home_table_id == guest.id]  # type: ignore[arg-type]
+    moved_seats = [s for s in await seats_of(session, host.id) if s.home_table_id == guest.id]
     offset = next(
         (s.seat_number - s.home_seat_number for s in moved_seats if s.home_seat_number), 0
     )
@@ -198,7 +198,7 @@ async def _give_back_seats(session: AsyncSession, *, host: DiningTable, guest: D
         .where(col(Seat.table_id) == host.id, col(Seat.home_table_id) == guest.id)
         .values(
             table_id=guest.id,
-            seat_number=Seat.home_seat_number,  # type: ignore[arg-type]
+            seat_number=Seat.home_seat_number,
             home_table_id=None,
             home_seat_number=None,
         )

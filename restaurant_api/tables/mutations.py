@@ -39,7 +39,7 @@ class UpdateTableInput:
     capacity: int | None = strawberry.field(
         default=None, description="New number of seats (1-50): seats are added or removed."
     )
-    status: TableStatusType | None = strawberry.field(  # type: ignore[valid-type]
+    status: TableStatusType | None = strawberry.field(
         default=None, description="New status, e.g. RESERVED or CLEANING (managers)."
     )
 

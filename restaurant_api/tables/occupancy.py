@@ -38,7 +38,7 @@ async def occupy_table_for_order(
     touch_and_publish(session, table)
     order.table_id = table.id
     session.add(order)
-    await set_all_seats(session, table.id, SeatStatus.OCCUPIED)  # type: ignore[arg-type]
+    await set_all_seats(session, table.id, SeatStatus.OCCUPIED)
     await session.flush()
     return table
 
@@ -52,7 +52,7 @@ async def free_table(session: AsyncSession, table: DiningTable) -> DiningTable:
         table.status = TableStatus.AVAILABLE
     table.current_order_id = None
     touch_and_publish(session, table)
-    await set_all_seats(session, table.id, SeatStatus.AVAILABLE)  # type: ignore[arg-type]
+    await set_all_seats(session, table.id, SeatStatus.AVAILABLE)
     await session.flush()
     return table
 
@@ -67,7 +67,7 @@ async def release_table_of_order(session: AsyncSession, *, order: Order) -> Dini
         return None
     if order.split_from_id is not None:
         return await _release_after_last_split(session, order=order)
-    return await _release_if_held(session, table_id=order.table_id, order_id=order.id)  # type: ignore[arg-type]
+    return await _release_if_held(session, table_id=order.table_id, order_id=order.id)
 
 
 async def _release_after_last_split(session: AsyncSession, *, order: Order) -> DiningTable | None:
@@ -79,7 +79,7 @@ async def _release_after_last_split(session: AsyncSession, *, order: Order) -> D
         return await free_table(session, table)
     if table.current_order_id is not None or table.status != TableStatus.OCCUPIED:
         return None
-    open_ids = await orders_service.open_order_ids_on(session, table.id)  # type: ignore[arg-type]
+    open_ids = await orders_service.open_order_ids_on(session, table.id)
     if any(i != order.id for i in open_ids):
         return None
     return await free_table(session, table)
@@ -116,8 +116,8 @@ async def move_order_to_table(
     if table_id is not None:
         new_table = await occupy_table_for_order(session, table_id=table_id, order=order)
     if old_table_id is not None:
-        await _release_if_held(session, table_id=old_table_id, order_id=order.id)  # type: ignore[arg-type]
-        await orders_service.clear_line_origins(session, order.id)  # type: ignore[arg-type]
+        await _release_if_held(session, table_id=old_table_id, order_id=order.id)
+        await orders_service.clear_line_origins(session, order.id)
     if table_id is None:
         order.table_id = None
         session.add(order)

@@ -101,8 +101,8 @@ async def settle_status(session: AsyncSession, table: DiningTable) -> None:
         return
     if table.current_order_id is not None:
         return
-    if await has_occupied_seat(session, table.id):  # type: ignore[arg-type]
+    if await has_occupied_seat(session, table.id):
         return
-    if await orders_service.open_order_ids_on(session, table.id):  # type: ignore[arg-type]
+    if await orders_service.open_order_ids_on(session, table.id):
         return
     table.status = TableStatus.AVAILABLE

@@ -62,11 +62,11 @@ async def _seat_order(
         if table.current_order_id == order.id:
             return order, table
         return order, await occupy_table_for_order(session, table_id=table_id, order=order)
-    table = await move_order_to_table(session, order=order, table_id=table_id)
-    assert table is not None  # moving onto a table returns it
+    moved_to = await move_order_to_table(session, order=order, table_id=table_id)
+    assert moved_to is not None  # moving onto a table returns it
     orders_service.touch_and_publish_order(session, order)
     await session.flush()
-    return order, table
+    return order, moved_to
 
 
 async def release_table(session: AsyncSession, *, actor: User | None, table_id: int) -> DiningTable:
@@ -87,7 +87,7 @@ async def release_table(session: AsyncSession, *, actor: User | None, table_id: 
         raise TableMerged(table.merged_into)
     if table.current_order_id is not None and table.current_order_id not in orders:
         raise TableChanged()
-    orders_service.take_off_table(session, orders.values(), table_id=table.id)  # type: ignore[arg-type]
+    orders_service.take_off_table(session, orders.values(), table_id=table.id)
     return await free_table(session, table)
 
 

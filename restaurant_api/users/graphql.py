@@ -36,15 +36,15 @@ class UserType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
     name: str = strawberry.field(description="Display name.")
     email: str = strawberry.field(description="Login email, lower-cased.")
-    role: RoleType = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
+    role: RoleType = strawberry.field(description="What the user may do.")
     is_active: bool = strawberry.field(description="False once deactivated: tokens stop working.")
     created_at: datetime = strawberry.field(description="When the account was created (UTC).")
 
     @classmethod
     def from_model(cls, user: User) -> UserType:
         return cls(
-            id=to_global_id("User", user.id),  # type: ignore[arg-type]
-            database_id=user.id,  # type: ignore[arg-type]
+            id=to_global_id("User", user.id),
+            database_id=user.id,
             name=user.name,
             email=user.email,
             role=user.role,
@@ -70,7 +70,7 @@ class InvitationType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
     email: str = strawberry.field(description="Who is invited (lower-cased).")
     name: str = strawberry.field(description="The invitee's display name.")
-    role: RoleType = strawberry.field(description="The role the account gets.")  # type: ignore[valid-type]
+    role: RoleType = strawberry.field(description="The role the account gets.")
     expires_at: datetime = strawberry.field(description="After this the code no longer works.")
     accepted: bool = strawberry.field(description="True once an account was made with it.")
     revoked: bool = strawberry.field(description="True once revoked or replaced.")
@@ -78,8 +78,8 @@ class InvitationType(Node):
     @classmethod
     def from_model(cls, invitation: Invitation) -> InvitationType:
         return cls(
-            id=to_global_id("Invitation", invitation.id),  # type: ignore[arg-type]
-            database_id=invitation.id,  # type: ignore[arg-type]
+            id=to_global_id("Invitation", invitation.id),
+            database_id=invitation.id,
             email=invitation.email,
             name=invitation.name,
             role=invitation.role,

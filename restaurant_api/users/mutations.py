@@ -76,7 +76,7 @@ class InvitationPayload:
 class InviteStaffInput:
     email: str = strawberry.field(description="The invitee's email.")
     name: str = strawberry.field(description="The invitee's display name (1-100 characters).")
-    role: RoleType = strawberry.field(  # type: ignore[valid-type]
+    role: RoleType = strawberry.field(
         description="The role the account gets; only an admin may invite an admin."
     )
 

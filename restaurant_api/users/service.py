@@ -162,7 +162,7 @@ async def users_by_id(session: AsyncSession, user_ids: Sequence[int]) -> dict[in
     if not user_ids:
         return {}
     rows = await session.exec(select(User).where(col(User.id).in_(user_ids)))
-    return {user.id: user for user in rows.all()}  # type: ignore[misc]
+    return {user.id: user for user in rows.all()}
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
@@ -302,7 +302,7 @@ def end_access(session: AsyncSession, user: User) -> None:
     user.token_version += 1
     user.updated_at = utcnow()
     session.add(user)
-    user_access_changed(session, user.id)  # type: ignore[arg-type]
+    user_access_changed(session, user.id)
 
 
 async def change_role(
@@ -332,7 +332,7 @@ async def set_active(
         return user
     if not active:
         await _ensure_admin_remains(session, user)
-        await revoke_all_refresh_tokens(session, user.id)  # type: ignore[arg-type]
+        await revoke_all_refresh_tokens(session, user.id)
         end_access(session, user)
     user.is_active = active
     user.updated_at = utcnow()
@@ -376,7 +376,7 @@ async def _new_refresh_token(
     session.add(
         RefreshToken(
             token_hash=security.fingerprint(secret),
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=user.id,
             family=family,
             expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
         )
@@ -387,7 +387,7 @@ async def _new_refresh_token(
 
 def _access_token(user: User, settings: Settings) -> tuple[str, datetime]:
     return security.create_access_token(
-        user.id,  # type: ignore[arg-type]
+        user.id,
         secret=settings.secret_key,
         algorithm=settings.jwt_algorithm,
         lifetime=timedelta(minutes=settings.access_token_minutes),

@@ -66,7 +66,7 @@ async def pair(pair_database: str, tmp_path_factory: pytest.TempPathFactory) -> 
                 httpx.AsyncClient(base_url=server_a.url, timeout=10) as a,
                 httpx.AsyncClient(base_url=server_b.url, timeout=10) as b,
             ):
-                yield Pair(pair_database, a, b, item.id, tokens)  # type: ignore[arg-type]
+                yield Pair(pair_database, a, b, item.id, tokens)
     finally:
         await db.dispose()
 
