@@ -23,9 +23,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from restaurant_api import __version__, events, security
 from restaurant_api import generations as generations_module
-from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
+from restaurant_api.api.edge import HardenedFastAPI, validation_error_handler
 from restaurant_api.api.graphql import Context
-from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, evict_on_events, live_router
 from restaurant_api.api.playground import assets_router
 from restaurant_api.api.response_cache import (
@@ -170,10 +169,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
         # Starlette's redirect is built from the Host header: serve both spellings instead.
         redirect_slashes=False,
-        max_body_size=settings.max_body_bytes,
         generate_unique_id_function=operation_id,
     )
     app.edge_hsts_seconds = settings.hsts_seconds if settings.is_production else None
+    # The edge bounds bodies and refuses hostile JSON (deep, lone surrogates, absurd numbers).
+    app.edge_max_body_bytes = settings.max_body_bytes
     app.state.settings = settings
     app.state.db = db
     app.state.events = bus
@@ -187,7 +187,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cache=graphql_router.response_cache,
             authenticate=_token_authenticator(settings, db),
         )
-    app.add_middleware(SlashInsensitivePaths, routes=app.router.routes)
     if settings.cors_origins:
         # `*` is served as `*` without credentials: with credentials Starlette would reflect
         # any origin. No endpoint uses cookies; tokens travel in the Authorization header.
@@ -202,8 +201,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
         )
-    # Hostile JSON (deep, lone surrogates, absurd numbers, non-object GraphQL) is a 4xx.
-    app.add_middleware(JsonInputGuard, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 
