@@ -49,12 +49,6 @@ from restaurant_api.users.rest import router as users_router
 logger = logging.getLogger("restaurant_api")
 
 
-def _bearer_token(connection: HTTPConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def operation_id(route: APIRoute) -> str:
     """Short, stable OpenAPI operationIds from the route's function name: `mergeTables`."""
     return camel_case(route.name)
@@ -84,9 +78,8 @@ def _graphql_router(
     async def get_context(connection: HTTPConnection) -> Context:
         # The user is read later (LiveGraphQLRouter.run): a cached public answer needs none.
         # Websockets authenticate from `connection_init` (LiveGraphQLRouter.on_ws_connect).
-        return Context(
-            db=db, settings=settings, user=None, events=bus, bearer_token=_bearer_token(connection)
-        )
+        token = security.bearer_token(connection.headers.get("authorization"))
+        return Context(db=db, settings=settings, user=None, events=bus, bearer_token=token)
 
     schema = build_schema(settings)
     cache = None
