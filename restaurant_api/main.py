@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -114,21 +115,32 @@ def _freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    settings.check_safe_to_serve()
-    security.configure_hashing(settings.password_hash_concurrency)
+@dataclass(frozen=True)
+class _Backends:
+    """What the app serves from: the database, the event bus, the cache generations and
+    the GraphQL router (with its response cache, if on)."""
+
+    db: Database
+    bus: events.EventBus
+    generations: generations_module.Generations
+    graphql_router: LiveGraphQLRouter
+
+
+def _backends(settings: Settings) -> _Backends:
     db = Database(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )
-
     # Live updates: sessions of `db` publish to this bus (see restaurant_api.events).
     bus = events.create_bus(settings.database_url, queue_size=settings.subscription_queue_size)
     events.attach(db, bus)
     # Every committed write bumps the generations of what it changed (response cache).
     generations = generations_module.create_generations(settings.database_url)
     generations_module.attach(db, generations)
-    graphql_router = _graphql_router(settings, db, bus, generations)
+    return _Backends(db, bus, generations, _graphql_router(settings, db, bus, generations))
+
+
+def _lifespan(backends: _Backends) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    bus, cache = backends.bus, backends.graphql_router.response_cache
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -136,17 +148,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await bus.start(wait=False)
         _freeze_startup_objects()
         evictions = None
-        if graphql_router.response_cache is not None:
-            evictions = asyncio.create_task(evict_on_events(graphql_router.response_cache, bus))
+        if cache is not None:
+            evictions = asyncio.create_task(evict_on_events(cache, bus))
         yield
         if evictions is not None:
             evictions.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await evictions
         await bus.stop()
-        await generations.close()
-        await db.dispose()
+        await backends.generations.close()
+        await backends.db.dispose()
 
+    return lifespan
+
+
+def _application(settings: Settings, backends: _Backends) -> HardenedFastAPI:
     docs = settings.docs_enabled
     app = HardenedFastAPI(
         title="restaurant_api",
@@ -155,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Restaurant operations API. GraphQL at `/graphql` is the primary interface; "
             "these REST endpoints keep existing clients working."
         ),
-        lifespan=lifespan,
+        lifespan=_lifespan(backends),
         # Production publishes no API description unless API_DOCS_ENABLED=true.
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -168,17 +184,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The edge bounds bodies and refuses hostile JSON (deep, lone surrogates, absurd numbers).
     app.edge_max_body_bytes = settings.max_body_bytes
     app.state.settings = settings
-    app.state.db = db
-    app.state.events = bus
-    app.state.generations = generations
-    app.state.response_cache = graphql_router.response_cache
+    app.state.db = backends.db
+    app.state.events = backends.bus
+    app.state.generations = backends.generations
+    app.state.response_cache = backends.graphql_router.response_cache
+    return app
 
-    if graphql_router.response_cache is not None:
+
+def _add_middleware(app: FastAPI, settings: Settings, backends: _Backends) -> None:
+    """Inside the edge (api/edge.py), outermost last: host check, CORS, response cache."""
+    cache = backends.graphql_router.response_cache
+    if cache is not None:
         # Added first, so innermost: hits skip routing, not the edge's checks and headers.
         app.add_middleware(
             ResponseCacheMiddleware,
-            cache=graphql_router.response_cache,
-            authenticate=_token_authenticator(settings, db),
+            cache=cache,
+            authenticate=_token_authenticator(settings, backends.db),
         )
     if settings.cors_origins:
         # `*` is served as `*` without credentials: with credentials Starlette would reflect
@@ -194,22 +215,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
         )
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
+        return JSONResponse({"detail": "Invalid input"}, status_code=422)
+    if error.connection_invalidated or "connect" in str(error.orig).lower():
+        return JSONResponse({"detail": "Database unavailable"}, status_code=503)
+    logger.exception("database error", exc_info=error)
+    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+async def _number_too_large(_request: Request, _error: Exception) -> JSONResponse:
+    # SQLite's driver refuses integers beyond 64 bits before any SQL runs.
+    return JSONResponse({"detail": "Invalid input"}, status_code=422)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     install_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(OverflowError, _number_too_large)
 
-    @app.exception_handler(DBAPIError)
-    async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
-        if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
-            return JSONResponse({"detail": "Invalid input"}, status_code=422)
-        if error.connection_invalidated or "connect" in str(error.orig).lower():
-            return JSONResponse({"detail": "Database unavailable"}, status_code=503)
-        logger.exception("database error", exc_info=error)
-        return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
-    @app.exception_handler(OverflowError)
-    async def _number_too_large(_request: Request, _error: OverflowError) -> JSONResponse:
-        # SQLite's driver refuses integers beyond 64 bits before any SQL runs.
-        return JSONResponse({"detail": "Invalid input"}, status_code=422)
+def _add_health_routes(app: FastAPI, settings: Settings, db: Database) -> None:
+    docs = settings.docs_enabled
 
     @app.get("/", include_in_schema=False)
     async def index() -> dict[str, Any]:
@@ -227,6 +258,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "detail": "Database unavailable"}, 503)
 
+
+def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
+    _add_health_routes(app, settings, backends.db)
     app.include_router(users_router)
     app.include_router(menu_router)
     app.include_router(orders_router)
@@ -235,5 +269,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
     # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
-    app.include_router(graphql_router, prefix="/graphql", include_in_schema=False)
+    app.include_router(backends.graphql_router, prefix="/graphql", include_in_schema=False)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_safe_to_serve()
+    security.configure_hashing(settings.password_hash_concurrency)
+    backends = _backends(settings)
+    app = _application(settings, backends)
+    _add_middleware(app, settings, backends)
+    _add_error_handlers(app)
+    _add_routes(app, settings, backends)
     return app
