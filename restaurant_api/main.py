@@ -39,7 +39,9 @@ from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
+from restaurant_api.menu.rest import hot_reads as menu_hot_reads
 from restaurant_api.menu.rest import router as menu_router
+from restaurant_api.orders.rest import hot_reads as orders_hot_reads
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
@@ -260,6 +262,8 @@ def _add_health_routes(app: FastAPI, settings: Settings, db: Database) -> None:
 
 
 def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
+    # Before the documented routes: a hot read answers what it reads exactly as they would.
+    app.router.routes.extend([*menu_hot_reads, *orders_hot_reads])
     _add_health_routes(app, settings, backends.db)
     app.include_router(users_router)
     app.include_router(menu_router)
