@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import select
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy import DateTime, event, exc, text
 from sqlalchemy.engine import Dialect
@@ -59,6 +61,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_column_loads(text: str | bytes) -> Any:
+    """JSON columns (order and ticket line modifiers, a list per line) decoded by orjson:
+    a few hundred per order page, ten times faster than `json`. Anything orjson refuses
+    and `json` accepts (NaN, integers beyond 64 bits) is still read, by `json`."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
@@ -168,7 +180,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            self.engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30}, json_deserializer=json_column_loads
+            )
             _install_sqlite_behaviour(self.engine)
             read_engine = self.engine.execution_options(sqlite_read_only=True)
             # A deferred BEGIN: SQLite's snapshot already spans the whole read transaction.
@@ -181,6 +195,7 @@ class Database:
                 max_overflow=max_overflow,
                 pool_timeout=pool_timeout,
                 pool_recycle=1800,
+                json_deserializer=json_column_loads,
             )
             _install_postgres_behaviour(self.engine)
             # Same pool: psycopg switches autocommit and the isolation level on the client,
