@@ -247,6 +247,8 @@ def run_worker(
     if checkout is None:
         command.append("--raw")
     cwd = checkout or ROOT
+    # The checkout's package first, whichever checkout its .venv was installed from.
+    env = {**env, "PYTHONPATH": str(cwd)}
     result = subprocess.run(command, env=env, cwd=cwd, check=False, capture_output=True, text=True)
     if not capture or args_profile(extra):
         sys.stderr.write(result.stderr)

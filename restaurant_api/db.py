@@ -12,9 +12,14 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import DateTime, event, exc, text
+from sqlalchemy import Boolean, DateTime, any_, bindparam, event, exc, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,6 +66,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class OneOf(ColumnElement[bool]):
+    """`column` is one of the list bound as `name`: `= ANY(:name)` with one array parameter
+    on PostgreSQL (one SQL text whatever the list's length, so psycopg prepares it once
+    and SQLAlchemy renders no parameter per item), an expanding `IN` elsewhere."""
+
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: no `= 1` where booleans are ints
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.name = name
+        self.type = Boolean()
+
+
+@compiles(OneOf)
+def _one_of_in(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(OneOf, "postgresql")
+def _one_of_any(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    array = bindparam(element.name, type_=ARRAY(element.column.type))
+    return compiler.process(element.column == any_(array), **kw)
 
 
 def json_column_loads(text: str | bytes) -> Any:
