@@ -25,20 +25,18 @@ import json
 import os
 import pstats
 import random
-import secrets
 import statistics
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_EMAIL = "profile-admin@example.com"
-ADMIN_PASSWORD = "profile-password-123"
+# bench_reads.prepared_database's admin.
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench-password-123"
 
 GQL_MENU = (
     "{ menu { id databaseId name description category price { amount cents } "
@@ -154,20 +152,13 @@ async def measure(
 
 async def seed_orders(app: ASGIApp, token: str, count: int) -> None:
     """Open orders of 3-6 lines placed through the REST API (tickets included)."""
+    from bench_reads import random_lines
+
     rng = random.Random(11)
     _, menu_body = await call(app, "GET", "/api/menu")
     menu = json.loads(menu_body)
     for _ in range(count):
-        lines = [
-            {
-                "menu_item_id": item["id"],
-                "quantity": rng.randint(1, 3),
-                "modifiers": ["no salt"] if rng.random() < 0.3 else [],
-                "seat_number": rng.randint(1, 2),
-            }
-            for item in rng.sample(menu, rng.randint(3, 6))
-        ]
-        body = json.dumps({"order": lines, "customer_count": 2}).encode()
+        body = json.dumps({"order": random_lines(rng, menu), "customer_count": 2}).encode()
         status, content = await call(app, "POST", "/api/orders", body=body, token=token)
         if status != 200:
             raise RuntimeError(f"placing an order: {status} {content[:300]!r}")
@@ -222,20 +213,6 @@ async def raw_worker(args: argparse.Namespace) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- driver
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"profile_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_worker(
@@ -295,26 +272,14 @@ def main() -> None:
         print(json.dumps(asyncio.run(worker(args))))
         return
 
+    # (This script's directory is on sys.path.)
+    from bench_reads import postgres_database, prepared_database
+
     admin_url = os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     with postgres_database(admin_url) as database_url:
-        env = {
-            **os.environ,
-            "ENVIRONMENT": "production",
-            "DATABASE_URL": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ACCESS_TOKEN_MINUTES": "240",
-            "RESPONSE_CACHE": "false",
-        }
-        cli = [sys.executable, "-m", "restaurant_api"]
-        for command in (
-            ["migrate"],
-            ["seed"],
-            ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
-             "admin", "--name", "Profile"],
-        ):  # fmt: skip
-            subprocess.run([*cli, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        env = {**prepared_database(database_url), "RESPONSE_CACHE": "false"}
         run_worker(ROOT, env, ["--seed-orders", str(args.orders)])
 
         if args.profile:
