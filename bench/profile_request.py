@@ -11,7 +11,8 @@ process builds the app with `create_app()` (RESPONSE_CACHE=false), runs its life
 calls it directly as an ASGI callable `--requests` times per read, measuring the process
 CPU time (`time.process_time`: the app, SQLAlchemy, psycopg; not PostgreSQL's own CPU).
 The raw Starlette + psycopg app (bench/raw_app.py) is measured the same way as the
-baseline. Workers of the checkouts alternate round by round; the table shows medians.
+baseline. Workers of the checkouts take turns, in an order reversed every round; the table shows
+medians.
 
 `--profile NAME` runs cProfile over that read in this checkout and prints the top costs.
 """
@@ -295,7 +296,9 @@ def main() -> None:
         raw_env = {**env, "DATABASE_URL": database_url}
         rows: dict[str, dict[str, list[float]]] = {label: {} for label in checkouts}
         for number in range(args.rounds):
-            for label, checkout in checkouts.items():
+            # Alternating the order round by round: no checkout always runs first.
+            order = list(checkouts.items())
+            for label, checkout in order if number % 2 == 0 else reversed(order):
                 results = run_worker(
                     checkout,
                     raw_env if checkout is None else env,

@@ -264,6 +264,10 @@ def _add_health_routes(app: FastAPI, settings: Settings, db: Database) -> None:
 def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
     # Before the documented routes: a hot read answers what it reads exactly as they would.
     app.router.routes.extend([*menu_hot_reads, *orders_hot_reads])
+    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
+    # Included first: its requests no longer walk every REST router's routes (no path of
+    # theirs starts with /graphql).
+    app.include_router(backends.graphql_router, prefix="/graphql", include_in_schema=False)
     _add_health_routes(app, settings, backends.db)
     app.include_router(users_router)
     app.include_router(menu_router)
@@ -272,8 +276,6 @@ def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
     app.include_router(tables_router)
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
-    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
-    app.include_router(backends.graphql_router, prefix="/graphql", include_in_schema=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
