@@ -119,9 +119,14 @@ class SecurityHeaders:
 
 def _declared_too_large(scope: Scope, limit: int) -> bool:
     for name, value in scope["headers"]:
-        # (Length first: int() of thousands of digits is slow, then refused.)
-        if name == b"content-length" and value.isdigit():
-            return len(value) > 15 or int(value) > limit
+        # (Length first: int() of thousands of digits is slow, then refused.) Every
+        # Content-Length line is looked at: a server may pass on more than one.
+        if (
+            name == b"content-length"
+            and value.isdigit()
+            and (len(value) > 15 or int(value) > limit)
+        ):
+            return True
     return False
 
 
