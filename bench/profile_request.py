@@ -249,7 +249,7 @@ def table(rows: dict[str, dict[str, list[float]]], labels: list[str]) -> str:
         cells = []
         for label in labels:
             samples = rows.get(label, {}).get(name, [])
-            cells.append(f"{statistics.median(samples):.2f}" if samples else "n/a")
+            cells.append(f"{statistics.median(samples):.3f}" if samples else "n/a")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -265,7 +265,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed-orders", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--reads", nargs="*", default=list(READS), help=argparse.SUPPRESS)
+    parser.add_argument("--reads", nargs="*", default=list(READS), help="names of the table")
     args = parser.parse_args()
 
     if args.worker:
@@ -302,7 +302,7 @@ def main() -> None:
                 results = run_worker(
                     checkout,
                     raw_env if checkout is None else env,
-                    ["--requests", str(args.requests)],
+                    ["--requests", str(args.requests), "--reads", *args.reads],
                 )
                 for name, value in results.items():
                     rows[label].setdefault(name, []).append(value)
