@@ -36,11 +36,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "restaurant_api"]
 BENCH = ROOT / "bench"
 POSTGRAPHILE_DIR = BENCH / ".postgraphile"
 POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
@@ -130,6 +132,26 @@ def postgres_database(admin_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepared_database(database_url: str) -> dict[str, str]:
+    """The environment of a production server of `database_url`, which is migrated, seeded
+    (21 menu items, 8 tables) and has the admin ADMIN_EMAIL / ADMIN_PASSWORD."""
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ACCESS_TOKEN_MINUTES": "240",
+    }
+    for command in (
+        ["migrate"],
+        ["seed"],
+        ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
+         "admin", "--name", "Bench"],
+    ):  # fmt: skip
+        subprocess.run([*CLI, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    return env
 
 
 def pinned(core: int | None, command: list[str]) -> list[str]:
@@ -229,6 +251,19 @@ def sql_count(database_url: str, sql: str) -> int:
 # ---------------------------------------------------------------- seeding
 
 
+def random_lines(rng: random.Random, menu: list[dict[str, Any]]) -> list[dict[str, object]]:
+    """The lines of a seeded order: 3-6 menu items, a few with a modifier."""
+    return [
+        {
+            "menu_item_id": item["id"],
+            "quantity": rng.randint(1, 3),
+            "modifiers": ["no salt"] if rng.random() < 0.3 else [],
+            "seat_number": rng.randint(1, 2),
+        }
+        for item in rng.sample(menu, rng.randint(3, 6))
+    ]
+
+
 def seed_orders(url: str, token: str, count: int) -> None:
     """Open orders of 3-6 lines placed through the project's REST API (tickets included)."""
     rng = random.Random(11)
@@ -238,16 +273,7 @@ def seed_orders(url: str, token: str, count: int) -> None:
         tables = client.get("/api/tables").json() if count else []
         table_ids = [table["id"] for table in tables] if isinstance(tables, list) else []
         for number in range(count):
-            lines = [
-                {
-                    "menu_item_id": item["id"],
-                    "quantity": rng.randint(1, 3),
-                    "modifiers": ["no salt"] if rng.random() < 0.3 else [],
-                    "seat_number": rng.randint(1, 2),
-                }
-                for item in rng.sample(menu, rng.randint(3, 6))
-            ]
-            body: dict[str, object] = {"order": lines, "customer_count": 2}
+            body: dict[str, object] = {"order": random_lines(rng, menu), "customer_count": 2}
             if number < len(table_ids):
                 body["table_id"] = table_ids[number]
             response = client.post("/api/orders", json=body)
@@ -567,26 +593,6 @@ class Bench:
         self.servers[name], self.processes[name] = ready.rsplit("/", 1)[0], process.pid
 
 
-CLI = [sys.executable, "-m", "restaurant_api"]
-
-
-def prepare_database(bench: Bench) -> None:
-    bench.env = {
-        **os.environ,
-        "ENVIRONMENT": "production",
-        "DATABASE_URL": bench.database_url,
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ACCESS_TOKEN_MINUTES": "240",
-    }
-    for command in (
-        ["migrate"],
-        ["seed"],
-        ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
-         "admin", "--name", "Bench"],
-    ):  # fmt: skip
-        subprocess.run([*CLI, *command], env=bench.env, cwd=ROOT, check=True, capture_output=True)
-
-
 def start_project(bench: Bench) -> str:
     """The project's server (and one without its response cache for --cache both)."""
     url = f"http://127.0.0.1:{PORTS['project']}"
@@ -725,7 +731,7 @@ def main() -> None:
             bench.database_url = stack.enter_context(postgres_database(admin_url))
         except psycopg.OperationalError as error:
             sys.exit(f"PostgreSQL is unreachable ({error})")
-        prepare_database(bench)
+        bench.env = prepared_database(bench.database_url)
         url = start_project(bench)
         auth, order, last_order_id, menu = read_fixtures(url, args.orders)
         start_references(bench, postgraphile)

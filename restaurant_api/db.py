@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import select
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
 import psycopg
-from sqlalchemy import DateTime, Table, event, exc, inspect, text
+from sqlalchemy import Boolean, DateTime, Table, any_, bindparam, event, exc, inspect, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -87,6 +94,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class OneOf(ColumnElement[bool]):
+    """`column` is one of the list bound as `name`: `= ANY(:name)` with one array parameter
+    on PostgreSQL (one SQL text whatever the list's length, so psycopg prepares it once
+    and SQLAlchemy renders no parameter per item), an expanding `IN` elsewhere."""
+
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: no `= 1` where booleans are ints
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.name = name
+        self.type = Boolean()
+
+
+@compiles(OneOf)
+def _one_of_in(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(OneOf, "postgresql")
+def _one_of_any(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    array = bindparam(element.name, type_=ARRAY(element.column.type))
+    return compiler.process(element.column == any_(array), **kw)
+
+
+def json_column_loads(text: str | bytes) -> Any:
+    """JSON columns (order and ticket line modifiers, a list per line) decoded by orjson:
+    a few hundred per order page, ten times faster than `json`. Anything orjson refuses
+    and `json` accepts (NaN, integers beyond 64 bits) is still read, by `json`."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
@@ -196,7 +242,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            self.engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30}, json_deserializer=json_column_loads
+            )
             _install_sqlite_behaviour(self.engine)
             read_engine = self.engine.execution_options(sqlite_read_only=True)
             # A deferred BEGIN: SQLite's snapshot already spans the whole read transaction.
@@ -209,6 +257,7 @@ class Database:
                 max_overflow=max_overflow,
                 pool_timeout=pool_timeout,
                 pool_recycle=1800,
+                json_deserializer=json_column_loads,
             )
             _install_postgres_behaviour(self.engine)
             # Same pool: psycopg switches autocommit and the isolation level on the client,

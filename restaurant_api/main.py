@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,9 +24,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from restaurant_api import __version__, events, security
 from restaurant_api import generations as generations_module
-from restaurant_api.api.edge import HardenedFastAPI, SlashInsensitivePaths, validation_error_handler
+from restaurant_api.api.edge import HardenedFastAPI, validation_error_handler
 from restaurant_api.api.graphql import Context
-from restaurant_api.api.input_guard import JsonInputGuard
 from restaurant_api.api.live import LiveGraphQLRouter, evict_on_events, live_router
 from restaurant_api.api.playground import assets_router
 from restaurant_api.api.response_cache import (
@@ -39,7 +39,9 @@ from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
+from restaurant_api.menu.rest import hot_reads as menu_hot_reads
 from restaurant_api.menu.rest import router as menu_router
+from restaurant_api.orders.rest import hot_reads as orders_hot_reads
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
@@ -48,12 +50,6 @@ from restaurant_api.users.models import User
 from restaurant_api.users.rest import router as users_router
 
 logger = logging.getLogger("restaurant_api")
-
-
-def _bearer_token(connection: HTTPConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def operation_id(route: APIRoute) -> str:
@@ -85,9 +81,8 @@ def _graphql_router(
     async def get_context(connection: HTTPConnection) -> Context:
         # The user is read later (LiveGraphQLRouter.run): a cached public answer needs none.
         # Websockets authenticate from `connection_init` (LiveGraphQLRouter.on_ws_connect).
-        return Context(
-            db=db, settings=settings, user=None, events=bus, bearer_token=_bearer_token(connection)
-        )
+        token = security.bearer_token(connection.headers.get("authorization"))
+        return Context(db=db, settings=settings, user=None, events=bus, bearer_token=token)
 
     schema = build_schema(settings)
     cache = None
@@ -122,21 +117,32 @@ def _freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    settings.check_safe_to_serve()
-    security.configure_hashing(settings.password_hash_concurrency)
+@dataclass(frozen=True)
+class _Backends:
+    """What the app serves from: the database, the event bus, the cache generations and
+    the GraphQL router (with its response cache, if on)."""
+
+    db: Database
+    bus: events.EventBus
+    generations: generations_module.Generations
+    graphql_router: LiveGraphQLRouter
+
+
+def _backends(settings: Settings) -> _Backends:
     db = Database(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )
-
     # Live updates: sessions of `db` publish to this bus (see restaurant_api.events).
     bus = events.create_bus(settings.database_url, queue_size=settings.subscription_queue_size)
     events.attach(db, bus)
     # Every committed write bumps the generations of what it changed (response cache).
     generations = generations_module.create_generations(settings.database_url)
     generations_module.attach(db, generations)
-    graphql_router = _graphql_router(settings, db, bus, generations)
+    return _Backends(db, bus, generations, _graphql_router(settings, db, bus, generations))
+
+
+def _lifespan(backends: _Backends) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    bus, cache = backends.bus, backends.graphql_router.response_cache
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -144,17 +150,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await bus.start(wait=False)
         _freeze_startup_objects()
         evictions = None
-        if graphql_router.response_cache is not None:
-            evictions = asyncio.create_task(evict_on_events(graphql_router.response_cache, bus))
+        if cache is not None:
+            evictions = asyncio.create_task(evict_on_events(cache, bus))
         yield
         if evictions is not None:
             evictions.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await evictions
         await bus.stop()
-        await generations.close()
-        await db.dispose()
+        await backends.generations.close()
+        await backends.db.dispose()
 
+    return lifespan
+
+
+def _application(settings: Settings, backends: _Backends) -> HardenedFastAPI:
     docs = settings.docs_enabled
     app = HardenedFastAPI(
         title="restaurant_api",
@@ -163,31 +173,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Restaurant operations API. GraphQL at `/graphql` is the primary interface; "
             "these REST endpoints keep existing clients working."
         ),
-        lifespan=lifespan,
+        lifespan=_lifespan(backends),
         # Production publishes no API description unless API_DOCS_ENABLED=true.
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
         # Starlette's redirect is built from the Host header: serve both spellings instead.
         redirect_slashes=False,
-        max_body_size=settings.max_body_bytes,
         generate_unique_id_function=operation_id,
     )
     app.edge_hsts_seconds = settings.hsts_seconds if settings.is_production else None
+    # The edge bounds bodies and refuses hostile JSON (deep, lone surrogates, absurd numbers).
+    app.edge_max_body_bytes = settings.max_body_bytes
     app.state.settings = settings
-    app.state.db = db
-    app.state.events = bus
-    app.state.generations = generations
-    app.state.response_cache = graphql_router.response_cache
+    app.state.db = backends.db
+    app.state.events = backends.bus
+    app.state.generations = backends.generations
+    app.state.response_cache = backends.graphql_router.response_cache
+    return app
 
-    if graphql_router.response_cache is not None:
+
+def _add_middleware(app: FastAPI, settings: Settings, backends: _Backends) -> None:
+    """Inside the edge (api/edge.py), outermost last: host check, CORS, response cache."""
+    cache = backends.graphql_router.response_cache
+    if cache is not None:
         # Added first, so innermost: hits skip routing, not the edge's checks and headers.
         app.add_middleware(
             ResponseCacheMiddleware,
-            cache=graphql_router.response_cache,
-            authenticate=_token_authenticator(settings, db),
+            cache=cache,
+            authenticate=_token_authenticator(settings, backends.db),
         )
-    app.add_middleware(SlashInsensitivePaths, routes=app.router.routes)
     if settings.cors_origins:
         # `*` is served as `*` without credentials: with credentials Starlette would reflect
         # any origin. No endpoint uses cookies; tokens travel in the Authorization header.
@@ -202,24 +217,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
         )
-    # Hostile JSON (deep, lone surrogates, absurd numbers, non-object GraphQL) is a 4xx.
-    app.add_middleware(JsonInputGuard, max_body_bytes=settings.max_body_bytes)
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
+        return JSONResponse({"detail": "Invalid input"}, status_code=422)
+    if error.connection_invalidated or "connect" in str(error.orig).lower():
+        return JSONResponse({"detail": "Database unavailable"}, status_code=503)
+    logger.exception("database error", exc_info=error)
+    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+async def _number_too_large(_request: Request, _error: Exception) -> JSONResponse:
+    # SQLite's driver refuses integers beyond 64 bits before any SQL runs.
+    return JSONResponse({"detail": "Invalid input"}, status_code=422)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     install_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(OverflowError, _number_too_large)
 
-    @app.exception_handler(DBAPIError)
-    async def _database_unavailable(_request: Request, error: DBAPIError) -> JSONResponse:
-        if isinstance(error, DataError):  # a value the database cannot store, e.g. a NUL
-            return JSONResponse({"detail": "Invalid input"}, status_code=422)
-        if error.connection_invalidated or "connect" in str(error.orig).lower():
-            return JSONResponse({"detail": "Database unavailable"}, status_code=503)
-        logger.exception("database error", exc_info=error)
-        return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
-    @app.exception_handler(OverflowError)
-    async def _number_too_large(_request: Request, _error: OverflowError) -> JSONResponse:
-        # SQLite's driver refuses integers beyond 64 bits before any SQL runs.
-        return JSONResponse({"detail": "Invalid input"}, status_code=422)
+def _add_health_routes(app: FastAPI, settings: Settings, db: Database) -> None:
+    docs = settings.docs_enabled
 
     @app.get("/", include_in_schema=False)
     async def index() -> dict[str, Any]:
@@ -237,6 +260,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "detail": "Database unavailable"}, 503)
 
+
+def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
+    # Before the documented routes: a hot read answers what it reads exactly as they would.
+    app.router.routes.extend([*menu_hot_reads, *orders_hot_reads])
+    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
+    # Included first: its requests no longer walk every REST router's routes (no path of
+    # theirs starts with /graphql).
+    app.include_router(backends.graphql_router, prefix="/graphql", include_in_schema=False)
+    _add_health_routes(app, settings, backends.db)
     app.include_router(users_router)
     app.include_router(menu_router)
     app.include_router(orders_router)
@@ -244,6 +276,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tables_router)
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
-    # GraphQL documents itself (schema.graphql, introspection): not an OpenAPI operation.
-    app.include_router(graphql_router, prefix="/graphql", include_in_schema=False)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_safe_to_serve()
+    security.configure_hashing(settings.password_hash_concurrency)
+    backends = _backends(settings)
+    app = _application(settings, backends)
+    _add_middleware(app, settings, backends)
+    _add_error_handlers(app)
+    _add_routes(app, settings, backends)
     return app

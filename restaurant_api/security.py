@@ -27,6 +27,15 @@ class TokenError(Exception):
     """The token is malformed, forged, expired or of the wrong kind."""
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value (scheme case-insensitive),
+    None for another scheme or no token. The one parser of HTTP headers and websocket
+    `connection_init` payloads alike."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if token and scheme.lower() == "bearer" else None
+
+
 def hash_password(password: str) -> str:
     return password_context.hash(password)
 

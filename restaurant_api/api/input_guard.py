@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from restaurant_api.api.edge import BODY_TOO_LARGE
 from restaurant_api.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_CHARS, MAX_JSON_NUMBER_EXPONENT
 
 # A `\uD800`-`\uDFFF` escape: the only way a lone surrogate gets into decoded JSON (raw
@@ -44,6 +43,9 @@ def parsed_body(body: str | bytes) -> tuple[bool, Any]:
     if parsed is not None and (parsed[0] is body or parsed[0] == body):
         return True, parsed[1]
     return False, None
+
+
+BODY_TOO_LARGE = "Content Too Large"  # the words of Starlette's own limit, for one message
 
 
 class InputRefused(ValueError):
@@ -154,22 +156,18 @@ def _is_json(scope: Scope) -> bool:
     return True  # FastAPI may read a body without a content type as JSON
 
 
-class JsonInputGuard:
-    """ASGI middleware applying `parse_json` to JSON bodies and GraphQL GET parameters."""
+class InputChecks:
+    """`parse_json` applied to JSON bodies and GraphQL GET parameters (the edge runs it)."""
 
-    def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, graphql_path: str = "/graphql"
-    ) -> None:
-        self.app = app
-        # The guard buffers bodies before FastAPI's own `max_body_size` counts them, so it
-        # must stop reading at the same limit (an endless chunked body would fill memory).
+    def __init__(self, *, max_body_bytes: int, graphql_path: str = "/graphql") -> None:
+        # The checks buffer bodies before anything else counts them, so they must stop
+        # reading at the body limit (an endless chunked body would fill memory).
         self.max_body_bytes = max_body_bytes
         self.graphql_path = graphql_path
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """The `receive` to serve an HTTP request with (replaying a buffered body), or None
+        when the request was refused here (its 4xx already sent)."""
         path: str = scope.get("path", "")
         is_graphql = path.rstrip("/") == self.graphql_path
         method = scope.get("method", "GET")
@@ -187,11 +185,11 @@ class JsonInputGuard:
                         _PARSED_BODY.set((body, value))
         except BodyTooLarge as refused:
             await _respond(send, 413, {"detail": str(refused)}, close=True)
-            return
+            return None
         except InputRefused as refused:
             await _refuse(send, str(refused), graphql=is_graphql)
-            return
-        await self.app(scope, receive, send)
+            return None
+        return receive
 
     @staticmethod
     def _check_query_string(scope: Scope) -> None:
@@ -206,6 +204,24 @@ class JsonInputGuard:
                     raise InputRefused(f"{key} must be a JSON object")
             elif _has_lone_surrogate(value):
                 raise InputRefused("A parameter contains a lone UTF-16 surrogate")
+
+
+class JsonInputGuard(InputChecks):
+    """The checks as an ASGI middleware of their own (the app runs them in its edge)."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, graphql_path: str = "/graphql"
+    ) -> None:
+        super().__init__(max_body_bytes=max_body_bytes, graphql_path=graphql_path)
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        admitted = await self.admit(scope, receive, send)
+        if admitted is not None:
+            await self.app(scope, admitted, send)
 
 
 def _check_graphql_request(value: Any) -> None:
@@ -226,7 +242,7 @@ async def buffer_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
     while True:
         try:
             message = await receive()
-        except HTTPException as error:  # Starlette's own count of the body passed the limit
+        except HTTPException as error:  # the edge's count of the body passed the limit
             if error.status_code == 413:
                 raise BodyTooLarge(BODY_TOO_LARGE) from None
             raise

@@ -70,10 +70,7 @@ def _token_from(params: Any) -> str | None:
     if not isinstance(params, dict):
         return None
     value = params.get("Authorization", params.get("authorization"))
-    if not isinstance(value, str):
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return security.bearer_token(value) if isinstance(value, str) else None
 
 
 async def authenticate_connection(context: Context, header_token: str | None) -> None:
@@ -434,13 +431,9 @@ class LiveGraphQLRouter(GraphQLRouter[Context, None]):
         return HTMLResponse(_graphiql_page())
 
     async def on_ws_connect(self, context: Context) -> None:
-        header_token = None
         request = context.request
-        if request is not None:
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                header_token = token.strip()
-        await authenticate_connection(context, header_token)
+        header = request.headers.get("authorization") if request is not None else None
+        await authenticate_connection(context, security.bearer_token(header))
 
 
 def live_router(

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, Table, bindparam, select, type_coerce
+from sqlalchemy import DateTime, Select, Table, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
-from restaurant_api.db import UTCDateTime
+from restaurant_api.db import OneOf, UTCDateTime
 from restaurant_api.money import format_cents
 
 Fetch = Callable[[AsyncConnection], Awaitable[Any]]
@@ -54,7 +54,7 @@ class Related:
 
     type_name: str
     parent_column: str
-    statement: Select[Any]  # with an expanding `keys` parameter
+    statement: Select[Any]  # with a list parameter `keys`
     key_index: int
     many: bool
     convert: Callable[[Sequence[Any]], Any] = list
@@ -125,7 +125,7 @@ def related(
     # Built once: SQLAlchemy's compiled cache then serves every execution.
     statement = (
         select(*row_columns(table))
-        .where(table.c[child_column].in_(bindparam("keys", expanding=True)))
+        .where(OneOf(table.c[child_column], "keys"))
         .order_by(*[table.c[name] for name in order_by])
     )
     key_index = table_layout(table).index(child_column)

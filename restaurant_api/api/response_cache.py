@@ -52,7 +52,7 @@ from restaurant_api.api.live import (
 )
 from restaurant_api.events import Event, Topic
 from restaurant_api.generations import TOPIC_INDEX, Generations, Stamp
-from restaurant_api.security import AccessClaims
+from restaurant_api.security import AccessClaims, bearer_token
 from restaurant_api.users.service import Role, User
 
 logger = logging.getLogger("restaurant_api.response_cache")
@@ -370,7 +370,7 @@ class ResponseCacheMiddleware:
         if data is not None:
             try:
                 lookup = await self.cache.lookup(
-                    data, _bearer(headers.get("authorization", "")), self.authenticate
+                    data, bearer_token(headers.get("authorization")), self.authenticate
                 )
             except Exception:
                 # The generations could not be read: never serve unchecked, just execute.
@@ -393,8 +393,3 @@ class ResponseCacheMiddleware:
         if lookup is not None:
             scope[LOOKUP_SCOPE_KEY] = lookup
         await self.app(scope, replay, send)
-
-
-def _bearer(header: str) -> str | None:
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

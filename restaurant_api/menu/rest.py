@@ -11,11 +11,14 @@ from pydantic import BaseModel, Field
 from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.rest import (
     CurrentUser,
+    HotRead,
     Message,
     MoneyNumber,
     ReadSessionDep,
     SessionDep,
     error_responses,
+    query_bool,
+    query_text,
 )
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
@@ -69,6 +72,9 @@ async def list_menu(
 ) -> Any:
     rows = await service.menu_rows(session, category=category, available=available)
     return FastJSONResponse([menu_item_json(row) for row in rows])
+
+
+hot_reads = [HotRead("/api/menu", list_menu, {"category": query_text, "available": query_bool})]
 
 
 # Public like the list: the same data, one item at a time.

@@ -14,10 +14,12 @@ from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.order_presenter import OrderPublic, present_order
 from restaurant_api.api.rest import (
     CurrentUser,
+    HotRead,
     Message,
     SessionDep,
     SnapshotSessionDep,
     error_responses,
+    query_int,
 )
 from restaurant_api.db import MAX_ID
 from restaurant_api.orders import service
@@ -196,6 +198,22 @@ async def list_orders(
     where = service.OrderFilter(status=status, table_id=table_id, limit=limit, offset=offset)
     orders = await service.list_order_rows(session, actor=user, where=where)
     return FastJSONResponse(await orders_json(session, orders))
+
+
+hot_reads = [
+    HotRead(
+        "/api/orders",
+        list_orders,
+        {
+            "status": OrderStatus,
+            "table_id": query_int(1, MAX_ID),
+            "limit": query_int(0, 1000),
+            "offset": query_int(0, MAX_ID),
+        },
+        user=True,
+        snapshot=True,
+    )
+]
 
 
 @router.get("/{order_id}", response_model=OrderPublic, summary="One order")
