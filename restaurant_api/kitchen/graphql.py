@@ -21,12 +21,12 @@ from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, t
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    PageInfo,
     check_first,
+    connection_page,
+    connection_type,
     decode_id_cursor,
     decode_time_id_cursor,
     encode_cursor,
-    page_info,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen import loaders, service
@@ -114,16 +114,14 @@ class TicketEventType:
         return cls(status=event.status, actor_db_id=event.actor_id, at=event.at)
 
 
-@strawberry.type(description="A status change in a connection.")
-class TicketEventEdge:
-    node: TicketEventType = strawberry.field(description="The status change.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of a ticket's status changes, oldest first.")
-class TicketEventConnection:
-    edges: list[TicketEventEdge] = strawberry.field(description="The changes of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+TicketEventConnection = connection_type(
+    TicketEventType,
+    "TicketEvent",
+    noun="changes",
+    item="A status change in a connection.",
+    node="The status change.",
+    description="A page of a ticket's status changes, oldest first.",
+)
 
 
 @strawberry.type(
@@ -175,17 +173,13 @@ class KitchenTicketType(Node):
         # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
         remaining = [e for e in events if after_id is None or e.id > after_id]
-        edges = [
-            TicketEventEdge(node=TicketEventType.from_model(event), cursor=encode_cursor(event.id))
-            for event in remaining[:first]
-        ]
-        return TicketEventConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(remaining) > first,
-                has_previous_page=after_id is not None,
-            ),
+        return connection_page(
+            TicketEventConnection,
+            remaining,
+            first=first,
+            node=TicketEventType.from_model,
+            cursor=lambda event: encode_cursor(event.id),
+            has_previous_page=after_id is not None,
         )
 
     @strawberry.field(description="The order this ticket belongs to.")
@@ -215,16 +209,14 @@ class KitchenTicketType(Node):
         )
 
 
-@strawberry.type(description="A kitchen ticket in a connection.")
-class KitchenTicketEdge:
-    node: KitchenTicketType = strawberry.field(description="The ticket.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of kitchen tickets, newest first.")
-class KitchenTicketConnection:
-    edges: list[KitchenTicketEdge] = strawberry.field(description="The tickets of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+KitchenTicketConnection = connection_type(
+    KitchenTicketType,
+    "KitchenTicket",
+    noun="tickets",
+    item="A kitchen ticket in a connection.",
+    node="The ticket.",
+    description="A page of kitchen tickets, newest first.",
+)
 
 
 @strawberry.type(description="A ticket after a change.")
@@ -334,20 +326,13 @@ class Query:
                 before=before,
                 limit=first + 1,
             )
-        edges = [
-            KitchenTicketEdge(
-                node=KitchenTicketType.from_model(ticket),
-                cursor=encode_cursor(ticket.created_at.isoformat(), ticket.id),
-            )
-            for ticket in tickets[:first]
-        ]
-        return KitchenTicketConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(tickets) > first,
-                has_previous_page=after is not None,
-            ),
+        return connection_page(
+            KitchenTicketConnection,
+            tickets,
+            first=first,
+            node=KitchenTicketType.from_model,
+            cursor=lambda ticket: encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            has_previous_page=after is not None,
         )
 
 

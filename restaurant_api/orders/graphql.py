@@ -23,7 +23,12 @@ from restaurant_api.api.node import (
     register_node,
     to_global_id,
 )
-from restaurant_api.api.pagination import PageInfo, decode_time_id_cursor, encode_cursor
+from restaurant_api.api.pagination import (
+    connection_page,
+    connection_type,
+    decode_time_id_cursor,
+    encode_cursor,
+)
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -188,16 +193,14 @@ class OrderType(Node):
 # --- connection -----------------------------------------------------------------------------
 
 
-@strawberry.type(description="An order in a connection.")
-class OrderEdge:
-    node: OrderType = strawberry.field(description="The order.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of orders, newest first.")
-class OrderConnection:
-    edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+OrderConnection = connection_type(
+    OrderType,
+    "Order",
+    noun="orders",
+    item="An order in a connection.",
+    node="The order.",
+    description="A page of orders, newest first.",
+)
 
 
 _load_orders = loaded_as(loaders.order_by_id, OrderType.from_model)
@@ -270,19 +273,11 @@ class Query:
         )
         async with info.context.use_session() as session:
             orders = await service.list_orders(session, actor=info.context.user, where=where)
-        page = orders[:first]
-        edges = [
-            OrderEdge(
-                node=OrderType.from_model(o), cursor=encode_cursor(o.created_at.isoformat(), o.id)
-            )
-            for o in page
-        ]
-        return OrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(orders) > first,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return connection_page(
+            OrderConnection,
+            orders,
+            first=first,
+            node=OrderType.from_model,
+            cursor=lambda order: encode_cursor(order.created_at.isoformat(), order.id),
+            has_previous_page=after is not None,
         )

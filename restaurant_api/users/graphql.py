@@ -21,11 +21,11 @@ from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, t
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    PageInfo,
     check_first,
+    connection_page,
+    connection_type,
     decode_id_cursor,
     encode_cursor,
-    page_info,
 )
 from restaurant_api.users import invitations, service
 from restaurant_api.users.models import Invitation, Role, User
@@ -53,16 +53,14 @@ class UserType(Node):
         )
 
 
-@strawberry.type(description="A user in a connection.")
-class UserEdge:
-    node: UserType = strawberry.field(description="The user.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of users, by id.")
-class UserConnection:
-    edges: list[UserEdge] = strawberry.field(description="The users of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+UserConnection = connection_type(
+    UserType,
+    "User",
+    noun="users",
+    item="A user in a connection.",
+    node="The user.",
+    description="A page of users, by id.",
+)
 
 
 @strawberry.type(name="Invitation", description="A pending invitation of a staff member.")
@@ -148,17 +146,13 @@ class Query:
             users = await service.page_users(
                 session, actor=info.context.user, after_id=after_id, limit=first + 1
             )
-        edges = [
-            UserEdge(node=UserType.from_model(user), cursor=encode_cursor(user.id))
-            for user in users[:first]
-        ]
-        return UserConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(users) > first,
-                has_previous_page=after is not None,
-            ),
+        return connection_page(
+            UserConnection,
+            users,
+            first=first,
+            node=UserType.from_model,
+            cursor=lambda user: encode_cursor(user.id),
+            has_previous_page=after is not None,
         )
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])
