@@ -7,11 +7,14 @@ domain imports this module). The request context is `api.context`, how mutations
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, Protocol, TypeVar, Union
 
 import strawberry
+from sqlmodel import SQLModel
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -38,12 +41,41 @@ __all__ = [
     "ValidationError",
     "current_user",
     "described_enum",
+    "from_row",
     "graphql_error",
     "require_roles",
     "result_union",
 ]
 
 E = TypeVar("E", bound=Enum)
+N = TypeVar("N")
+
+
+class PersistedRow(Protocol):
+    id: int
+
+
+@functools.cache
+def _copied_fields(node_type: type, row_type: type[SQLModel]) -> tuple[str, ...]:
+    columns = row_type.model_fields
+    return tuple(
+        field.name
+        for field in dataclasses.fields(node_type)
+        if field.init and field.name != "id" and field.name in columns
+    )
+
+
+def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
+    """A node type's object for a row: its `id` (global, by the type's GraphQL name) and
+    `databaseId` from the row's id, every other field the row has a column of the same name
+    for copied, and `values` for the rest (and where a same-named column needs converting).
+    """
+    from restaurant_api.api.node import to_global_id  # api.node imports this module
+
+    name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
+    copied = {field: getattr(row, field) for field in _copied_fields(node_type, type(row))}  # type: ignore[arg-type]
+    ids = {"id": to_global_id(name, row.id), "database_id": row.id}
+    return node_type(**(ids | copied | values))  # `values` win over copied columns
 
 
 def described_enum(

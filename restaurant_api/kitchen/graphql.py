@@ -14,6 +14,7 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     described_enum,
+    from_row,
     result_union,
 )
 from restaurant_api.api.mutations import domain_mutation
@@ -84,18 +85,12 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return cls(
+        return from_row(
+            cls,
+            line,
             event_context=event_context,
-            id=to_global_id("TicketLine", line.id),
-            database_id=line.id,
             order_line_db_id=line.order_line_id,
-            name=line.name,
-            quantity=line.quantity,
             modifiers=list(line.modifiers),
-            seat_number=line.seat_number,
-            note=line.note,
-            voided_at=line.voided_at,
-            void_reason=line.void_reason,
         )
 
 
@@ -195,18 +190,7 @@ class KitchenTicketType(Node):
     def from_model(
         cls, ticket: KitchenTicket, event_context: Context | None = None
     ) -> KitchenTicketType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("KitchenTicket", ticket.id),
-            database_id=ticket.id,
-            order_db_id=ticket.order_id,
-            station=ticket.station,
-            status=ticket.status,
-            fire_number=ticket.fire_number,
-            dismissed_at=ticket.dismissed_at,
-            created_at=ticket.created_at,
-            updated_at=ticket.updated_at,
-        )
+        return from_row(cls, ticket, event_context=event_context, order_db_id=ticket.order_id)
 
 
 KitchenTicketConnection = connection_type(

@@ -14,6 +14,7 @@ from restaurant_api.api.graphql import (
     IsAuthenticated,
     Money,
     described_enum,
+    from_row,
 )
 from restaurant_api.api.node import (
     Node,
@@ -98,20 +99,13 @@ class OrderLineType(Node):
 
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
-        return cls(
+        return from_row(
+            cls,
+            line,
             event_context=event_context,
-            id=to_global_id("OrderLine", line.id),
-            database_id=line.id,
             order_db_id=line.order_id,
-            position=line.position,
             menu_item_db_id=line.menu_item_id,
-            name=line.name,
-            category=line.category,
-            quantity=line.quantity,
             modifiers=list(line.modifiers),
-            seat_number=line.seat_number,
-            note=line.note,
-            unit_price_cents=line.unit_price_cents,
         )
 
 
@@ -171,22 +165,12 @@ class OrderType(Node):
 
     @classmethod
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
-        return cls(
+        return from_row(
+            cls,
+            order,
             event_context=event_context,
-            id=to_global_id("Order", order.id),
-            database_id=order.id,
-            status=order.status,
             table_db_id=order.table_id,
-            customer_count=order.customer_count,
-            special_requests=order.special_requests,
-            version=order.version,
             created_by_db_id=order.created_by_id,
-            payment_method=order.payment_method,
-            cancel_reason=order.cancel_reason,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-            closed_at=order.closed_at,
-            tip_cents=order.tip_cents,
         )
 
 

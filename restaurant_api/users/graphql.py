@@ -15,9 +15,10 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     RoleType,
+    from_row,
     require_roles,
 )
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -42,15 +43,7 @@ class UserType(Node):
 
     @classmethod
     def from_model(cls, user: User) -> UserType:
-        return cls(
-            id=to_global_id("User", user.id),
-            database_id=user.id,
-            name=user.name,
-            email=user.email,
-            role=user.role,
-            is_active=user.is_active,
-            created_at=user.created_at,
-        )
+        return from_row(cls, user)
 
 
 UserConnection = connection_type(
@@ -75,13 +68,9 @@ class InvitationType(Node):
 
     @classmethod
     def from_model(cls, invitation: Invitation) -> InvitationType:
-        return cls(
-            id=to_global_id("Invitation", invitation.id),
-            database_id=invitation.id,
-            email=invitation.email,
-            name=invitation.name,
-            role=invitation.role,
-            expires_at=invitation.expires_at,
+        return from_row(
+            cls,
+            invitation,
             accepted=invitation.accepted_at is not None,
             revoked=invitation.revoked_at is not None,
         )
