@@ -12,7 +12,7 @@ import binascii
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
@@ -32,6 +32,10 @@ class PageInfo:
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
+
+# The arguments of every connection field: `first: First = DEFAULT_PAGE, after: After = None`.
+First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")]
+After = Annotated[str | None, strawberry.argument(description="Continue after this cursor.")]
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -145,6 +149,12 @@ def decode_id_cursor(cursor: str) -> int:
     if not is_valid_id(value):  # forged: no row has this id (and the database could not bind it)
         raise InvalidInput("Invalid cursor", field="after")
     return value
+
+
+def after_id_page(first: int, after: str | None) -> int | None:
+    """Checks `first`; the id an id-keyed page continues after (None: from the start)."""
+    check_first(first)
+    return decode_id_cursor(after) if after else None
 
 
 def decode_time_id_cursor(cursor: str) -> tuple[datetime, int]:

@@ -21,11 +21,12 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
-    MAX_PAGE,
+    After,
+    First,
+    after_id_page,
     check_first,
     connection_page,
     connection_type,
-    decode_id_cursor,
     decode_time_id_cursor,
     encode_cursor,
 )
@@ -85,13 +86,7 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            order_line_db_id=line.order_line_id,
-            modifiers=list(line.modifiers),
-        )
+        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
 
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
@@ -156,15 +151,10 @@ class KitchenTicketType(Node):
     async def timeline(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
     ) -> TicketEventConnection:
-        check_first(first)
-        after_id = decode_id_cursor(after) if after else None
+        after_id = after_id_page(first, after)
         # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
         remaining = [e for e in events if after_id is None or e.id > after_id]
@@ -190,7 +180,7 @@ class KitchenTicketType(Node):
     def from_model(
         cls, ticket: KitchenTicket, event_context: Context | None = None
     ) -> KitchenTicketType:
-        return from_row(cls, ticket, event_context=event_context, order_db_id=ticket.order_id)
+        return from_row(cls, ticket, event_context=event_context)
 
 
 KitchenTicketConnection = connection_type(
@@ -283,12 +273,8 @@ class Query:
     async def kitchen_ticket_history(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
         station: Annotated[
             str | None,
             strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),

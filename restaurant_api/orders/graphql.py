@@ -8,7 +8,6 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
@@ -25,6 +24,9 @@ from restaurant_api.api.node import (
     to_global_id,
 )
 from restaurant_api.api.pagination import (
+    CONNECTION_PAGE,
+    After,
+    First,
     connection_page,
     connection_type,
     decode_time_id_cursor,
@@ -99,14 +101,7 @@ class OrderLineType(Node):
 
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
-        return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            order_db_id=line.order_id,
-            menu_item_db_id=line.menu_item_id,
-            modifiers=list(line.modifiers),
-        )
+        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
 
 
 @strawberry.type(name="Order", description="A table's (or a counter) order.")
@@ -165,13 +160,7 @@ class OrderType(Node):
 
     @classmethod
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
-        return from_row(
-            cls,
-            order,
-            event_context=event_context,
-            table_db_id=order.table_id,
-            created_by_db_id=order.created_by_id,
-        )
+        return from_row(cls, order, event_context=event_context)
 
 
 # --- connection -----------------------------------------------------------------------------
@@ -200,7 +189,8 @@ def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
 
-ORDERS_PAGE = Page(default=20, maximum=100)
+# Every connection's page (what `First` describes); named for the orders plan (orders.plans).
+ORDERS_PAGE = CONNECTION_PAGE
 
 
 @strawberry.type
@@ -226,10 +216,8 @@ class Query:
     async def orders(
         self,
         info: Info[Context, None],
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = ORDERS_PAGE.default,
+        after: After = None,
         status: Annotated[
             OrderStatusType | None,
             strawberry.argument(description="Only orders with this status."),

@@ -117,7 +117,6 @@ class TableType(Node):
             cls,
             table,
             event_context=event_context,
-            current_order_db_id=table.current_order_id,
             merged_into_db_id=table.merged_into,
         )
 

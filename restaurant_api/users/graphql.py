@@ -21,11 +21,11 @@ from restaurant_api.api.graphql import (
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
-    MAX_PAGE,
-    check_first,
+    After,
+    First,
+    after_id_page,
     connection_page,
     connection_type,
-    decode_id_cursor,
     encode_cursor,
 )
 from restaurant_api.users import invitations, service
@@ -122,15 +122,10 @@ class Query:
     async def users(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
     ) -> UserConnection | None:
-        check_first(first)
-        after_id = decode_id_cursor(after) if after else None
+        after_id = after_id_page(first, after)
         async with info.context.use_session() as session:
             users = await service.page_users(
                 session, actor=info.context.user, after_id=after_id, limit=first + 1
