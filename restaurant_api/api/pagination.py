@@ -12,7 +12,7 @@ import binascii
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -39,6 +39,14 @@ After = Annotated[str | None, strawberry.argument(description="Continue after th
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+IdRowT = TypeVar("IdRowT", bound=_Row)
 
 
 # The bases of what `connection_type` builds: how mypy sees a built `<Type>Connection` (the
@@ -113,6 +121,24 @@ def connection_page(
             has_next_page=len(rows) > first,
             has_previous_page=has_previous_page,
         ),
+    )
+
+
+def id_connection_page(
+    kind: type[Connection[NodeT]],
+    rows: Sequence[IdRowT],
+    first: int,
+    node: Callable[[IdRowT], NodeT],
+    has_previous_page: bool,
+) -> Connection[NodeT]:
+    """`connection_page` of a page keyed by id (see `after_id_page`)."""
+    return connection_page(
+        kind,
+        rows,
+        first=first,
+        node=node,
+        cursor=lambda row: encode_cursor(row.id),
+        has_previous_page=has_previous_page,
     )
 
 

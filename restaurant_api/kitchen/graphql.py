@@ -29,6 +29,7 @@ from restaurant_api.api.pagination import (
     connection_type,
     decode_time_id_cursor,
     encode_cursor,
+    id_connection_page,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen import loaders, service
@@ -158,13 +159,12 @@ class KitchenTicketType(Node):
         # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
         remaining = [e for e in events if after_id is None or e.id > after_id]
-        return connection_page(
+        return id_connection_page(
             TicketEventConnection,
             remaining,
-            first=first,
-            node=TicketEventType.from_model,
-            cursor=lambda event: encode_cursor(event.id),
-            has_previous_page=after_id is not None,
+            first,
+            TicketEventType.from_model,
+            after_id is not None,
         )
 
     @strawberry.field(description="The order this ticket belongs to.")

@@ -24,9 +24,8 @@ from restaurant_api.api.pagination import (
     After,
     First,
     after_id_page,
-    connection_page,
     connection_type,
-    encode_cursor,
+    id_connection_page,
 )
 from restaurant_api.users import invitations, service
 from restaurant_api.users.models import Invitation, Role, User
@@ -130,13 +129,8 @@ class Query:
             users = await service.page_users(
                 session, actor=info.context.user, after_id=after_id, limit=first + 1
             )
-        return connection_page(
-            UserConnection,
-            users,
-            first=first,
-            node=UserType.from_model,
-            cursor=lambda user: encode_cursor(user.id),
-            has_previous_page=after is not None,
+        return id_connection_page(
+            UserConnection, users, first, UserType.from_model, has_previous_page=after is not None
         )
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])
