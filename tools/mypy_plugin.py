@@ -57,22 +57,23 @@ def _enum_alias(ctx: DynamicClassDefContext) -> None:
     _declare_alias(ctx, _instance(ctx.call.args[0]))
 
 
+def _type_info(ctx: DynamicClassDefContext, fullname: str) -> TypeInfo | None:
+    symbol = ctx.api.lookup_fully_qualified_or_none(fullname)
+    return symbol.node if symbol is not None and isinstance(symbol.node, TypeInfo) else None
+
+
 def _result_alias(ctx: DynamicClassDefContext) -> None:
     payload = _instance(ctx.call.args[1])
-    error = ctx.api.lookup_fully_qualified_or_none(ERROR)
-    if payload is None or error is None or not isinstance(error.node, TypeInfo):
-        _declare_alias(ctx, None)
-        return
-    _declare_alias(ctx, UnionType([payload, Instance(error.node, [])]))
+    error = _type_info(ctx, ERROR)
+    union = None if payload is None or error is None else UnionType([payload, Instance(error, [])])
+    _declare_alias(ctx, union)
 
 
 def _connection_alias(ctx: DynamicClassDefContext) -> None:
     node = _instance(ctx.call.args[0])
-    connection = ctx.api.lookup_fully_qualified_or_none(CONNECTION)
-    if node is None or connection is None or not isinstance(connection.node, TypeInfo):
-        _declare_alias(ctx, None)
-        return
-    _declare_alias(ctx, Instance(connection.node, [node]))
+    connection = _type_info(ctx, CONNECTION)
+    alias = None if node is None or connection is None else Instance(connection, [node])
+    _declare_alias(ctx, alias)
 
 
 HOOKS: dict[str, Callable[[DynamicClassDefContext], None]] = {
