@@ -2,9 +2,11 @@
 
 `X = described_enum(SomeEnum, ...)` returns the enum class itself (Strawberry registers it
 in place), and `X = result_union(name, Payload, ...)` returns `Annotated[Payload | <error
-types>, strawberry.union(name)]`. Both names are then used as annotations (`status: X`,
+types>, strawberry.union(name)]`, and `X = connection_type(Node, ...)` a Strawberry
+subclass of `Connection` over `Node`. These names are then used as annotations (`status: X`,
 `-> X`), which mypy accepts only from an explicit alias: this plugin declares the alias,
-to the enum, or to `Payload | Error` (every error type of a result union is an `Error`).
+to the enum, to `Payload | Error` (every error type of a result union is an `Error`), or to
+`Connection[Node]`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mypy.types import Instance, Type, UnionType
 
 PACKAGE = "restaurant_api."
 ERROR = "restaurant_api.api.graphql.Error"
+CONNECTION = "restaurant_api.api.pagination.Connection"
 
 
 def _instance(expression: Expression) -> Instance | None:
@@ -54,18 +57,29 @@ def _enum_alias(ctx: DynamicClassDefContext) -> None:
     _declare_alias(ctx, _instance(ctx.call.args[0]))
 
 
+def _type_info(ctx: DynamicClassDefContext, fullname: str) -> TypeInfo | None:
+    symbol = ctx.api.lookup_fully_qualified_or_none(fullname)
+    return symbol.node if symbol is not None and isinstance(symbol.node, TypeInfo) else None
+
+
 def _result_alias(ctx: DynamicClassDefContext) -> None:
     payload = _instance(ctx.call.args[1])
-    error = ctx.api.lookup_fully_qualified_or_none(ERROR)
-    if payload is None or error is None or not isinstance(error.node, TypeInfo):
-        _declare_alias(ctx, None)
-        return
-    _declare_alias(ctx, UnionType([payload, Instance(error.node, [])]))
+    error = _type_info(ctx, ERROR)
+    union = None if payload is None or error is None else UnionType([payload, Instance(error, [])])
+    _declare_alias(ctx, union)
+
+
+def _connection_alias(ctx: DynamicClassDefContext) -> None:
+    node = _instance(ctx.call.args[0])
+    connection = _type_info(ctx, CONNECTION)
+    alias = None if node is None or connection is None else Instance(connection, [node])
+    _declare_alias(ctx, alias)
 
 
 HOOKS: dict[str, Callable[[DynamicClassDefContext], None]] = {
     "described_enum": _enum_alias,
     "result_union": _result_alias,
+    "connection_type": _connection_alias,
 }
 
 

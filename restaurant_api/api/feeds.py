@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from enum import Enum
@@ -21,7 +21,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from restaurant_api.api.context import Context, EventContext
@@ -89,6 +91,23 @@ class Feed(Generic[M]):
     order_by: Callable[[M], Any]
     visible: Callable[[M], bool] = lambda _row: True
     relevant: Callable[[Event], bool] = lambda _event: True
+
+
+def reread(
+    read: Callable[[AsyncSession, Sequence[int]], Awaitable[Mapping[int, M]]],
+    loader: Callable[[Context], DataLoader[int, M | None]],
+) -> Callable[[Context, Event], Awaitable[M | None]]:
+    """A feed's `load`: `read` the event's row by id, priming `loader` with it."""
+
+    async def load(context: Context, event: Event) -> M | None:
+        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
+        # nested fields that ask for this row again.
+        async with context.use_session() as session:
+            row = (await read(session, [event.id])).get(event.id)
+        loader(context).prime(event.id, row)
+        return row
+
+    return load
 
 
 def bus_from(info: Info[Context, None]) -> EventBus:

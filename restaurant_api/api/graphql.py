@@ -7,11 +7,14 @@ domain imports this module). The request context is `api.context`, how mutations
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, Protocol, TypeVar, Union
 
 import strawberry
+from sqlmodel import SQLModel
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -38,12 +41,50 @@ __all__ = [
     "ValidationError",
     "current_user",
     "described_enum",
+    "from_row",
     "graphql_error",
     "require_roles",
     "result_union",
 ]
 
 E = TypeVar("E", bound=Enum)
+N = TypeVar("N")
+
+
+class PersistedRow(Protocol):
+    id: int
+
+
+@functools.cache
+def _copied_fields(node_type: type, row_type: type[SQLModel]) -> tuple[tuple[str, str], ...]:
+    """(field, column) pairs: same-named columns, and `<name>_db_id` fields from `<name>_id`."""
+    columns = row_type.model_fields
+    pairs = []
+    for field in dataclasses.fields(node_type):
+        column = (
+            field.name.removesuffix("_db_id") + "_id"
+            if field.name.endswith("_db_id")
+            else field.name
+        )
+        if field.init and field.name != "id" and column in columns:
+            pairs.append((field.name, column))
+    return tuple(pairs)
+
+
+def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
+    """A node type's object for a row: its `id` (global, by the type's GraphQL name) and
+    `databaseId` from the row's id; every other field the row has a column of the same name
+    for copied, and a private `<name>_db_id` (a reference, shown as a global id by its own
+    field) from the column `<name>_id`; `values` for the rest, and where a column needs
+    converting.
+    """
+    from restaurant_api.api.node import to_global_id  # api.node imports this module
+
+    name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
+    fields = _copied_fields(node_type, type(row))  # type: ignore[arg-type]
+    copied = {field: getattr(row, column) for field, column in fields}
+    ids = {"id": to_global_id(name, row.id), "database_id": row.id}
+    return node_type(**(ids | copied | values))  # `values` win over copied columns
 
 
 def described_enum(

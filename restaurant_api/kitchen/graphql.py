@@ -14,19 +14,22 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     described_enum,
+    from_row,
     result_union,
 )
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
-    MAX_PAGE,
-    PageInfo,
+    After,
+    First,
+    after_id_page,
     check_first,
-    decode_id_cursor,
+    connection_page,
+    connection_type,
     decode_time_id_cursor,
     encode_cursor,
-    page_info,
+    id_connection_page,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen import loaders, service
@@ -84,19 +87,7 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("TicketLine", line.id),
-            database_id=line.id,
-            order_line_db_id=line.order_line_id,
-            name=line.name,
-            quantity=line.quantity,
-            modifiers=list(line.modifiers),
-            seat_number=line.seat_number,
-            note=line.note,
-            voided_at=line.voided_at,
-            void_reason=line.void_reason,
-        )
+        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
 
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
@@ -114,16 +105,14 @@ class TicketEventType:
         return cls(status=event.status, actor_db_id=event.actor_id, at=event.at)
 
 
-@strawberry.type(description="A status change in a connection.")
-class TicketEventEdge:
-    node: TicketEventType = strawberry.field(description="The status change.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of a ticket's status changes, oldest first.")
-class TicketEventConnection:
-    edges: list[TicketEventEdge] = strawberry.field(description="The changes of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+TicketEventConnection = connection_type(
+    TicketEventType,
+    "TicketEvent",
+    noun="changes",
+    item="A status change in a connection.",
+    node="The status change.",
+    description="A page of a ticket's status changes, oldest first.",
+)
 
 
 @strawberry.type(
@@ -163,29 +152,19 @@ class KitchenTicketType(Node):
     async def timeline(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
     ) -> TicketEventConnection:
-        check_first(first)
-        after_id = decode_id_cursor(after) if after else None
+        after_id = after_id_page(first, after)
         # A ticket has a handful of events: the loader reads them all, in one batch.
         events = await loaders.events_by_ticket(self.context(info)).load(self.database_id)
         remaining = [e for e in events if after_id is None or e.id > after_id]
-        edges = [
-            TicketEventEdge(node=TicketEventType.from_model(event), cursor=encode_cursor(event.id))
-            for event in remaining[:first]
-        ]
-        return TicketEventConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(remaining) > first,
-                has_previous_page=after_id is not None,
-            ),
+        return id_connection_page(
+            TicketEventConnection,
+            remaining,
+            first,
+            TicketEventType.from_model,
+            after_id is not None,
         )
 
     @strawberry.field(description="The order this ticket belongs to.")
@@ -201,30 +180,17 @@ class KitchenTicketType(Node):
     def from_model(
         cls, ticket: KitchenTicket, event_context: Context | None = None
     ) -> KitchenTicketType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("KitchenTicket", ticket.id),
-            database_id=ticket.id,
-            order_db_id=ticket.order_id,
-            station=ticket.station,
-            status=ticket.status,
-            fire_number=ticket.fire_number,
-            dismissed_at=ticket.dismissed_at,
-            created_at=ticket.created_at,
-            updated_at=ticket.updated_at,
-        )
+        return from_row(cls, ticket, event_context=event_context)
 
 
-@strawberry.type(description="A kitchen ticket in a connection.")
-class KitchenTicketEdge:
-    node: KitchenTicketType = strawberry.field(description="The ticket.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of kitchen tickets, newest first.")
-class KitchenTicketConnection:
-    edges: list[KitchenTicketEdge] = strawberry.field(description="The tickets of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+KitchenTicketConnection = connection_type(
+    KitchenTicketType,
+    "KitchenTicket",
+    noun="tickets",
+    item="A kitchen ticket in a connection.",
+    node="The ticket.",
+    description="A page of kitchen tickets, newest first.",
+)
 
 
 @strawberry.type(description="A ticket after a change.")
@@ -307,12 +273,8 @@ class Query:
     async def kitchen_ticket_history(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
         station: Annotated[
             str | None,
             strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),
@@ -334,20 +296,13 @@ class Query:
                 before=before,
                 limit=first + 1,
             )
-        edges = [
-            KitchenTicketEdge(
-                node=KitchenTicketType.from_model(ticket),
-                cursor=encode_cursor(ticket.created_at.isoformat(), ticket.id),
-            )
-            for ticket in tickets[:first]
-        ]
-        return KitchenTicketConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(tickets) > first,
-                has_previous_page=after is not None,
-            ),
+        return connection_page(
+            KitchenTicketConnection,
+            tickets,
+            first=first,
+            node=KitchenTicketType.from_model,
+            cursor=lambda ticket: encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            has_previous_page=after is not None,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import loaders, service
@@ -35,12 +35,6 @@ class KitchenTicketsUpdate:
         "or deleted)."
     )
 
-    @classmethod
-    def of(
-        cls, kind: LiveUpdateKind, tickets: list[KitchenTicketType], removed: list[strawberry.ID]
-    ) -> KitchenTicketsUpdate:
-        return cls(kind=kind, tickets=tickets, removed_ticket_ids=removed)
-
 
 def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed[KitchenTicket]:
     def visible(ticket: KitchenTicket) -> bool:
@@ -58,19 +52,11 @@ def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed
         async with context.use_session() as session:
             return await service.screen_tickets(session, station=station, statuses=statuses)
 
-    async def load(context: Context, event: Event) -> KitchenTicket | None:
-        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
-        # nested fields that ask for this ticket again.
-        async with context.use_session() as session:
-            ticket = (await service.tickets_by_id(session, [event.id])).get(event.id)
-        loaders.ticket_by_id(context).prime(event.id, ticket)
-        return ticket
-
     return Feed(
         topic=Topic.KITCHEN_TICKET,
         read_key="kitchen.ticket",
         snapshot=snapshot,
-        load=load,
+        load=reread(service.tickets_by_id, loaders.ticket_by_id),
         row_id=lambda ticket: ticket.id,
         order_by=lambda ticket: (ticket.created_at, ticket.id),
         visible=visible,
@@ -108,5 +94,10 @@ class Subscription:
         known = service.parse_station(station) if station is not None else None
         statuses = frozenset(TicketStatus(value) for value in status) if status else ACTIVE_STATUSES
         return live_updates(
-            info, tickets_feed(known, statuses), KitchenTicketType, KitchenTicketsUpdate.of
+            info,
+            tickets_feed(known, statuses),
+            KitchenTicketType,
+            lambda kind, tickets, removed: KitchenTicketsUpdate(
+                kind=kind, tickets=tickets, removed_ticket_ids=removed
+            ),
         )

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
-from restaurant_api.api.graphql import Context, Money, result_union
+from restaurant_api.api.graphql import Context, Money, from_row, result_union
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.response_cache import Scope, cached
@@ -34,17 +34,7 @@ class MenuItemType(Node):
 
     @classmethod
     def from_model(cls, item: MenuItem, currency: str) -> MenuItemType:
-        return cls(
-            id=to_global_id("MenuItem", item.id),
-            database_id=item.id,
-            name=item.name,
-            description=item.description,
-            category=item.category,
-            price=Money.from_cents(item.price_cents, currency),
-            is_available=item.is_available,
-            display_order=item.display_order,
-            updated_at=item.updated_at,
-        )
+        return from_row(cls, item, price=Money.from_cents(item.price_cents, currency))
 
 
 MENU_PAGE = Page(default=200, maximum=500)

@@ -8,12 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     Money,
     described_enum,
+    from_row,
 )
 from restaurant_api.api.node import (
     Node,
@@ -23,7 +23,15 @@ from restaurant_api.api.node import (
     register_node,
     to_global_id,
 )
-from restaurant_api.api.pagination import PageInfo, decode_time_id_cursor, encode_cursor
+from restaurant_api.api.pagination import (
+    CONNECTION_PAGE,
+    After,
+    First,
+    connection_page,
+    connection_type,
+    decode_time_id_cursor,
+    encode_cursor,
+)
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -93,21 +101,7 @@ class OrderLineType(Node):
 
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("OrderLine", line.id),
-            database_id=line.id,
-            order_db_id=line.order_id,
-            position=line.position,
-            menu_item_db_id=line.menu_item_id,
-            name=line.name,
-            category=line.category,
-            quantity=line.quantity,
-            modifiers=list(line.modifiers),
-            seat_number=line.seat_number,
-            note=line.note,
-            unit_price_cents=line.unit_price_cents,
-        )
+        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
 
 
 @strawberry.type(name="Order", description="A table's (or a counter) order.")
@@ -166,38 +160,20 @@ class OrderType(Node):
 
     @classmethod
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("Order", order.id),
-            database_id=order.id,
-            status=order.status,
-            table_db_id=order.table_id,
-            customer_count=order.customer_count,
-            special_requests=order.special_requests,
-            version=order.version,
-            created_by_db_id=order.created_by_id,
-            payment_method=order.payment_method,
-            cancel_reason=order.cancel_reason,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-            closed_at=order.closed_at,
-            tip_cents=order.tip_cents,
-        )
+        return from_row(cls, order, event_context=event_context)
 
 
 # --- connection -----------------------------------------------------------------------------
 
 
-@strawberry.type(description="An order in a connection.")
-class OrderEdge:
-    node: OrderType = strawberry.field(description="The order.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of orders, newest first.")
-class OrderConnection:
-    edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+OrderConnection = connection_type(
+    OrderType,
+    "Order",
+    noun="orders",
+    item="An order in a connection.",
+    node="The order.",
+    description="A page of orders, newest first.",
+)
 
 
 _load_orders = loaded_as(loaders.order_by_id, OrderType.from_model)
@@ -213,7 +189,8 @@ def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
 
-ORDERS_PAGE = Page(default=20, maximum=100)
+# Every connection's page (what `First` describes); named for the orders plan (orders.plans).
+ORDERS_PAGE = CONNECTION_PAGE
 
 
 @strawberry.type
@@ -239,10 +216,8 @@ class Query:
     async def orders(
         self,
         info: Info[Context, None],
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = ORDERS_PAGE.default,
+        after: After = None,
         status: Annotated[
             OrderStatusType | None,
             strawberry.argument(description="Only orders with this status."),
@@ -270,19 +245,11 @@ class Query:
         )
         async with info.context.use_session() as session:
             orders = await service.list_orders(session, actor=info.context.user, where=where)
-        page = orders[:first]
-        edges = [
-            OrderEdge(
-                node=OrderType.from_model(o), cursor=encode_cursor(o.created_at.isoformat(), o.id)
-            )
-            for o in page
-        ]
-        return OrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(orders) > first,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return connection_page(
+            OrderConnection,
+            orders,
+            first=first,
+            node=OrderType.from_model,
+            cursor=lambda order: encode_cursor(order.created_at.isoformat(), order.id),
+            has_previous_page=after is not None,
         )

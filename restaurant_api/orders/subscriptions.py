@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.node import decode_optional_id
 from restaurant_api.events import Event, Topic
@@ -29,12 +29,6 @@ class OrdersUpdate:
         description="Global ids of orders that stopped matching (no longer open, or deleted)."
     )
 
-    @classmethod
-    def of(
-        cls, kind: LiveUpdateKind, orders: list[OrderType], removed: list[strawberry.ID]
-    ) -> OrdersUpdate:
-        return cls(kind=kind, orders=orders, removed_order_ids=removed)
-
 
 def orders_feed(order_id: int | None) -> Feed[Order]:
     async def snapshot(context: Context) -> list[Order]:
@@ -43,14 +37,6 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
             return [order] if order else []
         async with context.use_session() as session:
             return await service.open_orders(session)
-
-    async def load(context: Context, event: Event) -> Order | None:
-        # Read at once (a DataLoader would wait a loop turn) and prime the loader for
-        # nested fields that ask for this order again (a ticket's `order`).
-        async with context.use_session() as session:
-            order = (await service.orders_by_id(session, [event.id])).get(event.id)
-        loaders.order_by_id(context).prime(event.id, order)
-        return order
 
     def visible(order: Order) -> bool:
         if order_id is not None:
@@ -66,7 +52,8 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
         topic=Topic.ORDER,
         read_key="orders.order",
         snapshot=snapshot,
-        load=load,
+        # Primes the loader for nested fields that ask for this order again (a ticket's `order`).
+        load=reread(service.orders_by_id, loaders.order_by_id),
         row_id=lambda order: order.id,
         order_by=lambda order: (order.created_at, order.id),
         visible=visible,
@@ -94,4 +81,11 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[OrdersUpdate, None]:
         wanted = decode_optional_id(order_id, "Order", field="orderId")
-        return live_updates(info, orders_feed(wanted), OrderType, OrdersUpdate.of)
+        return live_updates(
+            info,
+            orders_feed(wanted),
+            OrderType,
+            lambda kind, orders, removed: OrdersUpdate(
+                kind=kind, orders=orders, removed_order_ids=removed
+            ),
+        )

@@ -13,6 +13,7 @@ from restaurant_api.api.graphql import (
     IsAuthenticated,
     Money,
     described_enum,
+    from_row,
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
@@ -66,14 +67,7 @@ class SeatType(Node):
 
     @classmethod
     def from_model(cls, seat: Seat, event_context: Context | None = None) -> SeatType:
-        return cls(
-            event_context=event_context,
-            id=to_global_id("Seat", seat.id),
-            database_id=seat.id,
-            seat_number=seat.seat_number,
-            status=seat.status,
-            customer_name=seat.customer_name,
-        )
+        return from_row(cls, seat, event_context=event_context)
 
 
 @strawberry.type(name="Table", description="A dining table on the floor plan.")
@@ -119,17 +113,11 @@ class TableType(Node):
 
     @classmethod
     def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
-        return cls(
+        return from_row(
+            cls,
+            table,
             event_context=event_context,
-            id=to_global_id("Table", table.id),
-            database_id=table.id,
-            table_number=table.table_number,
-            capacity=table.capacity,
-            status=table.status,
-            current_order_db_id=table.current_order_id,
             merged_into_db_id=table.merged_into,
-            version=table.version,
-            updated_at=table.updated_at,
         )
 
 

@@ -7,9 +7,9 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.events import Event, Topic
+from restaurant_api.events import Topic
 from restaurant_api.tables import loaders, service
 from restaurant_api.tables.graphql import TableType
 from restaurant_api.tables.models import DiningTable
@@ -27,32 +27,17 @@ class TablesUpdate:
         description="Global ids of tables that were deleted since the previous message."
     )
 
-    @classmethod
-    def of(
-        cls, kind: LiveUpdateKind, tables: list[TableType], removed: list[strawberry.ID]
-    ) -> TablesUpdate:
-        return cls(kind=kind, tables=tables, removed_table_ids=removed)
-
 
 async def _all_tables(context: Context) -> list[DiningTable]:
     async with context.use_session() as session:
         return await service.all_tables(session)
 
 
-async def _one_table(context: Context, event: Event) -> DiningTable | None:
-    # Read at once (a DataLoader would wait a loop turn) and prime the loader for nested
-    # fields that ask for this table again.
-    async with context.use_session() as session:
-        table = (await service.tables_by_id(session, [event.id])).get(event.id)
-    loaders.table_by_id(context).prime(event.id, table)
-    return table
-
-
 TABLES_FEED: Feed[DiningTable] = Feed(
     topic=Topic.TABLE,
     read_key="tables.table",
     snapshot=_all_tables,
-    load=_one_table,
+    load=reread(service.tables_by_id, loaders.table_by_id),
     row_id=lambda table: table.id,
     order_by=lambda table: table.table_number,
 )
@@ -68,4 +53,11 @@ class Subscription:
         permission_classes=[IsAuthenticated],
     )
     async def tables(self, info: Info[Context, None]) -> AsyncGenerator[TablesUpdate, None]:
-        return live_updates(info, TABLES_FEED, TableType, TablesUpdate.of)
+        return live_updates(
+            info,
+            TABLES_FEED,
+            TableType,
+            lambda kind, tables, removed: TablesUpdate(
+                kind=kind, tables=tables, removed_table_ids=removed
+            ),
+        )

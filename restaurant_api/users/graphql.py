@@ -15,17 +15,17 @@ from restaurant_api.api.graphql import (
     Context,
     IsAuthenticated,
     RoleType,
+    from_row,
     require_roles,
 )
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.node import Node, decode_id, loaded_as, register_node
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
-    MAX_PAGE,
-    PageInfo,
-    check_first,
-    decode_id_cursor,
-    encode_cursor,
-    page_info,
+    After,
+    First,
+    after_id_page,
+    connection_type,
+    id_connection_page,
 )
 from restaurant_api.users import invitations, service
 from restaurant_api.users.models import Invitation, Role, User
@@ -42,27 +42,17 @@ class UserType(Node):
 
     @classmethod
     def from_model(cls, user: User) -> UserType:
-        return cls(
-            id=to_global_id("User", user.id),
-            database_id=user.id,
-            name=user.name,
-            email=user.email,
-            role=user.role,
-            is_active=user.is_active,
-            created_at=user.created_at,
-        )
+        return from_row(cls, user)
 
 
-@strawberry.type(description="A user in a connection.")
-class UserEdge:
-    node: UserType = strawberry.field(description="The user.")
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this one.")
-
-
-@strawberry.type(description="A page of users, by id.")
-class UserConnection:
-    edges: list[UserEdge] = strawberry.field(description="The users of this page.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
+UserConnection = connection_type(
+    UserType,
+    "User",
+    noun="users",
+    item="A user in a connection.",
+    node="The user.",
+    description="A page of users, by id.",
+)
 
 
 @strawberry.type(name="Invitation", description="A pending invitation of a staff member.")
@@ -77,13 +67,9 @@ class InvitationType(Node):
 
     @classmethod
     def from_model(cls, invitation: Invitation) -> InvitationType:
-        return cls(
-            id=to_global_id("Invitation", invitation.id),
-            database_id=invitation.id,
-            email=invitation.email,
-            name=invitation.name,
-            role=invitation.role,
-            expires_at=invitation.expires_at,
+        return from_row(
+            cls,
+            invitation,
             accepted=invitation.accepted_at is not None,
             revoked=invitation.revoked_at is not None,
         )
@@ -135,30 +121,16 @@ class Query:
     async def users(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")
-        ] = DEFAULT_PAGE,
-        after: Annotated[
-            str | None, strawberry.argument(description="Continue after this cursor.")
-        ] = None,
+        first: First = DEFAULT_PAGE,
+        after: After = None,
     ) -> UserConnection | None:
-        check_first(first)
-        after_id = decode_id_cursor(after) if after else None
+        after_id = after_id_page(first, after)
         async with info.context.use_session() as session:
             users = await service.page_users(
                 session, actor=info.context.user, after_id=after_id, limit=first + 1
             )
-        edges = [
-            UserEdge(node=UserType.from_model(user), cursor=encode_cursor(user.id))
-            for user in users[:first]
-        ]
-        return UserConnection(
-            edges=edges,
-            page_info=page_info(
-                cursors=[edge.cursor for edge in edges],
-                has_next_page=len(users) > first,
-                has_previous_page=after is not None,
-            ),
+        return id_connection_page(
+            UserConnection, users, first, UserType.from_model, has_previous_page=after is not None
         )
 
     @strawberry.field(description="One user by id (admin only).", permission_classes=[AdminOnly])
