@@ -2,7 +2,7 @@
 raw baseline under the same load, and a cProfile of the whole server process.
 
     .venv/bin/python bench/profile_server.py [--before ../base] [--rounds 3] [--duration 5]
-        [--connections 32] [--profile] [--top 30]
+        [--connections 32] [--profile] [--profile-clock wall|cpu] [--top 30]
 
 Creates a throwaway PostgreSQL database on BENCH_POSTGRES_URL (migrated and seeded by the
 CLI, dropped afterwards) and starts, each pinned to CPU 0 on ports 8170-8175:
@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
+import json
 import os
 import pstats
 import shutil
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -109,8 +112,8 @@ async def asyncio_load(port: int, path: str, connections: int, duration: float) 
     deadline = time.perf_counter() + duration
     clients: list[_Connection] = []
     for _ in range(connections):
-        client = _Connection(request, deadline, loop.create_future())
-        await loop.create_connection(lambda client=client: client, "127.0.0.1", port)
+        connection = partial(_Connection, request, deadline, loop.create_future())
+        _transport, client = await loop.create_connection(connection, "127.0.0.1", port)
         clients.append(client)
     await asyncio.gather(*(client.done for client in clients))
     return sum(c.answers for c in clients), sum(c.errors for c in clients)
@@ -203,27 +206,48 @@ def compare(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
         print(f"| {read} | {name} | {rps:.0f} | {cpu:.3f} | {cpu / raw_cpu:.1f} |")
 
 
-def serve_profiled(port: int, stats_path: str) -> None:
+def serve_profiled(port: int, stats_path: str, clock: str) -> None:
     """This checkout's server as `serve` runs it, in this process: cProfile runs from
-    SIGUSR1 to SIGUSR2 (the load alone, not start-up), which writes `stats_path`."""
+    SIGUSR1 to SIGUSR2 (the load alone, not start-up), which writes `stats_path` and, next
+    to it, the garbage collections of that time (`.gc.json`: per generation, count and ms)."""
     config = uvicorn.Config(
         "restaurant_api.main:create_app", port=port, **uvicorn_options(get_settings())
     )
-    profiler = cProfile.Profile()
+    # The wall clock charges PostgreSQL's turns on the shared core to whatever woke it (its
+    # backend preempts the server right after psycopg sends a query: `_send_query_prepared`
+    # looks like 0.2 ms a call). The CPU clock does not, but each reading is a system call
+    # that about doubles the profiler's own cost.
+    profiler = cProfile.Profile(time.process_time) if clock == "cpu" else cProfile.Profile()
+    collections = {generation: [0, 0.0] for generation in range(3)}
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections[info["generation"]][0] += 1
+            collections[info["generation"]][1] += (time.perf_counter() - started[0]) * 1000
+
+    def start(*_: object) -> None:
+        gc.callbacks.append(on_gc)
+        profiler.enable()
 
     def stop(*_: object) -> None:
         profiler.disable()
+        gc.callbacks.remove(on_gc)
+        Path(stats_path + ".gc.json").write_text(json.dumps(collections))
         profiler.dump_stats(stats_path + ".part")
         os.replace(stats_path + ".part", stats_path)  # whole, when the bench sees it
 
-    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    signal.signal(signal.SIGUSR1, start)
     signal.signal(signal.SIGUSR2, stop)
     uvicorn.Server(config).run()
 
 
 def profile(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
     stats = tmp / "server.prof"
-    command = [sys.executable, __file__, "--serve-profiled", str(PROFILED_PORT), str(stats)]
+    command = [sys.executable, __file__, "--serve-profiled", str(PROFILED_PORT), str(stats),
+               args.profile_clock]  # fmt: skip
     with server(
         pinned(SERVER_CORE, command),
         env,
@@ -233,13 +257,27 @@ def profile(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
         asyncio.run(asyncio_load(PROFILED_PORT, "/api/menu", 4, 0.5))  # warm up
         wait_until_idle(process.pid)
         process.send_signal(signal.SIGUSR1)
+        cpu_before = tree_cpu_seconds(process.pid)
         requests, _elapsed, _errors = load(args, PROFILED_PORT, "/api/menu", tmp)
         wait_until_idle(process.pid)
+        cpu = tree_cpu_seconds(process.pid) - cpu_before
         process.send_signal(signal.SIGUSR2)
         deadline = time.monotonic() + 30
         while not stats.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-    print(f"\ncProfile of the server process under load, {requests} x GET /api/menu:")
+    print(
+        f"\ncProfile of the server process under load, {requests} x GET /api/menu, "
+        f"{cpu * 1000 / requests:.3f} CPU ms/req with the profiler on"
+    )
+    gc_figures = json.loads(Path(str(stats) + ".gc.json").read_text())
+    print(
+        "garbage collections: "
+        + ", ".join(
+            f"generation {generation}: {count} ({ms:.1f} ms)"
+            for generation, (count, ms) in gc_figures.items()
+        )
+    )
+    # Coroutines' cumulative times include their waits: read the own-time list first.
     for order in ("tottime", "cumulative"):
         pstats.Stats(str(stats)).sort_stats(order).print_stats(args.top)
 
@@ -255,7 +293,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="cProfile this checkout's server")
     parser.add_argument("--top", type=int, default=30, help="functions in each profile list")
     parser.add_argument(
-        "--serve-profiled", nargs=2, metavar=("PORT", "STATS"), help=argparse.SUPPRESS
+        "--profile-clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cProfile's clock: wall (cheaper; charges PostgreSQL's turns on the core to "
+        "psycopg's send) or cpu (the process's CPU time only)",
+    )
+    parser.add_argument(
+        "--serve-profiled", nargs=3, metavar=("PORT", "STATS", "CLOCK"), help=argparse.SUPPRESS
     )
     return parser.parse_args()
 
@@ -263,7 +308,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     if args.serve_profiled:
-        serve_profiled(int(args.serve_profiled[0]), args.serve_profiled[1])
+        serve_profiled(int(args.serve_profiled[0]), *args.serve_profiled[1:])
         return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     if (os.cpu_count() or 1) < 2 or not shutil.which("taskset"):
