@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Strict-Transport-Security max-age in production; 0 sends no HSTS header.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # uvicorn's access log (one line per request on stderr); false where a proxy logs them.
+    access_log: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from restaurant_api.__main__ import PROJECT_ROOT
+from restaurant_api.__main__ import PROJECT_ROOT, uvicorn_options
+from restaurant_api.config import Settings
 from tests.conftest import BACKENDS, make_database_url
 
 
@@ -74,3 +75,13 @@ def test_migrate_seed_twice_and_create_user(backend_name, tmp_path):
 def test_export_schema_check_passes():
     result = run_cli("export-schema", "--check", url="sqlite:///unused.db")
     assert result.returncode == 0, result.stderr
+
+
+def test_serve_options_follow_the_settings():
+    default = uvicorn_options(Settings())
+    assert default["access_log"] is True  # operators get one line per request unless they opt out
+    assert default["server_header"] is False
+    assert default["proxy_headers"] is True
+    quiet = uvicorn_options(Settings(access_log=False, websocket_max_message_bytes=4096))
+    assert quiet["access_log"] is False
+    assert quiet["ws_max_size"] == 4096
