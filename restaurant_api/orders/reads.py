@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, false, or_
+from sqlalchemy import ColumnElement, Row, bindparam, false, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import is_valid_id
+from restaurant_api.db import OneOf, is_valid_id, table_of
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen, VersionConflict
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
@@ -168,9 +168,17 @@ def _columns(model: Any) -> list[Any]:
 async def list_order_rows(
     session: AsyncSession, *, actor: User | None, where: OrderFilter = ALL_ORDERS
 ) -> Sequence[Row[Any]]:
-    """`list_orders` as plain rows with every column of `orders` (no ORM instances)."""
+    """`list_orders` as plain rows with every column of `orders` (no ORM instances).
+
+    Run as Core on the session's connection (same transaction): the ORM's execution
+    layer has nothing to do for plain rows."""
     require_role(actor, ALL_STAFF)
-    return (await session.exec(_orders_query(where, _columns(Order)))).all()
+    connection = await session.connection()
+    return (await connection.execute(_orders_query(where, _columns(Order)))).all()
+
+
+# Statements built once: no clause construction and cache-key walk per request.
+_GET_ORDER_ROW = select(*_columns(Order)).where(col(Order.id) == bindparam("order_id"))
 
 
 async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: int) -> Row[Any]:
@@ -178,27 +186,46 @@ async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: 
     require_role(actor, ALL_STAFF)
     row = None
     if is_valid_id(order_id):
-        query = select(*_columns(Order)).where(col(Order.id) == order_id)
-        row = (await session.exec(query)).first()
+        connection = await session.connection()
+        row = (await connection.execute(_GET_ORDER_ROW, {"order_id": order_id})).first()
     if row is None:
         raise OrderNotFound()
     return row
 
 
+# The columns of a line the REST JSON shows, after the order id the rows are grouped by.
+# The ids are one array parameter on PostgreSQL, whatever their number.
+LINE_ROW_COLUMNS = (
+    "name",
+    "unit_price_cents",
+    "category",
+    "quantity",
+    "modifiers",
+    "menu_item_id",
+    "seat_number",
+    "id",
+    "position",
+    "note",
+)
+_LINES = table_of(OrderLine).c
+_LINE_ROWS = (
+    select(_LINES.order_id, *(_LINES[name] for name in LINE_ROW_COLUMNS))
+    .where(OneOf(_LINES.order_id, "order_ids"))
+    .order_by(_LINES.order_id, _LINES.position, _LINES.id)
+)
+
+
 async def line_rows_for_orders(
     session: AsyncSession, order_ids: Sequence[int]
 ) -> dict[int, list[Row[Any]]]:
-    """`lines_for_orders` as plain rows with every column of `order_lines`."""
+    """`lines_for_orders` as plain rows (the order id, then `LINE_ROW_COLUMNS`)."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     if not order_ids:
         return grouped
-    rows = await session.exec(
-        select(*_columns(OrderLine))
-        .where(col(OrderLine.order_id).in_(list(order_ids)))
-        .order_by(col(OrderLine.order_id), col(OrderLine.position), col(OrderLine.id))
-    )
-    for line in rows.all():
-        grouped[line.order_id].append(line)
+    connection = await session.connection()
+    result = await connection.execute(_LINE_ROWS, {"order_ids": list(order_ids)})
+    for line in result.all():
+        grouped[line[0]].append(line)
     return grouped
 
 

@@ -34,31 +34,42 @@ router = APIRouter(
 IdField = Field(default=None, ge=1, le=MAX_ID)
 
 
-def _line_json(line: Any) -> dict[str, Any]:
-    total_cents = line.unit_price_cents * line.quantity
-    return {
-        "name": line.name,
-        # The float of the exact cents/100 quotient: what MoneyNumber writes.
-        "price": line.unit_price_cents / 100,
-        "category": line.category,
-        "quantity": line.quantity,
-        "modifiers": list(line.modifiers),
-        "menu_item_id": line.menu_item_id,
-        "seat_number": line.seat_number,
-        "id": line.id,
-        "position": line.position,
-        "note": line.note,
-        "line_total": total_cents / 100,
-    }
+def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
+    """The lines' JSON (rows of `service.line_rows_for_orders`) and their total in cents.
+
+    One loop without a call per line: this runs for every line of a page of orders."""
+    items = []
+    total_cents = 0
+    for _, name, cents, category, quantity, modifiers, menu_item_id, seat, id_, pos, note in lines:
+        line_cents = cents * quantity
+        total_cents += line_cents
+        items.append(
+            {
+                "name": name,
+                # The float of the exact cents/100 quotient: what MoneyNumber writes.
+                "price": cents / 100,
+                "category": category,
+                "quantity": quantity,
+                # A fresh list per row (the JSON column's decoded value), nothing to copy.
+                "modifiers": modifiers,
+                "menu_item_id": menu_item_id,
+                "seat_number": seat,
+                "id": id_,
+                "position": pos,
+                "note": note,
+                "line_total": line_cents / 100,
+            }
+        )
+    return items, total_cents
 
 
 def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
     """OrderPublic's JSON from plain rows: same keys in the same order, same formats."""
-    items = [_line_json(line) for line in lines]
+    items, total_cents = _lines_json(lines)
     return {
         "id": order.id,
         "order": items,
-        "total": sum(line.unit_price_cents * line.quantity for line in lines) / 100,
+        "total": total_cents / 100,
         "table_id": order.table_id,
         "customer_count": order.customer_count,
         "special_requests": order.special_requests,
