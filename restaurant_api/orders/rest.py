@@ -64,31 +64,47 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
 
 
 def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
-    """OrderPublic's JSON from plain rows: same keys in the same order, same formats."""
+    """OrderPublic's JSON from plain rows (`orders.reads.ORDER_ROW_COLUMNS`, lines of
+    `service.line_rows_for_orders`): same keys in the same order, same formats."""
+    (
+        id_,
+        table_id,
+        customer_count,
+        special_requests,
+        created_at,
+        status,
+        version,
+        updated_at,
+        closed_at,
+        payment_method,
+        tip_cents,
+        cancel_reason,
+        created_by_id,
+    ) = order
     items, total_cents = _lines_json(lines)
     return {
-        "id": order.id,
+        "id": id_,
         "order": items,
         "total": total_cents / 100,
-        "table_id": order.table_id,
-        "customer_count": order.customer_count,
-        "special_requests": order.special_requests,
-        "timestamp": order.created_at,
-        "status": order.status,
-        "version": order.version,
-        "updated_at": order.updated_at,
-        "closed_at": order.closed_at,
-        "payment_method": order.payment_method,
-        "tip": order.tip_cents / 100,
-        "cancel_reason": order.cancel_reason,
-        "created_by_id": order.created_by_id,
+        "table_id": table_id,
+        "customer_count": customer_count,
+        "special_requests": special_requests,
+        "timestamp": created_at,
+        "status": status,
+        "version": version,
+        "updated_at": updated_at,
+        "closed_at": closed_at,
+        "payment_method": payment_method,
+        "tip": tip_cents / 100,
+        "cancel_reason": cancel_reason,
+        "created_by_id": created_by_id,
     }
 
 
 async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict[str, Any]]:
     """Orders (rows) as clients see them; the lines of all of them come in one query."""
-    lines = await service.line_rows_for_orders(session, [order.id for order in orders])
-    return [order_json(order, lines.get(order.id, ())) for order in orders]
+    lines = await service.line_rows_for_orders(session, [order[0] for order in orders])
+    return [order_json(order, lines.get(order[0], ())) for order in orders]
 
 
 # --- request bodies -------------------------------------------------------------------------
