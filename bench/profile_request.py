@@ -66,6 +66,12 @@ READS: dict[str, tuple[str, str, str, bytes | None, bool]] = {
         True,
     ),
 }
+# Placing an order (bench_reads' "place an order (3 lines)"): the bodies need the menu's ids,
+# so `place_bodies` fills them in after login. Every timed request adds an open order.
+PLACE_REST = "REST POST /api/orders (3 lines)"
+PLACE_GRAPHQL = "GraphQL placeOrder (3 lines)"
+READS[PLACE_REST] = ("POST", "/api/orders", "", None, True)
+READS[PLACE_GRAPHQL] = ("POST", "/graphql", "", None, True)
 RAW_READS = {"REST GET /api/menu": "/menu", "REST GET /api/orders (50 open)": "/orders"}
 RAW_READS["GraphQL menu"] = "/menu"
 RAW_READS["GraphQL orders nested (50)"] = "/orders"
@@ -165,6 +171,40 @@ async def seed_orders(app: ASGIApp, token: str, count: int) -> None:
             raise RuntimeError(f"placing an order: {status} {content[:300]!r}")
 
 
+async def place_bodies(app: ASGIApp) -> dict[str, bytes]:
+    """The request bodies of bench_reads' "place an order (3 lines)", for REST and GraphQL."""
+    from bench_reads import GQL_PLACE, graphql_body
+
+    _, menu_body = await call(app, "GET", "/api/menu")
+    menu = json.loads(menu_body)
+    gids_body = json.dumps({"query": "{ menu { id databaseId } }"}).encode()
+    _, gids = await call(app, "POST", "/graphql", body=gids_body)
+    by_db = {item["databaseId"]: item["id"] for item in json.loads(gids)["data"]["menu"]}
+    dish, drink = menu[0], menu[-1]
+    rest = {
+        "order": [
+            {"menu_item_id": dish["id"], "quantity": 2, "modifiers": ["no salt"]},
+            {"menu_item_id": drink["id"]},
+            {"name": "Bread", "price": 1.5, "category": "Sides"},
+        ],
+        "customer_count": 2,
+    }
+    graphql = {
+        "input": {
+            "lines": [
+                {"menuItemId": by_db[dish["id"]], "quantity": 2, "modifiers": ["no salt"]},
+                {"menuItemId": by_db[drink["id"]]},
+                {"name": "Bread", "price": "1.50", "category": "Sides"},
+            ],
+            "customerCount": 2,
+        }
+    }
+    return {
+        PLACE_REST: json.dumps(rest).encode(),
+        PLACE_GRAPHQL: graphql_body(GQL_PLACE, graphql).encode(),
+    }
+
+
 async def login(app: ASGIApp) -> str:
     body = json.dumps({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).encode()
     status, content = await call(app, "POST", "/users/login", body=body)
@@ -183,8 +223,10 @@ async def project_worker(args: argparse.Namespace) -> dict[str, float]:
         if args.seed_orders:
             await seed_orders(app, token, args.seed_orders)
             return {}
+        bodies = await place_bodies(app)
         for name in args.reads:
             method, path, query, body, authenticated = READS[name]
+            body = bodies.get(name, body)
             read = (method, path, query, body, token if authenticated else None)
             if args.profile:
                 await measure(app, read, max(20, args.requests // 10))
