@@ -381,11 +381,11 @@ def graphql_body(query: str, variables: dict[str, object] | None = None) -> str:
     return json.dumps({"query": query, "variables": variables or {}})
 
 
-def build_targets(
-    servers: dict[str, str], auth: dict[str, str], order: dict[str, object], menu: list[dict]
-) -> list[Target]:
-    dish, drink = menu[0], menu[-1]
-    rest_place = {
+def place_bodies(
+    dish: dict[str, Any], drink: dict[str, Any]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """REST's and GraphQL's input for "place an order (3 lines)" (menu items with their "gid")."""
+    rest = {
         "order": [
             {"menu_item_id": dish["id"], "quantity": 2, "modifiers": ["no salt"]},
             {"menu_item_id": drink["id"]},
@@ -393,7 +393,7 @@ def build_targets(
         ],
         "customer_count": 2,
     }
-    gql_place = {
+    graphql = {
         "input": {
             "lines": [
                 {"menuItemId": dish["gid"], "quantity": 2, "modifiers": ["no salt"]},
@@ -403,6 +403,14 @@ def build_targets(
             "customerCount": 2,
         }
     }
+    return rest, graphql
+
+
+def build_targets(
+    servers: dict[str, str], auth: dict[str, str], order: dict[str, object], menu: list[dict]
+) -> list[Target]:
+    dish, drink = menu[0], menu[-1]
+    rest_place, gql_place = place_bodies(dish, drink)
     post = "POST"
     targets = [
         Target("menu (21 items)", "raw Starlette + psycopg", "raw", "GET", "/menu", baseline=True),

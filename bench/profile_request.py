@@ -67,7 +67,7 @@ READS: dict[str, tuple[str, str, str, bytes | None, bool]] = {
     ),
 }
 # Placing an order (bench_reads' "place an order (3 lines)"): the bodies need the menu's ids,
-# so `place_bodies` fills them in after login. Every timed request adds an open order.
+# so `place_order_bodies` fills them in after login. Every timed request adds an open order.
 PLACE_REST = "REST POST /api/orders (3 lines)"
 PLACE_GRAPHQL = "GraphQL placeOrder (3 lines)"
 READS[PLACE_REST] = ("POST", "/api/orders", "", None, True)
@@ -171,34 +171,18 @@ async def seed_orders(app: ASGIApp, token: str, count: int) -> None:
             raise RuntimeError(f"placing an order: {status} {content[:300]!r}")
 
 
-async def place_bodies(app: ASGIApp) -> dict[str, bytes]:
+async def place_order_bodies(app: ASGIApp) -> dict[str, bytes]:
     """The request bodies of bench_reads' "place an order (3 lines)", for REST and GraphQL."""
-    from bench_reads import GQL_PLACE, graphql_body
+    from bench_reads import GQL_PLACE, graphql_body, place_bodies
 
     _, menu_body = await call(app, "GET", "/api/menu")
     menu = json.loads(menu_body)
     gids_body = json.dumps({"query": "{ menu { id databaseId } }"}).encode()
     _, gids = await call(app, "POST", "/graphql", body=gids_body)
     by_db = {item["databaseId"]: item["id"] for item in json.loads(gids)["data"]["menu"]}
-    dish, drink = menu[0], menu[-1]
-    rest = {
-        "order": [
-            {"menu_item_id": dish["id"], "quantity": 2, "modifiers": ["no salt"]},
-            {"menu_item_id": drink["id"]},
-            {"name": "Bread", "price": 1.5, "category": "Sides"},
-        ],
-        "customer_count": 2,
-    }
-    graphql = {
-        "input": {
-            "lines": [
-                {"menuItemId": by_db[dish["id"]], "quantity": 2, "modifiers": ["no salt"]},
-                {"menuItemId": by_db[drink["id"]]},
-                {"name": "Bread", "price": "1.50", "category": "Sides"},
-            ],
-            "customerCount": 2,
-        }
-    }
+    for item in menu:
+        item["gid"] = by_db[item["id"]]
+    rest, graphql = place_bodies(menu[0], menu[-1])
     return {
         PLACE_REST: json.dumps(rest).encode(),
         PLACE_GRAPHQL: graphql_body(GQL_PLACE, graphql).encode(),
@@ -223,7 +207,7 @@ async def project_worker(args: argparse.Namespace) -> dict[str, float]:
         if args.seed_orders:
             await seed_orders(app, token, args.seed_orders)
             return {}
-        bodies = await place_bodies(app)
+        bodies = await place_order_bodies(app)
         for name in args.reads:
             method, path, query, body, authenticated = READS[name]
             body = bodies.get(name, body)
