@@ -13,6 +13,8 @@ MAX_MODIFIERS = 20
 MAX_CUSTOMERS = 500
 # Seat numbers: order lines, splits and merged tables all stay within this bound.
 MAX_SEAT = 500
+# Orders in one REST page (`GET /api/orders?limit=`); the OpenAPI document states it.
+MAX_ORDERS_PAGE = 1000
 
 # Splits: a share covers at least one line, so no split has more parts or indexes than
 # an order has lines.

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import OneOf, is_valid_id, table_of
 from restaurant_api.errors import InvalidInput
+from restaurant_api.limits import MAX_ORDERS_PAGE
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen, VersionConflict
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import order_total_cents
@@ -146,8 +147,10 @@ def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
 
 def _orders_query(where: OrderFilter, entities: Sequence[Any] = ()) -> Any:
     clauses = order_filters(where)
-    if not 0 <= where.limit <= 1000 or where.offset < 0:
-        raise InvalidInput("limit must be 0-1000 and offset not negative", field="limit")
+    if not 0 <= where.limit <= MAX_ORDERS_PAGE or where.offset < 0:
+        raise InvalidInput(
+            f"limit must be 0-{MAX_ORDERS_PAGE} and offset not negative", field="limit"
+        )
     query = (select(*entities) if entities else select(Order)).where(*clauses)
     query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
     return query.offset(where.offset).limit(where.limit)
@@ -200,7 +203,7 @@ def _prebuilt_list(where: OrderFilter) -> Any:
     """The prebuilt statement for `where`, or None when it needs building (and checking)."""
     if where.created_from is not None or where.created_to is not None or where.before:
         return None
-    if not 0 <= where.limit <= 1000 or where.offset < 0:
+    if not 0 <= where.limit <= MAX_ORDERS_PAGE or where.offset < 0:
         return None
     if where.table_id is not None and not is_valid_id(where.table_id):
         return None

@@ -22,6 +22,7 @@ from restaurant_api.api.rest import (
     query_int,
 )
 from restaurant_api.db import MAX_ID
+from restaurant_api.limits import MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
@@ -219,7 +220,7 @@ async def list_orders(
     session: SnapshotSessionDep,
     status: OrderStatus | None = None,
     table_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=0, le=MAX_ORDERS_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
     where = service.OrderFilter(status=status, table_id=table_id, limit=limit, offset=offset)
@@ -234,7 +235,7 @@ hot_reads = [
         {
             "status": OrderStatus,
             "table_id": query_int(1, MAX_ID),
-            "limit": query_int(0, 1000),
+            "limit": query_int(0, MAX_ORDERS_PAGE),
             "offset": query_int(0, MAX_ID),
         },
         user=True,
