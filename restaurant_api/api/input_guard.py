@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from restaurant_api.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_CHARS, MAX_JSON_NUMBER_EXPONENT
 
@@ -204,24 +204,6 @@ class InputChecks:
                     raise InputRefused(f"{key} must be a JSON object")
             elif _has_lone_surrogate(value):
                 raise InputRefused("A parameter contains a lone UTF-16 surrogate")
-
-
-class JsonInputGuard(InputChecks):
-    """The checks as an ASGI middleware of their own (the app runs them in its edge)."""
-
-    def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, graphql_path: str = "/graphql"
-    ) -> None:
-        super().__init__(max_body_bytes=max_body_bytes, graphql_path=graphql_path)
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        admitted = await self.admit(scope, receive, send)
-        if admitted is not None:
-            await self.app(scope, admitted, send)
 
 
 def _check_graphql_request(value: Any) -> None:

@@ -1,4 +1,4 @@
-"""The JSON input guard parses a /graphql body once: the router gets the guard's value."""
+"""The edge's input checks parse a /graphql body once: the router gets their value."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from restaurant_api.api.input_guard import JsonInputGuard, parsed_body
+from restaurant_api.api.edge import Edge
+from restaurant_api.api.input_guard import parsed_body
 
 
 def _app() -> tuple[Any, list[tuple[bool, Any]]]:
@@ -21,7 +22,7 @@ def _app() -> tuple[Any, list[tuple[bool, Any]]]:
         return JSONResponse({})
 
     app = Starlette(routes=[Route(p, endpoint, methods=["POST"]) for p in ("/graphql", "/api")])
-    return JsonInputGuard(app, max_body_bytes=1 << 20), seen
+    return Edge(app, hsts_seconds=None, max_body_bytes=1 << 20, routes=app.routes), seen
 
 
 async def _post(app: Any, path: str, body: bytes) -> httpx.Response:
