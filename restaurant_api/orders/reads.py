@@ -145,9 +145,13 @@ def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def _valid_page(where: OrderFilter) -> bool:
+    return 0 <= where.limit <= MAX_ORDERS_PAGE and where.offset >= 0
+
+
 def _orders_query(where: OrderFilter, entities: Sequence[Any] = ()) -> Any:
     clauses = order_filters(where)
-    if not 0 <= where.limit <= MAX_ORDERS_PAGE or where.offset < 0:
+    if not _valid_page(where):
         raise InvalidInput(
             f"limit must be 0-{MAX_ORDERS_PAGE} and offset not negative", field="limit"
         )
@@ -203,7 +207,7 @@ def _prebuilt_list(where: OrderFilter) -> Any:
     """The prebuilt statement for `where`, or None when it needs building (and checking)."""
     if where.created_from is not None or where.created_to is not None or where.before:
         return None
-    if not 0 <= where.limit <= MAX_ORDERS_PAGE or where.offset < 0:
+    if not _valid_page(where):
         return None
     if where.table_id is not None and not is_valid_id(where.table_id):
         return None
