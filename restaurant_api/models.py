@@ -1,13 +1,34 @@
 """Imports every table so that `SQLModel.metadata` is complete (Alembic, tests)."""
 
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketEvent
-from restaurant_api.menu.models import MenuItem
-from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
+from restaurant_api.menu.models import (
+    MenuItem,
+    MenuItemModifierGroup,
+    ModifierGroup,
+    ModifierOption,
+)
+from restaurant_api.orders.models import (
+    IdempotencyRecord,
+    Order,
+    OrderAuditEntry,
+    OrderDiscount,
+    OrderLine,
+    OrderServiceCharge,
+)
+from restaurant_api.pricing.models import (
+    CategoryTaxRate,
+    DiscountPreset,
+    MenuItemTaxRate,
+    ServiceChargeRule,
+    TaxRate,
+)
 from restaurant_api.tables.models import DiningTable, Seat
 from restaurant_api.users.models import Invitation, LoginAttempt, LoginLockout, RefreshToken, User
 
 __all__ = [
+    "CategoryTaxRate",
     "DiningTable",
+    "DiscountPreset",
     "IdempotencyRecord",
     "Invitation",
     "KitchenTicket",
@@ -15,10 +36,19 @@ __all__ = [
     "LoginAttempt",
     "LoginLockout",
     "MenuItem",
+    "MenuItemModifierGroup",
+    "MenuItemTaxRate",
+    "ModifierGroup",
+    "ModifierOption",
     "Order",
+    "OrderAuditEntry",
+    "OrderDiscount",
     "OrderLine",
+    "OrderServiceCharge",
     "RefreshToken",
     "Seat",
+    "ServiceChargeRule",
+    "TaxRate",
     "TicketEvent",
     "User",
 ]

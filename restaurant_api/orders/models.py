@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
@@ -58,6 +60,14 @@ class Order(SQLModel, table=True):
     payment_method: str | None = Field(default=None, max_length=40)
     tip_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     cancel_reason: str | None = Field(default=None, max_length=500)
+    # dine_in, takeout or delivery (pricing.models.DiningOption); only dine-in has a table.
+    dining_option: str = Field(
+        default="dine_in",
+        sa_column=Column(String(16), nullable=False, server_default="dine_in"),
+    )
+    # A split share's part of the original check (pricing.engine.CarriedCheck as JSON):
+    # the amounts its carried lines stand for, fixed at the split so shares add up exactly.
+    carried_check: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
@@ -88,6 +98,20 @@ class OrderLine(SQLModel, table=True):
     unit_price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
     quantity: int = Field(default=1)
     modifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The modifier options chosen, copied at order time (orders.selections.SelectedOption as
+    # JSON): group, name, kitchen name, price delta. unit_price_cents includes the deltas.
+    options: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # The tax rates of the item, copied at order time (pricing.engine.TaxSnapshot as JSON),
+    # so later edits of rates never change a placed check.
+    tax_rates: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # Priced in the order's carried_check (a line copied into a split share), not again.
+    carried: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     seat_number: int | None = None
     note: str | None = Field(default=None, max_length=500)
     # The table whose order this line came from before a merge, so unmerge can move it back.
@@ -109,3 +133,106 @@ class IdempotencyRecord(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     order_id: int | None = _fk("orders.id", "CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AdjustmentStatus(StrEnum):
+    PENDING = "pending"  # requested by a server, waiting for a manager
+    APPLIED = "applied"
+    DENIED = "denied"
+    REMOVED = "removed"
+
+
+class OrderDiscount(SQLModel, table=True):
+    """A discount or comp on one line (line_id) or on the whole check (line_id null).
+
+    Its terms are copied from the preset (if any) when it is requested, like a line's name
+    and price; a comp is a 100% line discount with a reason.
+    """
+
+    __tablename__ = "order_discounts"
+    __table_args__ = (
+        CheckConstraint("rate_ppm >= 0 AND rate_ppm <= 1000000", name="order_discount_rate"),
+        CheckConstraint("amount_cents >= 0", name="order_discount_amount"),
+    )
+
+    id: int = primary_key()
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    line_id: int | None = _fk("order_lines.id", "CASCADE", index=True)
+    preset_id: int | None = _fk("discount_presets.id", "SET NULL")
+    name: str = Field(max_length=60)
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # percent | amount
+    rate_ppm: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    amount_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    is_comp: bool = Field(default=False)
+    reason: str = Field(max_length=500)
+    status: AdjustmentStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
+    requested_by_id: int | None = _fk("users.id", "SET NULL")
+    approved_by_id: int | None = _fk("users.id", "SET NULL")
+    removed_by_id: int | None = _fk("users.id", "SET NULL")
+    remove_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OrderServiceCharge(SQLModel, table=True):
+    """A service charge on a check: added by hand or by a rule (automatic gratuity)."""
+
+    __tablename__ = "order_service_charges"
+    __table_args__ = (
+        CheckConstraint("rate_ppm >= 0 AND rate_ppm <= 1000000", name="order_charge_rate"),
+        CheckConstraint("amount_cents >= 0", name="order_charge_amount"),
+    )
+
+    id: int = primary_key()
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    rule_id: int | None = _fk("service_charge_rules.id", "SET NULL")
+    name: str = Field(max_length=60)
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # percent | amount
+    rate_ppm: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    amount_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    taxable: bool = Field(default=False)
+    automatic: bool = Field(default=False)
+    status: AdjustmentStatus = Field(sa_column=Column(String(16), nullable=False))
+    added_by_id: int | None = _fk("users.id", "SET NULL")
+    removed_by_id: int | None = _fk("users.id", "SET NULL")
+    remove_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OrderAuditEntry(SQLModel, table=True):
+    """One change to what a check charges: a discount or comp requested, applied, approved,
+    denied or removed, a line voided, a service charge added or removed. Append-only."""
+
+    __tablename__ = "order_audit_entries"
+
+    id: int = primary_key()
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # discount_requested, discount_applied, discount_approved, discount_denied,
+    # discount_removed, comp_applied, line_voided, service_charge_added, service_charge_removed
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    discount_id: int | None = _fk("order_discounts.id", "SET NULL")
+    service_charge_id: int | None = _fk("order_service_charges.id", "SET NULL")
+    line_id: int | None = _fk("order_lines.id", "SET NULL")
+    actor_id: int | None = _fk("users.id", "SET NULL")
+    approver_id: int | None = _fk("users.id", "SET NULL")
+    reason: str | None = Field(default=None, max_length=500)
+    # The check's total before and after the change, exact.
+    total_before_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total_after_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )

@@ -1,0 +1,1 @@
+"""Pricing: tax rates, preset discounts, service-charge rules, and the one check computation."""
