@@ -1,0 +1,126 @@
+"""The pricing domain's public interface: the check computation and the tax rates a line
+takes at order time.
+
+Other domains import from here (`engine` is pure and re-exported as it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.pricing.engine import (
+    AMOUNT,
+    PERCENT,
+    PPM,
+    Amounts,
+    AppliedCharge,
+    AppliedDiscount,
+    ChargeToApply,
+    Check,
+    DiscountToApply,
+    LinePrice,
+    LineToPrice,
+    TaxAmount,
+    TaxKey,
+    TaxSnapshot,
+    even_shares,
+    half_up,
+    price_check,
+    rate_of,
+)
+from restaurant_api.pricing.models import (
+    CategoryTaxRate,
+    DiningOption,
+    MenuItemTaxRate,
+    TaxRate,
+)
+
+__all__ = [
+    "AMOUNT",
+    "PERCENT",
+    "PPM",
+    "Amounts",
+    "AppliedCharge",
+    "AppliedDiscount",
+    "ChargeToApply",
+    "Check",
+    "DiningOption",
+    "DiscountToApply",
+    "LinePrice",
+    "LineToPrice",
+    "TaxAmount",
+    "TaxKey",
+    "TaxRates",
+    "TaxSnapshot",
+    "even_shares",
+    "half_up",
+    "load_tax_rates",
+    "price_check",
+    "rate_of",
+    "snapshot",
+]
+
+
+def snapshot(rate: TaxRate) -> TaxSnapshot:
+    return TaxSnapshot(
+        id=rate.id,
+        name=rate.name,
+        rate_ppm=rate.rate_ppm,
+        inclusive=rate.inclusive,
+        dining_options=tuple(rate.dining_options),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRates:
+    """The active rates and their assignments, read once per request that prices lines.
+
+    A line takes its menu item's rates if it has any, else its category's, else the
+    default rates; taxable service charges take the default rates.
+    """
+
+    by_item: dict[int, tuple[TaxSnapshot, ...]]
+    by_category: dict[str, tuple[TaxSnapshot, ...]]
+    defaults: tuple[TaxSnapshot, ...]
+
+    def for_line(self, menu_item_id: int | None, category: str) -> tuple[TaxSnapshot, ...]:
+        if menu_item_id is not None and menu_item_id in self.by_item:
+            return self.by_item[menu_item_id]
+        return self.by_category.get(category.lower(), self.defaults)
+
+
+async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = ()) -> TaxRates:
+    """The rates lines of these menu items (and any category) take: three small reads."""
+    rates = {
+        rate.id: rate
+        for rate in (await session.exec(select(TaxRate).where(col(TaxRate.is_active)))).all()
+    }
+    by_item: dict[int, list[TaxSnapshot]] = {}
+    wanted = sorted(set(menu_item_ids))
+    if wanted and rates:
+        assigned = await session.exec(
+            select(MenuItemTaxRate).where(col(MenuItemTaxRate.menu_item_id).in_(wanted))
+        )
+        for link in assigned.all():
+            if link.tax_rate_id in rates:
+                by_item.setdefault(link.menu_item_id, []).append(snapshot(rates[link.tax_rate_id]))
+    by_category: dict[str, list[TaxSnapshot]] = {}
+    if rates:
+        for category_link in (await session.exec(select(CategoryTaxRate))).all():
+            if category_link.tax_rate_id in rates:
+                by_category.setdefault(category_link.category.lower(), []).append(
+                    snapshot(rates[category_link.tax_rate_id])
+                )
+    return TaxRates(
+        by_item={key: _ordered(value) for key, value in by_item.items()},
+        by_category={key: _ordered(value) for key, value in by_category.items()},
+        defaults=_ordered([snapshot(rate) for rate in rates.values() if rate.is_default]),
+    )
+
+
+def _ordered(rates: Iterable[TaxSnapshot]) -> tuple[TaxSnapshot, ...]:
+    return tuple(sorted(rates, key=lambda rate: (rate.name.lower(), rate.id or 0)))
