@@ -201,6 +201,7 @@ def upgrade() -> None:
         sa.Column("rate_ppm", sa.Integer(), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("taxable", sa.Boolean(), nullable=False),
+        sa.Column("tax_rates", sa.JSON(), server_default="[]", nullable=False),
         sa.Column("automatic", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("added_by_id", sa.Integer(), nullable=True),

@@ -200,6 +200,10 @@ class OrderServiceCharge(SQLModel, table=True):
     rate_ppm: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     amount_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     taxable: bool = Field(default=False)
+    # The default tax rates when it was added (pricing.engine.TaxSnapshot as JSON).
+    tax_rates: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     automatic: bool = Field(default=False)
     status: AdjustmentStatus = Field(sa_column=Column(String(16), nullable=False))
     added_by_id: int | None = _fk("users.id", "SET NULL")

@@ -16,8 +16,8 @@ The rules (README, "How a check is computed"):
 4. Service charges: a percentage of the discounted subtotal (half-up) or an amount, spread
    over the lines in proportion to their discounted amounts.
 5. Taxes, per rate: a line's rates apply to its discounted amount, a taxable service
-   charge's rates (the default rates) to its share. An inclusive rate is inside that
-   amount: its tax is amount x rate / (1 + the line's inclusive rates); an exclusive rate
+   charge's rates (the default rates when it was added) to its share. An inclusive rate is
+   inside that amount: its tax is amount x rate / (1 + the line's inclusive rates); an exclusive rate
    applies to the amount net of inclusive taxes: amount x rate / (1 + inclusive rates).
    The exact amounts are summed over the check and rounded half-up once per rate, then
    spread back over the lines by largest remainder of their exact amounts.
@@ -131,6 +131,8 @@ class ChargeToApply:
     rate_ppm: int = 0
     amount_cents: int = 0
     taxable: bool = False
+    # The rates a taxable charge is taxed at: the default rates when it was added.
+    tax_rates: tuple[TaxSnapshot, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +386,6 @@ def price_check(
     dining_option: str = "dine_in",
     discounts: Sequence[DiscountToApply] = (),
     service_charges: Sequence[ChargeToApply] = (),
-    service_charge_tax_rates: Sequence[TaxSnapshot] = (),
     carried: Amounts | None = None,
 ) -> Check:
     """Price a check from its lines and adjustments (the rules in this module's docstring).
@@ -420,7 +421,6 @@ def price_check(
 
     discounted = sum(line.left for line in priced)
     charges: list[AppliedCharge] = []
-    charge_tax_rates = [rate for rate in service_charge_tax_rates if rate.applies_to(dining_option)]
     for charge in service_charges:
         if not priced:
             break
@@ -428,10 +428,11 @@ def price_check(
             rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents
         )
         parts = _spread(amount, [line.left for line in priced])
+        charge_rates = [rate for rate in charge.tax_rates if rate.applies_to(dining_option)]
         for line, part in zip(priced, parts, strict=True):
             line.charge += part
             if charge.taxable:
-                _add_exact_taxes(line.exact_taxes, part, charge_tax_rates)
+                _add_exact_taxes(line.exact_taxes, part, charge_rates)
         charges.append(AppliedCharge(charge.key, charge.name, charge.taxable, amount))
 
     for line in priced:

@@ -1,0 +1,118 @@
+"""An order's check: its stored lines, discounts and service charges priced by the one
+pricing function (`pricing.service.price_check`).
+
+Quotes price drafts with the same function (`check_of_lines`), so a quote and the check of
+the order placed from it cannot differ.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.orders.models import (
+    AdjustmentStatus,
+    Order,
+    OrderDiscount,
+    OrderLine,
+    OrderServiceCharge,
+)
+from restaurant_api.orders.rows import order_lines
+from restaurant_api.pricing import service as pricing
+
+
+def line_to_price(line: OrderLine, key: int | None = None) -> pricing.LineToPrice:
+    return pricing.LineToPrice(
+        key=line.id if key is None else key,
+        unit_price_cents=line.unit_price_cents,
+        quantity=line.quantity,
+        tax_rates=tuple(pricing.TaxSnapshot.from_json(rate) for rate in line.tax_rates),
+    )
+
+
+def discount_to_apply(discount: OrderDiscount) -> pricing.DiscountToApply:
+    return pricing.DiscountToApply(
+        key=discount.id,
+        name=discount.name,
+        kind=discount.kind,
+        rate_ppm=discount.rate_ppm,
+        amount_cents=discount.amount_cents,
+        line_key=discount.line_id,
+        is_comp=discount.is_comp,
+    )
+
+
+def charge_to_apply(charge: OrderServiceCharge) -> pricing.ChargeToApply:
+    return pricing.ChargeToApply(
+        key=charge.id,
+        name=charge.name,
+        kind=charge.kind,
+        rate_ppm=charge.rate_ppm,
+        amount_cents=charge.amount_cents,
+        taxable=charge.taxable,
+        tax_rates=tuple(pricing.TaxSnapshot.from_json(rate) for rate in charge.tax_rates),
+    )
+
+
+def check_of(
+    order: Order,
+    lines: Sequence[OrderLine],
+    discounts: Sequence[OrderDiscount],
+    charges: Sequence[OrderServiceCharge],
+) -> pricing.Check:
+    """Price an order from its rows (applied discounts and charges only count)."""
+    return pricing.price_check(
+        [line_to_price(line) for line in lines if not line.carried],
+        dining_option=order.dining_option,
+        discounts=[
+            discount_to_apply(d)
+            for d in sorted(discounts, key=lambda d: d.id)
+            if d.status == AdjustmentStatus.APPLIED
+        ],
+        service_charges=[
+            charge_to_apply(c)
+            for c in sorted(charges, key=lambda c: c.id)
+            if c.status == AdjustmentStatus.APPLIED
+        ],
+        carried=None
+        if order.carried_check is None
+        else pricing.Amounts.from_json(order.carried_check),
+    )
+
+
+async def adjustments_for_orders(
+    session: AsyncSession, order_ids: Iterable[int]
+) -> tuple[dict[int, list[OrderDiscount]], dict[int, list[OrderServiceCharge]]]:
+    """Every discount and service charge of these orders (any status), by order: two reads."""
+    wanted = sorted(set(order_ids))
+    discounts: dict[int, list[OrderDiscount]] = defaultdict(list)
+    charges: dict[int, list[OrderServiceCharge]] = defaultdict(list)
+    if not wanted:
+        return discounts, charges
+    for discount in (
+        await session.exec(
+            select(OrderDiscount)
+            .where(col(OrderDiscount.order_id).in_(wanted))
+            .order_by(col(OrderDiscount.id))
+        )
+    ).all():
+        discounts[discount.order_id].append(discount)
+    for charge in (
+        await session.exec(
+            select(OrderServiceCharge)
+            .where(col(OrderServiceCharge.order_id).in_(wanted))
+            .order_by(col(OrderServiceCharge.id))
+        )
+    ).all():
+        charges[charge.order_id].append(charge)
+    return discounts, charges
+
+
+async def price_order(session: AsyncSession, order: Order) -> pricing.Check:
+    """The check of one order as stored now (read fresh: callers price after changes)."""
+    lines = await order_lines(session, order.id)
+    discounts, charges = await adjustments_for_orders(session, [order.id])
+    return check_of(order, lines, discounts[order.id], charges[order.id])
