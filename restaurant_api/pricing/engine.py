@@ -17,8 +17,8 @@ The rules (README, "How a check is computed"):
    over the lines in proportion to their discounted amounts.
 5. Taxes, per rate: a line's rates apply to its discounted amount, a taxable service
    charge's rates (the default rates when it was added) to its share. An inclusive rate is
-   inside that amount: its tax is amount x rate / (1 + the line's inclusive rates); an exclusive rate
-   applies to the amount net of inclusive taxes: amount x rate / (1 + inclusive rates).
+   inside that amount: its tax is amount x rate / (1 + the line's inclusive rates); an
+   exclusive rate applies to the amount net of inclusive taxes, which is the same formula.
    The exact amounts are summed over the check and rounded half-up once per rate, then
    spread back over the lines by largest remainder of their exact amounts.
 6. Total = discounted subtotal + service charges + exclusive taxes (inclusive taxes are
