@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Final, final
 
 from restaurant_api.errors import InvalidInput
-from restaurant_api.money import MoneyError, to_cents
+from restaurant_api.money import MoneyError, parse_rate, to_cents
 
 
 @final
@@ -71,3 +71,11 @@ def price_cents(price: Decimal | int | str, field: str = "price") -> int:
     if cents < 0:
         raise InvalidInput(f"{field} must not be negative", field=field)
     return cents
+
+
+def rate_ppm(rate: Decimal | int | str, field: str = "rate") -> int:
+    """A percentage (0 to 100, at most four decimals) as parts per million."""
+    try:
+        return parse_rate(rate)
+    except MoneyError as error:
+        raise InvalidInput(f"Invalid {field}: {error}", field=field) from None

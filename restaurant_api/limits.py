@@ -33,3 +33,8 @@ MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + 1)
 MAX_JSON_DEPTH = 32
 MAX_JSON_NUMBER_CHARS = 40
 MAX_JSON_NUMBER_EXPONENT = 30
+
+# Pricing configuration: rows of each kind (tax rates, preset discounts, service-charge
+# rules), so that every list of them is one bounded page; rates of one item or category.
+MAX_PRICING_ROWS = 200
+MAX_TAX_RATES_PER_TARGET = 10

@@ -112,3 +112,63 @@ def split_evenly(total_cents: int, ways: int) -> list[int]:
     if ways < 1:
         raise ValueError("ways must be at least 1")
     return allocate(total_cents, [1] * ways)
+
+
+# Rates: a percentage as an exact decimal string ("8.875"), stored as parts per million.
+PPM = 1_000_000  # 100%
+PPM_PER_PERCENT = 10_000  # so a percentage has at most four decimals (0.0001% is 1 ppm)
+MAX_RATE_CHARS = 40
+MAX_RATE_DIGITS = 24
+
+
+def parse_rate(rate: Decimal | int | str) -> int:
+    """A percentage (0 to 100 inclusive, at most four decimals) as parts per million.
+
+    "8.875" -> 88_750; "100" -> 1_000_000. The text's size and exponent are checked before
+    any arithmetic, as for amounts: "1e999999999" is refused, not multiplied.
+    """
+    if isinstance(rate, (bool, float)):
+        raise MoneyError("a rate must be a decimal string or an integer, not a float")
+    if isinstance(rate, int):
+        if not 0 <= rate <= 100:
+            raise MoneyError("a rate is a percentage from 0 to 100")
+        return rate * PPM_PER_PERCENT
+    if isinstance(rate, str):
+        if len(rate) > MAX_RATE_CHARS:
+            raise MoneyError(f"a rate has at most {MAX_RATE_CHARS} characters")
+        try:
+            value = Decimal(rate.strip())
+        except (InvalidOperation, ValueError):
+            raise MoneyError(f"{rate!r} is not a percentage") from None
+    elif isinstance(rate, Decimal):
+        value = rate
+    else:
+        raise MoneyError("not a percentage")
+    if not value.is_finite():
+        raise MoneyError("the rate is not a finite number")
+    digits, exponent = value.as_tuple()[1:]
+    assert isinstance(exponent, int)  # finite
+    if not any(digits):
+        return 0
+    if len(digits) + exponent > 3:  # 1000 or more (1E+999999999 included)
+        raise MoneyError("a rate is a percentage from 0 to 100")
+    if len(digits) > MAX_RATE_DIGITS or exponent < -MAX_RATE_DIGITS:
+        # Below 1000 with this many digits, or 1E-999999999: far past four decimals (and
+        # the multiplication below would round such a value to zero).
+        raise MoneyError("a rate has at most four decimals")
+    scaled = value * PPM_PER_PERCENT
+    if scaled != scaled.to_integral_value():
+        raise MoneyError("a rate has at most four decimals")
+    ppm = int(scaled)
+    if not 0 <= ppm <= PPM:
+        raise MoneyError("a rate is a percentage from 0 to 100")
+    return ppm
+
+
+def format_rate(ppm: int) -> str:
+    """Parts per million as the shortest exact percentage: 88_750 -> "8.875", 100_000 -> "10"."""
+    whole, part = divmod(abs(ppm), PPM_PER_PERCENT)
+    sign = "-" if ppm < 0 else ""
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{part:04d}".rstrip("0")

@@ -1,5 +1,6 @@
-"""The pricing domain's public interface: the check computation and the tax rates a line
-takes at order time.
+"""The pricing domain's public interface: the check computation, the tax rates a line
+takes at order time, and the configuration (tax rates and their assignments in `taxes`,
+preset discounts in `presets`, service-charge rules in `charge_rules`).
 
 Other domains import from here (`engine` is pure and re-exported as it is).
 """
@@ -12,6 +13,17 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.pricing.charge_rules import (
+    ServiceChargeRuleChanges,
+    ServiceChargeRuleDraft,
+    ServiceChargeRuleNotFound,
+    automatic_charge_rules,
+    create_service_charge_rule,
+    list_service_charge_rules,
+    load_service_charge_rule,
+    service_charge_rules_by_id,
+    update_service_charge_rule,
+)
 from restaurant_api.pricing.engine import (
     AMOUNT,
     PERCENT,
@@ -33,35 +45,97 @@ from restaurant_api.pricing.engine import (
     rate_of,
 )
 from restaurant_api.pricing.models import (
+    AdjustmentKind,
     CategoryTaxRate,
     DiningOption,
+    DiscountPreset,
+    DiscountScope,
     MenuItemTaxRate,
+    ServiceChargeRule,
     TaxRate,
+)
+from restaurant_api.pricing.presets import (
+    DiscountPresetChanges,
+    DiscountPresetDraft,
+    DiscountPresetNotFound,
+    create_discount_preset,
+    discount_presets_by_id,
+    list_discount_presets,
+    load_discount_preset,
+    update_discount_preset,
+)
+from restaurant_api.pricing.rules import NameTaken
+from restaurant_api.pricing.taxes import (
+    TaxRateChanges,
+    TaxRateDraft,
+    TaxRateNotFound,
+    TaxRateView,
+    create_tax_rate,
+    get_tax_rate,
+    list_tax_rates,
+    set_category_tax_rates,
+    set_menu_item_tax_rates,
+    tax_rate_views_by_id,
+    update_tax_rate,
 )
 
 __all__ = [
     "AMOUNT",
     "PERCENT",
     "PPM",
+    "AdjustmentKind",
     "Amounts",
     "AppliedCharge",
     "AppliedDiscount",
     "ChargeToApply",
     "Check",
     "DiningOption",
+    "DiscountPreset",
+    "DiscountPresetChanges",
+    "DiscountPresetDraft",
+    "DiscountPresetNotFound",
+    "DiscountScope",
     "DiscountToApply",
     "LinePrice",
     "LineToPrice",
+    "NameTaken",
+    "ServiceChargeRule",
+    "ServiceChargeRuleChanges",
+    "ServiceChargeRuleDraft",
+    "ServiceChargeRuleNotFound",
     "TaxAmount",
     "TaxKey",
+    "TaxRate",
+    "TaxRateChanges",
+    "TaxRateDraft",
+    "TaxRateNotFound",
+    "TaxRateView",
     "TaxRates",
     "TaxSnapshot",
+    "automatic_charge_rules",
+    "create_discount_preset",
+    "create_service_charge_rule",
+    "create_tax_rate",
+    "discount_presets_by_id",
     "even_shares",
+    "get_tax_rate",
     "half_up",
+    "list_discount_presets",
+    "list_service_charge_rules",
+    "list_tax_rates",
+    "load_discount_preset",
+    "load_service_charge_rule",
     "load_tax_rates",
     "price_check",
     "rate_of",
+    "service_charge_rules_by_id",
+    "set_category_tax_rates",
+    "set_menu_item_tax_rates",
     "snapshot",
+    "tax_rate_views_by_id",
+    "update_discount_preset",
+    "update_service_charge_rule",
+    "update_tax_rate",
 ]
 
 
