@@ -11,6 +11,7 @@ missing here; the `edges` of a Relay connection take the connection's `first`.
 
 from __future__ import annotations
 
+from restaurant_api import limits
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import Feed, FeedRows, Fixed, ListBound
 from restaurant_api.config import Settings
@@ -18,6 +19,7 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
+from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users import graphql as users_graphql
@@ -35,6 +37,8 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
     seats = Fixed(SEATS_PER_TABLE)
     snapshot = Fixed(max(settings.subscription_snapshot_max, settings.subscription_queue_size))
     tables = Fixed(tables_graphql.TABLES_LISTED)
+    pricing_rows = Fixed(limits.MAX_PRICING_ROWS)
+    dining_options = Fixed(len(pricing_graphql.DiningOption))
     return {
         # Root lists.
         "Query.nodes": Fixed(node_graphql.MAX_NODES),
@@ -67,4 +71,16 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "OrdersUpdate.removedOrderIds": FeedRows(),
         "TablesUpdate.tables": snapshot,
         "TablesUpdate.removedTableIds": snapshot,
+        # Pricing configuration: at most MAX_PRICING_ROWS rows of each kind, a few dining
+        # options, at most MAX_TAX_RATES_PER_TARGET rates set at once; the items and
+        # categories a rate is assigned to are a planning size (a menu page).
+        "Query.taxRates": pricing_rows,
+        "Query.discountPresets": pricing_rows,
+        "Query.serviceChargeRules": pricing_rows,
+        "TaxRate.diningOptions": dining_options,
+        "TaxRate.menuItemIds": Fixed(menu_graphql.MENU_PAGE.maximum),
+        "TaxRate.categories": Fixed(pricing_graphql.CATEGORIES_PER_RATE),
+        "ServiceChargeRule.diningOptions": dining_options,
+        "MenuItemTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
+        "CategoryTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
     }

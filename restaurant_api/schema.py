@@ -43,6 +43,8 @@ from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
+from restaurant_api.pricing import graphql as pricing_graphql
+from restaurant_api.pricing import mutations as pricing_mutations
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import mutations as tables_mutations
 from restaurant_api.tables import plans as tables_plans
@@ -61,6 +63,7 @@ Query = merge_types(
         tables_graphql.Query,
         orders_graphql.Query,
         kitchen_graphql.Query,
+        pricing_graphql.Query,
     ),
 )
 get_object_definition(Query, strict=True).description = "Read the restaurant's state."
@@ -72,6 +75,7 @@ Mutation = merge_types(
         orders_mutations.Mutation,
         kitchen_graphql.Mutation,
         tables_mutations.Mutation,
+        pricing_mutations.Mutation,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
