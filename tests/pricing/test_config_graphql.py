@@ -181,8 +181,13 @@ async def test_only_managers_and_admins_edit(gql, server, kitchen, admin):
     }
 
 
-async def test_reads_need_a_signed_in_user(gql, manager):
+async def test_reads_need_a_signed_in_user(gql, manager, kitchen):
     rate = (await _create_rate(gql, manager))["taxRate"]
+    signed_in = await gql(
+        f'{{ node(id: "{rate["id"]}") {{ ... on TaxRate {{ name rate isActive }} }} }}',
+        staff=kitchen,
+    )
+    assert signed_in == {"data": {"node": {"name": "Sales tax", "rate": "8.875", "isActive": True}}}
     anonymous = await gql(LISTS)
     assert anonymous["data"] == {
         "taxRates": None,
