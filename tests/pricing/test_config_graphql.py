@@ -375,3 +375,22 @@ async def test_lists_read_a_constant_number_of_statements(gql, manager, count_st
             staff=manager,
         )
     assert await count() == few
+
+
+async def test_a_deleted_menu_item_leaves_no_assignment(gql, manager, add_menu_item):
+    soup = await add_menu_item("Soup", "5.00", "Starters")
+    rate = (await _create_rate(gql, manager))["taxRate"]
+    item_id = gid("MenuItem", soup.id)
+    await gql(SET_ITEM, {"input": {"menuItemId": item_id, "taxRateIds": [rate["id"]]}},
+              staff=manager)  # fmt: skip
+    assert (await gql("{ taxRates { menuItemIds } }", staff=manager))["data"]["taxRates"] == [
+        {"menuItemIds": [item_id]}
+    ]
+    deleted = await gql(
+        "mutation($id: ID!) { deleteMenuItem(id: $id) { __typename } }", {"id": item_id},
+        staff=manager,
+    )  # fmt: skip
+    assert deleted["data"]["deleteMenuItem"]["__typename"] == "DeleteMenuItemPayload"
+    assert (await gql("{ taxRates { menuItemIds } }", staff=manager))["data"]["taxRates"] == [
+        {"menuItemIds": []}
+    ]
