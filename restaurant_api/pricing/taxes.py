@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +35,7 @@ from restaurant_api.users.service import ALL_STAFF, MANAGERS, User, require_role
 
 WHAT = "tax rate"
 MAX_CATEGORY_LENGTH = 60  # as a menu item's category
+ASSIGNMENTS_LOCK = "restaurant_api.pricing.tax_assignments"
 
 
 class TaxRateNotFound(NotFound):
@@ -200,8 +201,18 @@ async def _active_rates(session: AsyncSession, tax_rate_ids: Sequence[int]) -> l
     return rates
 
 
+async def _lock_assignments(session: AsyncSession) -> None:
+    """Assignment edits take turns (PostgreSQL; SQLite has one writer anyway): two managers
+    setting one item's rates at once must not end with both lists merged. One lock for all
+    of them (they are rare), so a document setting several takes no locks in two orders."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.exec(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(ASSIGNMENTS_LOCK, 0)))
+        )
+
+
 async def _flush_links(session: AsyncSession) -> None:
-    # Two managers setting the same item's rates at once: the loser gets a typed conflict.
+    # A menu item deleted meanwhile (foreign key): a typed conflict, not a 500.
     try:
         async with session.begin_nested():
             await session.flush()
@@ -217,8 +228,9 @@ async def set_menu_item_tax_rates(
     To exempt an item from tax, give it a 0% rate.
     """
     require_role(actor, MANAGERS)
-    await menu_service.get_menu_item(session, menu_item_id)
     rates = await _active_rates(session, tax_rate_ids)
+    await _lock_assignments(session)
+    await menu_service.get_menu_item(session, menu_item_id)
     await session.exec(
         delete(MenuItemTaxRate).where(col(MenuItemTaxRate.menu_item_id) == menu_item_id)
     )
@@ -235,6 +247,7 @@ async def set_category_tax_rates(
     require_role(actor, MANAGERS)
     name = clean_text(category, "category", MAX_CATEGORY_LENGTH)
     rates = await _active_rates(session, tax_rate_ids)
+    await _lock_assignments(session)
     # Categories match regardless of case (as `load_tax_rates` reads them): every spelling
     # of this one is replaced. Compared here, not in SQL: SQLite's lower() is ASCII only.
     links = (await session.exec(select(CategoryTaxRate))).all()
