@@ -41,11 +41,23 @@ class OrderLineInput:
     )
     seat_number: int | None = strawberry.field(default=None, description="Seat it is for.")
     note: str | None = strawberry.field(default=None, description="Note for the kitchen.")
+    options: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Global ids of the modifier options chosen (at most "
+        f"{service.MAX_OPTIONS_PER_LINE}); omitted or null: every group's defaults. Each must "
+        "be offered on the item and available, and each group's count within its bounds.",
+    )
 
     def draft(self, at: str) -> service.LineDraft:
         """The service's draft; `at` is this line's input path (for a bad id's error)."""
         menu_item_id = decode_optional_id(self.menu_item_id, "MenuItem", field=f"{at}.menuItemId")
-        return line_draft(self, menu_item_id=menu_item_id)
+        option_ids = None
+        if self.options is not None:
+            option_ids = [
+                decode_id(option, "ModifierOption", field=f"{at}.options.{i}")
+                for i, option in enumerate(self.options)
+            ]
+        return line_draft(self, menu_item_id=menu_item_id, option_ids=option_ids)
 
 
 @strawberry.input(description="A new order.")
