@@ -32,6 +32,7 @@ SEATS_PER_TABLE = 20
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
     lines = Fixed(LINES)
     modifiers = Fixed(orders_service.MAX_MODIFIERS)
+    options = Fixed(orders_service.MAX_OPTIONS_PER_LINE)
     seats = Fixed(SEATS_PER_TABLE)
     snapshot = Fixed(max(settings.subscription_snapshot_max, settings.subscription_queue_size))
     tables = Fixed(tables_graphql.TABLES_LISTED)
@@ -49,8 +50,10 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Order.lines": lines,
         "Order.tickets": Fixed(TICKETS_PER_ORDER),
         "OrderLine.modifiers": modifiers,
+        "OrderLine.options": options,
         "KitchenTicket.lines": lines,
         "TicketLine.modifiers": modifiers,
+        "TicketLine.options": options,
         "TicketsPayload.tickets": Fixed(TICKETS_PER_ORDER),
         # Tables, seats and splits.
         "Table.seats": seats,

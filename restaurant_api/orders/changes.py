@@ -78,10 +78,25 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
     return ("open", line.name, line.unit_price_cents, line.category, *rest)
 
 
+def _same_options(line: OrderLine, draft: LineDraft) -> bool:
+    """Options omitted (a client that does not know them) keep the line's choice."""
+    if draft.option_ids is None:
+        return True
+    chosen = sorted(int(option["option_id"]) for option in line.options or ())
+    return chosen == sorted(draft.option_ids)
+
+
 def _take_match(unmatched: list[OrderLine], draft: LineDraft) -> OrderLine | None:
     """The first unmatched line the draft resends unchanged, taken out of `unmatched`."""
     key = _draft_key(draft)
-    match = next((ln for ln in unmatched if key is not None and _line_key(ln) == key), None)
+    match = next(
+        (
+            ln
+            for ln in unmatched
+            if key is not None and _line_key(ln) == key and _same_options(ln, draft)
+        ),
+        None,
+    )
     if match is not None:
         unmatched.remove(match)
     return match
