@@ -27,6 +27,9 @@ from restaurant_api.users import graphql as users_graphql
 LINES = 50
 TICKETS_PER_ORDER = 10
 SEATS_PER_TABLE = 20
+# Modifiers (real caps: 20 groups per item, 50 options per group).
+GROUPS_PER_ITEM = 4
+OPTIONS_PER_GROUP = 8
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
@@ -41,11 +44,15 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Query.nodes": Fixed(node_graphql.MAX_NODES),
         "Query.invitations": users_graphql.INVITATIONS_PAGE,
         "Query.menu": menu_graphql.MENU_PAGE,
+        "Query.modifierGroups": menu_graphql.MODIFIER_GROUPS_PAGE,
         "Query.kitchenTickets": kitchen_graphql.TICKETS_PAGE,
         "Query.orders": orders_graphql.ORDERS_PAGE,
         "Query.tables": tables,
         "Query.availableTables": tables,
         "Query.occupiedTables": tables,
+        # Menu.
+        "MenuItem.modifierGroups": Fixed(GROUPS_PER_ITEM),
+        "ModifierGroup.options": Fixed(OPTIONS_PER_GROUP),
         # Orders and kitchen.
         "Order.lines": lines,
         "Order.tickets": Fixed(TICKETS_PER_ORDER),

@@ -314,7 +314,7 @@ async def create_modifier_group(
     )
     session.add(group)
     await _flush_unique(session, "Modifier group")
-    options = []
+    options: list[ModifierOption] = []
     for index, option_draft in enumerate(draft.options):
         try:
             option = _new_option(group, option_draft, index + 1)
