@@ -303,3 +303,41 @@ async def test_kitchen_tickets_show_kitchen_names_and_notes(gql, server, client,
     assert burger_item["options"] == ["MED RARE", "+BACON"]
     assert burger_item["note"] == "cut in half"
     assert burger_item["price"] == 14.0
+
+
+async def test_compiled_plans_answer_options_as_the_executor(app, db, client, server, burger):
+    """Orders' plans read OrderLine.options and TicketLine.options; the menu's modifier
+    groups fall back to the executor. Either way the answer is the executor's."""
+    from restaurant_api.schema import build_schema
+    from tests.api.test_plans import answer
+
+    options = _ids(burger, "Medium rare", "Bacon", "No cheese")
+    order = await place_order(client, server, [{"menu_item_id": burger["id"], "options": options}])
+    planned = build_schema(app.state.settings)
+    plain = build_schema(app.state.settings.model_copy(update={"graphql_compiled_plans": False}))
+    assert planned.plans is not None
+    documents = [
+        (
+            "query($id: ID!) { order(id: $id) { lines { name unitPrice { amount } options { "
+            "optionId group name kitchenName priceDelta { amount cents currency } } } "
+            "tickets { lines { name options note } } } }",
+            {"id": gid("Order", order["id"])},
+            True,
+        ),
+        (
+            "{ menu { name modifierGroups { id name required minSelections maxSelections "
+            "options { id name kitchenName priceDelta { amount } isDefault isAvailable } } } }",
+            {},
+            False,
+        ),
+    ]
+    for query, variables, compiled in documents:
+        answered = planned.plans.answered
+        expected = await answer(plain, db, app, server.user, query, variables)
+        assert '"errors": []' in expected, expected
+        assert await answer(planned, db, app, server.user, query, variables) == expected
+        assert planned.plans.answered == answered + (1 if compiled else 0)
+    assert '"kitchenName": "+BACON"' in expected  # the menu's answer lists the options
+    order_answer = await answer(plain, db, app, server.user, *documents[0][:2])
+    assert '"options": ["MED RARE", "+BACON", "NO CHEESE"]' in order_answer
+    assert '"amount": "-0.50", "cents": -50' in order_answer
