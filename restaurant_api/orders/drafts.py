@@ -53,6 +53,9 @@ class LineChange:
     modifiers: tuple[str, ...] | None = None
     seat_number: int | None = None
     note: str | None = None
+    # A new choice of modifier options (exactly these); the unit price is re-priced from the
+    # price the line was placed at.
+    option_ids: tuple[int, ...] | None = None
 
 
 @dataclass

@@ -163,6 +163,34 @@ def _resolve_line(
     return line
 
 
+async def offered_options(
+    session: AsyncSession, menu_item_ids: Sequence[int]
+) -> tuple[dict[int, MenuItem], dict[int, list[OfferedGroup]]]:
+    """The items and the groups they offer, to choose a placed line's options again."""
+    return await menu_service.items_with_groups(session, menu_item_ids)
+
+
+def rechoose_options(
+    line: OrderLine,
+    menu: Mapping[int, MenuItem],
+    offered: Mapping[int, Sequence[OfferedGroup]],
+    option_ids: Sequence[int],
+) -> None:
+    """New options for a placed line, checked like new ones; its price is the price it was
+    placed at (without the old options' deltas) plus the new deltas."""
+    item = menu.get(line.menu_item_id) if line.menu_item_id is not None else None
+    if item is None:
+        raise InvalidInput("Only a line of an item on the menu has options", field="options")
+    options = menu_service.choose_options(item.name, offered.get(item.id, ()), option_ids)
+    base = line.unit_price_cents - menu_service.options_delta_cents(line.options or ())
+    cents = base + menu_service.options_delta_cents(options)
+    if cents < 0:
+        raise InvalidInput(f"{item.name}: the options make the price negative", field="options")
+    line.options, line.unit_price_cents = options, cents
+    if line_total_cents(line) > MAX_CENTS:
+        raise InvalidInput("Line total is out of range", field="options")
+
+
 def check_order_total(lines: Sequence[OrderLine]) -> int:
     total = order_total_cents(lines)
     if total > MAX_CENTS:

@@ -341,3 +341,56 @@ async def test_compiled_plans_answer_options_as_the_executor(app, db, client, se
     order_answer = await answer(plain, db, app, server.user, *documents[0][:2])
     assert '"options": ["MED RARE", "+BACON", "NO CHEESE"]' in order_answer
     assert '"amount": "-0.50", "cents": -50' in order_answer
+
+
+async def test_changing_a_lines_options_reprices_and_refires(gql, client, server, burger):
+    order = await place_order(
+        client, server, [{"menu_item_id": burger["id"], "options": _ids(burger, "Medium", "Bacon")}]
+    )
+    line_id = gid("OrderLine", order["order"][0]["id"])
+    change = """mutation($id: ID!, $input: UpdateOrderInput!) {
+      updateOrder(orderId: $id, input: $input) {
+        __typename
+        ... on OrderPayload { order { total { amount } lines { unitPrice { amount }
+          options { name } } tickets { lines { options isVoid } } } }
+        ... on ValidationError { field message } } }"""
+
+    def options(*names: str) -> list[str]:
+        return [gid("ModifierOption", burger["options"][name]) for name in names]
+
+    bad = await gql(
+        change,
+        {
+            "id": gid("Order", order["id"]),
+            "input": {"changeLines": [{"lineId": line_id, "options": options("Cheese")}]},
+        },
+        staff=server,
+    )
+    assert bad["data"]["updateOrder"] == {
+        "__typename": "ValidationError",
+        "field": "changeLines.0.options",
+        "message": "Burger: choose 1 option from Temperature",
+    }
+    body = await gql(
+        change,
+        {
+            "id": gid("Order", order["id"]),
+            "input": {
+                "changeLines": [{"lineId": line_id, "options": options("Medium rare", "No cheese")}]
+            },
+        },
+        staff=server,
+    )
+    changed = body["data"]["updateOrder"]["order"]
+    # 14.00 placed (12.00 + 2.00 bacon): the bacon's delta goes, the credit comes.
+    assert changed["total"] == {"amount": "11.50"}
+    assert changed["lines"] == [
+        {
+            "unitPrice": {"amount": "11.50"},
+            "options": [{"name": "Medium rare"}, {"name": "No cheese"}],
+        }
+    ]
+    # The old version is voided on its ticket; the new one is fired with its kitchen names.
+    ticket_lines = [line for ticket in changed["tickets"] for line in ticket["lines"]]
+    assert {"options": ["MED", "+BACON"], "isVoid": True} in ticket_lines
+    assert {"options": ["MED RARE", "NO CHEESE"], "isVoid": False} in ticket_lines
