@@ -305,14 +305,20 @@ async def test_kitchen_tickets_show_kitchen_names_and_notes(gql, server, client,
     assert burger_item["price"] == 14.0
 
 
-async def test_compiled_plans_answer_options_as_the_executor(app, db, client, server, burger):
-    """Orders' plans read OrderLine.options and TicketLine.options; the menu's modifier
-    groups fall back to the executor. Either way the answer is the executor's."""
+async def test_compiled_plans_answer_options_as_the_executor(
+    app, db, client, server, burger, add_modifier_group
+):
+    """Plans read OrderLine.options, TicketLine.options and MenuItem.modifierGroups; the
+    root list of groups falls back to the executor. Either way the answer is the executor's."""
     from restaurant_api.schema import build_schema
     from tests.api.test_plans import answer
 
     options = _ids(burger, "Medium rare", "Bacon", "No cheese")
     order = await place_order(client, server, [{"menu_item_id": burger["id"], "options": options}])
+    # A group shared by two items.
+    await add_modifier_group(
+        "Sauce", [Opt("Mayo"), Opt("Ketchup")], items=(burger["id"], burger["fries"])
+    )
     planned = build_schema(app.state.settings)
     plain = build_schema(app.state.settings.model_copy(update={"graphql_compiled_plans": False}))
     assert planned.plans is not None
@@ -326,10 +332,19 @@ async def test_compiled_plans_answer_options_as_the_executor(app, db, client, se
         ),
         (
             "{ menu { name modifierGroups { id name required minSelections maxSelections "
-            "options { id name kitchenName priceDelta { amount } isDefault isAvailable } } } }",
+            "options { id databaseId name kitchenName priceDelta { amount } isDefault "
+            "isAvailable displayOrder groupId } } } }",
             {},
-            False,
+            True,
         ),
+        (
+            # Shared groups, fragments and aliases; the root list of groups falls back.
+            "query($id: ID!) { a: menu { ...M } b: menuItem(id: $id) { ...M } } "
+            "fragment M on MenuItem { name g: modifierGroups { required o: options { name } } }",
+            {"id": gid("MenuItem", burger["fries"])},
+            True,
+        ),
+        ("{ modifierGroups { name options { name } } }", {}, False),
     ]
     for query, variables, compiled in documents:
         answered = planned.plans.answered
@@ -337,7 +352,7 @@ async def test_compiled_plans_answer_options_as_the_executor(app, db, client, se
         assert '"errors": []' in expected, expected
         assert await answer(planned, db, app, server.user, query, variables) == expected
         assert planned.plans.answered == answered + (1 if compiled else 0)
-    assert '"kitchenName": "+BACON"' in expected  # the menu's answer lists the options
+    assert '"name": "Extra salt"' in expected  # the groups' answer lists the options
     order_answer = await answer(plain, db, app, server.user, *documents[0][:2])
     assert '"options": ["MED RARE", "+BACON", "NO CHEESE"]' in order_answer
     assert '"amount": "-0.50", "cents": -50' in order_answer
