@@ -55,6 +55,9 @@ Stamp = tuple[int, ...]
 # invitations, idempotency records) are read by no cached answer.
 TABLE_TOPICS: dict[str, Topic] = {
     "menu_items": Topic.MENU,
+    "modifier_groups": Topic.MENU,
+    "modifier_options": Topic.MENU,
+    "menu_item_modifier_groups": Topic.MENU,
     "orders": Topic.ORDER,
     "order_lines": Topic.ORDER,
     "kitchen_tickets": Topic.KITCHEN_TICKET,

@@ -29,11 +29,15 @@ from restaurant_api.users import graphql as users_graphql
 LINES = 50
 TICKETS_PER_ORDER = 10
 SEATS_PER_TABLE = 20
+# Modifiers (real caps: 20 groups per item, 50 options per group).
+GROUPS_PER_ITEM = 4
+OPTIONS_PER_GROUP = 8
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
     lines = Fixed(LINES)
     modifiers = Fixed(orders_service.MAX_MODIFIERS)
+    options = Fixed(orders_service.MAX_OPTIONS_PER_LINE)
     seats = Fixed(SEATS_PER_TABLE)
     snapshot = Fixed(max(settings.subscription_snapshot_max, settings.subscription_queue_size))
     tables = Fixed(tables_graphql.TABLES_LISTED)
@@ -44,17 +48,23 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Query.nodes": Fixed(node_graphql.MAX_NODES),
         "Query.invitations": users_graphql.INVITATIONS_PAGE,
         "Query.menu": menu_graphql.MENU_PAGE,
+        "Query.modifierGroups": menu_graphql.MODIFIER_GROUPS_PAGE,
         "Query.kitchenTickets": kitchen_graphql.TICKETS_PAGE,
         "Query.orders": orders_graphql.ORDERS_PAGE,
         "Query.tables": tables,
         "Query.availableTables": tables,
         "Query.occupiedTables": tables,
+        # Menu.
+        "MenuItem.modifierGroups": Fixed(GROUPS_PER_ITEM),
+        "ModifierGroup.options": Fixed(OPTIONS_PER_GROUP),
         # Orders and kitchen.
         "Order.lines": lines,
         "Order.tickets": Fixed(TICKETS_PER_ORDER),
         "OrderLine.modifiers": modifiers,
+        "OrderLine.options": options,
         "KitchenTicket.lines": lines,
         "TicketLine.modifiers": modifiers,
+        "TicketLine.options": options,
         "TicketsPayload.tickets": Fixed(TICKETS_PER_ORDER),
         # Tables, seats and splits.
         "Table.seats": seats,

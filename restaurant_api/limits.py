@@ -10,6 +10,10 @@ from __future__ import annotations
 MAX_LINES = 200  # lines in one order, and in one request that places or changes lines
 MAX_QUANTITY = 999
 MAX_MODIFIERS = 20
+# Modifier options chosen on one line (ids), and what a group may ask for.
+MAX_OPTIONS_PER_LINE = 20
+MAX_OPTIONS_PER_GROUP = 50
+MAX_GROUPS_PER_ITEM = 20
 MAX_CUSTOMERS = 500
 # Seat numbers: order lines, splits and merged tables all stay within this bound.
 MAX_SEAT = 500
@@ -26,8 +30,8 @@ MAX_SPLIT_WAYS = 100
 # No GraphQL input list may be longer than the longest list any field accepts; the exact
 # per-field caps above are checked after it (as typed ValidationErrors).
 MAX_INPUT_LIST = MAX_LINES
-# All input lists of one operation together: a full order with every modifier used.
-MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + 1)
+# All input lists of one operation together: a full order with every modifier and option used.
+MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + MAX_OPTIONS_PER_LINE + 1)
 
 # JSON bodies and GraphQL variables
 MAX_JSON_DEPTH = 32

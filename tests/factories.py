@@ -15,7 +15,12 @@ import pytest
 
 from restaurant_api.db import Database
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine
-from restaurant_api.menu.models import MenuItem
+from restaurant_api.menu.models import (
+    MenuItem,
+    MenuItemModifierGroup,
+    ModifierGroup,
+    ModifierOption,
+)
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.tables import service as tables_service
 from restaurant_api.tables.models import DiningTable, Seat
@@ -109,6 +114,60 @@ def add_order(db: Database) -> Any:
             if table_id is not None:
                 await tables_service.occupy_table_for_order(session, table_id=table_id, order=order)
         return order
+
+    return _add
+
+
+@dataclass(frozen=True)
+class Opt:
+    """An option of a group made by `add_modifier_group`."""
+
+    name: str
+    delta_cents: int = 0
+    kitchen_name: str | None = None
+    default: bool = False
+    available: bool = True
+
+
+@pytest.fixture
+def add_modifier_group(db: Database) -> Any:
+    """`await add_modifier_group(name, [Opt(...)], minimum, maximum, items=[item ids])`:
+    a group with its options (returned in order), offered on the items (after theirs)."""
+
+    async def _add(
+        name: str,
+        options: list[Opt],
+        minimum: int = 0,
+        maximum: int = 1,
+        *,
+        items: tuple[int, ...] = (),
+    ) -> tuple[ModifierGroup, list[ModifierOption]]:
+        async with db.session() as session:
+            group = ModifierGroup(
+                name=name, name_key=name.casefold(), min_selections=minimum, max_selections=maximum
+            )
+            session.add(group)
+            await session.flush()
+            rows = [
+                ModifierOption(
+                    group_id=group.id,
+                    name=option.name,
+                    name_key=option.name.casefold(),
+                    kitchen_name=option.kitchen_name or option.name.upper(),
+                    price_delta_cents=option.delta_cents,
+                    is_default=option.default,
+                    is_available=option.available,
+                    display_order=position,
+                )
+                for position, option in enumerate(options)
+            ]
+            session.add_all(rows)
+            for item_id in items:
+                link = MenuItemModifierGroup(menu_item_id=item_id, group_id=group.id)
+                link.position = group.id  # after the groups made before
+                session.add(link)
+            await session.flush()
+        return group, rows
 
     return _add
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +31,26 @@ class LineItemPublic(BaseModel):
     seat_number: int | None
 
 
+class SelectedOptionPublic(BaseModel):
+    """A modifier option chosen on a line, as copied at order time."""
+
+    id: int
+    group: str
+    name: str
+    kitchen_name: str
+    price_delta: MoneyNumber
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SelectedOptionPublic:
+        return cls(
+            id=data["option_id"],
+            group=data["group"],
+            name=data["name"],
+            kitchen_name=data["kitchen_name"],
+            price_delta=from_cents(data["price_delta_cents"]),
+        )
+
+
 class OrderItemPublic(LineItemPublic):
     """One line of an order, as the documented clients read it."""
 
@@ -38,6 +59,8 @@ class OrderItemPublic(LineItemPublic):
     position: int
     note: str | None
     line_total: MoneyNumber
+    # The modifier options chosen; `price` (the unit price) includes their deltas.
+    options: list[SelectedOptionPublic]
 
     @classmethod
     def from_model(cls, line: OrderLine) -> OrderItemPublic:
@@ -53,6 +76,7 @@ class OrderItemPublic(LineItemPublic):
             position=line.position,
             note=line.note,
             line_total=from_cents(orders_service.line_total_cents(line)),
+            options=[SelectedOptionPublic.from_json(option) for option in line.options or ()],
         )
 
 

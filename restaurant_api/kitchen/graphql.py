@@ -63,6 +63,10 @@ class TicketLineType(Node):
     name: str = strawberry.field(description="Item name.")
     quantity: int = strawberry.field(description="How many.")
     modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
+    options: list[str] = strawberry.field(
+        description="Kitchen names of the modifier options chosen (e.g. 'MED RARE', '+BACON'), "
+        "in menu order, as fired."
+    )
     seat_number: int | None = strawberry.field(description="Seat the item is for.")
     note: str | None = strawberry.field(description="Note for the kitchen.")
     voided_at: datetime | None = strawberry.field(
@@ -87,7 +91,13 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
+        return from_row(
+            cls,
+            line,
+            event_context=event_context,
+            modifiers=list(line.modifiers),
+            options=list(line.options or ()),
+        )
 
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")

@@ -62,6 +62,10 @@ class KitchenTicketLine(SQLModel, table=True):
     name: str = Field(max_length=120)
     quantity: int
     modifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The kitchen names of the modifier options chosen ("MED RARE", "+BACON"), as fired.
+    options: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     seat_number: int | None = None
     note: str | None = Field(default=None, max_length=500)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

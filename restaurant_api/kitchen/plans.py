@@ -30,6 +30,7 @@ TICKET_LINE = ObjectSpec(
         "name": Leaf(("name",)),
         "quantity": Leaf(("quantity",)),
         "modifiers": Leaf(("modifiers",), list),
+        "options": Leaf(("options",), list),
         "seatNumber": Leaf(("seat_number",)),
         "note": Leaf(("note",)),
         "voidedAt": Leaf(("voided_at",), _optional_time),

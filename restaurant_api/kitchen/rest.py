@@ -34,12 +34,15 @@ router = APIRouter(
 
 class KitchenItemPublic(LineItemPublic):
     note: str | None
+    # Kitchen names of the modifier options chosen, as fired.
+    options: list[str]
 
 
 class VoidedItemPublic(BaseModel):
     name: str
     quantity: int
     modifiers: list[str]
+    options: list[str]
     seat_number: int | None
     voided_at: datetime
     void_reason: str | None
@@ -92,6 +95,7 @@ async def present_tickets(
                         name=line.name,
                         quantity=line.quantity,
                         modifiers=list(line.modifiers),
+                        options=list(line.options or ()),
                         seat_number=line.seat_number,
                         voided_at=line.voided_at,
                         void_reason=line.void_reason,
@@ -111,6 +115,7 @@ async def present_tickets(
                     menu_item_id=source.menu_item_id if source else None,
                     seat_number=line.seat_number,
                     note=line.note,
+                    options=list(line.options or ()),
                 )
             )
         result.append(

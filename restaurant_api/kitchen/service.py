@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, func, insert, or_, update
 from sqlmodel import col, select
@@ -66,6 +66,8 @@ class OrderLineView(Protocol):
     def quantity(self) -> int: ...
     @property
     def modifiers(self) -> list[str]: ...
+    @property
+    def options(self) -> list[dict[str, Any]]: ...
     @property
     def seat_number(self) -> int | None: ...
     @property
@@ -161,6 +163,7 @@ async def fire_lines(
                     "name": line.name,
                     "quantity": line.quantity,
                     "modifiers": list(line.modifiers),
+                    "options": [option["kitchen_name"] for option in line.options or ()],
                     "seat_number": line.seat_number,
                     "note": line.note,
                     "voided_at": None,

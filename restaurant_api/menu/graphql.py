@@ -17,8 +17,64 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
 from restaurant_api.api.response_cache import Scope, cached
 from restaurant_api.events import Topic
-from restaurant_api.menu import loaders, service
-from restaurant_api.menu.models import MenuItem
+from restaurant_api.menu import loaders, modifiers, service
+from restaurant_api.menu.models import MenuItem, ModifierOption
+from restaurant_api.menu.modifiers import OfferedGroup
+
+
+@strawberry.type(
+    name="ModifierOption",
+    description="One choice of a modifier group, e.g. Bacon (+2.00) in Extras.",
+)
+class ModifierOptionType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
+    name: str = strawberry.field(description="Name, unique in its group regardless of case.")
+    kitchen_name: str = strawberry.field(description="What the kitchen ticket prints.")
+    price_delta: Money = strawberry.field(
+        description="What it adds to the unit price; negative is a credit (no cheese)."
+    )
+    is_default: bool = strawberry.field(description="Chosen when an order line sends no options.")
+    is_available: bool = strawberry.field(
+        description="False when 86'd: it cannot be chosen (and is not applied as a default)."
+    )
+    display_order: int = strawberry.field(description="Position within its group.")
+    group_db_id: strawberry.Private[int]
+
+    @strawberry.field(description="Global id of its modifier group.")
+    def group_id(self) -> strawberry.ID:
+        return to_global_id("ModifierGroup", self.group_db_id)
+
+    @classmethod
+    def from_model(cls, option: ModifierOption, currency: str) -> ModifierOptionType:
+        return from_row(
+            cls, option, price_delta=Money.from_cents(option.price_delta_cents, currency)
+        )
+
+
+@strawberry.type(
+    name="ModifierGroup",
+    description="A choice about an item, e.g. Temperature (exactly one) or Extras (up to "
+    "three); shared by the items that offer it.",
+)
+class ModifierGroupType(Node):
+    database_id: int = strawberry.field(description="The integer id REST uses.")
+    name: str = strawberry.field(description="Name, unique regardless of case.")
+    min_selections: int = strawberry.field(
+        description="Fewest options a line must choose (0: optional)."
+    )
+    max_selections: int = strawberry.field(description="Most options a line may choose.")
+    options: list[ModifierOptionType] = strawberry.field(
+        description="Its options in display order, 86'd ones included."
+    )
+
+    @strawberry.field(description="True when a line must choose from it (minSelections >= 1).")
+    def required(self) -> bool:
+        return self.min_selections >= 1
+
+    @classmethod
+    def from_offered(cls, offered: OfferedGroup, currency: str) -> ModifierGroupType:
+        options = [ModifierOptionType.from_model(o, currency) for o in offered.options]
+        return from_row(cls, offered.group, options=options)
 
 
 @strawberry.type(name="MenuItem", description="A dish or drink that can be ordered.")
@@ -32,12 +88,21 @@ class MenuItemType(Node):
     display_order: int = strawberry.field(description="Position within its category.")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
 
+    @strawberry.field(
+        description="The modifier groups offered on it, in the order a screen shows them."
+    )
+    async def modifier_groups(self, info: Info[Context, None]) -> list[ModifierGroupType]:
+        groups = await loaders.groups_by_item(info.context).load(self.database_id)
+        currency = info.context.settings.currency
+        return [ModifierGroupType.from_offered(group, currency) for group in groups]
+
     @classmethod
     def from_model(cls, item: MenuItem, currency: str) -> MenuItemType:
         return from_row(cls, item, price=Money.from_cents(item.price_cents, currency))
 
 
 MENU_PAGE = Page(default=200, maximum=500)
+MODIFIER_GROUPS_PAGE = Page(default=200, maximum=500)
 
 
 @strawberry.type
@@ -81,6 +146,24 @@ class Query:
         found = await _load_items(info.context, [decode_id(id, "MenuItem", field="id")])
         return found[0]
 
+    @strawberry.field(
+        description="Every modifier group by name, at most `first`, with its options. Public.",
+        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    )
+    async def modifier_groups(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many groups, 1 to 500 (default 200)."),
+        ] = MODIFIER_GROUPS_PAGE.default,
+    ) -> list[ModifierGroupType] | None:
+        limit = MODIFIER_GROUPS_PAGE.size(first)
+        async with info.context.use_session() as session:
+            groups = await modifiers.list_modifier_groups(session, limit=limit)
+        currency = info.context.settings.currency
+        return [ModifierGroupType.from_offered(group, currency) for group in groups]
+
 
 async def _load_items(context: Context, ids: Sequence[int]) -> list[MenuItemType | None]:
     items = await loaders.menu_item_by_id(context).load_many(ids)
@@ -88,8 +171,22 @@ async def _load_items(context: Context, ids: Sequence[int]) -> list[MenuItemType
     return [MenuItemType.from_model(item, currency) if item else None for item in items]
 
 
-# The menu is public: so is every item by id.
+async def _load_groups(context: Context, ids: Sequence[int]) -> list[ModifierGroupType | None]:
+    groups = await loaders.group_by_id(context).load_many(ids)
+    currency = context.settings.currency
+    return [ModifierGroupType.from_offered(g, currency) if g else None for g in groups]
+
+
+async def _load_options(context: Context, ids: Sequence[int]) -> list[ModifierOptionType | None]:
+    options = await loaders.option_by_id(context).load_many(ids)
+    currency = context.settings.currency
+    return [ModifierOptionType.from_model(o, currency) if o else None for o in options]
+
+
+# The menu is public: so is every item, modifier group and option by id.
 register_node("MenuItem", _load_items, permission_classes=[])
+register_node("ModifierGroup", _load_groups, permission_classes=[])
+register_node("ModifierOption", _load_options, permission_classes=[])
 
 
 @strawberry.input(description="A new menu item.")

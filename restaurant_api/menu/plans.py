@@ -13,19 +13,80 @@ from restaurant_api.api.plan_specs import (
     Fetch,
     Leaf,
     ObjectSpec,
+    Related,
     RootField,
     global_id,
     money,
+    related,
     row_columns,
     table_layout,
     utc_time,
 )
-from restaurant_api.db import table_of
+from restaurant_api.db import OneOf, table_of
 from restaurant_api.inputs import check_text
 from restaurant_api.menu.graphql import MENU_PAGE
-from restaurant_api.menu.models import MenuItem
+from restaurant_api.menu.models import (
+    MenuItem,
+    MenuItemModifierGroup,
+    ModifierGroup,
+    ModifierOption,
+)
 
 MENU_ITEMS = table_of(MenuItem)
+GROUPS = table_of(ModifierGroup)
+OPTIONS = table_of(ModifierOption)
+ITEM_GROUPS = table_of(MenuItemModifierGroup)
+
+# An item's groups as the groups_by_item loader reads them: by position, each row led by
+# the item's id (the key the rows are attached by).
+_ITEM_GROUPS = Related(
+    "ModifierGroup",
+    "id",
+    select(ITEM_GROUPS.c.menu_item_id, *row_columns(GROUPS))
+    .join(GROUPS, GROUPS.c.id == ITEM_GROUPS.c.group_id)
+    .where(OneOf(ITEM_GROUPS.c.menu_item_id, "keys"))
+    .order_by(ITEM_GROUPS.c.menu_item_id, ITEM_GROUPS.c.position, GROUPS.c.id),
+    key_index=0,
+    many=True,
+)
+
+MODIFIER_OPTION = ObjectSpec(
+    "ModifierOption",
+    table_layout(OPTIONS),
+    {
+        "id": Leaf(("id",), global_id("ModifierOption")),
+        "databaseId": Leaf(("id",)),
+        "name": Leaf(("name",)),
+        "kitchenName": Leaf(("kitchen_name",)),
+        "priceDelta": money("price_delta_cents"),
+        "isDefault": Leaf(("is_default",)),
+        "isAvailable": Leaf(("is_available",)),
+        "displayOrder": Leaf(("display_order",)),
+        "groupId": Leaf(("group_id",), global_id("ModifierGroup")),
+    },
+)
+
+MODIFIER_GROUP = ObjectSpec(
+    "ModifierGroup",
+    ("menu_item_id", *table_layout(GROUPS)),
+    {
+        "id": Leaf(("id",), global_id("ModifierGroup")),
+        "databaseId": Leaf(("id",)),
+        "name": Leaf(("name",)),
+        "minSelections": Leaf(("min_selections",)),
+        "maxSelections": Leaf(("max_selections",)),
+        "required": Leaf(("min_selections",), lambda minimum: minimum >= 1),
+        # As modifiers.options_for_groups: display order, then id.
+        "options": related(
+            "ModifierOption",
+            "id",
+            OPTIONS,
+            "group_id",
+            many=True,
+            order_by=("group_id", "display_order", "id"),
+        ),
+    },
+)
 
 MENU_ITEM = ObjectSpec(
     "MenuItem",
@@ -40,6 +101,7 @@ MENU_ITEM = ObjectSpec(
         "isAvailable": Leaf(("is_available",)),
         "displayOrder": Leaf(("display_order",)),
         "updatedAt": Leaf(("updated_at",), utc_time),
+        "modifierGroups": _ITEM_GROUPS,
     },
 )
 
@@ -75,7 +137,7 @@ def _menu_item(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     return fetch
 
 
-TYPES = [MENU_ITEM]
+TYPES = [MENU_ITEM, MODIFIER_GROUP, MODIFIER_OPTION]
 ROOTS = {
     "menu": RootField("MenuItem", many=True, prepare=_menu),
     "menuItem": RootField("MenuItem", many=False, prepare=_menu_item),

@@ -17,7 +17,19 @@ from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
 from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
+from restaurant_api.menu.modifiers import OfferedGroup, groups_for_items, items_with_groups
+from restaurant_api.menu.selections import choose_options, options_delta_cents
 from restaurant_api.users.service import MANAGERS, User, require_role
+
+# Modifier reads and the selection rule, for other domains (orders) that read them here.
+__all__ = [
+    "MenuItem",
+    "OfferedGroup",
+    "choose_options",
+    "groups_for_items",
+    "items_with_groups",
+    "options_delta_cents",
+]
 
 
 class MenuItemNotFound(NotFound):

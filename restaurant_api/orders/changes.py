@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +31,9 @@ from restaurant_api.orders.validation import (
     check_seat,
     check_total,
     clean_modifiers,
+    offered_options,
     optional_text,
+    rechoose_options,
     resolve_lines,
 )
 from restaurant_api.tables import service as tables_service
@@ -78,10 +81,25 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
     return ("open", line.name, line.unit_price_cents, line.category, *rest)
 
 
+def _same_options(line: OrderLine, draft: LineDraft) -> bool:
+    """Options omitted (a client that does not know them) keep the line's choice."""
+    if draft.option_ids is None:
+        return True
+    chosen = sorted(int(option["option_id"]) for option in line.options or ())
+    return chosen == sorted(draft.option_ids)
+
+
 def _take_match(unmatched: list[OrderLine], draft: LineDraft) -> OrderLine | None:
     """The first unmatched line the draft resends unchanged, taken out of `unmatched`."""
     key = _draft_key(draft)
-    match = next((ln for ln in unmatched if key is not None and _line_key(ln) == key), None)
+    match = next(
+        (
+            ln
+            for ln in unmatched
+            if key is not None and _line_key(ln) == key and _same_options(ln, draft)
+        ),
+        None,
+    )
     if match is not None:
         unmatched.remove(match)
     return match
@@ -120,6 +138,19 @@ def _apply_line_change(line: OrderLine, change: LineChange) -> None:
         line.note = optional_text(change.note, "note", 500)
 
 
+async def _offered_for(
+    session: AsyncSession, changes: Sequence[LineChange], by_id: dict[int, OrderLine]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The menu items (and their groups) of the lines whose options change; no read if none."""
+    ids = [
+        by_id[c.line_id].menu_item_id
+        for c in changes
+        if c.option_ids is not None and c.line_id in by_id
+    ]
+    wanted = [i for i in ids if i is not None]
+    return await offered_options(session, wanted) if wanted else ({}, {})
+
+
 async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChanges) -> None:
     """Remove, then change, then add lines; a line id must be one of the order's lines."""
     by_id = {line.id: line for line in edit.current}
@@ -132,16 +163,19 @@ async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChan
         edit.final.remove(line)
         edit.removed.append(line)
 
+    menu, offered = await _offered_for(session, changes.change_lines, by_id)
     for index, change in enumerate(changes.change_lines):
         line = by_id.get(change.line_id)
         if line is None or line not in edit.final:
             raise OrderLineNotFound(change.line_id).inside("change_lines", index)
-        before = _line_key(line)
+        before = (_line_key(line), line.options)
         try:
             _apply_line_change(line, change)
+            if change.option_ids is not None:
+                rechoose_options(line, menu, offered, change.option_ids)
         except InvalidInput as error:
             raise error.inside("change_lines", index) from None
-        if _line_key(line) != before and line not in edit.changed:
+        if (_line_key(line), line.options) != before and line not in edit.changed:
             edit.changed.append(line)
 
     added = await resolve_lines(session, changes.add_lines, "add_lines")

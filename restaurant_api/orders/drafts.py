@@ -14,6 +14,7 @@ from restaurant_api.inputs import UNSET, Unset
 MAX_QUANTITY = limits.MAX_QUANTITY
 MAX_LINES = limits.MAX_LINES
 MAX_MODIFIERS = limits.MAX_MODIFIERS
+MAX_OPTIONS_PER_LINE = limits.MAX_OPTIONS_PER_LINE
 MAX_CUSTOMERS = limits.MAX_CUSTOMERS
 MAX_SEAT = limits.MAX_SEAT
 
@@ -30,6 +31,8 @@ class LineDraft:
     modifiers: tuple[str, ...] = ()
     seat_number: int | None = None
     note: str | None = None
+    # Modifier option ids: None means every group's defaults; a tuple is exactly the choice.
+    option_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class LineChange:
     modifiers: tuple[str, ...] | None = None
     seat_number: int | None = None
     note: str | None = None
+    # A new choice of modifier options (exactly these); the unit price is re-priced from the
+    # price the line was placed at.
+    option_ids: tuple[int, ...] | None = None
 
 
 @dataclass

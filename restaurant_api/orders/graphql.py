@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -55,6 +55,41 @@ OrderStatusType = described_enum(
 )
 
 
+@strawberry.type(
+    name="SelectedOption",
+    description="A modifier option chosen on a line, copied at order time (menu edits never "
+    "change a placed line).",
+)
+class SelectedOptionType:
+    group: str = strawberry.field(description="Name of its modifier group, e.g. Temperature.")
+    name: str = strawberry.field(description="Name of the option, e.g. Medium rare.")
+    kitchen_name: str = strawberry.field(description="What the kitchen ticket prints.")
+    option_db_id: strawberry.Private[int]
+    price_delta_cents: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Global id of the option chosen (it may since have been deleted)."
+    )
+    def option_id(self) -> strawberry.ID:
+        return to_global_id("ModifierOption", self.option_db_id)
+
+    @strawberry.field(
+        description="What it added to the unit price; negative for a credit (no cheese)."
+    )
+    def price_delta(self, info: Info[Context, None]) -> Money:
+        return Money.from_cents(self.price_delta_cents, info.context.settings.currency)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SelectedOptionType:
+        return cls(
+            group=data["group"],
+            name=data["name"],
+            kitchen_name=data["kitchen_name"],
+            option_db_id=data["option_id"],
+            price_delta_cents=data["price_delta_cents"],
+        )
+
+
 @strawberry.type(name="OrderLine", description="One line of an order.")
 class OrderLineType(Node):
     database_id: int = strawberry.field(description="The integer id of the line.")
@@ -68,6 +103,7 @@ class OrderLineType(Node):
     unit_price_cents: strawberry.Private[int]
     menu_item_db_id: strawberry.Private[int | None]
     order_db_id: strawberry.Private[int]
+    chosen_options: strawberry.Private[list[dict[str, Any]]]
 
     @strawberry.field(
         description="Global id of the menu item ordered; null for an open item "
@@ -99,9 +135,22 @@ class OrderLineType(Node):
         item = await menu_loaders.menu_item_by_id(self.context(info)).load(self.menu_item_db_id)
         return MenuItemType.from_model(item, info.context.settings.currency) if item else None
 
+    @strawberry.field(
+        description="Modifier options chosen, in menu order; the unit price includes their "
+        "price deltas."
+    )
+    def options(self) -> list[SelectedOptionType]:
+        return [SelectedOptionType.from_json(option) for option in self.chosen_options]
+
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
-        return from_row(cls, line, event_context=event_context, modifiers=list(line.modifiers))
+        return from_row(
+            cls,
+            line,
+            event_context=event_context,
+            modifiers=list(line.modifiers),
+            chosen_options=list(line.options or ()),
+        )
 
 
 @strawberry.type(name="Order", description="A table's (or a counter) order.")

@@ -28,8 +28,11 @@ class LineInput(Protocol):
     def note(self) -> str | None: ...
 
 
-def line_draft(line: LineInput, *, menu_item_id: int | None) -> LineDraft:
-    """The service's draft of a line; the menu item's id as the adapter decoded it."""
+def line_draft(
+    line: LineInput, *, menu_item_id: int | None, option_ids: Sequence[int] | None = None
+) -> LineDraft:
+    """The service's draft of a line; the menu item's and options' ids as the adapter decoded
+    them (options None: the defaults)."""
     return LineDraft(
         menu_item_id=menu_item_id,
         name=line.name,
@@ -39,4 +42,5 @@ def line_draft(line: LineInput, *, menu_item_id: int | None) -> LineDraft:
         modifiers=tuple(line.modifiers),
         seat_number=line.seat_number,
         note=line.note,
+        option_ids=None if option_ids is None else tuple(option_ids),
     )

@@ -17,6 +17,17 @@ from restaurant_api.orders.graphql import OrderType, order_id_of
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
 
+
+def _option_ids(options: list[strawberry.ID] | None, at: str) -> tuple[int, ...] | None:
+    """Decoded option ids (None stays None); a bad id's error names its input path."""
+    if options is None:
+        return None
+    return tuple(
+        decode_id(option, "ModifierOption", field=f"{at}.options.{i}")
+        for i, option in enumerate(options)
+    )
+
+
 # --- inputs ---------------------------------------------------------------------------------
 
 
@@ -41,11 +52,18 @@ class OrderLineInput:
     )
     seat_number: int | None = strawberry.field(default=None, description="Seat it is for.")
     note: str | None = strawberry.field(default=None, description="Note for the kitchen.")
+    options: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Global ids of the modifier options chosen (at most "
+        f"{service.MAX_OPTIONS_PER_LINE}); omitted or null: every group's defaults. Each must "
+        "be offered on the item and available, and each group's count within its bounds.",
+    )
 
     def draft(self, at: str) -> service.LineDraft:
         """The service's draft; `at` is this line's input path (for a bad id's error)."""
         menu_item_id = decode_optional_id(self.menu_item_id, "MenuItem", field=f"{at}.menuItemId")
-        return line_draft(self, menu_item_id=menu_item_id)
+        option_ids = _option_ids(self.options, at)
+        return line_draft(self, menu_item_id=menu_item_id, option_ids=option_ids)
 
 
 @strawberry.input(description="A new order.")
@@ -71,6 +89,12 @@ class OrderLineChangeInput:
     modifiers: list[str] | None = strawberry.field(default=None, description="New modifiers.")
     seat_number: int | None = strawberry.field(default=None, description="New seat.")
     note: str | None = strawberry.field(default=None, description="New note.")
+    options: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="New modifier options (global ids; exactly these, checked like a new "
+        "line's); the unit price becomes the price the line was placed at plus their deltas. "
+        "Omitted or null: unchanged.",
+    )
 
 
 @strawberry.input(description="Changes to an open order; omitted fields stay as they are.")
@@ -120,6 +144,7 @@ class UpdateOrderInput:
                     modifiers=tuple(c.modifiers) if c.modifiers is not None else None,
                     seat_number=c.seat_number,
                     note=c.note,
+                    option_ids=_option_ids(c.options, f"changeLines.{i}"),
                 )
                 for i, c in enumerate(self.change_lines)
             ),

@@ -47,6 +47,8 @@ def _request_hash(draft: OrderDraft) -> str:
     canonical["total"] = _money_key(draft.total)
     for line, source in zip(canonical["lines"], draft.lines, strict=True):
         line["price"] = _money_key(source.price)
+        if source.option_ids is None:
+            del line["option_ids"]  # keys stored before options existed keep matching
     encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 

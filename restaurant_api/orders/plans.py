@@ -61,6 +61,27 @@ def _total(lines: list[Any]) -> tuple[int]:
     return (sum(line[_PRICE] * line[_QUANTITY] for line in lines),)
 
 
+SELECTED_OPTION = ObjectSpec(
+    "SelectedOption",
+    ("option_id", "group", "name", "kitchen_name", "price_delta_cents"),
+    {
+        "optionId": Leaf(("option_id",), global_id("ModifierOption")),
+        "group": Leaf(("group",)),
+        "name": Leaf(("name",)),
+        "kitchenName": Leaf(("kitchen_name",)),
+        "priceDelta": money("price_delta_cents"),
+    },
+)
+
+
+def _selected_options(options: list[dict[str, Any]] | None) -> list[list[Any]]:
+    # As OrderLineType.options: the line's copied JSON, one row per option.
+    return [
+        [o["option_id"], o["group"], o["name"], o["kitchen_name"], o["price_delta_cents"]]
+        for o in options or ()
+    ]
+
+
 ORDER_LINE = ObjectSpec(
     "OrderLine",
     table_layout(LINES),
@@ -81,6 +102,7 @@ ORDER_LINE = ObjectSpec(
             "Money", ("unit_price_cents", "quantity"), lambda cents, quantity: (cents * quantity,)
         ),
         "menuItem": related("MenuItem", "menu_item_id", MENU_ITEMS, "id", many=False),
+        "options": Inline("SelectedOption", ("options",), _selected_options, many=True),
     },
 )
 
@@ -188,7 +210,7 @@ def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:
     return fetch
 
 
-TYPES = [ORDER, ORDER_LINE, ORDER_CONNECTION, ORDER_EDGE]
+TYPES = [ORDER, ORDER_LINE, SELECTED_OPTION, ORDER_CONNECTION, ORDER_EDGE]
 ROOTS = {
     "orders": RootField("OrderConnection", many=False, prepare=_orders),
     "order": RootField("Order", many=False, prepare=_order),

@@ -263,6 +263,7 @@ LINE_ROW_COLUMNS = (
     "id",
     "position",
     "note",
+    "options",
 )
 _LINES = table_of(OrderLine).c
 _LINE_ROWS = (

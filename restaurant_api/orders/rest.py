@@ -22,7 +22,7 @@ from restaurant_api.api.rest import (
     query_int,
 )
 from restaurant_api.db import MAX_ID
-from restaurant_api.limits import MAX_ORDERS_PAGE
+from restaurant_api.limits import MAX_OPTIONS_PER_LINE, MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
@@ -41,7 +41,8 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
     One loop without a call per line: this runs for every line of a page of orders."""
     items = []
     total_cents = 0
-    for _, name, cents, category, quantity, modifiers, menu_item_id, seat, id_, pos, note in lines:
+    for row in lines:
+        _, name, cents, category, quantity, modifiers, menu_item_id, seat, id_, pos, note = row[:11]
         line_cents = cents * quantity
         total_cents += line_cents
         items.append(
@@ -59,6 +60,16 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
                 "position": pos,
                 "note": note,
                 "line_total": line_cents / 100,
+                "options": [
+                    {
+                        "id": option["option_id"],
+                        "group": option["group"],
+                        "name": option["name"],
+                        "kitchen_name": option["kitchen_name"],
+                        "price_delta": option["price_delta_cents"] / 100,
+                    }
+                    for option in row[11]
+                ],
             }
         )
     return items, total_cents
@@ -123,9 +134,14 @@ class OrderItemIn(BaseModel):
     modifiers: list[str] = Field(default_factory=list, max_length=service.MAX_MODIFIERS)
     seat_number: int | None = Field(default=None, ge=1, le=service.MAX_SEAT)
     note: str | None = Field(default=None, max_length=500)
+    options: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None,
+        max_length=MAX_OPTIONS_PER_LINE,
+        description="Ids of the modifier options chosen; omitted: the defaults of every group.",
+    )
 
     def draft(self) -> service.LineDraft:
-        return line_draft(self, menu_item_id=self.menu_item_id)
+        return line_draft(self, menu_item_id=self.menu_item_id, option_ids=self.options)
 
 
 class OrderCreate(BaseModel):

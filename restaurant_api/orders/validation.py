@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
     MAX_LINES,
     MAX_MODIFIERS,
+    MAX_OPTIONS_PER_LINE,
     MAX_QUANTITY,
     MAX_SEAT,
     LineDraft,
@@ -25,7 +26,7 @@ from restaurant_api.orders.models import OrderLine
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 
 if TYPE_CHECKING:
-    from restaurant_api.menu.service import MenuItem
+    from restaurant_api.menu.service import MenuItem, OfferedGroup
 
 
 def check_id(value: int, name: str) -> None:
@@ -88,30 +89,56 @@ async def resolve_lines(
                 check_id(draft.menu_item_id, "menu_item_id")
             except InvalidInput as error:
                 raise error.inside(where, index) from None
+        _check_option_count(draft.option_ids, where, index)
     menu_ids = [d.menu_item_id for d in drafts if d.menu_item_id is not None]
-    menu = await menu_service.menu_items_by_id(session, menu_ids)
+    # The items and the modifier groups they offer, read in this transaction (one statement
+    # when no item offers a group).
+    menu, offered = await menu_service.items_with_groups(session, menu_ids)
     lines = []
     for index, draft in enumerate(drafts):
         try:
-            lines.append(_resolve_line(draft, menu))
+            lines.append(_resolve_line(draft, menu, offered, index))
         except InvalidInput as error:
             raise error.inside(where, index) from None
     return lines
 
 
-def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
+def _check_option_count(option_ids: Sequence[int] | None, where: str, index: int) -> None:
+    # Bounded before any read (the adapters bound it too).
+    if option_ids is not None and len(option_ids) > MAX_OPTIONS_PER_LINE:
+        raise InvalidInput(
+            f"at most {MAX_OPTIONS_PER_LINE} options per line", field="options"
+        ).inside(where, index)
+
+
+def _resolve_line(
+    draft: LineDraft,
+    menu: Mapping[int, MenuItem],
+    offered: Mapping[int, Sequence[OfferedGroup]],
+    index: int = 0,
+) -> OrderLine:
     check_quantity(draft.quantity)
     check_seat(draft.seat_number)
     modifiers = clean_modifiers(draft.modifiers)
     note = optional_text(draft.note, "note", 500)
+    options: list[dict[str, Any]] = []
     if draft.menu_item_id is not None:
         item = menu.get(draft.menu_item_id)
         if item is None:
             raise InvalidInput(f"Menu item {draft.menu_item_id} not found", field="menu_item_id")
         if not item.is_available:
             raise InvalidInput(f"Menu item '{item.name}' is not available", field="menu_item_id")
-        name, category, cents = item.name, item.category, item.price_cents
+        # Errors name the item and its index in the list sent (REST shows only the message).
+        label = f"{item.name} (line {index})"
+        options = menu_service.choose_options(label, offered.get(item.id, ()), draft.option_ids)
+        # Options are copied with their deltas; the unit price includes them.
+        cents = item.price_cents + menu_service.options_delta_cents(options)
+        if cents < 0:
+            raise InvalidInput(f"{label}: the options make the price negative", field="options")
+        name, category = item.name, item.category
     else:
+        if draft.option_ids:
+            raise InvalidInput("Only a menu item has options", field="options")
         if draft.name is None or draft.price is None or draft.category is None:
             raise InvalidInput(
                 "An item needs a menu_item_id, or a name, price and category", field="order"
@@ -127,12 +154,41 @@ def _resolve_line(draft: LineDraft, menu: Mapping[int, MenuItem]) -> OrderLine:
         unit_price_cents=cents,
         quantity=draft.quantity,
         modifiers=modifiers,
+        options=options,
         seat_number=draft.seat_number,
         note=note,
     )
     if line_total_cents(line) > MAX_CENTS:
         raise InvalidInput("Line total is out of range", field="quantity")
     return line
+
+
+async def offered_options(
+    session: AsyncSession, menu_item_ids: Sequence[int]
+) -> tuple[dict[int, MenuItem], dict[int, list[OfferedGroup]]]:
+    """The items and the groups they offer, to choose a placed line's options again."""
+    return await menu_service.items_with_groups(session, menu_item_ids)
+
+
+def rechoose_options(
+    line: OrderLine,
+    menu: Mapping[int, MenuItem],
+    offered: Mapping[int, Sequence[OfferedGroup]],
+    option_ids: Sequence[int],
+) -> None:
+    """New options for a placed line, checked like new ones; its price is the price it was
+    placed at (without the old options' deltas) plus the new deltas."""
+    item = menu.get(line.menu_item_id) if line.menu_item_id is not None else None
+    if item is None:
+        raise InvalidInput("Only a line of an item on the menu has options", field="options")
+    options = menu_service.choose_options(item.name, offered.get(item.id, ()), option_ids)
+    base = line.unit_price_cents - menu_service.options_delta_cents(line.options or ())
+    cents = base + menu_service.options_delta_cents(options)
+    if cents < 0:
+        raise InvalidInput(f"{item.name}: the options make the price negative", field="options")
+    line.options, line.unit_price_cents = options, cents
+    if line_total_cents(line) > MAX_CENTS:
+        raise InvalidInput("Line total is out of range", field="options")
 
 
 def check_order_total(lines: Sequence[OrderLine]) -> int:
