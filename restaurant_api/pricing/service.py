@@ -36,6 +36,7 @@ from restaurant_api.pricing.models import (
     CategoryTaxRate,
     DiningOption,
     MenuItemTaxRate,
+    ServiceChargeRule,
     TaxRate,
 )
 
@@ -56,6 +57,7 @@ __all__ = [
     "TaxKey",
     "TaxRates",
     "TaxSnapshot",
+    "automatic_charge_rules",
     "even_shares",
     "half_up",
     "load_tax_rates",
@@ -124,3 +126,24 @@ async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = (
 
 def _ordered(rates: Iterable[TaxSnapshot]) -> tuple[TaxSnapshot, ...]:
     return tuple(sorted(rates, key=lambda rate: (rate.name.lower(), rate.id or 0)))
+
+
+async def automatic_charge_rules(
+    session: AsyncSession, *, guests: int, dining_option: str
+) -> list[ServiceChargeRule]:
+    """The active rules that add themselves to a check of this many guests and dining
+    option (automatic gratuity), by id: one read."""
+    rules = await session.exec(
+        select(ServiceChargeRule)
+        .where(
+            col(ServiceChargeRule.is_active),
+            col(ServiceChargeRule.auto_min_guests).is_not(None),
+            col(ServiceChargeRule.auto_min_guests) <= guests,
+        )
+        .order_by(col(ServiceChargeRule.id))
+    )
+    return [
+        rule
+        for rule in rules.all()
+        if not rule.dining_options or dining_option in rule.dining_options
+    ]
