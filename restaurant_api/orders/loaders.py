@@ -11,6 +11,7 @@ from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders import service
 from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.pricing import service as pricing
 
 
 def order_by_id(context: Context) -> DataLoader[int, Order | None]:
@@ -47,3 +48,15 @@ def order_line_by_id(context: Context) -> DataLoader[int, OrderLine | None]:
         return [by_id.get(line_id) for line_id in ids]
 
     return context.loader("orders.order_line_by_id", lambda: DataLoader(load_fn=load))
+
+
+def check_by_order(context: Context) -> DataLoader[int, pricing.Check | None]:
+    """Orders' checks, priced from their rows: four reads per batch, whatever its size."""
+
+    async def load(order_ids: Sequence[int]) -> list[pricing.Check | None]:
+        async with context.use_session() as session:
+            orders = await service.orders_by_id(session, order_ids)
+            checks = await service.checks_for_orders(session, list(orders.values()))
+        return [checks.get(order_id) for order_id in order_ids]
+
+    return context.loader("orders.check_by_order", lambda: DataLoader(load_fn=load))

@@ -52,8 +52,8 @@ from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.merging import absorb_order, give_back_lines, merged_order_id
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.placing import place_order, place_order_with_lines
-from restaurant_api.orders.quotes import quote_order
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+from restaurant_api.orders.quotes import quote_order
 from restaurant_api.orders.reads import (
     ALL_ORDERS,
     OrderFilter,

@@ -30,9 +30,7 @@ def check_dining_option(value: str, table_id: int | None) -> str:
     return value
 
 
-async def snapshot_tax_rates(
-    session: AsyncSession, lines: Sequence[OrderLine]
-) -> pricing.TaxRates:
+async def snapshot_tax_rates(session: AsyncSession, lines: Sequence[OrderLine]) -> pricing.TaxRates:
     """Copy onto each new line the rates it takes now (item > category > defaults), so
     later edits of the rates never change a placed check. One `load_tax_rates` for all."""
     rates = await pricing.load_tax_rates(
