@@ -7,7 +7,12 @@ from typing import Any
 from sqlmodel import func, select
 
 from restaurant_api.orders.models import Order, OrderLine
-from restaurant_api.pricing.models import CategoryTaxRate, MenuItemTaxRate, TaxRate
+from restaurant_api.pricing.models import (
+    CategoryTaxRate,
+    MenuItemTaxRate,
+    ServiceChargeRule,
+    TaxRate,
+)
 from tests.conftest import gid
 
 CHECK = """
@@ -247,3 +252,50 @@ async def test_a_quote_is_validated_like_an_order(gql, server, kitchen, add_menu
     )
     assert body["__typename"] == "ValidationError"
     assert "expected 1.00" in body["message"]
+
+
+async def test_a_quote_has_the_automatic_service_charges_of_its_party(
+    db, gql, server, add_menu_item
+):
+    steak = await add_menu_item("Steak", "25.00")
+    await add_rate(db, "Sales tax", 100_000, default=True)
+    async with db.session() as session:
+        session.add(
+            ServiceChargeRule(
+                name="Gratuity",
+                name_key="gratuity",
+                kind="percent",
+                rate_ppm=180_000,
+                taxable=True,
+                auto_min_guests=6,
+            )
+        )
+        session.add(
+            ServiceChargeRule(
+                name="Delivery fee",
+                name_key="delivery fee",
+                kind="amount",
+                amount_cents=399,
+                auto_min_guests=1,
+                dining_options=["delivery"],
+            )
+        )
+        session.add(
+            ServiceChargeRule(name="Cake", name_key="cake", kind="amount", amount_cents=500)
+        )
+    lines = [menu_line(steak.id, 4)]
+    five = (await quote(gql, server, lines=lines, customerCount=5))["check"]
+    assert five["serviceCharges"] == []
+    assert five["total"]["amount"] == "110.00"
+    six = (await quote(gql, server, lines=lines, customerCount=6))["check"]
+    # 18% of 100.00, taxed at the default rate: 10.00 + 1.80 tax.
+    assert six["serviceCharges"] == [
+        {"name": "Gratuity", "taxable": True, "amount": {"amount": "18.00"}}
+    ]
+    assert six["taxTotal"]["amount"] == "11.80"
+    assert six["total"]["amount"] == "129.80"
+    delivery = (await quote(gql, server, lines=lines, diningOption="DELIVERY"))["check"]
+    assert delivery["serviceCharges"] == [
+        {"name": "Delivery fee", "taxable": False, "amount": {"amount": "3.99"}}
+    ]
+    assert delivery["total"]["amount"] == "113.99"
