@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,7 +26,7 @@ from restaurant_api.orders.rows import order_lines
 from restaurant_api.pricing import service as pricing
 
 
-def line_to_price(line: OrderLine, key: int | None = None) -> pricing.LineToPrice:
+def line_to_price(line: OrderLine | Any, key: int | None = None) -> pricing.LineToPrice:
     return pricing.LineToPrice(
         key=line.id if key is None else key,
         unit_price_cents=line.unit_price_cents,
@@ -65,6 +66,17 @@ def check_of(
     charges: Sequence[OrderServiceCharge],
 ) -> pricing.Check:
     """Price an order from its rows (applied discounts and charges only count)."""
+    return check_of_rows(order, lines, discounts, charges)
+
+
+def check_of_rows(
+    order: Any,
+    lines: Sequence[Any],
+    discounts: Sequence[OrderDiscount],
+    charges: Sequence[OrderServiceCharge],
+) -> pricing.Check:
+    """`check_of` for anything with the same attributes: plain rows of the REST reads
+    (`reads.ORDER_ROW_COLUMNS`, `reads.LINE_ROW_COLUMNS`) as well as models."""
     return pricing.price_check(
         [line_to_price(line) for line in lines if not line.carried],
         dining_option=order.dining_option,

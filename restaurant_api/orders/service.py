@@ -27,7 +27,13 @@ from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
-from restaurant_api.orders.checks import checks_for_orders, price_order
+from restaurant_api.orders.checks import (
+    adjustments_for_orders,
+    check_of,
+    check_of_rows,
+    checks_for_orders,
+    price_order,
+)
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
@@ -90,6 +96,7 @@ from restaurant_api.orders.splitting import (
     preview_order_split,
     split_order,
 )
+from restaurant_api.pricing.service import Check
 
 __all__ = [
     "ALL_ORDERS",
@@ -99,6 +106,7 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_SEAT",
     "UNSET",
+    "Check",
     "IdempotencyInProgress",
     "IdempotencyMismatch",
     "InvalidSplit",
@@ -119,9 +127,12 @@ __all__ = [
     "Unset",
     "VersionConflict",
     "absorb_order",
+    "adjustments_for_orders",
     "as_utc",
     "cancel_order",
     "change_order_lines",
+    "check_of",
+    "check_of_rows",
     "checks_for_orders",
     "clear_line_origins",
     "close_order",
