@@ -51,12 +51,19 @@ def order_line_by_id(context: Context) -> DataLoader[int, OrderLine | None]:
 
 
 def check_by_order(context: Context) -> DataLoader[int, pricing.Check | None]:
-    """Orders' checks, priced from their rows: four reads per batch, whatever its size."""
+    """Orders' checks, priced from their rows: the orders and lines through their loaders
+    (shared with `Order.lines`), then two reads of adjustments per batch, whatever its size."""
 
     async def load(order_ids: Sequence[int]) -> list[pricing.Check | None]:
+        orders = await order_by_id(context).load_many(order_ids)
+        lines = await lines_by_order(context).load_many(order_ids)
         async with context.use_session() as session:
-            orders = await service.orders_by_id(session, order_ids)
-            checks = await service.checks_for_orders(session, list(orders.values()))
-        return [checks.get(order_id) for order_id in order_ids]
+            discounts, charges = await service.adjustments_for_orders(session, order_ids)
+        return [
+            None
+            if order is None
+            else service.check_of(order, order_lines, discounts[order.id], charges[order.id])
+            for order, order_lines in zip(orders, lines, strict=True)
+        ]
 
     return context.loader("orders.check_by_order", lambda: DataLoader(load_fn=load))

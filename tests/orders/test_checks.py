@@ -299,3 +299,31 @@ async def test_a_quote_has_the_automatic_service_charges_of_its_party(
         {"name": "Delivery fee", "taxable": False, "amount": {"amount": "3.99"}}
     ]
     assert delivery["total"]["amount"] == "113.99"
+
+
+async def test_checks_of_a_page_of_orders_take_constant_statements(
+    db, gql, server, add_menu_item, count_statements
+):
+    soup = await add_menu_item("Soup", "4.10")
+    await add_rate(db, "Sales tax", 88_750, default=True)
+    query = """query($first: Int!) { orders(first: $first) { edges { node {
+      lines { name } check { total { amount } lines { lineId tax { amount } } } } } } }"""
+    counts = {}
+    placed = 0
+    for size in (2, 12):
+        while placed < size:
+            await place(gql, server, lines=[menu_line(soup.id, 2), menu_line(soup.id)])
+            placed += 1
+        with count_statements() as counter:
+            body = await gql(query, {"first": size}, staff=server)
+        edges = body["data"]["orders"]["edges"]
+        assert len(edges) == size
+        # 8.20 + 4.10 = 12.30; tax 1.091625 -> 1.09, spread 0.73 / 0.36.
+        assert {edge["node"]["check"]["total"]["amount"] for edge in edges} == {"13.39"}
+        assert [line["tax"]["amount"] for line in edges[0]["node"]["check"]["lines"]] == [
+            "0.73",
+            "0.36",
+        ]
+        counts[size] = counter.count
+    # The caller, the page, its lines; the orders again and their discounts and charges.
+    assert counts == {2: 6, 12: 6}, counts
