@@ -4,7 +4,7 @@ change (both backends)."""
 from __future__ import annotations
 
 from restaurant_api.orders.events import order_changed
-from restaurant_api.orders.models import Order, OrderDiscount
+from restaurant_api.orders.models import AdjustmentStatus, Order, OrderDiscount
 from tests.live.conftest import open_socket
 from tests.orders.test_checks import add_rate
 
@@ -51,7 +51,7 @@ async def test_a_subscriber_gets_the_new_check_after_a_change(live_server, db, g
                 kind="amount",
                 amount_cents=500,
                 reason="birthday",
-                status="applied",
+                status=AdjustmentStatus.APPLIED,
             )
         )
         row = await session.get(Order, order["databaseId"])

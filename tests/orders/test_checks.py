@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.pricing.models import (
+    AdjustmentKind,
     CategoryTaxRate,
     MenuItemTaxRate,
     ServiceChargeRule,
@@ -73,8 +75,8 @@ async def add_rate(
     inclusive: bool = False,
     default: bool = False,
     dining_options: list[str] | None = None,
-    items: list[int] = (),  # type: ignore[assignment]
-    categories: list[str] = (),  # type: ignore[assignment]
+    items: Sequence[int] = (),
+    categories: Sequence[str] = (),
 ) -> TaxRate:
     async with db.session() as session:
         rate = TaxRate(
@@ -137,7 +139,7 @@ async def test_inclusive_and_exclusive_taxes_on_one_check(db, gql, server, add_m
     assert [line["total"]["amount"] for line in check["lines"]] == ["32.66", "12.00"]
     assert [line["inclusiveTax"]["amount"] for line in check["lines"]] == ["0.00", "2.00"]
     async with db.session() as session:
-        lines = (await session.exec(select(OrderLine).order_by(OrderLine.id))).all()
+        lines = (await session.exec(select(OrderLine).order_by(col(OrderLine.id)))).all()
     assert [[rate["name"] for rate in line.tax_rates] for line in lines] == [["Sales tax"], ["VAT"]]
 
 
@@ -264,7 +266,7 @@ async def test_a_quote_has_the_automatic_service_charges_of_its_party(
             ServiceChargeRule(
                 name="Gratuity",
                 name_key="gratuity",
-                kind="percent",
+                kind=AdjustmentKind.PERCENT,
                 rate_ppm=180_000,
                 taxable=True,
                 auto_min_guests=6,
@@ -274,14 +276,16 @@ async def test_a_quote_has_the_automatic_service_charges_of_its_party(
             ServiceChargeRule(
                 name="Delivery fee",
                 name_key="delivery fee",
-                kind="amount",
+                kind=AdjustmentKind.AMOUNT,
                 amount_cents=399,
                 auto_min_guests=1,
                 dining_options=["delivery"],
             )
         )
         session.add(
-            ServiceChargeRule(name="Cake", name_key="cake", kind="amount", amount_cents=500)
+            ServiceChargeRule(
+                name="Cake", name_key="cake", kind=AdjustmentKind.AMOUNT, amount_cents=500
+            )
         )
     lines = [menu_line(steak.id, 4)]
     five = (await quote(gql, server, lines=lines, customerCount=5))["check"]

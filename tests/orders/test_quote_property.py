@@ -134,7 +134,7 @@ async def _configure(db: Any, spec: DraftSpec, names: Any) -> list[MenuItem]:
 async def _retire_rates(db: Any) -> None:
     """Each draft prices with its own rates: retire the rates of the drafts before."""
     async with db.session() as session:
-        await session.exec(update(TaxRate).values(is_active=False))  # type: ignore[call-overload]
+        await session.exec(update(TaxRate).values(is_active=False))
 
 
 async def test_the_quote_of_any_draft_equals_the_check_of_the_order_placed_from_it(db, gql, server):

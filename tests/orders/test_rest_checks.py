@@ -3,7 +3,7 @@ lines (both backends)."""
 
 from __future__ import annotations
 
-from restaurant_api.orders.models import OrderDiscount
+from restaurant_api.orders.models import AdjustmentStatus, OrderDiscount
 from tests.factories import place_order as _place
 from tests.orders.test_checks import add_rate
 
@@ -58,7 +58,7 @@ async def test_every_order_answer_carries_the_check(client, db, server, add_menu
                 kind="percent",
                 rate_ppm=100_000,
                 reason="5pm",
-                status="applied",
+                status=AdjustmentStatus.APPLIED,
             )
         )
     one = (await client.get(f"/api/orders/{placed['id']}", headers=server.headers)).json()
