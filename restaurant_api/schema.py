@@ -63,6 +63,7 @@ Query = merge_types(
         menu_graphql.Query,
         tables_graphql.Query,
         orders_graphql.Query,
+        orders_mutations.QuoteQuery,
         kitchen_graphql.Query,
         pricing_graphql.Query,
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -80,6 +81,41 @@ class OrderItemPublic(LineItemPublic):
         )
 
 
+class CheckTaxPublic(BaseModel):
+    """The tax of one rate on an order's check."""
+
+    name: str
+    rate: str  # exact percentage, e.g. "8.875"
+    inclusive: bool  # already inside the prices (not added to grand_total again)
+    amount: MoneyNumber
+
+
+def percent(rate_ppm: int) -> str:
+    """A rate in parts per million as an exact percentage string: 88_750 -> "8.875"."""
+    return format((Decimal(rate_ppm) / 10_000).normalize(), "f")
+
+
+def check_fields(check: orders_service.Check) -> dict[str, Any]:
+    """The check's additive fields of an order's JSON, in OrderPublic's key order."""
+    return {
+        "subtotal": check.subtotal_cents / 100,
+        "discount_total": check.discount_cents / 100,
+        "service_charge_total": check.service_charge_cents / 100,
+        "tax": check.tax_cents / 100,
+        "inclusive_tax": check.inclusive_tax_cents / 100,
+        "grand_total": check.total_cents / 100,
+        "taxes": [
+            {
+                "name": tax.key.name,
+                "rate": percent(tax.key.rate_ppm),
+                "inclusive": tax.key.inclusive,
+                "amount": tax.amount_cents / 100,
+            }
+            for tax in check.taxes
+        ],
+    }
+
+
 class OrderPublic(BaseModel):
     """The contract's Order object (plus a few extra fields)."""
 
@@ -99,9 +135,23 @@ class OrderPublic(BaseModel):
     tip: MoneyNumber
     cancel_reason: str | None
     created_by_id: int | None
+    # The check (added by issue 13; `total` keeps meaning the sum of the lines = subtotal).
+    dining_option: str
+    subtotal: MoneyNumber
+    discount_total: MoneyNumber
+    service_charge_total: MoneyNumber
+    tax: MoneyNumber  # exclusive taxes, added on top
+    inclusive_tax: MoneyNumber  # inside the prices, shown for the record
+    grand_total: MoneyNumber  # subtotal - discount_total + service_charge_total + tax
+    taxes: list[CheckTaxPublic]
 
     @classmethod
-    def from_model(cls, order: Order, lines: Sequence[OrderLine]) -> OrderPublic:
+    def from_model(
+        cls, order: Order, lines: Sequence[OrderLine], check: orders_service.Check | None = None
+    ) -> OrderPublic:
+        """`check`: the order's check; None prices the lines alone (no adjustments)."""
+        if check is None:
+            check = orders_service.check_of(order, lines, [], [])
         return cls(
             id=order.id,
             order=[OrderItemPublic.from_model(line) for line in lines],
@@ -118,13 +168,26 @@ class OrderPublic(BaseModel):
             tip=from_cents(order.tip_cents),
             cancel_reason=order.cancel_reason,
             created_by_id=order.created_by_id,
+            dining_option=order.dining_option,
+            **check_fields(check),
         )
 
 
 async def present_orders(session: AsyncSession, orders: Sequence[Order]) -> list[OrderPublic]:
     """Orders as clients see them; the lines of all of them come in one query."""
-    lines = await orders_service.lines_for_orders(session, [o.id for o in orders])
-    return [OrderPublic.from_model(order, lines.get(order.id, [])) for order in orders]
+    ids = [o.id for o in orders]
+    lines = await orders_service.lines_for_orders(session, ids)
+    discounts, charges = await orders_service.adjustments_for_orders(session, ids)
+    return [
+        OrderPublic.from_model(
+            order,
+            lines.get(order.id, []),
+            orders_service.check_of(
+                order, lines.get(order.id, []), discounts[order.id], charges[order.id]
+            ),
+        )
+        for order in orders
+    ]
 
 
 async def present_order(session: AsyncSession, order: Order) -> OrderPublic:

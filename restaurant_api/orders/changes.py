@@ -24,6 +24,7 @@ from restaurant_api.orders.errors import OrderLineNotFound
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
+from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
     check_customers,
     check_order_total,
@@ -201,6 +202,11 @@ async def _apply_order_fields(session: AsyncSession, order: Order, changes: Orde
         order.customer_count = changes.customer_count
     if not isinstance(changes.special_requests, Unset):
         order.special_requests = optional_text(changes.special_requests, "special_requests", 1000)
+    table_id = order.table_id if isinstance(changes.table_id, Unset) else changes.table_id
+    # Checked before the table moves: only dine-in may have one.
+    order.dining_option = check_dining_option(
+        changes.dining_option or order.dining_option, table_id
+    )
     if not isinstance(changes.table_id, Unset) and changes.table_id != order.table_id:
         if changes.table_id is not None and not is_valid_id(changes.table_id):
             raise tables_service.TableNotFound()
@@ -259,6 +265,8 @@ async def _change_order(
     for step in steps:
         await step(session, edit, changes)
     _check_lines(edit.final, changes.total)
+    if edit.new:
+        await snapshot_tax_rates(session, edit.new)
     await _apply_order_fields(session, order, changes)
     reason = optional_text(changes.void_reason, "void_reason", 500)
     await _save_lines(session, order, edit, reason=reason, actor_id=user.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,11 +21,12 @@ from restaurant_api.orders.models import (
     OrderLine,
     OrderServiceCharge,
 )
+from restaurant_api.orders.reads import lines_for_orders
 from restaurant_api.orders.rows import order_lines
 from restaurant_api.pricing import service as pricing
 
 
-def line_to_price(line: OrderLine, key: int | None = None) -> pricing.LineToPrice:
+def line_to_price(line: OrderLine | Any, key: int | None = None) -> pricing.LineToPrice:
     return pricing.LineToPrice(
         key=line.id if key is None else key,
         unit_price_cents=line.unit_price_cents,
@@ -64,6 +66,17 @@ def check_of(
     charges: Sequence[OrderServiceCharge],
 ) -> pricing.Check:
     """Price an order from its rows (applied discounts and charges only count)."""
+    return check_of_rows(order, lines, discounts, charges)
+
+
+def check_of_rows(
+    order: Any,
+    lines: Sequence[Any],
+    discounts: Sequence[OrderDiscount],
+    charges: Sequence[OrderServiceCharge],
+) -> pricing.Check:
+    """`check_of` for anything with the same attributes: plain rows of the REST reads
+    (`reads.ORDER_ROW_COLUMNS`, `reads.LINE_ROW_COLUMNS`) as well as models."""
     return pricing.price_check(
         [line_to_price(line) for line in lines if not line.carried],
         dining_option=order.dining_option,
@@ -116,3 +129,16 @@ async def price_order(session: AsyncSession, order: Order) -> pricing.Check:
     lines = await order_lines(session, order.id)
     discounts, charges = await adjustments_for_orders(session, [order.id])
     return check_of(order, lines, discounts[order.id], charges[order.id])
+
+
+async def checks_for_orders(
+    session: AsyncSession, orders: Sequence[Order]
+) -> dict[int, pricing.Check]:
+    """The checks of many orders, by order id: three reads whatever their number."""
+    ids = [order.id for order in orders]
+    lines = await lines_for_orders(session, ids)
+    discounts, charges = await adjustments_for_orders(session, ids)
+    return {
+        order.id: check_of(order, lines.get(order.id, []), discounts[order.id], charges[order.id])
+        for order in orders
+    }

@@ -42,6 +42,8 @@ class OrderDraft:
     customer_count: int = 1
     special_requests: str | None = None
     total: Decimal | int | str | None = None
+    # dine_in, takeout or delivery (pricing.models.DiningOption); only dine-in has a table.
+    dining_option: str = "dine_in"
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,4 @@ class OrderChanges:
     special_requests: str | Unset | None = UNSET
     total: Decimal | int | str | None = None
     void_reason: str | None = None
+    dining_option: str | None = None

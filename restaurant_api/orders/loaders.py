@@ -11,6 +11,7 @@ from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders import service
 from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.pricing import service as pricing
 
 
 def order_by_id(context: Context) -> DataLoader[int, Order | None]:
@@ -47,3 +48,22 @@ def order_line_by_id(context: Context) -> DataLoader[int, OrderLine | None]:
         return [by_id.get(line_id) for line_id in ids]
 
     return context.loader("orders.order_line_by_id", lambda: DataLoader(load_fn=load))
+
+
+def check_by_order(context: Context) -> DataLoader[int, pricing.Check | None]:
+    """Orders' checks, priced from their rows: the orders and lines through their loaders
+    (shared with `Order.lines`), then two reads of adjustments per batch, whatever its size."""
+
+    async def load(order_ids: Sequence[int]) -> list[pricing.Check | None]:
+        orders = await order_by_id(context).load_many(order_ids)
+        lines = await lines_by_order(context).load_many(order_ids)
+        async with context.use_session() as session:
+            discounts, charges = await service.adjustments_for_orders(session, order_ids)
+        return [
+            None
+            if order is None
+            else service.check_of(order, order_lines, discounts[order.id], charges[order.id])
+            for order, order_lines in zip(orders, lines, strict=True)
+        ]
+
+    return context.loader("orders.check_by_order", lambda: DataLoader(load_fn=load))

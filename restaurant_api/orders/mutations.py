@@ -9,13 +9,15 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, result_union
+from restaurant_api.api.graphql import Context, graphql_error, result_union
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
+from restaurant_api.errors import DomainError
 from restaurant_api.orders import loaders, service
-from restaurant_api.orders.graphql import OrderType, order_id_of
+from restaurant_api.orders.graphql import CheckType, DiningOptionType, OrderType, order_id_of
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
+from restaurant_api.pricing.models import DiningOption
 
 
 def _option_ids(options: list[strawberry.ID] | None, at: str) -> tuple[int, ...] | None:
@@ -80,6 +82,22 @@ class PlaceOrderInput:
         '"12.98"); checked against the lines (VALIDATION_ERROR naming the expected total), '
         "not used.",
     )
+    dining_option: DiningOptionType = strawberry.field(
+        default=DiningOption.DINE_IN,
+        description="Dine-in (the default), takeout or delivery; only dine-in may have a "
+        "table. Taxes can depend on it.",
+    )
+
+    def draft(self) -> service.OrderDraft:
+        """The service's draft; a bad id raises with its input path."""
+        return service.OrderDraft(
+            lines=tuple(line.draft(f"lines.{i}") for i, line in enumerate(self.lines)),
+            table_id=decode_optional_id(self.table_id, "Table", field="tableId"),
+            customer_count=self.customer_count,
+            special_requests=self.special_requests,
+            total=self.total,
+            dining_option=DiningOption(self.dining_option).value,
+        )
 
 
 @strawberry.input(description="Changes to one line; omitted fields stay as they are.")
@@ -127,6 +145,11 @@ class UpdateOrderInput:
     void_reason: str | None = strawberry.field(
         default=None, description="Why lines are removed or changed (shown to the kitchen)."
     )
+    dining_option: DiningOptionType | None = strawberry.field(
+        default=None,
+        description="New dining option; only dine-in may have a table (move it off the "
+        "table with `tableId: null` in the same change).",
+    )
 
     def changes(self) -> service.OrderChanges:
         """The service's changes; a bad id raises with its input path."""
@@ -161,6 +184,9 @@ class UpdateOrderInput:
             ),
             total=self.total,
             void_reason=self.void_reason,
+            dining_option=None
+            if self.dining_option is None
+            else DiningOption(self.dining_option).value,
         )
 
 
@@ -210,15 +236,8 @@ class Mutation:
             ),
         ] = None,
     ) -> PlaceOrderResult:
-        draft = service.OrderDraft(
-            lines=tuple(line.draft(f"lines.{i}") for i, line in enumerate(input.lines)),
-            table_id=decode_optional_id(input.table_id, "Table", field="tableId"),
-            customer_count=input.customer_count,
-            special_requests=input.special_requests,
-            total=input.total,
-        )
         order, lines = await service.place_order_with_lines(
-            session, actor=info.context.user, draft=draft, idempotency_key=idempotency_key
+            session, actor=info.context.user, draft=input.draft(), idempotency_key=idempotency_key
         )
         if lines is not None:  # a new order: its lines need not be read back
             loaders.lines_by_order(info.context).prime(order.id, lines)
@@ -298,3 +317,41 @@ class Mutation:
         database_id = order_id_of(order_id)
         await service.delete_order(session, actor=info.context.user, order_id=database_id)
         return DeleteOrderPayload(order_id=to_global_id("Order", database_id))
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The check a draft order would have, if placed now.")
+class QuotePayload:
+    check: CheckType = strawberry.field(
+        description="Priced like an order's `check` (its lines have no ids: `lineId` is "
+        "null, `index` is the place of the line in the input)."
+    )
+
+
+QuoteOrderResult = result_union(
+    "QuoteOrderResult", QuotePayload, "The quote, or why the order could not be placed."
+)
+
+
+@strawberry.type
+class QuoteQuery:
+    @strawberry.field(
+        description="The check of a draft order as if placed now (taxes, automatic service "
+        "charges), validated like `placeOrder`; writes nothing."
+    )
+    async def quote_order(
+        self,
+        info: Info[Context, None],
+        input: Annotated[PlaceOrderInput, strawberry.argument(description="The draft order.")],
+    ) -> QuoteOrderResult:
+        try:
+            draft = input.draft()
+            async with info.context.use_session() as session:
+                check = await service.quote_order(session, actor=info.context.user, draft=draft)
+        except DomainError as error:
+            return graphql_error(error, {"order": "lines"})
+        return QuotePayload(
+            check=CheckType.from_check(check, info.context.settings.currency, keyed_by_id=False)
+        )

@@ -21,6 +21,7 @@ from restaurant_api.orders.drafts import OrderDraft
 from restaurant_api.orders.errors import IdempotencyInProgress, IdempotencyMismatch
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
+from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
     check_customers,
     check_order_total,
@@ -141,12 +142,15 @@ async def place_order_with_lines(
     special_requests = optional_text(draft.special_requests, "special_requests", 1000)
     if draft.table_id is not None and not is_valid_id(draft.table_id):
         raise tables_service.TableNotFound()
+    dining_option = check_dining_option(draft.dining_option, draft.table_id)
     lines = await resolve_lines(session, draft.lines)
     check_total(check_order_total(lines), draft.total)
+    await snapshot_tax_rates(session, lines)
 
     now = utcnow()
     order = Order(
         customer_count=draft.customer_count,
+        dining_option=dining_option,
         special_requests=special_requests,
         created_by_id=user.id,
         created_at=now,

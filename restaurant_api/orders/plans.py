@@ -37,6 +37,7 @@ from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.service import OrderFilter, order_filters
+from restaurant_api.pricing.models import DiningOption
 from restaurant_api.tables.plans import TABLES
 
 ORDERS = table_of(Order)
@@ -124,6 +125,8 @@ ORDER = ObjectSpec(
         "tableId": Leaf(("table_id",), optional(global_id("Table"))),
         "createdById": Leaf(("created_by_id",), optional(global_id("User"))),
         "tip": money("tip_cents"),
+        "diningOption": Leaf(("dining_option",), enum_names(DiningOption)),
+        # `check` is not ported: a document selecting it runs on the executor.
         "total": replace(_LINES, type_name="Money", many=False, reduce=_total),
         "lines": _LINES,
         "table": related("Table", "table_id", TABLES, "id", many=False),

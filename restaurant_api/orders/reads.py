@@ -183,6 +183,9 @@ ORDER_ROW_COLUMNS = (
     "tip_cents",
     "cancel_reason",
     "created_by_id",
+    # What its check is priced with (`checks.check_of_rows`).
+    "dining_option",
+    "carried_check",
 )
 _ORDERS = table_of(Order).c
 _ORDER_ROW = select(*(_ORDERS[name] for name in ORDER_ROW_COLUMNS))
@@ -264,6 +267,9 @@ LINE_ROW_COLUMNS = (
     "position",
     "note",
     "options",
+    # What its part of the check is priced with (`checks.check_of_rows`).
+    "tax_rates",
+    "carried",
 )
 _LINES = table_of(OrderLine).c
 _LINE_ROWS = (

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.json import FastJSONResponse
-from restaurant_api.api.order_presenter import OrderPublic, present_order
+from restaurant_api.api.order_presenter import OrderPublic, check_fields, present_order
 from restaurant_api.api.rest import (
     CurrentUser,
     HotRead,
@@ -26,6 +26,7 @@ from restaurant_api.limits import MAX_OPTIONS_PER_LINE, MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
+from restaurant_api.pricing.models import DiningOption
 
 router = APIRouter(
     prefix="/api/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409)
@@ -75,9 +76,10 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
     return items, total_cents
 
 
-def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
+def order_json(order: Any, lines: Sequence[Any], check: service.Check) -> dict[str, Any]:
     """OrderPublic's JSON from plain rows (`orders.reads.ORDER_ROW_COLUMNS`, lines of
-    `service.line_rows_for_orders`): same keys in the same order, same formats."""
+    `service.line_rows_for_orders`) and its check: same keys in the same order, same
+    formats."""
     (
         id_,
         table_id,
@@ -92,6 +94,8 @@ def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
         tip_cents,
         cancel_reason,
         created_by_id,
+        dining_option,
+        _carried_check,
     ) = order
     items, total_cents = _lines_json(lines)
     return {
@@ -110,13 +114,27 @@ def order_json(order: Any, lines: Sequence[Any]) -> dict[str, Any]:
         "tip": tip_cents / 100,
         "cancel_reason": cancel_reason,
         "created_by_id": created_by_id,
+        "dining_option": dining_option,
+        **check_fields(check),
     }
 
 
 async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict[str, Any]]:
-    """Orders (rows) as clients see them; the lines of all of them come in one query."""
-    lines = await service.line_rows_for_orders(session, [order[0] for order in orders])
-    return [order_json(order, lines.get(order[0], ())) for order in orders]
+    """Orders (rows) as clients see them; the lines of all of them come in one query, their
+    discounts and service charges in two more (priced by `service.check_of_rows`)."""
+    ids = [order[0] for order in orders]
+    lines = await service.line_rows_for_orders(session, ids)
+    discounts, charges = await service.adjustments_for_orders(session, ids)
+    return [
+        order_json(
+            order,
+            lines.get(order[0], ()),
+            service.check_of_rows(
+                order, lines.get(order[0], ()), discounts[order[0]], charges[order[0]]
+            ),
+        )
+        for order in orders
+    ]
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -150,6 +168,8 @@ class OrderCreate(BaseModel):
     table_id: int | None = IdField
     customer_count: int = Field(default=1, ge=1, le=service.MAX_CUSTOMERS)
     special_requests: str | None = Field(default=None, max_length=1000)
+    # Beyond the contract: only dine-in may have a table.
+    dining_option: DiningOption = DiningOption.DINE_IN
 
     def draft(self) -> service.OrderDraft:
         return service.OrderDraft(
@@ -158,6 +178,7 @@ class OrderCreate(BaseModel):
             customer_count=self.customer_count,
             special_requests=self.special_requests,
             total=self.total,
+            dining_option=self.dining_option.value,
         )
 
 
@@ -168,6 +189,8 @@ class OrderUpdate(BaseModel):
     customer_count: int | None = Field(default=None, ge=1, le=service.MAX_CUSTOMERS)
     special_requests: str | None = Field(default=None, max_length=1000)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    # Beyond the contract: only dine-in may have a table.
+    dining_option: DiningOption | None = None
 
     def changes(self) -> service.OrderChanges:
         sent = self.model_fields_set
@@ -180,6 +203,7 @@ class OrderUpdate(BaseModel):
             customer_count=self.customer_count,
             special_requests=self.special_requests if "special_requests" in sent else service.UNSET,
             total=self.total,
+            dining_option=None if self.dining_option is None else self.dining_option.value,
         )
 
 
@@ -224,7 +248,10 @@ async def place_order(
     )
     if lines is None:  # an idempotent retry: the first order, read back
         return await present_order(session, order)
-    return OrderPublic.from_model(order, lines)
+    # Its lines need not be read back; its automatic service charges may have been added.
+    discounts, charges = await service.adjustments_for_orders(session, [order.id])
+    check = service.check_of(order, lines, discounts[order.id], charges[order.id])
+    return OrderPublic.from_model(order, lines, check)
 
 
 # The reads answer with the JSON directly (`response_model` documents them): no model is

@@ -8,6 +8,9 @@ domain's own:
 - `reads`: orders and lines by id, lists and their filters (`OrderFilter`), plain rows
   for the REST reads, the locks changes start from (`lock_order_for_change`);
 - `placing`: placing an order, idempotent retries;
+- `quotes`: the check a draft would have, writing nothing;
+- `taxes`, `checks`: the tax rates lines copy and the dining option; an order's check
+  (`checks.price_order`, `checks.checks_for_orders`);
 - `changes`: changing an open order (REST's whole item list, GraphQL's single lines);
 - `closing`: closing (settling), cancelling and deleting an order;
 - `errors`: the domain's errors;
@@ -24,6 +27,13 @@ from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
+from restaurant_api.orders.checks import (
+    adjustments_for_orders,
+    check_of,
+    check_of_rows,
+    checks_for_orders,
+    price_order,
+)
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
@@ -50,6 +60,7 @@ from restaurant_api.orders.merging import absorb_order, give_back_lines, merged_
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.placing import place_order, place_order_with_lines
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
+from restaurant_api.orders.quotes import quote_order
 from restaurant_api.orders.reads import (
     ALL_ORDERS,
     OrderFilter,
@@ -86,6 +97,7 @@ from restaurant_api.orders.splitting import (
     preview_order_split,
     split_order,
 )
+from restaurant_api.pricing.service import Check
 
 __all__ = [
     "ALL_ORDERS",
@@ -96,6 +108,7 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_SEAT",
     "UNSET",
+    "Check",
     "IdempotencyInProgress",
     "IdempotencyMismatch",
     "InvalidSplit",
@@ -116,9 +129,13 @@ __all__ = [
     "Unset",
     "VersionConflict",
     "absorb_order",
+    "adjustments_for_orders",
     "as_utc",
     "cancel_order",
     "change_order_lines",
+    "check_of",
+    "check_of_rows",
+    "checks_for_orders",
     "clear_line_origins",
     "close_order",
     "delete_order",
@@ -147,6 +164,8 @@ __all__ = [
     "place_order_with_lines",
     "plan_split",
     "preview_order_split",
+    "price_order",
+    "quote_order",
     "replace_order_items",
     "require_open",
     "split_order",

@@ -24,7 +24,7 @@ PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
   __typename ... on OrderPayload { order { id tickets { id } } } } }"""
 
 ORDER_FIELDS = """id databaseId status customerCount specialRequests version paymentMethod
-  cancelReason createdAt updatedAt closedAt tableId createdById __typename
+  cancelReason createdAt updatedAt closedAt tableId createdById diningOption __typename
   tip { amount cents currency } total { amount cents currency __typename }
   lines { id databaseId position name category quantity modifiers seatNumber note menuItemId
           orderId unitPrice { amount } lineTotal { amount cents }
@@ -165,6 +165,10 @@ UNPLANNED = [
     "{ kitchenTickets { id } }",
     "{ orders { edges { node { tickets { timeline { edges { cursor } } } } } } }",
     "mutation { createTable(input: {tableNumber: 77, capacity: 2}) { __typename } }",
+    # The check is priced by the executor (pricing.service), not compiled.
+    "{ orders { edges { node { diningOption total { amount } check { subtotal { amount } "
+    "total { amount } taxes { name rate amount { amount } } lines { lineId total { amount } } "
+    "} } } } }",
 ]
 
 
