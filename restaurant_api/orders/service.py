@@ -23,8 +23,20 @@ voided on its ticket when it is removed or changed.
 from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
+from restaurant_api.orders.audit import AuditAction, audit_trail
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
+from restaurant_api.orders.discounts import (
+    DiscountDraft,
+    DiscountNotFound,
+    DiscountNotPending,
+    apply_discount,
+    approve_discount,
+    comp_line,
+    deny_discount,
+    remove_discount,
+    request_discount,
+)
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
     MAX_LINES,
@@ -76,6 +88,14 @@ from restaurant_api.orders.rows import (
     take_off_table,
     touch_and_publish_order,
 )
+from restaurant_api.orders.service_charges import (
+    ServiceChargeDraft,
+    ServiceChargeNotApplied,
+    ServiceChargeNotFound,
+    add_service_charge,
+    remove_service_charge,
+    sync_automatic_charges,
+)
 from restaurant_api.orders.splitting import (
     InvalidSplit,
     SplitMode,
@@ -94,6 +114,10 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_SEAT",
     "UNSET",
+    "AuditAction",
+    "DiscountDraft",
+    "DiscountNotFound",
+    "DiscountNotPending",
     "IdempotencyInProgress",
     "IdempotencyMismatch",
     "InvalidSplit",
@@ -108,18 +132,27 @@ __all__ = [
     "OrderNotFound",
     "OrderNotOpen",
     "OrderStatus",
+    "ServiceChargeDraft",
+    "ServiceChargeNotApplied",
+    "ServiceChargeNotFound",
     "SplitMode",
     "SplitRequest",
     "SplitShare",
     "Unset",
     "VersionConflict",
     "absorb_order",
+    "add_service_charge",
+    "apply_discount",
+    "approve_discount",
     "as_utc",
+    "audit_trail",
     "cancel_order",
     "change_order_lines",
     "clear_line_origins",
     "close_order",
+    "comp_line",
     "delete_order",
+    "deny_discount",
     "get_order",
     "get_order_row",
     "give_back_lines",
@@ -145,9 +178,13 @@ __all__ = [
     "place_order_with_lines",
     "plan_split",
     "preview_order_split",
+    "remove_discount",
+    "remove_service_charge",
     "replace_order_items",
+    "request_discount",
     "require_open",
     "split_order",
+    "sync_automatic_charges",
     "take_off_table",
     "touch_and_publish_order",
 ]

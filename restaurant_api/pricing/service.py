@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import is_valid_id
+from restaurant_api.errors import NotFound
 from restaurant_api.pricing.engine import (
     AMOUNT,
     PERCENT,
@@ -33,9 +35,13 @@ from restaurant_api.pricing.engine import (
     rate_of,
 )
 from restaurant_api.pricing.models import (
+    AdjustmentKind,
     CategoryTaxRate,
     DiningOption,
+    DiscountPreset,
+    DiscountScope,
     MenuItemTaxRate,
+    ServiceChargeRule,
     TaxRate,
 )
 
@@ -43,24 +49,34 @@ __all__ = [
     "AMOUNT",
     "PERCENT",
     "PPM",
+    "AdjustmentKind",
     "Amounts",
     "AppliedCharge",
     "AppliedDiscount",
     "ChargeToApply",
     "Check",
     "DiningOption",
+    "DiscountPreset",
+    "DiscountPresetNotFound",
+    "DiscountScope",
     "DiscountToApply",
     "LinePrice",
     "LineToPrice",
+    "ServiceChargeRule",
+    "ServiceChargeRuleNotFound",
     "TaxAmount",
     "TaxKey",
     "TaxRates",
     "TaxSnapshot",
+    "automatic_charge_rules",
     "even_shares",
+    "get_discount_preset",
+    "get_service_charge_rule",
     "half_up",
     "load_tax_rates",
     "price_check",
     "rate_of",
+    "rule_is_due",
     "snapshot",
 ]
 
@@ -124,3 +140,54 @@ async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = (
 
 def _ordered(rates: Iterable[TaxSnapshot]) -> tuple[TaxSnapshot, ...]:
     return tuple(sorted(rates, key=lambda rate: (rate.name.lower(), rate.id or 0)))
+
+
+# --- reads for the orders' adjustments (discounts, service charges) -------------------------
+
+
+class DiscountPresetNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Discount preset not found", field="preset_id")
+
+
+class ServiceChargeRuleNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Service charge rule not found", field="rule_id")
+
+
+async def get_discount_preset(session: AsyncSession, preset_id: int) -> DiscountPreset:
+    """An active preset discount (its terms are copied onto the order's discount)."""
+    preset = await session.get(DiscountPreset, preset_id) if is_valid_id(preset_id) else None
+    if preset is None or not preset.is_active:
+        raise DiscountPresetNotFound()
+    return preset
+
+
+async def get_service_charge_rule(session: AsyncSession, rule_id: int) -> ServiceChargeRule:
+    """An active service-charge rule (its terms are copied onto the order's charge)."""
+    rule = await session.get(ServiceChargeRule, rule_id) if is_valid_id(rule_id) else None
+    if rule is None or not rule.is_active:
+        raise ServiceChargeRuleNotFound()
+    return rule
+
+
+async def automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
+    """The active rules that add themselves to large parties (one read)."""
+    rows = await session.exec(
+        select(ServiceChargeRule)
+        .where(
+            col(ServiceChargeRule.is_active),
+            col(ServiceChargeRule.auto_min_guests).is_not(None),
+        )
+        .order_by(col(ServiceChargeRule.id))
+    )
+    return list(rows.all())
+
+
+def rule_is_due(rule: ServiceChargeRule, *, guests: int, dining_option: str) -> bool:
+    """An automatic rule applies from `auto_min_guests` guests on, for its dining options."""
+    if rule.auto_min_guests is None or not rule.is_active:
+        return False
+    if rule.dining_options and dining_option not in rule.dining_options:
+        return False
+    return guests >= rule.auto_min_guests
