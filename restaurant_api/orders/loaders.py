@@ -10,7 +10,8 @@ from restaurant_api.api.graphql import Context
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders import service
-from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.orders.checks import adjustments_for_orders
+from restaurant_api.orders.models import Order, OrderDiscount, OrderLine, OrderServiceCharge
 
 
 def order_by_id(context: Context) -> DataLoader[int, Order | None]:
@@ -47,3 +48,18 @@ def order_line_by_id(context: Context) -> DataLoader[int, OrderLine | None]:
         return [by_id.get(line_id) for line_id in ids]
 
     return context.loader("orders.order_line_by_id", lambda: DataLoader(load_fn=load))
+
+
+def adjustments_by_order(
+    context: Context,
+) -> DataLoader[int, tuple[list[OrderDiscount], list[OrderServiceCharge]]]:
+    """Every discount and service charge of a batch of orders (any status): two reads."""
+
+    async def load(
+        order_ids: Sequence[int],
+    ) -> list[tuple[list[OrderDiscount], list[OrderServiceCharge]]]:
+        async with context.use_session() as session:
+            discounts, charges = await adjustments_for_orders(session, order_ids)
+        return [(discounts.get(i, []), charges.get(i, [])) for i in order_ids]
+
+    return context.loader("orders.adjustments_by_order", lambda: DataLoader(load_fn=load))
