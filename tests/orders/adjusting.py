@@ -106,7 +106,7 @@ async def add_preset(
 async def add_rule(db: Database, name: str, **values: Any) -> ServiceChargeRule:
     async with db.session() as session:
         rule = ServiceChargeRule(
-            name=name, name_key=name.casefold(), kind=AdjustmentKind.PERCENT, **values
+            name=name, name_key=name.casefold(), **{"kind": AdjustmentKind.PERCENT, **values}
         )
         session.add(rule)
         await session.flush()
