@@ -366,3 +366,49 @@ async def test_order_lists_its_discounts(db, gql, server, manager, add_order):
     assert body["data"]["order"]["discounts"] == [
         {"kind": "AMOUNT", "amount": {"amount": "2.50"}, "status": "PENDING", "reason": "x"}
     ]
+
+
+async def test_a_server_requests_a_comp_and_a_manager_approves(db, gql, server, manager, add_order):
+    order = await add_order([Item("Steak", 3000), Item("Wine", 1000)])
+    steak, _ = await _lines(db, order.id)
+    body = await gql(
+        REQUEST,
+        {
+            "input": {
+                "orderId": gid("Order", order.id),
+                "lineId": gid("OrderLine", steak.id),
+                "comp": True,
+                "reason": "overcooked",
+            }
+        },
+        staff=server,
+    )
+    requested = body["data"]["requestDiscount"]["discount"]
+    assert (requested["isComp"], requested["status"]) == (True, "PENDING")
+    body = await gql(APPROVE, {"id": requested["id"]}, staff=manager)
+    assert body["data"]["approveDiscount"]["discount"]["status"] == "APPLIED"
+    assert (await check_of(db, order.id)).total_cents == 1000
+
+
+async def test_discounts_of_many_orders_take_constant_statements(
+    db, gql, server, manager, add_order, count_statements
+):
+    query = """query($first: Int!) { orders(first: $first) { edges { node {
+      discounts { name status } serviceCharges { name } } } } }"""
+    counts = {}
+    for size in (2, 6):
+        orders = [await add_order([Item("Soup", 500)]) for _ in range(size)]
+        for order in orders:
+            await gql(
+                APPLY,
+                {"input": {"orderId": gid("Order", order.id), "amount": "1", "reason": "x"}},
+                staff=manager,
+            )
+        with count_statements() as counter:
+            body = await gql(query, {"first": size}, staff=server)
+        edges = body["data"]["orders"]["edges"]
+        assert len(edges) == size
+        assert all(edge["node"]["discounts"] == [{"name": "Discount", "status": "APPLIED"}]
+                   for edge in edges)  # fmt: skip
+        counts[size] = counter.count
+    assert counts[2] == counts[6], counts
