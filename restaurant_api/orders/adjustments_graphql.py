@@ -3,13 +3,15 @@ audit trail of every change to what the check charges."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 
-from restaurant_api.api.graphql import Money, described_enum
-from restaurant_api.api.node import to_global_id
+from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum
+from restaurant_api.api.node import Node, register_node, to_global_id
 from restaurant_api.api.pagination import connection_type
+from restaurant_api.orders import loaders
 from restaurant_api.orders.models import (
     AdjustmentStatus,
     OrderAuditEntry,
@@ -46,8 +48,7 @@ def _gid(type_name: str, database_id: int | None) -> strawberry.ID | None:
     description="A discount or comp on one line or on the whole check; its terms are copied "
     "from the preset when it is requested.",
 )
-class OrderDiscountType:
-    id: strawberry.ID = strawberry.field(description="Global id; pass it to approveDiscount etc.")
+class OrderDiscountType(Node):
     database_id: int = strawberry.field(description="The integer id.")
     name: str = strawberry.field(description="Preset name, 'Comp', or the name typed in.")
     kind: AdjustmentKindType = strawberry.field(description="percent or amount.")
@@ -108,8 +109,7 @@ class OrderDiscountType:
     name="OrderServiceCharge",
     description="A service charge on a check, added by hand or automatically by a rule.",
 )
-class OrderServiceChargeType:
-    id: strawberry.ID = strawberry.field(description="Global id; pass it to removeServiceCharge.")
+class OrderServiceChargeType(Node):
     database_id: int = strawberry.field(description="The integer id.")
     name: str = strawberry.field(description="Rule name or the name typed in.")
     kind: AdjustmentKindType = strawberry.field(description="percent or amount.")
@@ -203,6 +203,27 @@ class OrderAuditEntryType:
             total_after=Money.from_cents(entry.total_after_cents, currency),
             created_at=entry.created_at,
         )
+
+
+async def _load_discounts(context: Context, ids: Sequence[int]) -> list[OrderDiscountType | None]:
+    rows = await loaders.discount_by_id(context).load_many(ids)
+    currency = context.settings.currency
+    return [None if row is None else OrderDiscountType.from_model(row, currency) for row in rows]
+
+
+async def _load_charges(
+    context: Context, ids: Sequence[int]
+) -> list[OrderServiceChargeType | None]:
+    rows = await loaders.service_charge_by_id(context).load_many(ids)
+    currency = context.settings.currency
+    return [
+        None if row is None else OrderServiceChargeType.from_model(row, currency) for row in rows
+    ]
+
+
+# Read by every signed-in role, like the orders they are on.
+register_node("OrderDiscount", _load_discounts, permission_classes=[IsAuthenticated])
+register_node("OrderServiceCharge", _load_charges, permission_classes=[IsAuthenticated])
 
 
 OrderAuditConnection = connection_type(

@@ -10,10 +10,11 @@ before and after. An amount larger than what is left of the line or check is ref
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
@@ -336,3 +337,11 @@ async def remove_discount(
         line_id=discount.line_id,
     )
     return discount
+
+
+async def discounts_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, OrderDiscount]:
+    wanted = [i for i in set(ids) if is_valid_id(i)]
+    if not wanted:
+        return {}
+    rows = await session.exec(select(OrderDiscount).where(col(OrderDiscount.id).in_(wanted)))
+    return {discount.id: discount for discount in rows.all()}

@@ -63,3 +63,21 @@ def adjustments_by_order(
         return [(discounts.get(i, []), charges.get(i, [])) for i in order_ids]
 
     return context.loader("orders.adjustments_by_order", lambda: DataLoader(load_fn=load))
+
+
+def discount_by_id(context: Context) -> DataLoader[int, OrderDiscount | None]:
+    async def load(ids: Sequence[int]) -> list[OrderDiscount | None]:
+        async with context.use_session() as session:
+            by_id = await service.discounts_by_id(session, ids)
+        return [by_id.get(i) for i in ids]
+
+    return context.loader("orders.discount_by_id", lambda: DataLoader(load_fn=load))
+
+
+def service_charge_by_id(context: Context) -> DataLoader[int, OrderServiceCharge | None]:
+    async def load(ids: Sequence[int]) -> list[OrderServiceCharge | None]:
+        async with context.use_session() as session:
+            by_id = await service.service_charges_by_id(session, ids)
+        return [by_id.get(i) for i in ids]
+
+    return context.loader("orders.service_charge_by_id", lambda: DataLoader(load_fn=load))

@@ -34,6 +34,7 @@ from restaurant_api.orders.discounts import (
     approve_discount,
     comp_line,
     deny_discount,
+    discounts_by_id,
     remove_discount,
     request_discount,
 )
@@ -94,6 +95,7 @@ from restaurant_api.orders.service_charges import (
     ServiceChargeNotFound,
     add_service_charge,
     remove_service_charge,
+    service_charges_by_id,
     sync_automatic_charges,
 )
 from restaurant_api.orders.splitting import (
@@ -153,6 +155,7 @@ __all__ = [
     "comp_line",
     "delete_order",
     "deny_discount",
+    "discounts_by_id",
     "get_order",
     "get_order_row",
     "give_back_lines",
@@ -183,6 +186,7 @@ __all__ = [
     "replace_order_items",
     "request_discount",
     "require_open",
+    "service_charges_by_id",
     "split_order",
     "sync_automatic_charges",
     "take_off_table",

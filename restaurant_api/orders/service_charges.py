@@ -9,6 +9,7 @@ automatic charges no longer due, except that one a manager removed stays removed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -272,3 +273,15 @@ async def _remove_automatic(
         reason=reason,
         service_charge_id=charge.id,
     )
+
+
+async def service_charges_by_id(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, OrderServiceCharge]:
+    wanted = [i for i in set(ids) if is_valid_id(i)]
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(OrderServiceCharge).where(col(OrderServiceCharge.id).in_(wanted))
+    )
+    return {charge.id: charge for charge in rows.all()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from typing import Any
+
+from sqlmodel import col, select
 
 from restaurant_api.orders.models import OrderDiscount, OrderLine
 from restaurant_api.pricing.models import DiscountScope
@@ -26,7 +28,9 @@ from tests.orders.adjusting import (
 async def _lines(db, order_id):
     async with db.session() as session:
         rows = await session.exec(
-            select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.position)
+            select(OrderLine)
+            .where(OrderLine.order_id == order_id)
+            .order_by(col(OrderLine.position))
         )
         return list(rows.all())
 
@@ -258,7 +262,7 @@ async def test_a_discount_cannot_take_a_line_or_check_below_zero(db, gql, manage
 async def test_bad_discount_terms_are_typed_errors(db, gql, manager, add_order):
     order = await add_order([Item("Steak", 1000)])
     order_gid = gid("Order", order.id)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"rate": "100.5", "reason": "x"}, "rate"),
         ({"rate": "12.34567", "reason": "x"}, "rate"),
         ({"rate": "1" * 30, "reason": "x"}, "rate"),
@@ -412,3 +416,25 @@ async def test_discounts_of_many_orders_take_constant_statements(
                    for edge in edges)  # fmt: skip
         counts[size] = counter.count
     assert counts[2] == counts[6], counts
+
+
+async def test_discounts_and_charges_are_nodes(db, gql, server, manager, add_order):
+    order = await add_order([Item("Soup", 500)])
+    body = await gql(
+        APPLY,
+        {"input": {"orderId": gid("Order", order.id), "amount": "1", "reason": "x"}},
+        staff=manager,
+    )
+    discount_id = body["data"]["applyDiscount"]["discount"]["id"]
+    body = await gql(
+        "query($id: ID!) { node(id: $id) { id ... on OrderDiscount { reason status } } }",
+        {"id": discount_id},
+        staff=server,
+    )
+    assert body["data"]["node"] == {"id": discount_id, "reason": "x", "status": "APPLIED"}
+    body = await gql(
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": gid("OrderServiceCharge", 12345)},
+        staff=server,
+    )
+    assert body["data"]["node"] is None

@@ -3,7 +3,7 @@ audit trail (managers only) and voided lines in it."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from restaurant_api.orders.models import OrderServiceCharge
 from restaurant_api.pricing.models import TaxRate
@@ -55,7 +55,7 @@ async def _charges(db, order_id):
         rows = await session.exec(
             select(OrderServiceCharge)
             .where(OrderServiceCharge.order_id == order_id)
-            .order_by(OrderServiceCharge.id)
+            .order_by(col(OrderServiceCharge.id))
         )
         return list(rows.all())
 
