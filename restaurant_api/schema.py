@@ -40,6 +40,7 @@ from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.menu import mutations as menu_mutations
 from restaurant_api.menu import plans as menu_plans
+from restaurant_api.orders import adjustments_mutations
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
@@ -76,6 +77,7 @@ Mutation = merge_types(
         menu_graphql.Mutation,
         menu_mutations.Mutation,
         orders_mutations.Mutation,
+        adjustments_mutations.Mutation,
         kitchen_graphql.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,

@@ -5,8 +5,8 @@ it sits, so a new internal module (orders/merging.py, tables/occupancy.py) is co
 day it is created:
 
 - a domain is a subpackage listed in `domains`; inside it, a module named in `adapters`
-  (graphql, rest, ...) is an adapter, everything else (service, models, events, internal
-  modules) is the service layer;
+  (graphql, rest, ...), or ending in `_<adapter>` (`discounts_graphql`), is an adapter,
+  everything else (service, models, events, internal modules) is the service layer;
 - `adapter_packages` (api/) are adapter infrastructure shared by every domain.
 
 Rules, checked on direct imports:
@@ -99,12 +99,21 @@ class DomainLayersContract(Contract):
         if top in _strings(self.domains):
             if len(parts) == 2:
                 return top, "package"
-            return top, "adapter" if parts[2] in _strings(self.adapters) else "service"
+            return top, "adapter" if self._role(parts[2]) in _strings(self.adapters) else "service"
         if top in _strings(self.adapter_packages):
             return None, "infrastructure"
         if top in _strings(self.roots):
             return None, "root"
         return None, "neutral"
+
+    def _role(self, member: str | None) -> str | None:
+        """An adapter split by use case keeps its kind: `discounts_graphql` is `graphql`."""
+        if member is None:
+            return None
+        for adapter in _strings(self.adapters):
+            if member.endswith(f"_{adapter}"):
+                return adapter
+        return member
 
     def _member(self, module: str) -> str | None:
         """The module's name inside its domain (`orders.rest` -> `rest`)."""
@@ -124,7 +133,8 @@ class DomainLayersContract(Contract):
             member = self._member(imported)
             if target_kind == "service" and member in ("service", "models"):
                 return None
-            if self._member(importer) in _strings(self.graph) and member in _strings(self.graph):
+            graph = _strings(self.graph)
+            if self._role(self._member(importer)) in graph and self._role(member) in graph:
                 return None
             if target_kind != "package":
                 return "another domain's adapters and internals are off limits to adapters"

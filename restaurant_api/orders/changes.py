@@ -19,11 +19,13 @@ from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import InvalidInput
 from restaurant_api.inputs import Unset, price_cents
 from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.orders.audit import audit_voids, lines_as_they_are
 from restaurant_api.orders.drafts import MAX_LINES, LineChange, LineDraft, OrderChanges
 from restaurant_api.orders.errors import OrderLineNotFound
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
+from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
     check_customers,
@@ -261,15 +263,20 @@ async def _change_order(
     user = require_role(actor, FLOOR_STAFF)
     order = await lock_order_for_change(session, order_id, changes.version)
     current = (await lines_for_orders(session, [order.id]))[order.id]
+    lines_before = lines_as_they_are(current)
     edit = _LineEdit(current=current, final=list(current))
     for step in steps:
         await step(session, edit, changes)
     _check_lines(edit.final, changes.total)
     if edit.new:
         await snapshot_tax_rates(session, edit.new)
+    party = (order.customer_count, order.dining_option)
     await _apply_order_fields(session, order, changes)
     reason = optional_text(changes.void_reason, "void_reason", 500)
+    await audit_voids(session, order, lines_before, edit.removed, actor_id=user.id, reason=reason)
     await _save_lines(session, order, edit, reason=reason, actor_id=user.id)
+    if (order.customer_count, order.dining_option) != party:
+        await sync_automatic_charges(session, order, user.id)
     order_changed(session, order)
     return order
 

@@ -28,16 +28,24 @@ from restaurant_api.api.pagination import (
     CONNECTION_PAGE,
     After,
     First,
+    after_id_page,
     connection_page,
     connection_type,
     decode_time_id_cursor,
     encode_cursor,
+    id_connection_page,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
 from restaurant_api.menu.graphql import MenuItemType
 from restaurant_api.orders import loaders, service
+from restaurant_api.orders.adjustments_graphql import (
+    OrderAuditConnection,
+    OrderAuditEntryType,
+    OrderDiscountType,
+    OrderServiceChargeType,
+)
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import order_total_cents
 from restaurant_api.pricing import service as pricing
@@ -374,6 +382,47 @@ class OrderType(Node):
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
         tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
         return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
+
+    @strawberry.field(
+        description="Discounts and comps asked for or applied, any status, oldest first "
+        "(what each takes off is in the check)."
+    )
+    async def discounts(self, info: Info[Context, None]) -> list[OrderDiscountType]:
+        loader = loaders.adjustments_by_order(self.context(info))
+        discounts, _ = await loader.load(self.database_id)
+        currency = info.context.settings.currency
+        return [OrderDiscountType.from_model(d, currency) for d in discounts]
+
+    @strawberry.field(description="Service charges added or removed, any status, oldest first.")
+    async def service_charges(self, info: Info[Context, None]) -> list[OrderServiceChargeType]:
+        _, charges = await loaders.adjustments_by_order(self.context(info)).load(self.database_id)
+        currency = info.context.settings.currency
+        return [OrderServiceChargeType.from_model(c, currency) for c in charges]
+
+    @strawberry.field(
+        description="Every discount, comp, void and service-charge change, oldest first, with "
+        "the check's total before and after (managers and admins; PERMISSION_DENIED otherwise)."
+    )
+    async def audit_trail(
+        self, info: Info[Context, None], first: First = CONNECTION_PAGE.default, after: After = None
+    ) -> OrderAuditConnection:
+        after_id = after_id_page(first, after)
+        async with info.context.use_session() as session:
+            entries = await service.audit_trail(
+                session,
+                actor=info.context.user,
+                order_id=self.database_id,
+                limit=first + 1,
+                after_id=after_id,
+            )
+        currency = info.context.settings.currency
+        return id_connection_page(
+            OrderAuditConnection,
+            entries,
+            first,
+            lambda entry: OrderAuditEntryType.from_model(entry, currency),
+            has_previous_page=after is not None,
+        )
 
     @classmethod
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:

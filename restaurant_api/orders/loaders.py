@@ -10,7 +10,8 @@ from restaurant_api.api.graphql import Context
 from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.kitchen.models import KitchenTicket
 from restaurant_api.orders import service
-from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.orders.checks import adjustments_for_orders
+from restaurant_api.orders.models import Order, OrderDiscount, OrderLine, OrderServiceCharge
 from restaurant_api.pricing import service as pricing
 
 
@@ -67,3 +68,36 @@ def check_by_order(context: Context) -> DataLoader[int, pricing.Check | None]:
         ]
 
     return context.loader("orders.check_by_order", lambda: DataLoader(load_fn=load))
+
+
+def adjustments_by_order(
+    context: Context,
+) -> DataLoader[int, tuple[list[OrderDiscount], list[OrderServiceCharge]]]:
+    """Every discount and service charge of a batch of orders (any status): two reads."""
+
+    async def load(
+        order_ids: Sequence[int],
+    ) -> list[tuple[list[OrderDiscount], list[OrderServiceCharge]]]:
+        async with context.use_session() as session:
+            discounts, charges = await adjustments_for_orders(session, order_ids)
+        return [(discounts.get(i, []), charges.get(i, [])) for i in order_ids]
+
+    return context.loader("orders.adjustments_by_order", lambda: DataLoader(load_fn=load))
+
+
+def discount_by_id(context: Context) -> DataLoader[int, OrderDiscount | None]:
+    async def load(ids: Sequence[int]) -> list[OrderDiscount | None]:
+        async with context.use_session() as session:
+            by_id = await service.discounts_by_id(session, ids)
+        return [by_id.get(i) for i in ids]
+
+    return context.loader("orders.discount_by_id", lambda: DataLoader(load_fn=load))
+
+
+def service_charge_by_id(context: Context) -> DataLoader[int, OrderServiceCharge | None]:
+    async def load(ids: Sequence[int]) -> list[OrderServiceCharge | None]:
+        async with context.use_session() as session:
+            by_id = await service.service_charges_by_id(session, ids)
+        return [by_id.get(i) for i in ids]
+
+    return context.loader("orders.service_charge_by_id", lambda: DataLoader(load_fn=load))

@@ -21,6 +21,7 @@ from restaurant_api.orders.drafts import OrderDraft
 from restaurant_api.orders.errors import IdempotencyInProgress, IdempotencyMismatch
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
+from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
     check_customers,
@@ -163,6 +164,7 @@ async def place_order_with_lines(
         line.position = position
         session.add(line)
     await session.flush()
+    await sync_automatic_charges(session, order, user.id, new_order=True)
     if draft.table_id is not None:
         await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
     await kitchen_service.fire_lines(

@@ -26,6 +26,7 @@ voided on its ticket when it is removed or changed.
 from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
+from restaurant_api.orders.audit import AuditAction, audit_trail
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
 from restaurant_api.orders.checks import (
     adjustments_for_orders,
@@ -35,6 +36,18 @@ from restaurant_api.orders.checks import (
     price_order,
 )
 from restaurant_api.orders.closing import cancel_order, close_order, delete_order
+from restaurant_api.orders.discounts import (
+    DiscountDraft,
+    DiscountNotFound,
+    DiscountNotPending,
+    apply_discount,
+    approve_discount,
+    comp_line,
+    deny_discount,
+    discounts_by_id,
+    remove_discount,
+    request_discount,
+)
 from restaurant_api.orders.drafts import (
     MAX_CUSTOMERS,
     MAX_LINES,
@@ -88,6 +101,15 @@ from restaurant_api.orders.rows import (
     take_off_table,
     touch_and_publish_order,
 )
+from restaurant_api.orders.service_charges import (
+    ServiceChargeDraft,
+    ServiceChargeNotApplied,
+    ServiceChargeNotFound,
+    add_service_charge,
+    remove_service_charge,
+    service_charges_by_id,
+    sync_automatic_charges,
+)
 from restaurant_api.orders.splitting import (
     InvalidSplit,
     SplitMode,
@@ -108,7 +130,11 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_SEAT",
     "UNSET",
+    "AuditAction",
     "Check",
+    "DiscountDraft",
+    "DiscountNotFound",
+    "DiscountNotPending",
     "IdempotencyInProgress",
     "IdempotencyMismatch",
     "InvalidSplit",
@@ -123,14 +149,21 @@ __all__ = [
     "OrderNotFound",
     "OrderNotOpen",
     "OrderStatus",
+    "ServiceChargeDraft",
+    "ServiceChargeNotApplied",
+    "ServiceChargeNotFound",
     "SplitMode",
     "SplitRequest",
     "SplitShare",
     "Unset",
     "VersionConflict",
     "absorb_order",
+    "add_service_charge",
     "adjustments_for_orders",
+    "apply_discount",
+    "approve_discount",
     "as_utc",
+    "audit_trail",
     "cancel_order",
     "change_order_lines",
     "check_of",
@@ -138,7 +171,10 @@ __all__ = [
     "checks_for_orders",
     "clear_line_origins",
     "close_order",
+    "comp_line",
     "delete_order",
+    "deny_discount",
+    "discounts_by_id",
     "get_order",
     "get_order_row",
     "give_back_lines",
@@ -166,9 +202,14 @@ __all__ = [
     "preview_order_split",
     "price_order",
     "quote_order",
+    "remove_discount",
+    "remove_service_charge",
     "replace_order_items",
+    "request_discount",
     "require_open",
+    "service_charges_by_id",
     "split_order",
+    "sync_automatic_charges",
     "take_off_table",
     "touch_and_publish_order",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import is_valid_id
 from restaurant_api.pricing.charge_rules import (
     ServiceChargeRuleChanges,
     ServiceChargeRuleDraft,
@@ -112,12 +113,15 @@ __all__ = [
     "TaxRateView",
     "TaxRates",
     "TaxSnapshot",
+    "all_automatic_charge_rules",
     "automatic_charge_rules",
     "create_discount_preset",
     "create_service_charge_rule",
     "create_tax_rate",
     "discount_presets_by_id",
     "even_shares",
+    "get_discount_preset",
+    "get_service_charge_rule",
     "get_tax_rate",
     "half_up",
     "list_discount_presets",
@@ -128,6 +132,7 @@ __all__ = [
     "load_tax_rates",
     "price_check",
     "rate_of",
+    "rule_is_due",
     "service_charge_rules_by_id",
     "set_category_tax_rates",
     "set_menu_item_tax_rates",
@@ -198,3 +203,44 @@ async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = (
 
 def _ordered(rates: Iterable[TaxSnapshot]) -> tuple[TaxSnapshot, ...]:
     return tuple(sorted(rates, key=lambda rate: (rate.name.lower(), rate.id or 0)))
+
+
+# --- reads for the orders' adjustments (discounts, service charges) -------------------------
+
+
+async def get_discount_preset(session: AsyncSession, preset_id: int) -> DiscountPreset:
+    """An active preset discount (its terms are copied onto the order's discount)."""
+    preset = await session.get(DiscountPreset, preset_id) if is_valid_id(preset_id) else None
+    if preset is None or not preset.is_active:
+        raise DiscountPresetNotFound()
+    return preset
+
+
+async def get_service_charge_rule(session: AsyncSession, rule_id: int) -> ServiceChargeRule:
+    """An active service-charge rule (its terms are copied onto the order's charge)."""
+    rule = await session.get(ServiceChargeRule, rule_id) if is_valid_id(rule_id) else None
+    if rule is None or not rule.is_active:
+        raise ServiceChargeRuleNotFound()
+    return rule
+
+
+async def all_automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
+    """The active rules that add themselves to large parties (one read)."""
+    rows = await session.exec(
+        select(ServiceChargeRule)
+        .where(
+            col(ServiceChargeRule.is_active),
+            col(ServiceChargeRule.auto_min_guests).is_not(None),
+        )
+        .order_by(col(ServiceChargeRule.id))
+    )
+    return list(rows.all())
+
+
+def rule_is_due(rule: ServiceChargeRule, *, guests: int, dining_option: str) -> bool:
+    """An automatic rule applies from `auto_min_guests` guests on, for its dining options."""
+    if rule.auto_min_guests is None or not rule.is_active:
+        return False
+    if rule.dining_options and dining_option not in rule.dining_options:
+        return False
+    return guests >= rule.auto_min_guests

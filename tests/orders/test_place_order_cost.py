@@ -88,6 +88,7 @@ async def test_placing_an_order_takes_fewer_statements(
         "SELECT",  # the active tax rates (none here: no reads of their assignments)
         "INSERT INTO orders",
         "INSERT INTO order_lines",
+        "SELECT",  # the automatic service-charge rules (none here)
         "INSERT INTO kitchen_tickets",  # one per station
         "INSERT INTO kitchen_ticket_lines",
         "INSERT INTO kitchen_ticket_events",  # their first status

@@ -1,0 +1,139 @@
+"""What discounts and service charges share: their terms (a percentage or an amount), the
+reasons they need, and the way a change to a check is made (lock, price before, change,
+price after, audit, bump the version, publish).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import utcnow
+from restaurant_api.errors import InvalidInput
+from restaurant_api.inputs import clean_text, price_cents
+from restaurant_api.orders.audit import AuditAction, record_audit
+from restaurant_api.orders.checks import price_order
+from restaurant_api.orders.events import order_changed
+from restaurant_api.orders.models import Order
+from restaurant_api.pricing import service as pricing
+
+MAX_REASON = 500
+MAX_NAME = 60
+MAX_RATE_CHARS = 20  # "100.0000" is 8: a forged megabyte is not parsed
+RATE_DECIMALS = 4  # 8.875% is "8.875"; 1 ppm is 0.0001%
+
+
+def reason_text(reason: str | None, field: str = "reason") -> str:
+    """A required reason: stripped, not empty, bounded."""
+    return clean_text(reason or "", field, MAX_REASON)
+
+
+def percent_ppm(rate: Decimal | int | str, field: str = "rate") -> int:
+    """An exact decimal percentage ("12.5") in parts per million, 0 to 100 inclusive."""
+    if isinstance(rate, (bool, float)):
+        raise InvalidInput("A rate is a decimal string, not a float", field=field)
+    text = str(rate).strip()
+    if len(text) > MAX_RATE_CHARS:
+        raise InvalidInput(f"{field} has at most {MAX_RATE_CHARS} characters", field=field)
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{field} is not a percentage", field=field) from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise InvalidInput(f"{field} must be between 0 and 100", field=field)
+    ppm = value * 10_000
+    if ppm != ppm.to_integral_value():
+        raise InvalidInput(f"{field} has at most {RATE_DECIMALS} decimals", field=field)
+    return int(ppm)
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a discount or a charge takes or adds: a percentage or an amount."""
+
+    name: str
+    kind: str  # pricing.PERCENT or pricing.AMOUNT
+    rate_ppm: int = 0
+    amount_cents: int = 0
+
+
+def open_terms(
+    *,
+    name: str | None,
+    default_name: str,
+    kind: str | None,
+    rate: Decimal | str | None,
+    amount: Decimal | str | None,
+) -> Terms:
+    """Terms typed in by hand: a `rate` (percent) or an `amount`, exactly one of them."""
+    label = clean_text(name, "name", MAX_NAME) if name else default_name
+    if (rate is None) == (amount is None):
+        raise InvalidInput("Give either a rate or an amount", field="rate")
+    if rate is not None:
+        if kind not in (None, pricing.PERCENT):
+            raise InvalidInput("A rate goes with the percent kind", field="kind")
+        ppm = percent_ppm(rate)
+        if ppm == 0:
+            raise InvalidInput("rate must be more than 0", field="rate")
+        return Terms(label, pricing.PERCENT, rate_ppm=ppm)
+    if kind not in (None, pricing.AMOUNT):
+        raise InvalidInput("An amount goes with the amount kind", field="kind")
+    assert amount is not None
+    cents = price_cents(amount, "amount")
+    if cents == 0:
+        raise InvalidInput("amount must be more than 0", field="amount")
+    return Terms(label, pricing.AMOUNT, amount_cents=cents)
+
+
+@dataclass(slots=True)
+class CheckChange:
+    """One change to an order's check under its lock: the total before, for the audit."""
+
+    order: Order
+    check: pricing.Check  # the check before the change
+
+    @property
+    def before_cents(self) -> int:
+        return self.check.total_cents
+
+
+async def begin_change(session: AsyncSession, order: Order) -> CheckChange:
+    """Price the (locked) order before a change."""
+    return CheckChange(order, await price_order(session, order))
+
+
+async def finish_change(
+    session: AsyncSession,
+    change: CheckChange,
+    action: AuditAction,
+    *,
+    actor_id: int | None,
+    approver_id: int | None = None,
+    reason: str | None = None,
+    discount_id: int | None = None,
+    service_charge_id: int | None = None,
+    line_id: int | None = None,
+) -> None:
+    """Price after the change, audit it, bump the order's version and publish it."""
+    await session.flush()
+    after = await price_order(session, change.order)
+    record_audit(
+        session,
+        change.order.id,
+        action,
+        before_cents=change.before_cents,
+        after_cents=after.total_cents,
+        actor_id=actor_id,
+        approver_id=approver_id,
+        reason=reason,
+        discount_id=discount_id,
+        service_charge_id=service_charge_id,
+        line_id=line_id,
+    )
+    change.order.version += 1
+    change.order.updated_at = utcnow()
+    session.add(change.order)
+    await session.flush()
+    order_changed(session, change.order)
