@@ -351,15 +351,17 @@ def _spread(amount: int, weights: Sequence[int]) -> list[int]:
     """`amount` over the lines in proportion to `weights` (equal parts when all are 0)."""
     if not weights:
         return []
+    weights = [max(weight, 0) for weight in weights]
     if sum(weights) == 0:
         weights = [1] * len(weights)
     return allocate(amount, weights)
 
 
 def _discount_amount(discount: DiscountToApply, base: int) -> int:
+    # Never negative: a negative discount would raise the check past its lines.
     if discount.kind == PERCENT:
-        return rate_of(base, discount.rate_ppm)
-    return discount.amount_cents
+        return rate_of(max(base, 0), max(discount.rate_ppm, 0))
+    return max(discount.amount_cents, 0)
 
 
 def _add_exact_taxes(
@@ -424,8 +426,9 @@ def price_check(
     for charge in service_charges:
         if not priced:
             break
-        amount = (
-            rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents
+        amount = max(
+            rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents,
+            0,
         )
         parts = _spread(amount, [line.left for line in priced])
         charge_rates = [rate for rate in charge.tax_rates if rate.applies_to(dining_option)]
