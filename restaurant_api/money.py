@@ -112,3 +112,9 @@ def split_evenly(total_cents: int, ways: int) -> list[int]:
     if ways < 1:
         raise ValueError("ways must be at least 1")
     return allocate(total_cents, [1] * ways)
+
+
+def format_rate(rate_ppm: int) -> str:
+    """A rate in parts per million as an exact percentage string (88750 -> "8.875")."""
+    whole, part = divmod(rate_ppm, 10_000)
+    return f"{whole}.{part:04d}".rstrip("0") if part else str(whole)

@@ -225,11 +225,16 @@ class Amounts:
         )
 
 
+def tax_order(key: TaxKey) -> tuple[bool, int, str, int, bool]:
+    """How tax lines are listed: by rate id (a rate without one last), then by terms."""
+    return (key.id is None, key.id or 0, key.name, key.rate_ppm, key.inclusive)
+
+
 def _sum_taxes(taxes: Iterable[TaxAmount]) -> tuple[TaxAmount, ...]:
     by_key: dict[TaxKey, int] = {}
     for tax in taxes:
         by_key[tax.key] = by_key.get(tax.key, 0) + tax.amount_cents
-    return tuple(TaxAmount(key, cents) for key, cents in sorted(by_key.items()))
+    return tuple(TaxAmount(key, by_key[key]) for key in sorted(by_key, key=tax_order))
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +448,7 @@ def price_check(
         _add_exact_taxes(line.exact_taxes, line.left, rates)
 
     line_taxes: list[dict[TaxKey, int]] = [{} for _ in priced]
-    for key in sorted({key for line in priced for key in line.exact_taxes}):
+    for key in sorted({key for line in priced for key in line.exact_taxes}, key=tax_order):
         exact = [line.exact_taxes.get(key, Fraction(0)) for line in priced]
         total = half_up(sum(exact, Fraction(0)))
         parts = _spread_exact(total, exact)
@@ -458,7 +463,7 @@ def price_check(
             line_discount_cents=line.line_discount,
             check_discount_cents=line.check_discount,
             service_charge_cents=line.charge,
-            taxes=tuple(TaxAmount(key, cents) for key, cents in sorted(taxes.items())),
+            taxes=tuple(TaxAmount(key, taxes[key]) for key in sorted(taxes, key=tax_order)),
         )
         for line, taxes in zip(priced, line_taxes, strict=True)
     )

@@ -17,6 +17,7 @@ from restaurant_api.api.graphql import (
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
 from restaurant_api.orders.service import SplitMode, SplitRequest
@@ -170,12 +171,6 @@ class SplitInput:
         return SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
-def percent_of_ppm(rate_ppm: int) -> str:
-    """A rate in parts per million as an exact percentage string (88750 -> "8.875")."""
-    whole, part = divmod(rate_ppm, 10_000)
-    return f"{whole}.{part:04d}".rstrip("0").rstrip(".") if part else str(whole)
-
-
 @strawberry.type(description="One tax rate's part of a split share or of the check split.")
 class SplitTax:
     name: str = strawberry.field(description="The rate's name, e.g. Sales tax.")
@@ -214,7 +209,7 @@ class SplitAmounts:
             taxes=[
                 SplitTax(
                     name=tax.key.name,
-                    rate=percent_of_ppm(tax.key.rate_ppm),
+                    rate=format_rate(tax.key.rate_ppm),
                     inclusive=tax.key.inclusive,
                     amount=money(tax.amount_cents),
                 )

@@ -263,6 +263,17 @@ def test_the_same_rate_edited_between_lines_is_two_tax_lines():
     assert [(t.key.rate_ppm, t.amount_cents) for t in check.taxes] == [(88_750, 89), (90_000, 90)]
 
 
+def test_a_rate_without_an_id_is_listed_last_and_never_breaks_the_order():
+    unnamed = TaxSnapshot(None, "Aardvark levy", 10_000)
+    check = price_check([line(1, 1000, 1, unnamed, SALES), line(2, 1000, 1, ALCOHOL)])
+    assert [t.key.name for t in check.taxes] == ["Sales tax", "Alcohol", "Aardvark levy"]
+    assert [t.key.name for t in check.even_shares(2)[0].taxes] == [
+        "Sales tax",
+        "Alcohol",
+        "Aardvark levy",
+    ]
+
+
 # --- rule 6, carried shares and JSON -----------------------------------------------------------
 
 

@@ -24,9 +24,9 @@ from restaurant_api.pricing.service import Amounts, Check, TaxSnapshot
 from restaurant_api.tables import service as tables_service
 from tests.conftest import dbid, gid
 
-SALES = TaxSnapshot(None, "Sales tax", 88_750)
-ALCOHOL = TaxSnapshot(None, "Alcohol", 100_000)
-VAT = TaxSnapshot(None, "VAT", 200_000, inclusive=True)
+SALES = TaxSnapshot(1, "Sales tax", 88_750)
+ALCOHOL = TaxSnapshot(2, "Alcohol", 100_000)
+VAT = TaxSnapshot(3, "VAT", 200_000, inclusive=True)
 
 
 @dataclass(frozen=True)
@@ -321,3 +321,53 @@ async def test_any_split_of_any_check_adds_up_exactly(db, server, add_table):
         assert preview_order.id == order.id
         for share in shares:
             assert share.total_cents >= 0 and share.discount_cents <= share.subtotal_cents
+
+
+async def test_rest_split_preview_shows_every_column_and_matches_the_split(
+    db, client, server, kitchen, add_table
+):
+    table = await add_table(1, capacity=6)
+    url = f"/api/tables/split-preview/{table.id}"
+    even = {"method": "even", "ways": 3}
+    empty = await client.post(url, json=even, headers=server.headers)
+    assert (empty.status_code, empty.json()["detail"]) == (400, "Table has no order to split")
+    order = await add_priced_order(db, table.id, EXAMPLE_LINES, EXAMPLE_ADJUSTMENTS)
+
+    response = await client.post(url, json=even, headers=server.headers)
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert preview["order_id"] == order.id
+    assert (preview["total"], preview["grand_total"]) == (60.75, 64.44)
+    assert (preview["discount_total"], preview["service_charge_total"], preview["tax"]) == (
+        10.13,
+        9.11,
+        4.71,
+    )
+    assert preview["taxes"] == [
+        {"name": "Sales tax", "rate": "8.875", "inclusive": False, "amount": 2.82},
+        {"name": "Alcohol", "rate": "10", "inclusive": False, "amount": 1.89},
+    ]
+    shares = preview["shares"]
+    assert [s["label"] for s in shares] == ["Share 1 of 3", "Share 2 of 3", "Share 3 of 3"]
+    assert [(s["total"], s["subtotal"]) for s in shares] == [(20.25, 20.25)] * 3
+    assert [s["discount_total"] for s in shares] == [3.38, 3.38, 3.37]
+    assert [s["service_charge_total"] for s in shares] == [3.04, 3.04, 3.03]
+    assert [[t["amount"] for t in s["taxes"]] for s in shares] == [[0.94, 0.63]] * 3
+    assert [s["grand_total"] for s in shares] == [21.48, 21.48, 21.48]
+
+    seats = await client.post(url, json={"method": "seats"}, headers=server.headers)
+    assert [(s["label"], s["items"], s["grand_total"]) for s in seats.json()["shares"]] == [
+        ("Seat 1", [0], 36.54),
+        ("Seat 2", [1, 2], 24.19),
+        ("Seat 3", [3], 3.71),
+    ]
+    bad = await client.post(url, json={"split_1": [0], "split_2": [0]}, headers=server.headers)
+    assert bad.status_code == 422
+    denied = await client.post(url, json=even, headers=kitchen.headers)
+    assert denied.status_code == 403
+
+    split = await client.post(
+        f"/api/tables/split-bill/{table.id}", json=even, headers=server.headers
+    )
+    checks = [await check_of_order(db, o["id"]) for o in split.json()]
+    assert [c.total_cents for c in checks] == [2148, 2148, 2148]
