@@ -23,6 +23,7 @@ from restaurant_api.orders.errors import OrderLineNotFound
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
+from restaurant_api.orders.splitting import check_carried_change, keep_carried
 from restaurant_api.orders.validation import (
     check_customers,
     check_order_total,
@@ -138,6 +139,7 @@ async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChan
             raise OrderLineNotFound(change.line_id).inside("change_lines", index)
         before = _line_key(line)
         try:
+            check_carried_change(line, change.quantity)
             _apply_line_change(line, change)
         except InvalidInput as error:
             raise error.inside("change_lines", index) from None
@@ -225,6 +227,7 @@ async def _change_order(
     for step in steps:
         await step(session, edit, changes)
     _check_lines(edit.final, changes.total)
+    keep_carried(order, edit.current, edit.final)
     await _apply_order_fields(session, order, changes)
     reason = optional_text(changes.void_reason, "void_reason", 500)
     await _save_lines(session, order, edit, reason=reason, actor_id=user.id)

@@ -145,6 +145,61 @@ def _sum(parts: Sequence[pricing.Amounts]) -> pricing.Amounts:
     return total
 
 
+def carried_parts(order: Order, lines: Sequence[OrderLine]) -> list[pricing.Amounts | None]:
+    """Each carried line's part of the order's carried check (None for other lines): the
+    parts stored at the split, or else the whole spread by the lines' totals."""
+    carried = [i for i, line in enumerate(lines) if line.carried]
+    result: list[pricing.Amounts | None] = [None] * len(lines)
+    if order.carried_check is None or not carried:
+        return result
+    whole = pricing.Amounts() + pricing.Amounts.from_json(order.carried_check)
+    stored = order.carried_check.get("lines") or {}
+    known = [stored.get(str(lines[i].id)) for i in carried]
+    if all(part is not None for part in known):
+        parts = [pricing.Amounts.from_json(part) for part in known if part is not None]
+        if _sum(parts) == whole:
+            for index, part in zip(carried, parts, strict=True):
+                result[index] = part
+            return result
+    weights = [line_total_cents(lines[i]) for i in carried]
+    for index, part in zip(carried, _spread_amounts(whole, weights), strict=True):
+        result[index] = part
+    return result
+
+
+def carry(order: Order, pairs: Sequence[tuple[OrderLine, pricing.Amounts | None]]) -> None:
+    """Set the order's carried check to these carried lines' parts (and remember each)."""
+    held = [(line, part) for line, part in pairs if part is not None]
+    if not held:
+        order.carried_check = None
+        return
+    data = _sum([part for _, part in held]).to_json()
+    data["lines"] = {str(line.id): part.to_json() for line, part in held}
+    order.carried_check = data
+
+
+def keep_carried(order: Order, before: Sequence[OrderLine], after: Sequence[OrderLine]) -> None:
+    """A split order's carried lines that were removed take their part of its share with
+    them, so its check goes down by exactly what they stood for."""
+    if order.carried_check is None:
+        return
+    staying = {id(line) for line in after}
+    pairs = list(zip(before, carried_parts(order, before), strict=True))
+    if all(id(line) in staying for line, part in pairs if part is not None):
+        return
+    carry(order, [(line, part) for line, part in pairs if id(line) in staying])
+
+
+def check_carried_change(line: OrderLine, quantity: int | None) -> None:
+    """A carried line stands for a fixed part of a split share: its quantity is that part."""
+    if line.carried and quantity is not None and quantity != line.quantity:
+        raise InvalidInput(
+            f"{line.name} is part of a split share: remove it and add the item again "
+            "to change its quantity",
+            field="quantity",
+        )
+
+
 def plan_split(
     lines: Sequence[OrderLine], request: SplitRequest, check: pricing.Check | None = None
 ) -> list[SplitShare]:
@@ -266,7 +321,9 @@ async def split_order(
     closed as `split` and keeps its lines, discounts and charges as the record.
     """
     check_split_size(request)
-    shares = plan_split(lines, request, await order_check(session, order, lines))
+    check = await order_check(session, order, lines)
+    shares = plan_split(lines, request, check)
+    parts = line_amounts(lines, check, [line.id for line in lines])
     now = utcnow()
     split_orders = [
         Order(
@@ -274,14 +331,19 @@ async def split_order(
             created_by_id=created_by_id,
             split_from_id=order.id,
             dining_option=order.dining_option,
-            carried_check=share.amounts.to_json(),
         )
-        for share in shares
+        for _ in shares
     ]
     session.add_all(split_orders)
     await session.flush()
+    carrying: list[tuple[Order, list[OrderLine], list[pricing.Amounts]]] = []
     for split, share in zip(split_orders, shares, strict=True):
-        session.add_all(_share_lines(split, share, lines))
+        copies = _share_lines(split, share, lines)
+        session.add_all(copies)
+        carrying.append((split, copies, [parts[i] for i in share.line_indexes] or [share.amounts]))
+    await session.flush()  # the copies' ids key their parts
+    for split, copies, line_parts in carrying:
+        carry(split, list(zip(copies, line_parts, strict=True)))
     order.status = OrderStatus.SPLIT
     order.closed_at = now
     touch_and_publish_order(session, order)

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from restaurant_api.db import Database
+from restaurant_api.errors import InvalidInput
+from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.checks import price_order
 from restaurant_api.orders.models import (
     AdjustmentStatus,
@@ -19,10 +22,11 @@ from restaurant_api.orders.models import (
     OrderLine,
     OrderServiceCharge,
 )
-from restaurant_api.orders.service import SplitMode, SplitRequest
+from restaurant_api.orders.service import LineChange, OrderChanges, SplitMode, SplitRequest
 from restaurant_api.pricing.service import Amounts, Check, TaxSnapshot
 from restaurant_api.tables import service as tables_service
 from tests.conftest import dbid, gid
+from tests.factories import Item
 
 SALES = TaxSnapshot(1, "Sales tax", 88_750)
 ALCOHOL = TaxSnapshot(2, "Alcohol", 100_000)
@@ -371,3 +375,89 @@ async def test_rest_split_preview_shows_every_column_and_matches_the_split(
     )
     checks = [await check_of_order(db, o["id"]) for o in split.json()]
     assert [c.total_cents for c in checks] == [2148, 2148, 2148]
+
+
+# --- split orders after the split: removing, changing, merging ----------------------------------
+
+
+async def split_by_items(
+    db: Database, server: Any, table_id: int, groups: tuple[tuple[int, ...], ...]
+) -> list[int]:
+    async with db.session() as session:
+        splits = await tables_service.split_bill(
+            session,
+            actor=server.user,
+            table_id=table_id,
+            request=SplitRequest(mode=SplitMode.ITEMS, groups=groups),
+        )
+        return [split.id for split in splits]
+
+
+async def test_removing_a_carried_line_takes_its_part_of_the_share_with_it(
+    db, client, server, add_table, read_order
+):
+    table = await add_table(1, capacity=6)
+    await add_priced_order(db, table.id, EXAMPLE_LINES, EXAMPLE_ADJUSTMENTS)
+    first, second = await split_by_items(db, server, table.id, ((0, 3), (1, 2)))
+    assert (await check_of_order(db, first)).total_cents == 3654 + 371
+
+    _, lines = await read_order(first)
+    async with db.session() as session:
+        with pytest.raises(InvalidInput):
+            await orders_service.change_order_lines(
+                session,
+                actor=server.user,
+                order_id=first,
+                changes=OrderChanges(change_lines=(LineChange(lines[0].id, quantity=1),)),
+            )
+    async with db.session() as session:
+        await orders_service.change_order_lines(
+            session,
+            actor=server.user,
+            order_id=first,
+            changes=OrderChanges(
+                remove_line_ids=(lines[1].id,),
+                change_lines=(LineChange(lines[0].id, note="no pickles"),),
+            ),
+        )
+    # The soda's part (3.25 - 0.33 + 0.53 + 0.26 = 3.71) leaves; the burgers' stays whole.
+    check = await check_of_order(db, first)
+    assert columns(check.amounts) == (3200, 320, 518, {"Sales tax 88750": 256}, 3654)
+
+    # REST resends the one item left unchanged: nothing moves.
+    _, lines = await read_order(second)
+    items = [
+        {"name": ln.name, "price": str(Decimal(ln.unit_price_cents) / 100), "category": ln.category}
+        | {"quantity": ln.quantity, "seat_number": ln.seat_number}
+        for ln in lines
+    ]
+    response = await client.put(
+        f"/api/orders/{second}", json={"order": items[1:]}, headers=server.headers
+    )
+    assert response.status_code == 200, response.text
+    # Only the beers are left: 21.00 - 2.10 + 3.40 + 1.89 (the comped fries were 0.00).
+    assert (await check_of_order(db, second)).total_cents == 2419
+
+
+async def test_a_split_order_merged_and_unmerged_keeps_its_share(
+    db, client, server, add_table, add_order
+):
+    table = await add_table(1, capacity=6)
+    await add_priced_order(db, table.id, EXAMPLE_LINES, EXAMPLE_ADJUSTMENTS)
+    first, _second = await split_by_items(db, server, table.id, ((0, 3), (1, 2)))
+    guest = await add_table(2)
+    assigned = await client.post(f"/api/tables/{guest.id}/assign/{first}", headers=server.headers)
+    assert assigned.status_code == 200, assigned.text
+    host = await add_table(3)
+    host_order = await add_order([Item("Soup", 650)], table_id=host.id)
+
+    merged = await client.post(
+        f"/api/tables/merge-tables/{host.id}/{guest.id}", headers=server.headers
+    )
+    assert merged.status_code == 200, merged.text
+    assert (await check_of_order(db, host_order.id)).total_cents == 650 + 3654 + 371
+
+    unmerged = await client.post(f"/api/tables/{host.id}/unmerge", headers=server.headers)
+    assert unmerged.status_code == 200, unmerged.text
+    assert (await check_of_order(db, host_order.id)).total_cents == 650
+    assert (await check_of_order(db, first)).total_cents == 3654 + 371
