@@ -1,14 +1,29 @@
-"""Demo data: a menu of about twenty items and eight tables. Running it twice changes nothing."""
+"""Demo data: a menu of about twenty items and eight tables, with modifier groups, tax
+rates, preset discounts and an automatic gratuity. Running it twice changes nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.menu.models import MenuItem
+from restaurant_api.menu.models import (
+    MenuItem,
+    MenuItemModifierGroup,
+    ModifierGroup,
+    ModifierOption,
+)
 from restaurant_api.money import to_cents
+from restaurant_api.pricing.models import (
+    AdjustmentKind,
+    DiscountPreset,
+    DiscountScope,
+    MenuItemTaxRate,
+    ServiceChargeRule,
+    TaxRate,
+)
 from restaurant_api.tables.models import DiningTable, Seat
 
 DEMO_MENU: list[tuple[str, str, str, str]] = [
@@ -38,11 +53,64 @@ DEMO_MENU: list[tuple[str, str, str, str]] = [
 
 DEMO_TABLE_CAPACITIES = [2, 2, 4, 4, 4, 6, 6, 8]
 
+# (group, min, max, the items offering it, options: (name, kitchen name, delta, default))
+DEMO_MODIFIER_GROUPS: list[
+    tuple[str, int, int, tuple[str, ...], list[tuple[str, str, str, bool]]]
+] = [
+    (
+        "Temperature",
+        1,
+        1,
+        ("Burger", "Ribeye Steak"),
+        [
+            ("Rare", "RARE", "0.00", False),
+            ("Medium rare", "MED RARE", "0.00", False),
+            ("Medium", "MEDIUM", "0.00", True),
+            ("Medium well", "MED WELL", "0.00", False),
+            ("Well done", "WELL DONE", "0.00", False),
+        ],
+    ),
+    (
+        "Extras",
+        0,
+        3,
+        ("Burger",),
+        [
+            ("Bacon", "+BACON", "2.00", False),
+            ("Cheese", "+CHEESE", "1.00", False),
+            ("No onions", "NO ONION", "0.00", False),
+        ],
+    ),
+]
+
+# (name, rate in ppm, inclusive, default, the items it is assigned to)
+DEMO_TAX_RATES: list[tuple[str, int, bool, bool, tuple[str, ...]]] = [
+    ("Sales tax", 88_750, False, True, ("House Red Wine", "Craft Beer")),
+    # Alcohol is taxed on top of sales tax; an item's own rates replace the defaults, so
+    # the drinks with alcohol list both.
+    ("Alcohol", 100_000, False, False, ("House Red Wine", "Craft Beer")),
+]
+
+# (name, percent in ppm, scope, requires approval)
+DEMO_DISCOUNT_PRESETS: list[tuple[str, int, DiscountScope, bool]] = [
+    ("Happy hour 10%", 100_000, DiscountScope.CHECK, False),
+    ("Manager comp", 1_000_000, DiscountScope.LINE, True),
+]
+
+# (name, percent in ppm, taxable, automatic from this many guests)
+DEMO_SERVICE_CHARGE_RULES: list[tuple[str, int, bool, int | None]] = [
+    ("Large party gratuity 18%", 180_000, False, 6),
+]
+
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
     menu_items_added: int
     tables_added: int
+    modifier_groups_added: int = 0
+    tax_rates_added: int = 0
+    discount_presets_added: int = 0
+    service_charge_rules_added: int = 0
 
 
 async def seed_demo_data(session: AsyncSession) -> SeedReport:
@@ -75,4 +143,119 @@ async def seed_demo_data(session: AsyncSession) -> SeedReport:
             session.add(Seat(table_id=table.id, seat_number=seat_number))
         tables_added += 1
     await session.flush()
-    return SeedReport(menu_items_added=menu_added, tables_added=tables_added)
+    items = {item.name: item.id for item in (await session.exec(select(MenuItem))).all()}
+    return SeedReport(
+        menu_items_added=menu_added,
+        tables_added=tables_added,
+        modifier_groups_added=await _seed_modifier_groups(session, items),
+        tax_rates_added=await _seed_tax_rates(session, items),
+        discount_presets_added=await _seed_discount_presets(session),
+        service_charge_rules_added=await _seed_service_charge_rules(session),
+    )
+
+
+async def _seed_modifier_groups(session: AsyncSession, items: dict[str, int]) -> int:
+    existing = set((await session.exec(select(ModifierGroup.name_key))).all())
+    positions: Counter[int] = Counter(
+        (await session.exec(select(MenuItemModifierGroup.menu_item_id))).all()
+    )
+    added = 0
+    for name, minimum, maximum, offered_on, options in DEMO_MODIFIER_GROUPS:
+        if name.lower() in existing:
+            continue
+        group = ModifierGroup(
+            name=name, name_key=name.lower(), min_selections=minimum, max_selections=maximum
+        )
+        session.add(group)
+        await session.flush()
+        for position, (option, kitchen_name, delta, default) in enumerate(options):
+            session.add(
+                ModifierOption(
+                    group_id=group.id,
+                    name=option,
+                    name_key=option.lower(),
+                    kitchen_name=kitchen_name,
+                    price_delta_cents=to_cents(delta),
+                    is_default=default,
+                    display_order=position,
+                )
+            )
+        for item_name in offered_on:
+            if item_name in items:
+                item_id = items[item_name]
+                session.add(
+                    MenuItemModifierGroup(
+                        menu_item_id=item_id, group_id=group.id, position=positions[item_id]
+                    )
+                )
+                positions[item_id] += 1
+        added += 1
+    await session.flush()
+    return added
+
+
+async def _seed_tax_rates(session: AsyncSession, items: dict[str, int]) -> int:
+    existing = set((await session.exec(select(TaxRate.name_key))).all())
+    added = 0
+    for name, rate_ppm, inclusive, default, assigned_to in DEMO_TAX_RATES:
+        if name.lower() in existing:
+            continue
+        rate = TaxRate(
+            name=name,
+            name_key=name.lower(),
+            rate_ppm=rate_ppm,
+            inclusive=inclusive,
+            is_default=default,
+        )
+        session.add(rate)
+        await session.flush()
+        session.add_all(
+            MenuItemTaxRate(menu_item_id=items[item], tax_rate_id=rate.id)
+            for item in assigned_to
+            if item in items
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+async def _seed_discount_presets(session: AsyncSession) -> int:
+    existing = set((await session.exec(select(DiscountPreset.name_key))).all())
+    added = 0
+    for name, rate_ppm, scope, approval in DEMO_DISCOUNT_PRESETS:
+        if name.lower() in existing:
+            continue
+        session.add(
+            DiscountPreset(
+                name=name,
+                name_key=name.lower(),
+                kind=AdjustmentKind.PERCENT,
+                rate_ppm=rate_ppm,
+                scope=scope,
+                requires_approval=approval,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+async def _seed_service_charge_rules(session: AsyncSession) -> int:
+    existing = set((await session.exec(select(ServiceChargeRule.name_key))).all())
+    added = 0
+    for name, rate_ppm, taxable, min_guests in DEMO_SERVICE_CHARGE_RULES:
+        if name.lower() in existing:
+            continue
+        session.add(
+            ServiceChargeRule(
+                name=name,
+                name_key=name.lower(),
+                kind=AdjustmentKind.PERCENT,
+                rate_ppm=rate_ppm,
+                taxable=taxable,
+                auto_min_guests=min_guests,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added

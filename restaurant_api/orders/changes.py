@@ -26,6 +26,7 @@ from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine
 from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
 from restaurant_api.orders.service_charges import sync_automatic_charges
+from restaurant_api.orders.splitting import check_carried_change, keep_carried
 from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
     check_customers,
@@ -173,6 +174,7 @@ async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChan
             raise OrderLineNotFound(change.line_id).inside("change_lines", index)
         before = (_line_key(line), line.options)
         try:
+            check_carried_change(line, change.quantity)
             _apply_line_change(line, change)
             if change.option_ids is not None:
                 rechoose_options(line, menu, offered, change.option_ids)
@@ -271,6 +273,7 @@ async def _change_order(
     if edit.new:
         await snapshot_tax_rates(session, edit.new)
     party = (order.customer_count, order.dining_option)
+    keep_carried(order, edit.current, edit.final)
     await _apply_order_fields(session, order, changes)
     reason = optional_text(changes.void_reason, "void_reason", 500)
     await audit_voids(session, order, lines_before, edit.removed, actor_id=user.id, reason=reason)

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.db import utcnow
 from restaurant_api.orders.models import Order, OrderStatus
 from restaurant_api.orders.rows import clear_line_origins, order_lines, touch_and_publish_order
+from restaurant_api.orders.splitting import carried_parts, carry
 
 # A merged order is cancelled with this reason; unmerge finds and reopens it by it.
 MERGED_REASON = "Merged into order {order_id}"
@@ -33,6 +34,17 @@ async def absorb_order(
     orders must be locked.
     """
     target = host_order or guest_order
+    if host_order is not None and guest_order.carried_check is not None:
+        # The guest's carried lines bring their part of its split share with them.
+        moving = await order_lines(session, guest_order.id)
+        staying = await order_lines(session, host_order.id)
+        carry(
+            host_order,
+            [
+                *zip(staying, carried_parts(host_order, staying), strict=True),
+                *zip(moving, carried_parts(guest_order, moving), strict=True),
+            ],
+        )
     await _move_lines(
         session,
         source=guest_order,
@@ -125,6 +137,11 @@ async def give_back_lines(
         target = Order(table_id=guest_table_id, created_by_id=created_by_id)
         session.add(target)
         await session.flush()
+    if host_order.carried_check is not None and target is not host_order:
+        # Carried lines take their part of the host's carried check back with them.
+        parts = dict(zip(map(id, lines), carried_parts(host_order, lines), strict=True))
+        carry(target, [(line, parts[id(line)]) for line in returning])
+        carry(host_order, [(line, parts[id(line)]) for line in staying])
     for position, line in enumerate(staying):
         line.position = position
         session.add(line)

@@ -225,11 +225,16 @@ class Amounts:
         )
 
 
+def tax_order(key: TaxKey) -> tuple[bool, int, str, int, bool]:
+    """How tax lines are listed: by rate id (a rate without one last), then by terms."""
+    return (key.id is None, key.id or 0, key.name, key.rate_ppm, key.inclusive)
+
+
 def _sum_taxes(taxes: Iterable[TaxAmount]) -> tuple[TaxAmount, ...]:
     by_key: dict[TaxKey, int] = {}
     for tax in taxes:
         by_key[tax.key] = by_key.get(tax.key, 0) + tax.amount_cents
-    return tuple(TaxAmount(key, cents) for key, cents in sorted(by_key.items()))
+    return tuple(TaxAmount(key, by_key[key]) for key in sorted(by_key, key=tax_order))
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,15 +356,17 @@ def _spread(amount: int, weights: Sequence[int]) -> list[int]:
     """`amount` over the lines in proportion to `weights` (equal parts when all are 0)."""
     if not weights:
         return []
+    weights = [max(weight, 0) for weight in weights]
     if sum(weights) == 0:
         weights = [1] * len(weights)
     return allocate(amount, weights)
 
 
 def _discount_amount(discount: DiscountToApply, base: int) -> int:
+    # Never negative: a negative discount would raise the check past its lines.
     if discount.kind == PERCENT:
-        return rate_of(base, discount.rate_ppm)
-    return discount.amount_cents
+        return rate_of(max(base, 0), max(discount.rate_ppm, 0))
+    return max(discount.amount_cents, 0)
 
 
 def _add_exact_taxes(
@@ -424,8 +431,9 @@ def price_check(
     for charge in service_charges:
         if not priced:
             break
-        amount = (
-            rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents
+        amount = max(
+            rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents,
+            0,
         )
         parts = _spread(amount, [line.left for line in priced])
         charge_rates = [rate for rate in charge.tax_rates if rate.applies_to(dining_option)]
@@ -440,7 +448,7 @@ def price_check(
         _add_exact_taxes(line.exact_taxes, line.left, rates)
 
     line_taxes: list[dict[TaxKey, int]] = [{} for _ in priced]
-    for key in sorted({key for line in priced for key in line.exact_taxes}):
+    for key in sorted({key for line in priced for key in line.exact_taxes}, key=tax_order):
         exact = [line.exact_taxes.get(key, Fraction(0)) for line in priced]
         total = half_up(sum(exact, Fraction(0)))
         parts = _spread_exact(total, exact)
@@ -455,7 +463,7 @@ def price_check(
             line_discount_cents=line.line_discount,
             check_discount_cents=line.check_discount,
             service_charge_cents=line.charge,
-            taxes=tuple(TaxAmount(key, cents) for key, cents in sorted(taxes.items())),
+            taxes=tuple(TaxAmount(key, taxes[key]) for key in sorted(taxes, key=tax_order)),
         )
         for line, taxes in zip(priced, line_taxes, strict=True)
     )

@@ -17,6 +17,7 @@ from restaurant_api.api.graphql import (
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.models import Order
 from restaurant_api.orders.service import SplitMode, SplitRequest
@@ -25,6 +26,7 @@ from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableSta
 
 if TYPE_CHECKING:
     from restaurant_api.orders.graphql import OrderType
+    from restaurant_api.pricing.service import Amounts
 
 # Orders nest their table and tables their current order: the type is resolved lazily.
 LazyOrderType = Annotated["OrderType", strawberry.lazy("restaurant_api.orders.graphql")]
@@ -169,6 +171,54 @@ class SplitInput:
         return SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
+@strawberry.type(description="One tax rate's part of a split share or of the check split.")
+class SplitTax:
+    name: str = strawberry.field(description="The rate's name, e.g. Sales tax.")
+    rate: str = strawberry.field(description='Exact percentage, e.g. "8.875".')
+    inclusive: bool = strawberry.field(
+        description="Inside the prices (already in the subtotal) rather than added on top."
+    )
+    amount: Money = strawberry.field(description="Exact tax amount.")
+
+
+@strawberry.type(description="Every column of a split share or of the check split.")
+class SplitAmounts:
+    subtotal: Money = strawberry.field(description="Sum of the lines before any discount.")
+    discount_total: Money = strawberry.field(description="Line and check discounts, comps.")
+    service_charge_total: Money = strawberry.field(description="Service charges.")
+    tax_total: Money = strawberry.field(description="Exclusive taxes, added to the total.")
+    inclusive_tax_total: Money = strawberry.field(
+        description="Inclusive taxes, already inside the prices (for the record)."
+    )
+    taxes: list[SplitTax] = strawberry.field(description="Tax per rate.")
+    total: Money = strawberry.field(
+        description="What the guest pays: subtotal - discounts + service charges + taxes."
+    )
+
+    @classmethod
+    def of(cls, amounts: Amounts, currency: str) -> SplitAmounts:
+        def money(cents: int) -> Money:
+            return Money.from_cents(cents, currency)
+
+        return cls(
+            subtotal=money(amounts.subtotal_cents),
+            discount_total=money(amounts.discount_cents),
+            service_charge_total=money(amounts.service_charge_cents),
+            tax_total=money(amounts.tax_cents),
+            inclusive_tax_total=money(amounts.inclusive_tax_cents),
+            taxes=[
+                SplitTax(
+                    name=tax.key.name,
+                    rate=format_rate(tax.key.rate_ppm),
+                    inclusive=tax.key.inclusive,
+                    amount=money(tax.amount_cents),
+                )
+                for tax in amounts.taxes
+            ],
+            total=money(amounts.total_cents),
+        )
+
+
 @strawberry.type(description="One share of a split bill.")
 class SplitShareType:
     label: str = strawberry.field(description='"Split 1", "Seat 2", "Share 1 of 3", ...')
@@ -176,7 +226,13 @@ class SplitShareType:
         description="Indexes of the original order's lines in this share (empty for EVEN)."
     )
     seat_number: int | None = strawberry.field(description="The seat paying, for SEATS.")
-    total: Money = strawberry.field(description="Exact amount of this share.")
+    total: Money = strawberry.field(
+        description="Sum of this share's lines (its subtotal); `check.total` is what it pays."
+    )
+    check: SplitAmounts = strawberry.field(
+        description="This share's exact part of every column of the check (largest "
+        "remainder); the shares add up to the order's check in every column."
+    )
 
 
 @strawberry.type(description="What a split would produce; nothing is changed.")
@@ -184,7 +240,12 @@ class SplitPreview:
     order_id: strawberry.ID = strawberry.field(
         description="Global id of the order that would be split."
     )
-    total: Money = strawberry.field(description="The order's total; the shares add up to it.")
+    total: Money = strawberry.field(
+        description="The sum of the order's lines; the shares' totals add up to it."
+    )
+    check: SplitAmounts = strawberry.field(
+        description="The order's check: the shares' checks add up to it in every column."
+    )
     shares: list[SplitShareType] = strawberry.field(description="The shares, in order.")
 
 
@@ -285,15 +346,20 @@ class Query:
             order, shares = await service.preview_split(
                 session, actor=info.context.user, table_id=database_id, request=split.to_request()
             )
+        whole = shares[0].amounts
+        for share in shares[1:]:
+            whole = whole + share.amounts
         return SplitPreview(
             order_id=to_global_id("Order", order.id),
             total=Money.from_cents(sum(s.total_cents for s in shares), currency),
+            check=SplitAmounts.of(whole, currency),
             shares=[
                 SplitShareType(
                     label=share.label,
                     line_indexes=list(share.line_indexes),
                     seat_number=share.seat_number,
                     total=Money.from_cents(share.total_cents, currency),
+                    check=SplitAmounts.of(share.amounts, currency),
                 )
                 for share in shares
             ],

@@ -16,6 +16,7 @@ from restaurant_api.api.order_presenter import OrderPublic, present_orders
 from restaurant_api.api.rest import (
     CurrentUser,
     MessageResponse,
+    MoneyNumber,
     ReadSessionDep,
     SessionDep,
     error_responses,
@@ -23,7 +24,9 @@ from restaurant_api.api.rest import (
 )
 from restaurant_api.db import MAX_ID
 from restaurant_api.errors import InvalidInput
+from restaurant_api.money import format_rate, from_cents
 from restaurant_api.orders.service import InvalidSplit, SplitMode, SplitRequest
+from restaurant_api.pricing.service import Amounts
 from restaurant_api.tables import service
 from restaurant_api.tables.models import DiningTable, SeatStatus, TableStatus
 from restaurant_api.users.models import Role, User
@@ -362,3 +365,89 @@ async def split_bill(table_id: int, body: SplitBody, user: FloorStaff, session: 
     request = split_request_from_body(body)
     orders = await service.split_bill(session, actor=user, table_id=table_id, request=request)
     return await present_orders(session, orders)
+
+
+class SplitTaxPublic(BaseModel):
+    name: str
+    rate: str = Field(description='Exact percentage, e.g. "8.875".')
+    inclusive: bool = Field(description="Inside the prices rather than added on top.")
+    amount: MoneyNumber
+
+
+class SplitAmountsPublic(BaseModel):
+    """Every column of a share of the check (or of the whole check)."""
+
+    subtotal: MoneyNumber = Field(description="Sum of the lines before any discount.")
+    discount_total: MoneyNumber
+    service_charge_total: MoneyNumber
+    tax: MoneyNumber = Field(description="Exclusive taxes, added to the total.")
+    inclusive_tax: MoneyNumber = Field(description="Inclusive taxes, already in the prices.")
+    taxes: list[SplitTaxPublic] = Field(description="Tax per rate.")
+    grand_total: MoneyNumber = Field(
+        description="What is paid: subtotal - discounts + service charges + tax."
+    )
+
+    @staticmethod
+    def columns(amounts: Amounts) -> dict[str, Any]:
+        return {
+            "subtotal": from_cents(amounts.subtotal_cents),
+            "discount_total": from_cents(amounts.discount_cents),
+            "service_charge_total": from_cents(amounts.service_charge_cents),
+            "tax": from_cents(amounts.tax_cents),
+            "inclusive_tax": from_cents(amounts.inclusive_tax_cents),
+            "taxes": [
+                SplitTaxPublic(
+                    name=tax.key.name,
+                    rate=format_rate(tax.key.rate_ppm),
+                    inclusive=tax.key.inclusive,
+                    amount=from_cents(tax.amount_cents),
+                )
+                for tax in amounts.taxes
+            ],
+            "grand_total": from_cents(amounts.total_cents),
+        }
+
+
+class SplitSharePublic(SplitAmountsPublic):
+    label: str
+    items: list[int] = Field(description="Indexes of the order's items (empty for even).")
+    seat_number: int | None
+    total: MoneyNumber = Field(description="Sum of its items, as an order's total.")
+
+
+class SplitPreviewPublic(SplitAmountsPublic):
+    order_id: int
+    total: MoneyNumber = Field(description="The order's total (sum of its items).")
+    shares: list[SplitSharePublic]
+
+
+@router.post(
+    "/split-preview/{table_id}",
+    response_model=SplitPreviewPublic,
+    summary="The shares splitting the table's bill would give; changes nothing",
+)
+async def preview_split(
+    table_id: int, body: SplitBody, user: FloorStaff, session: ReadSessionDep
+) -> Any:
+    request = split_request_from_body(body)
+    order, shares = await service.preview_split(
+        session, actor=user, table_id=table_id, request=request
+    )
+    whole = Amounts()
+    for share in shares:
+        whole = whole + share.amounts
+    return SplitPreviewPublic(
+        order_id=order.id,
+        total=from_cents(sum(share.total_cents for share in shares)),
+        shares=[
+            SplitSharePublic(
+                label=share.label,
+                items=list(share.line_indexes),
+                seat_number=share.seat_number,
+                total=from_cents(share.total_cents),
+                **SplitAmountsPublic.columns(share.amounts),
+            )
+            for share in shares
+        ],
+        **SplitAmountsPublic.columns(whole),
+    )
