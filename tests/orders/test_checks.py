@@ -254,6 +254,15 @@ async def test_a_quote_is_validated_like_an_order(gql, server, kitchen, add_menu
     )
     assert body["__typename"] == "ValidationError"
     assert "expected 1.00" in body["message"]
+    body = await quote(
+        gql,
+        server,
+        lines=[{"name": "x", "price": "1.00", "category": "M"}],
+        tableId=gid("Table", 1),
+        diningOption="DELIVERY",
+    )
+    assert body["__typename"] == "ValidationError"
+    assert body["field"] == "diningOption"
 
 
 async def test_a_quote_has_the_automatic_service_charges_of_its_party(
