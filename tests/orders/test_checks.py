@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.orders import service as orders_service
+from restaurant_api.orders.models import (
+    AdjustmentStatus,
+    Order,
+    OrderDiscount,
+    OrderLine,
+    OrderServiceCharge,
+)
 from restaurant_api.pricing.models import (
     AdjustmentKind,
     CategoryTaxRate,
@@ -16,6 +23,7 @@ from restaurant_api.pricing.models import (
     TaxRate,
 )
 from tests.conftest import gid
+from tests.factories import Item
 
 CHECK = """
 fragment CheckFields on Check {
@@ -254,6 +262,15 @@ async def test_a_quote_is_validated_like_an_order(gql, server, kitchen, add_menu
     )
     assert body["__typename"] == "ValidationError"
     assert "expected 1.00" in body["message"]
+    body = await quote(
+        gql,
+        server,
+        lines=[{"name": "x", "price": "1.00", "category": "M"}],
+        tableId=gid("Table", 1),
+        diningOption="DELIVERY",
+    )
+    assert body["__typename"] == "ValidationError"
+    assert body["field"] == "diningOption"
 
 
 async def test_a_quote_has_the_automatic_service_charges_of_its_party(
@@ -331,3 +348,39 @@ async def test_checks_of_a_page_of_orders_take_constant_statements(
         counts[size] = counter.count
     # The caller, the page, its lines; the orders again and their discounts and charges.
     assert counts == {2: 6, 12: 6}, counts
+
+
+async def test_checks_for_orders_equal_price_order_in_three_reads(db, add_order, count_statements):
+    orders = []
+    for n in range(1, 6):
+        orders.append(await add_order([Item("Dish", 1000 + n, quantity=n), Item("Side", 333)]))
+    async with db.session() as session:
+        session.add(
+            OrderDiscount(
+                order_id=orders[1].id,
+                name="Staff",
+                kind=AdjustmentKind.PERCENT,
+                rate_ppm=500_000,
+                reason="staff meal",
+                status=AdjustmentStatus.APPLIED,
+            )
+        )
+        session.add(
+            OrderServiceCharge(
+                order_id=orders[2].id,
+                name="Cake",
+                kind=AdjustmentKind.AMOUNT,
+                amount_cents=250,
+                status=AdjustmentStatus.APPLIED,
+            )
+        )
+    async with db.session() as session:
+        rows = list((await session.exec(select(Order).order_by(col(Order.id)))).all())
+        with count_statements() as counter:
+            checks = await orders_service.checks_for_orders(session, rows)
+        assert counter.count == 3
+        for order in rows:
+            assert checks[order.id] == await orders_service.price_order(session, order)
+    assert checks[orders[1].id].discount_cents == 1169  # 50% of 23.37, half-up
+    assert checks[orders[2].id].service_charge_cents == 250
+    assert checks[orders[0].id].total_cents == 1001 + 333

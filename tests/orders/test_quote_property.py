@@ -137,7 +137,9 @@ async def _retire_rates(db: Any) -> None:
         await session.exec(update(TaxRate).values(is_active=False))
 
 
-async def test_the_quote_of_any_draft_equals_the_check_of_the_order_placed_from_it(db, gql, server):
+async def test_the_quote_of_any_draft_equals_the_check_of_the_order_placed_from_it(
+    db, gql, client, server
+):
     names = itertools.count(1)
     for spec in generated_drafts(6):
         await _retire_rates(db)
@@ -154,6 +156,13 @@ async def test_the_quote_of_any_draft_equals_the_check_of_the_order_placed_from_
         placed = await place(gql, server, **draft)
         assert without_line_ids(quoted["check"]) == without_line_ids(placed["check"]), spec
         assert placed["diningOption"] == spec.dining_option
+        # REST shows the same check.
+        rest = await client.get(f"/api/orders/{placed['databaseId']}", headers=server.headers)
+        assert rest.json()["dining_option"] == STORED[spec.dining_option]
+        assert Decimal(str(rest.json()["grand_total"])) == Decimal(
+            quoted["check"]["total"]["amount"]
+        )
+        assert Decimal(str(rest.json()["tax"])) == Decimal(quoted["check"]["taxTotal"]["amount"])
         # The check adds up: subtotal - discounts + service charges + exclusive taxes.
         check = quoted["check"]
         cents = {
