@@ -100,6 +100,11 @@ def seed() -> None:
             await bumps.close()
             await db.dispose()
         typer.echo(f"Seeded {report.menu_items_added} menu items and {report.tables_added} tables.")
+        typer.echo(
+            f"Pricing: {report.modifier_groups_added} modifier groups, "
+            f"{report.tax_rates_added} tax rates, {report.discount_presets_added} preset "
+            f"discounts, {report.service_charge_rules_added} service-charge rules."
+        )
 
     asyncio.run(_seed())
 

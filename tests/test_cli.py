@@ -37,6 +37,10 @@ def test_migrate_seed_twice_and_create_user(backend_name, tmp_path):
     first = run_cli("seed", url=url)
     assert first.returncode == 0, first.stderr
     assert "Seeded 21 menu items and 8 tables." in first.stdout
+    assert (
+        "Pricing: 2 modifier groups, 2 tax rates, 2 preset discounts, 1 service-charge rules."
+        in first.stdout
+    )
     second = run_cli("seed", url=url)
     assert "Seeded 0 menu items and 0 tables." in second.stdout
 

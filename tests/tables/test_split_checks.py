@@ -394,7 +394,7 @@ async def split_by_items(
 
 
 async def test_removing_a_carried_line_takes_its_part_of_the_share_with_it(
-    db, client, server, add_table, read_order
+    db, client, gql, server, add_table, read_order
 ):
     table = await add_table(1, capacity=6)
     await add_priced_order(db, table.id, EXAMPLE_LINES, EXAMPLE_ADJUSTMENTS)
@@ -402,6 +402,18 @@ async def test_removing_a_carried_line_takes_its_part_of_the_share_with_it(
     assert (await check_of_order(db, first)).total_cents == 3654 + 371
 
     _, lines = await read_order(first)
+    typed = await gql(
+        "mutation($id: ID!, $input: UpdateOrderInput!) { updateOrder(orderId: $id, "
+        "input: $input) { __typename ... on ValidationError { code field message } } }",
+        {
+            "id": gid("Order", first),
+            "input": {"changeLines": [{"lineId": gid("OrderLine", lines[0].id), "quantity": 3}]},
+        },
+        staff=server,
+    )
+    error = typed["data"]["updateOrder"]
+    assert (error["__typename"], error["code"]) == ("ValidationError", "VALIDATION_ERROR")
+    assert "part of a split share" in error["message"]
     async with db.session() as session:
         with pytest.raises(InvalidInput):
             await orders_service.change_order_lines(
