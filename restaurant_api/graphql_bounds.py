@@ -27,6 +27,9 @@ from restaurant_api.users import graphql as users_graphql
 LINES = 50
 TICKETS_PER_ORDER = 10
 SEATS_PER_TABLE = 20
+# Real caps: limits.MAX_DISCOUNTS_PER_ORDER and MAX_SERVICE_CHARGES_PER_ORDER.
+DISCOUNTS_PER_ORDER = 10
+SERVICE_CHARGES_PER_ORDER = 5
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
@@ -48,6 +51,9 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         # Orders and kitchen.
         "Order.lines": lines,
         "Order.tickets": Fixed(TICKETS_PER_ORDER),
+        "Order.discounts": Fixed(DISCOUNTS_PER_ORDER),
+        "Order.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
+        "Order.auditTrail": orders_graphql.ORDERS_PAGE,
         "OrderLine.modifiers": modifiers,
         "KitchenTicket.lines": lines,
         "TicketLine.modifiers": modifiers,

@@ -33,3 +33,8 @@ MAX_INPUT_LIST_ITEMS = MAX_LINES * (MAX_MODIFIERS + 1)
 MAX_JSON_DEPTH = 32
 MAX_JSON_NUMBER_CHARS = 40
 MAX_JSON_NUMBER_EXPONENT = 30
+
+# Adjustments of one order, whatever their status (requested, denied and removed ones
+# stay listed): a check is not a ledger. Automatic charges reuse their rule's row.
+MAX_DISCOUNTS_PER_ORDER = 50
+MAX_SERVICE_CHARGES_PER_ORDER = 20
