@@ -463,3 +463,19 @@ async def test_an_order_holds_a_bounded_number_of_discounts(db, gql, manager, ad
     result = body["data"]["applyDiscount"]
     assert result["code"] == "CONFLICT"
     assert f"at most {MAX_DISCOUNTS_PER_ORDER} discounts" in result["message"]
+
+
+async def test_a_cached_order_shows_a_new_discount(db, gql, server, manager, add_order):
+    order = await add_order([Item("Soup", 500)])
+    query = "query($id: ID!) { order(id: $id) { version discounts { status } } }"
+    variables = {"id": gid("Order", order.id)}
+    first = await gql(query, variables, staff=server)
+    assert first["data"]["order"] == {"version": 1, "discounts": []}
+    assert (await gql(query, variables, staff=server)) == first  # cached or not: the same
+    await gql(
+        APPLY,
+        {"input": {"orderId": gid("Order", order.id), "amount": "1", "reason": "x"}},
+        staff=manager,
+    )
+    after = await gql(query, variables, staff=server)
+    assert after["data"]["order"] == {"version": 2, "discounts": [{"status": "APPLIED"}]}
