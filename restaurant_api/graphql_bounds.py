@@ -32,6 +32,9 @@ SEATS_PER_TABLE = 20
 # Modifiers (real caps: 20 groups per item, 50 options per group).
 GROUPS_PER_ITEM = 4
 OPTIONS_PER_GROUP = 8
+# Real caps: limits.MAX_DISCOUNTS_PER_ORDER and MAX_SERVICE_CHARGES_PER_ORDER.
+DISCOUNTS_PER_ORDER = 10
+SERVICE_CHARGES_PER_ORDER = 5
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
@@ -60,6 +63,9 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         # Orders and kitchen.
         "Order.lines": lines,
         "Order.tickets": Fixed(TICKETS_PER_ORDER),
+        "Order.discounts": Fixed(DISCOUNTS_PER_ORDER),
+        "Order.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
+        "Order.auditTrail": orders_graphql.ORDERS_PAGE,
         "OrderLine.modifiers": modifiers,
         "OrderLine.options": options,
         "KitchenTicket.lines": lines,

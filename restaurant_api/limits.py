@@ -42,3 +42,7 @@ MAX_JSON_NUMBER_EXPONENT = 30
 # rules), so that every list of them is one bounded page; rates of one item or category.
 MAX_PRICING_ROWS = 200
 MAX_TAX_RATES_PER_TARGET = 10
+# Adjustments of one order, whatever their status (requested, denied and removed ones
+# stay listed): a check is not a ledger. Automatic charges reuse their rule's row.
+MAX_DISCOUNTS_PER_ORDER = 50
+MAX_SERVICE_CHARGES_PER_ORDER = 20

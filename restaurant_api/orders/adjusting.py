@@ -8,15 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
-from restaurant_api.errors import InvalidInput
+from restaurant_api.errors import Conflict, InvalidInput
 from restaurant_api.inputs import clean_text, price_cents
+from restaurant_api.limits import MAX_DISCOUNTS_PER_ORDER, MAX_SERVICE_CHARGES_PER_ORDER
 from restaurant_api.orders.audit import AuditAction, record_audit
 from restaurant_api.orders.checks import price_order
 from restaurant_api.orders.events import order_changed
-from restaurant_api.orders.models import Order
+from restaurant_api.orders.models import Order, OrderDiscount, OrderServiceCharge
 from restaurant_api.pricing import service as pricing
 
 MAX_REASON = 500
@@ -85,6 +87,21 @@ def open_terms(
     if cents == 0:
         raise InvalidInput("amount must be more than 0", field="amount")
     return Terms(label, pricing.AMOUNT, amount_cents=cents)
+
+
+async def check_room_for(
+    session: AsyncSession, model: type[OrderDiscount] | type[OrderServiceCharge], order: Order
+) -> None:
+    """Refuse one more discount or charge past the per-order cap (rows of any status)."""
+    cap = MAX_DISCOUNTS_PER_ORDER if model is OrderDiscount else MAX_SERVICE_CHARGES_PER_ORDER
+    count = (
+        await session.exec(
+            select(func.count()).select_from(model).where(col(model.order_id) == order.id)
+        )
+    ).one()
+    if count >= cap:
+        noun = "discounts" if model is OrderDiscount else "service charges"
+        raise Conflict(f"An order has at most {cap} {noun}, whatever their status")
 
 
 @dataclass(slots=True)

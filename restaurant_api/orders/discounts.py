@@ -25,6 +25,7 @@ from restaurant_api.orders.adjusting import (
     MAX_NAME,
     Terms,
     begin_change,
+    check_room_for,
     finish_change,
     open_terms,
     reason_text,
@@ -153,6 +154,7 @@ async def request_discount(
     reason = reason_text(draft.reason)
     order = await lock_order_for_change(session, draft.order_id, draft.version)
     resolved = await _resolve(session, order, draft)
+    await check_room_for(session, OrderDiscount, order)
     change = await begin_change(session, order)
     _check_room(change.check, resolved.terms, resolved.line_id)
     discount = _new_discount(order, resolved, reason, AdjustmentStatus.PENDING, user)
@@ -202,6 +204,7 @@ async def apply_discount(
         raise PermissionDenied(
             f"{resolved.terms.name} needs a manager's approval: request it instead"
         )
+    await check_room_for(session, OrderDiscount, order)
     change = await begin_change(session, order)
     _check_room(change.check, resolved.terms, resolved.line_id)
     discount = _new_discount(order, resolved, reason, AdjustmentStatus.APPLIED, user)

@@ -23,6 +23,7 @@ from restaurant_api.orders.adjusting import (
     MAX_REASON,
     Terms,
     begin_change,
+    check_room_for,
     finish_change,
     open_terms,
     reason_text,
@@ -118,6 +119,7 @@ async def add_service_charge(
             amount=draft.amount,
         )
         taxable = draft.taxable
+    await check_room_for(session, OrderServiceCharge, order)
     change = await begin_change(session, order)
     charge = await _new_charge(
         session,
@@ -216,7 +218,7 @@ async def sync_automatic_charges(
             c.status == AdjustmentStatus.REMOVED and c.removed_by_id is not None for c in mine
         )
         if due and not applied and not kept_off:
-            await _add_automatic(session, order, rule, actor_id)
+            await _add_automatic(session, order, rule, actor_id, reuse=mine[0] if mine else None)
             changed = True
         elif not due and applied:
             for charge in applied:
@@ -226,18 +228,38 @@ async def sync_automatic_charges(
 
 
 async def _add_automatic(
-    session: AsyncSession, order: Order, rule: pricing.ServiceChargeRule, actor_id: int | None
+    session: AsyncSession,
+    order: Order,
+    rule: pricing.ServiceChargeRule,
+    actor_id: int | None,
+    *,
+    reuse: OrderServiceCharge | None,
 ) -> None:
+    """Add the rule's charge; one it removed itself before is applied again, with the
+    rule's terms of now (one row per rule and order, however often the party changes)."""
     before = await price_order(session, order)
-    charge = await _new_charge(
-        session,
-        order,
-        _rule_terms(rule),
-        taxable=rule.taxable,
-        rule_id=rule.id,
-        automatic=True,
-        actor_id=None,
-    )
+    if reuse is None:
+        charge = await _new_charge(
+            session,
+            order,
+            _rule_terms(rule),
+            taxable=rule.taxable,
+            rule_id=rule.id,
+            automatic=True,
+            actor_id=None,
+        )
+    else:
+        charge = reuse
+        terms = _rule_terms(rule)
+        charge.name, charge.kind = terms.name, terms.kind
+        charge.rate_ppm, charge.amount_cents = terms.rate_ppm, terms.amount_cents
+        charge.taxable = rule.taxable
+        charge.tax_rates = await _default_rates(session) if rule.taxable else []
+        charge.status = AdjustmentStatus.APPLIED
+        charge.removed_at = None
+        charge.remove_reason = None
+        session.add(charge)
+        await session.flush()
     after = await price_order(session, order)
     record_audit(
         session,

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from restaurant_api.orders.models import OrderDiscount, OrderLine
+from restaurant_api.limits import MAX_DISCOUNTS_PER_ORDER
+from restaurant_api.orders.models import AdjustmentStatus, OrderDiscount, OrderLine
 from restaurant_api.pricing.models import DiscountScope
 from tests.conftest import gid
 from tests.factories import Item
@@ -438,3 +439,43 @@ async def test_discounts_and_charges_are_nodes(db, gql, server, manager, add_ord
         staff=server,
     )
     assert body["data"]["node"] is None
+
+
+async def test_an_order_holds_a_bounded_number_of_discounts(db, gql, manager, add_order):
+    order = await add_order([Item("Soup", 500)])
+    async with db.session() as session:
+        session.add_all(
+            OrderDiscount(
+                order_id=order.id,
+                name="Old",
+                kind="amount",
+                amount_cents=1,
+                reason="x",
+                status=AdjustmentStatus.DENIED,
+            )
+            for _ in range(MAX_DISCOUNTS_PER_ORDER)
+        )
+    body = await gql(
+        APPLY,
+        {"input": {"orderId": gid("Order", order.id), "amount": "1", "reason": "x"}},
+        staff=manager,
+    )
+    result = body["data"]["applyDiscount"]
+    assert result["code"] == "CONFLICT"
+    assert f"at most {MAX_DISCOUNTS_PER_ORDER} discounts" in result["message"]
+
+
+async def test_a_cached_order_shows_a_new_discount(db, gql, server, manager, add_order):
+    order = await add_order([Item("Soup", 500)])
+    query = "query($id: ID!) { order(id: $id) { version discounts { status } } }"
+    variables = {"id": gid("Order", order.id)}
+    first = await gql(query, variables, staff=server)
+    assert first["data"]["order"] == {"version": 1, "discounts": []}
+    assert (await gql(query, variables, staff=server)) == first  # cached or not: the same
+    await gql(
+        APPLY,
+        {"input": {"orderId": gid("Order", order.id), "amount": "1", "reason": "x"}},
+        staff=manager,
+    )
+    after = await gql(query, variables, staff=server)
+    assert after["data"]["order"] == {"version": 2, "discounts": [{"status": "APPLIED"}]}

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from restaurant_api.orders.models import OrderServiceCharge
+from restaurant_api.orders.models import Order, OrderLine, OrderServiceCharge
+from restaurant_api.orders.service import sync_automatic_charges
 from restaurant_api.pricing.models import TaxRate
 from tests.conftest import gid
 from tests.factories import Item
-from tests.orders.adjusting import AUDIT, add_rule, audit_actions, check_of, moves
+from tests.orders.adjusting import APPLY, AUDIT, add_rule, audit_actions, check_of, moves
 
 PLACE = """
 mutation($guests: Int!) {
@@ -93,7 +94,7 @@ async def test_automatic_gratuity_at_the_party_size_threshold(db, gql, server, m
     # ... and six again: a new automatic charge.
     body = await gql(GUESTS, {"id": five["id"], "guests": 7}, staff=server)
     statuses = [c["status"] for c in body["data"]["updateOrder"]["order"]["serviceCharges"]]
-    assert statuses == ["REMOVED", "APPLIED"]
+    assert statuses == ["APPLIED"]  # the rule's one row, applied again
 
     entries = await audit_actions(gql, manager, five["id"])
     assert moves(entries) == [
@@ -233,3 +234,42 @@ async def test_voided_lines_are_audited(db, gql, client, server, manager):
     assert moves(entries) == [("line_voided", "50.00", "30.00")]
     assert entries[0]["reason"] == "2 x Wine: spilled"
     assert entries[0]["actorId"] == gid("User", server.user.id)
+
+
+async def test_a_dining_option_change_resyncs_automatic_charges(db, gql, server):
+    await add_rule(db, "Table gratuity", rate_ppm=100_000, auto_min_guests=2,
+                   dining_options=["dine_in"])  # fmt: skip
+    placed = await _place(gql, server, 4)
+    order_id = placed["databaseId"]
+    assert [c.status for c in await _charges(db, order_id)] == ["applied"]
+    # The field belongs to the dining-option change; the sync only reads the order.
+    async with db.session() as session:
+        order = await session.get(Order, order_id)
+        assert order is not None
+        order.dining_option = "takeout"
+        session.add(order)
+        assert await sync_automatic_charges(session, order, server.user.id) is True
+        assert await sync_automatic_charges(session, order, server.user.id) is False
+    assert [c.status for c in await _charges(db, order_id)] == ["removed"]
+    assert (await check_of(db, order_id)).total_cents == 10_000
+
+
+async def test_taxes_apply_to_discounted_amounts(db, gql, manager, add_order):
+    order = await add_order([Item("Steak", 2000), Item("Wine", 1000)])
+    async with db.session() as session:
+        for line in (await session.exec(select(OrderLine))).all():
+            line.tax_rates = [
+                {"id": None, "name": "Sales", "rate_ppm": 100_000, "inclusive": False}
+            ]
+            session.add(line)
+    body = await gql(
+        APPLY,
+        {"input": {"orderId": gid("Order", order.id), "rate": "10", "reason": "x"}},
+        staff=manager,
+    )
+    assert body["data"]["applyDiscount"]["__typename"] == "DiscountPayload"
+    check = await check_of(db, order.id)
+    # 30.00 - 3.00 = 27.00; 10% tax on that is 2.70.
+    assert (check.discount_cents, check.tax_cents, check.total_cents) == (300, 270, 2970)
+    entries = await audit_actions(gql, manager, gid("Order", order.id))
+    assert moves(entries) == [("discount_applied", "33.00", "29.70")]
