@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.rest import MoneyNumber
-from restaurant_api.money import from_cents
+from restaurant_api.money import format_rate, from_cents
 from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.service import Order, OrderLine, OrderStatus
 
@@ -90,11 +89,6 @@ class CheckTaxPublic(BaseModel):
     amount: MoneyNumber
 
 
-def percent(rate_ppm: int) -> str:
-    """A rate in parts per million as an exact percentage string: 88_750 -> "8.875"."""
-    return format((Decimal(rate_ppm) / 10_000).normalize(), "f")
-
-
 def check_fields(check: orders_service.Check) -> dict[str, Any]:
     """The check's additive fields of an order's JSON, in OrderPublic's key order."""
     return {
@@ -107,7 +101,7 @@ def check_fields(check: orders_service.Check) -> dict[str, Any]:
         "taxes": [
             {
                 "name": tax.key.name,
-                "rate": percent(tax.key.rate_ppm),
+                "rate": format_rate(tax.key.rate_ppm),
                 "inclusive": tax.key.inclusive,
                 "amount": tax.amount_cents / 100,
             }

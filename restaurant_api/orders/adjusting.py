@@ -6,14 +6,14 @@ price after, audit, bump the version, publish).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict, InvalidInput
-from restaurant_api.inputs import clean_text, price_cents
+from restaurant_api.inputs import clean_text, price_cents, rate_ppm
 from restaurant_api.limits import MAX_DISCOUNTS_PER_ORDER, MAX_SERVICE_CHARGES_PER_ORDER
 from restaurant_api.orders.audit import AuditAction, record_audit
 from restaurant_api.orders.checks import price_order
@@ -23,32 +23,11 @@ from restaurant_api.pricing import service as pricing
 
 MAX_REASON = 500
 MAX_NAME = 60
-MAX_RATE_CHARS = 20  # "100.0000" is 8: a forged megabyte is not parsed
-RATE_DECIMALS = 4  # 8.875% is "8.875"; 1 ppm is 0.0001%
 
 
 def reason_text(reason: str | None, field: str = "reason") -> str:
     """A required reason: stripped, not empty, bounded."""
     return clean_text(reason or "", field, MAX_REASON)
-
-
-def percent_ppm(rate: Decimal | int | str, field: str = "rate") -> int:
-    """An exact decimal percentage ("12.5") in parts per million, 0 to 100 inclusive."""
-    if isinstance(rate, (bool, float)):
-        raise InvalidInput("A rate is a decimal string, not a float", field=field)
-    text = str(rate).strip()
-    if len(text) > MAX_RATE_CHARS:
-        raise InvalidInput(f"{field} has at most {MAX_RATE_CHARS} characters", field=field)
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{field} is not a percentage", field=field) from None
-    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        raise InvalidInput(f"{field} must be between 0 and 100", field=field)
-    ppm = value * 10_000
-    if ppm != ppm.to_integral_value():
-        raise InvalidInput(f"{field} has at most {RATE_DECIMALS} decimals", field=field)
-    return int(ppm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +55,7 @@ def open_terms(
     if rate is not None:
         if kind not in (None, pricing.PERCENT):
             raise InvalidInput("A rate goes with the percent kind", field="kind")
-        ppm = percent_ppm(rate)
+        ppm = rate_ppm(rate)
         if ppm == 0:
             raise InvalidInput("rate must be more than 0", field="rate")
         return Terms(label, pricing.PERCENT, rate_ppm=ppm)

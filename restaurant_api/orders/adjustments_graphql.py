@@ -11,6 +11,7 @@ import strawberry
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum
 from restaurant_api.api.node import Node, register_node, to_global_id
 from restaurant_api.api.pagination import connection_type
+from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders
 from restaurant_api.orders.models import (
     AdjustmentStatus,
@@ -31,12 +32,6 @@ AdjustmentStatusType = described_enum(
         AdjustmentStatus.REMOVED: "Taken off the check (it counted before).",
     },
 )
-
-
-def percentage(rate_ppm: int) -> str:
-    """Parts per million as an exact percentage string (88_750 -> "8.875")."""
-    whole, part = divmod(rate_ppm, 10_000)
-    return f"{whole}.{part:04d}".rstrip("0").rstrip(".")
 
 
 def _gid(type_name: str, database_id: int | None) -> strawberry.ID | None:
@@ -88,7 +83,7 @@ class OrderDiscountType(Node):
             database_id=discount.id,
             name=discount.name,
             kind=AdjustmentKindType(discount.kind),
-            rate=percentage(discount.rate_ppm) if percent else None,
+            rate=format_rate(discount.rate_ppm) if percent else None,
             amount=None if percent else Money.from_cents(discount.amount_cents, currency),
             is_comp=discount.is_comp,
             reason=discount.reason,
@@ -142,7 +137,7 @@ class OrderServiceChargeType(Node):
             database_id=charge.id,
             name=charge.name,
             kind=AdjustmentKindType(charge.kind),
-            rate=percentage(charge.rate_ppm) if percent else None,
+            rate=format_rate(charge.rate_ppm) if percent else None,
             amount=None if percent else Money.from_cents(charge.amount_cents, currency),
             taxable=charge.taxable,
             automatic=charge.automatic,

@@ -14,7 +14,8 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
 from restaurant_api.errors import DomainError
 from restaurant_api.orders import loaders, service
-from restaurant_api.orders.graphql import CheckType, DiningOptionType, OrderType, order_id_of
+from restaurant_api.orders.check_graphql import CheckType
+from restaurant_api.orders.graphql import DiningOptionType, OrderType, order_id_of
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
 from restaurant_api.pricing.models import DiningOption

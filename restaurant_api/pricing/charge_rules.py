@@ -105,20 +105,33 @@ async def load_service_charge_rule(session: AsyncSession, rule_id: int) -> Servi
     return rule
 
 
-async def automatic_charge_rules(
-    session: AsyncSession, *, guests: int, dining_option: str
-) -> list[ServiceChargeRule]:
-    """The active automatic rules due on a check of `guests` guests eaten this way, by name:
-    what placing an order adds, and what a quote shows. One read."""
+async def all_automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
+    """The active rules that add themselves to checks (automatic gratuity), by id: one read.
+    Orders add their charges in this order, and quotes show them in it."""
     query = (
         select(ServiceChargeRule)
         .where(col(ServiceChargeRule.is_active))
         .where(col(ServiceChargeRule.auto_min_guests).is_not(None))
-        .where(col(ServiceChargeRule.auto_min_guests) <= guests)
-        .order_by(col(ServiceChargeRule.name_key), col(ServiceChargeRule.id))
+        .order_by(col(ServiceChargeRule.id))
     )
-    rules = (await session.exec(query.limit(MAX_PRICING_ROWS))).all()
-    return [r for r in rules if not r.dining_options or dining_option in r.dining_options]
+    return list((await session.exec(query.limit(MAX_PRICING_ROWS))).all())
+
+
+def rule_is_due(rule: ServiceChargeRule, *, guests: int, dining_option: str) -> bool:
+    """An automatic rule applies from `auto_min_guests` guests on, for its dining options."""
+    if rule.auto_min_guests is None or not rule.is_active:
+        return False
+    if rule.dining_options and dining_option not in rule.dining_options:
+        return False
+    return guests >= rule.auto_min_guests
+
+
+async def automatic_charge_rules(
+    session: AsyncSession, *, guests: int, dining_option: str
+) -> list[ServiceChargeRule]:
+    """The automatic rules due on a check of `guests` guests eaten this way (a quote)."""
+    rules = await all_automatic_charge_rules(session)
+    return [r for r in rules if rule_is_due(r, guests=guests, dining_option=dining_option)]
 
 
 async def create_service_charge_rule(

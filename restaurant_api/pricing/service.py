@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import is_valid_id
 from restaurant_api.pricing.charge_rules import (
     ServiceChargeRuleChanges,
     ServiceChargeRuleDraft,
     ServiceChargeRuleNotFound,
+    all_automatic_charge_rules,
     automatic_charge_rules,
     create_service_charge_rule,
     list_service_charge_rules,
     load_service_charge_rule,
+    rule_is_due,
     service_charge_rules_by_id,
     update_service_charge_rule,
 )
@@ -210,37 +211,15 @@ def _ordered(rates: Iterable[TaxSnapshot]) -> tuple[TaxSnapshot, ...]:
 
 async def get_discount_preset(session: AsyncSession, preset_id: int) -> DiscountPreset:
     """An active preset discount (its terms are copied onto the order's discount)."""
-    preset = await session.get(DiscountPreset, preset_id) if is_valid_id(preset_id) else None
-    if preset is None or not preset.is_active:
+    preset = await load_discount_preset(session, preset_id)
+    if not preset.is_active:
         raise DiscountPresetNotFound()
     return preset
 
 
 async def get_service_charge_rule(session: AsyncSession, rule_id: int) -> ServiceChargeRule:
     """An active service-charge rule (its terms are copied onto the order's charge)."""
-    rule = await session.get(ServiceChargeRule, rule_id) if is_valid_id(rule_id) else None
-    if rule is None or not rule.is_active:
+    rule = await load_service_charge_rule(session, rule_id)
+    if not rule.is_active:
         raise ServiceChargeRuleNotFound()
     return rule
-
-
-async def all_automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
-    """The active rules that add themselves to large parties (one read)."""
-    rows = await session.exec(
-        select(ServiceChargeRule)
-        .where(
-            col(ServiceChargeRule.is_active),
-            col(ServiceChargeRule.auto_min_guests).is_not(None),
-        )
-        .order_by(col(ServiceChargeRule.id))
-    )
-    return list(rows.all())
-
-
-def rule_is_due(rule: ServiceChargeRule, *, guests: int, dining_option: str) -> bool:
-    """An automatic rule applies from `auto_min_guests` guests on, for its dining options."""
-    if rule.auto_min_guests is None or not rule.is_active:
-        return False
-    if rule.dining_options and dining_option not in rule.dining_options:
-        return False
-    return guests >= rule.auto_min_guests
