@@ -89,8 +89,9 @@ class CheckTaxPublic(BaseModel):
     amount: MoneyNumber
 
 
-def check_fields(check: orders_service.Check) -> dict[str, Any]:
-    """The check's additive fields of an order's JSON, in OrderPublic's key order."""
+def check_fields(check: orders_service.Check | orders_service.Amounts) -> dict[str, Any]:
+    """The check's additive fields of an order's JSON, in OrderPublic's key order (also
+    every column of a split share: `tables.rest.SplitAmountsPublic`)."""
     return {
         "subtotal": check.subtotal_cents / 100,
         "discount_total": check.discount_cents / 100,

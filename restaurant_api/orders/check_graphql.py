@@ -18,8 +18,18 @@ class CheckTaxType:
         description="True: already inside the prices (shown for the record); false: added on top."
     )
     amount: Money = strawberry.field(
-        description="Tax of this rate on the whole check, rounded half-up once per check."
+        description="Tax of this rate on the check (or on a share: its part of it); rounded "
+        "half-up once per rate per check."
     )
+
+    @classmethod
+    def of(cls, tax: pricing.TaxAmount, currency: str) -> CheckTaxType:
+        return cls(
+            name=tax.key.name,
+            rate=format_rate(tax.key.rate_ppm),
+            inclusive=tax.key.inclusive,
+            amount=Money.from_cents(tax.amount_cents, currency),
+        )
 
 
 @strawberry.type(name="CheckDiscount", description="A discount or comp as it applies now.")
@@ -111,15 +121,7 @@ class CheckType:
             tax_total=money(check.tax_cents),
             inclusive_tax_total=money(check.inclusive_tax_cents),
             total=money(check.total_cents),
-            taxes=[
-                CheckTaxType(
-                    name=tax.key.name,
-                    rate=format_rate(tax.key.rate_ppm),
-                    inclusive=tax.key.inclusive,
-                    amount=money(tax.amount_cents),
-                )
-                for tax in check.taxes
-            ],
+            taxes=[CheckTaxType.of(tax, currency) for tax in check.taxes],
             discounts=[
                 CheckDiscountType(
                     name=discount.name,

@@ -119,7 +119,7 @@ from restaurant_api.orders.splitting import (
     preview_order_split,
     split_order,
 )
-from restaurant_api.pricing.service import Check
+from restaurant_api.pricing.service import Amounts, Check
 
 __all__ = [
     "ALL_ORDERS",
@@ -130,6 +130,7 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_SEAT",
     "UNSET",
+    "Amounts",
     "AuditAction",
     "Check",
     "DiscountDraft",

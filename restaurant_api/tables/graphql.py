@@ -17,8 +17,8 @@ from restaurant_api.api.graphql import (
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
-from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders as orders_loaders
+from restaurant_api.orders.check_graphql import CheckTaxType
 from restaurant_api.orders.models import Order
 from restaurant_api.orders.service import SplitMode, SplitRequest
 from restaurant_api.tables import loaders, service
@@ -171,16 +171,6 @@ class SplitInput:
         return SplitRequest(mode=mode, groups=tuple(tuple(g) for g in self.items or []))
 
 
-@strawberry.type(description="One tax rate's part of a split share or of the check split.")
-class SplitTax:
-    name: str = strawberry.field(description="The rate's name, e.g. Sales tax.")
-    rate: str = strawberry.field(description='Exact percentage, e.g. "8.875".')
-    inclusive: bool = strawberry.field(
-        description="Inside the prices (already in the subtotal) rather than added on top."
-    )
-    amount: Money = strawberry.field(description="Exact tax amount.")
-
-
 @strawberry.type(description="Every column of a split share or of the check split.")
 class SplitAmounts:
     subtotal: Money = strawberry.field(description="Sum of the lines before any discount.")
@@ -190,7 +180,7 @@ class SplitAmounts:
     inclusive_tax_total: Money = strawberry.field(
         description="Inclusive taxes, already inside the prices (for the record)."
     )
-    taxes: list[SplitTax] = strawberry.field(description="Tax per rate.")
+    taxes: list[CheckTaxType] = strawberry.field(description="Tax per rate.")
     total: Money = strawberry.field(
         description="What the guest pays: subtotal - discounts + service charges + taxes."
     )
@@ -206,15 +196,7 @@ class SplitAmounts:
             service_charge_total=money(amounts.service_charge_cents),
             tax_total=money(amounts.tax_cents),
             inclusive_tax_total=money(amounts.inclusive_tax_cents),
-            taxes=[
-                SplitTax(
-                    name=tax.key.name,
-                    rate=format_rate(tax.key.rate_ppm),
-                    inclusive=tax.key.inclusive,
-                    amount=money(tax.amount_cents),
-                )
-                for tax in amounts.taxes
-            ],
+            taxes=[CheckTaxType.of(tax, currency) for tax in amounts.taxes],
             total=money(amounts.total_cents),
         )
 

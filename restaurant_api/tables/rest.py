@@ -12,7 +12,12 @@ from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
-from restaurant_api.api.order_presenter import OrderPublic, present_orders
+from restaurant_api.api.order_presenter import (
+    CheckTaxPublic,
+    OrderPublic,
+    check_fields,
+    present_orders,
+)
 from restaurant_api.api.rest import (
     CurrentUser,
     MessageResponse,
@@ -24,7 +29,7 @@ from restaurant_api.api.rest import (
 )
 from restaurant_api.db import MAX_ID
 from restaurant_api.errors import InvalidInput
-from restaurant_api.money import format_rate, from_cents
+from restaurant_api.money import from_cents
 from restaurant_api.orders.service import InvalidSplit, SplitMode, SplitRequest
 from restaurant_api.pricing.service import Amounts
 from restaurant_api.tables import service
@@ -367,13 +372,6 @@ async def split_bill(table_id: int, body: SplitBody, user: FloorStaff, session: 
     return await present_orders(session, orders)
 
 
-class SplitTaxPublic(BaseModel):
-    name: str
-    rate: str = Field(description='Exact percentage, e.g. "8.875".')
-    inclusive: bool = Field(description="Inside the prices rather than added on top.")
-    amount: MoneyNumber
-
-
 class SplitAmountsPublic(BaseModel):
     """Every column of a share of the check (or of the whole check)."""
 
@@ -382,30 +380,14 @@ class SplitAmountsPublic(BaseModel):
     service_charge_total: MoneyNumber
     tax: MoneyNumber = Field(description="Exclusive taxes, added to the total.")
     inclusive_tax: MoneyNumber = Field(description="Inclusive taxes, already in the prices.")
-    taxes: list[SplitTaxPublic] = Field(description="Tax per rate.")
+    taxes: list[CheckTaxPublic] = Field(description="Tax per rate.")
     grand_total: MoneyNumber = Field(
         description="What is paid: subtotal - discounts + service charges + tax."
     )
 
     @staticmethod
     def columns(amounts: Amounts) -> dict[str, Any]:
-        return {
-            "subtotal": from_cents(amounts.subtotal_cents),
-            "discount_total": from_cents(amounts.discount_cents),
-            "service_charge_total": from_cents(amounts.service_charge_cents),
-            "tax": from_cents(amounts.tax_cents),
-            "inclusive_tax": from_cents(amounts.inclusive_tax_cents),
-            "taxes": [
-                SplitTaxPublic(
-                    name=tax.key.name,
-                    rate=format_rate(tax.key.rate_ppm),
-                    inclusive=tax.key.inclusive,
-                    amount=from_cents(tax.amount_cents),
-                )
-                for tax in amounts.taxes
-            ],
-            "grand_total": from_cents(amounts.total_cents),
-        }
+        return check_fields(amounts)
 
 
 class SplitSharePublic(SplitAmountsPublic):
