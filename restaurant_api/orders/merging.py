@@ -5,12 +5,16 @@ the lines they carry, so nothing is fired again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
-from restaurant_api.orders.models import Order, OrderStatus
+from restaurant_api.orders.models import Order, OrderDiscount, OrderServiceCharge, OrderStatus
 from restaurant_api.orders.rows import clear_line_origins, order_lines, touch_and_publish_order
+from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.splitting import carried_parts, carry
 
 # A merged order is cancelled with this reason; unmerge finds and reopens it by it.
@@ -53,7 +57,9 @@ async def absorb_order(
         seat_offset=seat_offset,
     )
     if host_order is not None:
+        await _move_adjustments(session, guest_order.id, host_order.id)
         host_order.customer_count += guest_order.customer_count
+        await sync_automatic_charges(session, host_order, None)
         guest_order.status = OrderStatus.CANCELLED
         guest_order.cancel_reason = MERGED_REASON.format(order_id=host_order.id)
         guest_order.closed_at = utcnow()
@@ -62,6 +68,27 @@ async def absorb_order(
     for order in {id(o): o for o in (host_order, guest_order) if o is not None}.values():
         touch_and_publish_order(session, order)
     return target
+
+
+async def _move_adjustments(
+    session: AsyncSession, source_id: int, target_id: int, line_ids: Collection[int] | None = None
+) -> None:
+    """Discounts follow what moves: with `line_ids`, the discounts of those lines; without,
+    every discount and hand-added service charge of the source (a merged check keeps them;
+    automatic charges are decided again for the new party by `sync_automatic_charges`)."""
+    discounts = update(OrderDiscount).where(col(OrderDiscount.order_id) == source_id)
+    if line_ids is not None:
+        discounts = discounts.where(col(OrderDiscount.line_id).in_(sorted(line_ids)))
+    await session.exec(discounts.values(order_id=target_id))
+    if line_ids is None:
+        await session.exec(
+            update(OrderServiceCharge)
+            .where(
+                col(OrderServiceCharge.order_id) == source_id,
+                col(OrderServiceCharge.automatic).is_(False),
+            )
+            .values(order_id=target_id)
+        )
 
 
 async def _move_lines(
@@ -152,6 +179,10 @@ async def give_back_lines(
         if line.seat_number is not None:
             line.seat_number -= seat_offset
         session.add(line)
+    if target is not host_order:
+        await _move_adjustments(session, host_order.id, target.id, {line.id for line in returning})
+        for order in (host_order, target):
+            await sync_automatic_charges(session, order, created_by_id)
     for order in {id(o): o for o in (host_order, target)}.values():
         touch_and_publish_order(session, order)
     return target

@@ -5,8 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlmodel import col, select
 
+from restaurant_api.orders.models import OrderLine
+from tests.conftest import gid
 from tests.factories import Item, table_json
+from tests.orders.adjusting import COMP, check_of
 
 
 async def merge(client, staff, first, second):
@@ -436,3 +440,37 @@ async def test_split_orders_free_the_table_when_the_last_one_closes(
         )
         assert closed.status_code == 200
     assert (await table_json(client, server, table.id))["status"] == "available"
+
+
+# --- merges keep the discounts of what they move --------------------------------------------
+
+
+async def test_a_merge_and_an_unmerge_carry_the_discounts_of_the_lines_they_move(
+    db, client, gql, server, manager, add_table, add_order
+):
+    first = await add_table(1)
+    second = await add_table(2)
+    host = await add_order([Item("Soup", 650)], table_id=first.id)
+    guest = await add_order([Item("Steak", 2490), Item("Wine", 690)], table_id=second.id)
+    async with db.session() as session:
+        steak = (
+            await session.exec(
+                select(OrderLine).where(OrderLine.order_id == guest.id).order_by(col(OrderLine.id))
+            )
+        ).first()
+    assert steak is not None
+    body = await gql(COMP, {"line": gid("OrderLine", steak.id), "reason": "cold"}, staff=manager)
+    assert body["data"]["compLine"]["discount"]["status"] == "APPLIED"
+    assert (await check_of(db, guest.id)).total_cents == 690
+
+    response = await merge(client, server, first.id, second.id)
+    assert response.status_code == 200, response.text
+    merged = await check_of(db, host.id)
+    # Soup + Wine: the steak stays comped on the merged check.
+    assert (merged.subtotal_cents, merged.discount_cents, merged.total_cents) == (3830, 2490, 1340)
+
+    response = await client.post(f"/api/tables/{first.id}/unmerge", headers=server.headers)
+    assert response.status_code == 200, response.text
+    assert (await check_of(db, host.id)).total_cents == 650
+    back = await check_of(db, guest.id)
+    assert (back.subtotal_cents, back.discount_cents, back.total_cents) == (3180, 2490, 690)
