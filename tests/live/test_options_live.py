@@ -49,7 +49,7 @@ async def test_kitchen_screen_shows_options_and_their_changes(
         staff=server,
     )
     assert changed["data"]["updateOrder"]["order"]["version"] == 2
-    lines = []
+    lines: list[dict[str, object]] = []
     while not any(line["options"] == ["RARE"] for line in lines):
         change = (await socket.next_data())["kitchenTickets"]
         lines.extend(line for t in change["tickets"] for line in t["lines"])
