@@ -409,3 +409,21 @@ async def test_changing_a_lines_options_reprices_and_refires(gql, client, server
     ticket_lines = [line for ticket in changed["tickets"] for line in ticket["lines"]]
     assert {"options": ["MED", "+BACON"], "isVoid": True} in ticket_lines
     assert {"options": ["MED RARE", "NO CHEESE"], "isVoid": False} in ticket_lines
+
+
+async def test_options_of_many_lines_are_read_in_constant_statements(
+    client, server, burger, count_statements
+):
+    async def statements(lines: int) -> int:
+        items = [
+            {"menu_item_id": burger["id"], "options": _ids(burger, "Medium", "Bacon")},
+            {"menu_item_id": burger["fries"]},
+        ] * lines
+        with count_statements() as counter:
+            await place_order(client, server, items)
+        # The reads (SQLite inserts lines one at a time where it needs their ids).
+        return sum(1 for s in counter.statements if s.lstrip().upper().startswith("SELECT"))
+
+    # The caller, the items with their groups, the groups' options (and PostgreSQL's
+    # pg_notify), whatever the number of lines.
+    assert await statements(1) == await statements(20) <= 4
