@@ -79,8 +79,14 @@ class _Resolved:
 
 async def _line_of(session: AsyncSession, order: Order, line_id: int) -> OrderLine:
     line = await session.get(OrderLine, line_id) if is_valid_id(line_id) else None
-    if line is None or line.order_id != order.id or line.carried:
+    if line is None or line.order_id != order.id:
         raise OrderLineNotFound(line_id)
+    if line.carried:
+        # Its amounts were fixed when the bill was split (the share's carried check).
+        raise InvalidInput(
+            f"{line.name} came from a split bill: discount it before splitting",
+            field="line_id",
+        )
     return line
 
 

@@ -473,3 +473,23 @@ async def test_a_split_order_merged_and_unmerged_keeps_its_share(
     assert unmerged.status_code == 200, unmerged.text
     assert (await check_of_order(db, host_order.id)).total_cents == 650
     assert (await check_of_order(db, first)).total_cents == 3654 + 371
+
+
+async def test_a_carried_line_takes_no_new_discount(
+    db, gql, manager, server, add_table, read_order
+):
+    table = await add_table(1, capacity=6)
+    await add_priced_order(db, table.id, EXAMPLE_LINES, EXAMPLE_ADJUSTMENTS)
+    first, _ = await split_by_items(db, server, table.id, ((0, 3), (1, 2)))
+    before = await check_of_order(db, first)
+    _, lines = await read_order(first)
+    body = await gql(
+        'mutation($line: ID!) { compLine(lineId: $line, reason: "cold") {'
+        " __typename ... on ValidationError { field message } } }",
+        {"line": gid("OrderLine", lines[0].id)},
+        staff=manager,
+    )
+    error = body["data"]["compLine"]
+    assert (error["__typename"], error["field"]) == ("ValidationError", "lineId")
+    assert "discount it before splitting" in error["message"]
+    assert (await check_of_order(db, first)).total_cents == before.total_cents
