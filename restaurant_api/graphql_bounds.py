@@ -35,6 +35,9 @@ OPTIONS_PER_GROUP = 8
 # Real caps: limits.MAX_DISCOUNTS_PER_ORDER and MAX_SERVICE_CHARGES_PER_ORDER.
 DISCOUNTS_PER_ORDER = 10
 SERVICE_CHARGES_PER_ORDER = 5
+# Tax rates on one check: a few per line (real cap: 10 per item or category, so a check
+# has at most that many per line times its lines; in practice two or three in all).
+TAXES_PER_CHECK = 4
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
@@ -66,6 +69,11 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Order.discounts": Fixed(DISCOUNTS_PER_ORDER),
         "Order.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
         "Order.auditTrail": orders_graphql.ORDERS_PAGE,
+        "Check.lines": lines,
+        "Check.discounts": Fixed(DISCOUNTS_PER_ORDER),
+        "Check.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
+        "Check.taxes": Fixed(TAXES_PER_CHECK),
+        "SplitAmounts.taxes": Fixed(TAXES_PER_CHECK),
         "OrderLine.modifiers": modifiers,
         "OrderLine.options": options,
         "KitchenTicket.lines": lines,

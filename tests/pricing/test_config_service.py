@@ -430,7 +430,8 @@ async def test_automatic_rules_due_at_the_threshold(db, boss):
 
     assert await due(5) == []
     assert await due(6) == ["Gratuity"]
-    assert await due(10) == ["Big party", "Gratuity"]
+    # By id (creation): the order placing adds them in, and a quote shows them in.
+    assert await due(10) == ["Gratuity", "Big party"]
     assert await due(10, "takeout") == ["Gratuity"]
 
 
