@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -59,6 +60,10 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
 
     currency: str = Field(default="USD", min_length=3, max_length=3)
+    # Business days (payments, reports): the restaurant's time zone, and the local hour
+    # before which a moment still belongs to the previous business date.
+    restaurant_timezone: str = "UTC"
+    business_day_cutoff_hour: int = Field(default=4, ge=0, le=23)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Off by default: accounts are made by invitation. Production refuses to start with it
@@ -152,6 +157,15 @@ class Settings(BaseSettings):
     def _only_hmac(cls, value: str) -> str:
         if value not in {"HS256", "HS384", "HS512"}:
             raise ValueError("JWT_ALGORITHM must be HS256, HS384 or HS512")
+        return value
+
+    @field_validator("restaurant_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"RESTAURANT_TIMEZONE: unknown time zone {value!r}") from None
         return value
 
     @model_validator(mode="after")

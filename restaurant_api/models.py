@@ -15,6 +15,7 @@ from restaurant_api.orders.models import (
     OrderLine,
     OrderServiceCharge,
 )
+from restaurant_api.payments.models import BusinessDay, Payment, Refund, TipAdjustment
 from restaurant_api.pricing.models import (
     CategoryTaxRate,
     DiscountPreset,
@@ -26,6 +27,7 @@ from restaurant_api.tables.models import DiningTable, Seat
 from restaurant_api.users.models import Invitation, LoginAttempt, LoginLockout, RefreshToken, User
 
 __all__ = [
+    "BusinessDay",
     "CategoryTaxRate",
     "DiningTable",
     "DiscountPreset",
@@ -45,10 +47,13 @@ __all__ = [
     "OrderDiscount",
     "OrderLine",
     "OrderServiceCharge",
+    "Payment",
     "RefreshToken",
+    "Refund",
     "Seat",
     "ServiceChargeRule",
     "TaxRate",
     "TicketEvent",
+    "TipAdjustment",
     "User",
 ]
