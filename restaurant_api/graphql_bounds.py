@@ -19,6 +19,7 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
+from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import service as tables_service
@@ -107,4 +108,8 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "ServiceChargeRule.diningOptions": dining_options,
         "MenuItemTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
         "CategoryTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
+        # Tips and refunds: real caps enforced by the payments services.
+        "Query.tipsByStaff": Fixed(payments_service.MAX_STAFF_LINES),
+        "Query.refunds": Fixed(payments_service.MAX_REFUNDS_PER_PAYMENT),
+        "Query.tipAdjustments": Fixed(payments_service.MAX_TIP_ADJUSTMENTS),
     }

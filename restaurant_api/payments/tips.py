@@ -34,7 +34,7 @@ from restaurant_api.users.service import FLOOR_STAFF, MANAGERS, User, require_ro
 # A slip is corrected once or twice; beyond this a terminal is looping.
 MAX_TIP_ADJUSTMENTS = 20
 # Staff lines of one day's tip report (a restaurant has far fewer people on a shift).
-MAX_STAFF_LINES = 500
+MAX_STAFF_LINES = 200
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
