@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
-from restaurant_api.errors import Conflict, InvalidInput
+from restaurant_api.errors import Conflict, ErrorCode, InvalidInput
 from restaurant_api.inputs import clean_text, optional_text, price_cents
 from restaurant_api.orders import service as orders_service
 from restaurant_api.payments.days import BusinessCalendar, ensure_day_open
@@ -48,6 +48,8 @@ class RefundTooLarge(InvalidInput):
 
 
 class RefundKeyMismatch(InvalidInput):
+    code = ErrorCode.IDEMPOTENCY_MISMATCH
+
     def __init__(self) -> None:
         super().__init__(
             "Idempotency key was already used with a different refund", field="idempotency_key"
