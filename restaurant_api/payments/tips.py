@@ -141,7 +141,7 @@ async def adjust_tip(
     payment.tip_cents = tip_cents
     session.add_all([payment, adjustment])
     await session.flush()
-    await _sync_legacy_tip(session, payment, adjustment)
+    await _sync_legacy_tip(session, payment)
     return TipAdjusted(payment, adjustment)
 
 
@@ -150,18 +150,18 @@ async def _adjustment_count(session: AsyncSession, payment_id: int) -> int:
     return int((await session.exec(query)).one())
 
 
-async def _sync_legacy_tip(
-    session: AsyncSession, payment: Payment, adjustment: TipAdjustment
-) -> None:
-    """The order's old `tip` (REST `tip`, GraphQL `tip`) moves with the payment's tip, then
-    the check's subscribers hear of it."""
+async def _sync_legacy_tip(session: AsyncSession, payment: Payment) -> None:
+    """The order's old `tip` (REST `tip`, GraphQL `tip`) is the tips of its captured
+    payments, as adjusted; then the check's subscribers hear of the change."""
     if payment.order_id is None:
         return
     order = await orders_service.lock_order(session, payment.order_id)
     if order is None:
         return
-    delta = adjustment.tip_after_cents - adjustment.tip_before_cents
-    order.tip_cents = max(0, order.tip_cents + delta)
+    query = select(func.coalesce(func.sum(Payment.tip_cents), 0)).where(
+        Payment.order_id == order.id, Payment.status == PaymentStatus.CAPTURED
+    )
+    order.tip_cents = int((await session.exec(query)).one())
     orders_service.touch_and_publish_order(session, order)
     await session.flush()
 

@@ -34,6 +34,8 @@ query($day: String) {
 async def test_card_tip_adjusted_after_payment(gql, db, add_order, server):
     order = await paid_order(add_order, db)
     payment = await add_payment(db, order.id, tip_cents=200, taken_by_id=server.user.id)
+    await add_payment(db, order.id, tip_cents=100, tender=Tender.CASH)
+    await add_payment(db, order.id, tip_cents=900, status=PaymentStatus.VOIDED)
     version = (await order_row(db, order.id)).version
 
     body = await gql(ADJUST, {"id": gid("Payment", payment.id), "tip": "5.50"}, staff=server)
@@ -54,6 +56,8 @@ async def test_card_tip_adjusted_after_payment(gql, db, add_order, server):
     after = await order_row(db, order.id)
     assert after.version == version + 1
     assert after.status == "closed"
+    # Old clients' `tip` of the order: its captured payments' tips, as adjusted.
+    assert after.tip_cents == 550 + 100
 
     listed = await gql(
         "query($id: ID!) { tipAdjustments(paymentId: $id) { tipAfter { amount } } }",
