@@ -25,6 +25,7 @@ from restaurant_api.payments.days import BusinessCalendar, ensure_day_open
 from restaurant_api.payments.models import (
     Payment,
     PaymentStatus,
+    Refund,
     Tender,
     TipAdjustment,
 )
@@ -127,6 +128,13 @@ async def adjust_tip(
     await ensure_day_open(session, calendar.today(moment))
     if tip_cents == payment.tip_cents:
         return TipAdjusted(payment, None)
+    refunded = await _refunded_cents(session, payment.id)
+    if payment.amount_cents + tip_cents < refunded:
+        raise InvalidInput(
+            "The tip cannot go below what was already refunded on this payment "
+            f"({refunded} cents, more than its amount)",
+            field="tip",
+        )
     if await _adjustment_count(session, payment.id) >= MAX_TIP_ADJUSTMENTS:
         raise TipNotAdjustable(
             f"A payment's tip can be adjusted at most {MAX_TIP_ADJUSTMENTS} times"
@@ -143,6 +151,13 @@ async def adjust_tip(
     await session.flush()
     await _sync_legacy_tip(session, payment)
     return TipAdjusted(payment, adjustment)
+
+
+async def _refunded_cents(session: AsyncSession, payment_id: int) -> int:
+    query = select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+        Refund.payment_id == payment_id
+    )
+    return int((await session.exec(query)).one())
 
 
 async def _adjustment_count(session: AsyncSession, payment_id: int) -> int:

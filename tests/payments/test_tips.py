@@ -13,6 +13,7 @@ from restaurant_api.users.models import Role
 from tests.conftest import gid
 from tests.payments.tipping import (
     ADJUST,
+    REFUND,
     add_payment,
     adjustments_of,
     at,
@@ -211,3 +212,19 @@ async def test_tips_per_staff_member_refusals(gql, kitchen, manager):
         body = await gql(TIPS, {"day": bad}, staff=manager)
         assert body["data"]["tipsByStaff"] is None, bad
         assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", bad
+
+
+async def test_a_tip_cannot_go_below_what_was_refunded(gql, db, add_order, server, manager):
+    order = await paid_order(add_order, db)
+    payment = await add_payment(db, order.id, amount_cents=2000, tip_cents=500)
+    refund = {
+        "input": {"paymentId": gid("Payment", payment.id), "amount": "23.00", "reason": "Spill"}
+    }
+    refunded = await gql(REFUND, refund, staff=manager)
+    assert refunded["data"]["refundPayment"]["refundable"] == {"amount": "2.00"}
+
+    lower = await gql(ADJUST, {"id": gid("Payment", payment.id), "tip": "2.99"}, staff=server)
+    assert lower["data"]["adjustTip"]["field"] == "tip"
+    assert (await payment_row(db, payment.id)).tip_cents == 500
+    enough = await gql(ADJUST, {"id": gid("Payment", payment.id), "tip": "3.00"}, staff=server)
+    assert enough["data"]["adjustTip"]["tip"]["cents"] == 300
