@@ -247,3 +247,30 @@ async def test_concurrent_retries_of_one_key_refund_once(only_postgres, gql, db,
     assert len(refunds) == 1
     assert sum(result["data"]["refundPayment"]["replayed"] for result in results) == 9
     assert [r.amount_cents for r in await refunds_of(db, payment.id)] == [250]
+
+
+async def test_a_deleted_checks_payment_can_be_refunded(gql, db, client, add_order, manager):
+    order = await paid_order(add_order, db, close=False)
+    payment = await add_payment(db, order.id, amount_cents=800)
+    deleted = await client.delete(f"/api/orders/{order.id}", headers=manager.headers)
+    assert deleted.status_code == 200, deleted.text
+
+    body = await gql(REFUND, _input(payment.id, "8"), staff=manager)
+
+    assert body["data"]["refundPayment"]["refundable"] == {"amount": "0.00"}
+    [refund] = await refunds_of(db, payment.id)
+    assert refund.amount_cents == 800
+
+
+async def test_refunds_query_refusals(gql, db, add_order, kitchen, server):
+    order = await paid_order(add_order, db)
+    payment = await add_payment(db, order.id)
+    query = "query($id: ID!) { refunds(paymentId: $id) { id } }"
+
+    denied = await gql(query, {"id": gid("Payment", payment.id)}, staff=kitchen)
+    assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    missing = await gql(query, {"id": gid("Payment", 99_999)}, staff=server)
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (await gql(query, {"id": gid("Payment", payment.id)}, staff=server))["data"] == {
+        "refunds": []
+    }

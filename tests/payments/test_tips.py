@@ -228,3 +228,35 @@ async def test_a_tip_cannot_go_below_what_was_refunded(gql, db, add_order, serve
     assert (await payment_row(db, payment.id)).tip_cents == 500
     enough = await gql(ADJUST, {"id": gid("Payment", payment.id), "tip": "3.00"}, staff=server)
     assert enough["data"]["adjustTip"]["tip"]["cents"] == 300
+
+
+async def test_tips_per_staff_take_constant_statements(
+    gql, db, add_order, make_staff, manager, count_statements
+):
+    order = await paid_order(add_order, db)
+    servers = [await make_staff(Role.SERVER) for _ in range(4)]
+    await add_payment(db, order.id, tip_cents=100, taken_by_id=servers[0].user.id)
+    with count_statements() as few:
+        one = await gql(TIPS, staff=manager)
+    for staff in servers[1:]:
+        await add_payment(db, order.id, tip_cents=100, taken_by_id=staff.user.id)
+    with count_statements() as many:
+        four = await gql(TIPS, staff=manager)
+    assert len(one["data"]["tipsByStaff"]) == 1
+    assert len(four["data"]["tipsByStaff"]) == 4
+    assert many.count == few.count
+
+
+async def test_tip_adjustments_query_refusals(gql, db, add_order, kitchen, server):
+    order = await paid_order(add_order, db)
+    payment = await add_payment(db, order.id)
+    query = "query($id: ID!) { tipAdjustments(paymentId: $id) { id } }"
+
+    denied = await gql(query, {"id": gid("Payment", payment.id)}, staff=kitchen)
+    assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    missing = await gql(query, {"id": gid("Payment", 99_999)}, staff=server)
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    wrong = await gql(query, {"id": gid("Order", order.id)}, staff=server)
+    assert wrong["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+    empty = await gql(query, {"id": gid("Payment", payment.id)}, staff=server)
+    assert empty["data"]["tipAdjustments"] == []
