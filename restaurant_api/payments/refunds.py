@@ -23,7 +23,7 @@ from restaurant_api.inputs import clean_text, optional_text, price_cents
 from restaurant_api.orders import service as orders_service
 from restaurant_api.payments.days import BusinessCalendar, ensure_day_open
 from restaurant_api.payments.models import Payment, PaymentStatus, Refund
-from restaurant_api.payments.tips import PaymentNotFound, lock_payment, publish_payment_change
+from restaurant_api.payments.tips import PaymentNotFound, lock_payment
 from restaurant_api.users.service import FLOOR_STAFF, MANAGERS, User, require_role
 
 # Partial refunds of one payment (an item at a time); far more means a client loops.
@@ -92,12 +92,13 @@ async def refund_payment(
     key = optional_text(idempotency_key, "idempotency_key", MAX_KEY)
     moment = now or utcnow()
     # The order's lock serializes refunds of its payments (and retries of one key).
-    payment = await lock_payment(session, payment_id)
+    locked = await lock_payment(session, payment_id)
+    payment = locked.payment
     if key is not None:
         earlier = await _refund_with_key(session, key)
         if earlier is not None:
             return await _replay(session, earlier, payment, amount_cents, cleaned)
-    await _check_refundable(session, payment)
+    _check_refundable(payment, locked.order)
     day = calendar.today(moment)
     await ensure_day_open(session, day)
     refunded, count = await _refunds_so_far(session, payment.id)
@@ -121,17 +122,16 @@ async def refund_payment(
     except IntegrityError:
         # The same key, at the same moment, on another payment's refund.
         raise RefundKeyMismatch() from None
-    await publish_payment_change(session, payment)
+    if locked.order is not None:
+        # Subscribers and caches of the check hear of it (its refunds changed).
+        orders_service.touch_and_publish_order(session, locked.order)
+        await session.flush()
     return RefundResult(refund, payment, left - amount_cents)
 
 
-async def _check_refundable(session: AsyncSession, payment: Payment) -> None:
+def _check_refundable(payment: Payment, order: orders_service.Order | None) -> None:
     if payment.status != PaymentStatus.CAPTURED:
         raise RefundNotAllowed("A voided payment cannot be refunded")
-    if payment.order_id is None:
-        return  # the check was deleted: it is not open
-    orders = await orders_service.orders_by_id(session, [payment.order_id])
-    order = orders.get(payment.order_id)
     if order is not None and order.status == orders_service.OrderStatus.OPEN:
         raise RefundNotAllowed("The check is still open: void the payment instead of refunding it")
 

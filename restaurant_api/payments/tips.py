@@ -79,7 +79,15 @@ def parse_business_date(value: str, field: str = "business_date") -> date:
         raise InvalidInput(f"{field} is not a valid date", field=field) from None
 
 
-async def lock_payment(session: AsyncSession, payment_id: int) -> Payment:
+@dataclass(frozen=True, slots=True)
+class LockedPayment:
+    """A payment read fresh under its check's lock; `order` is None once it was deleted."""
+
+    payment: Payment
+    order: orders_service.Order | None
+
+
+async def lock_payment(session: AsyncSession, payment_id: int) -> LockedPayment:
     """The payment, its order row locked first (every change of a check's ledger takes the
     order's lock, so two terminals serialize), then the payment itself, read fresh."""
     if not is_valid_id(payment_id):
@@ -89,21 +97,15 @@ async def lock_payment(session: AsyncSession, payment_id: int) -> Payment:
     ).first()
     if order_ref is None:
         raise PaymentNotFound()
-    await orders_service.lock_order(session, order_ref)
+    order = await orders_service.lock_order(session, order_ref)
     query = select(Payment).where(Payment.id == payment_id).with_for_update()
     payment = (await session.exec(query.execution_options(populate_existing=True))).first()
     if payment is None:
         raise PaymentNotFound()
-    return payment
-
-
-async def publish_payment_change(session: AsyncSession, payment: Payment) -> None:
-    """Subscribers and caches of the payment's check hear of the change (new version)."""
-    if payment.order_id is None:
-        return
-    order = await orders_service.lock_order(session, payment.order_id)
-    if order is not None:
-        orders_service.touch_and_publish_order(session, order)
+    # A deleted order's id may be reused by a new order (SQLite): only its own order counts.
+    if order is not None and payment.order_id != order.id:
+        order = None
+    return LockedPayment(payment, order)
 
 
 async def adjust_tip(
@@ -119,7 +121,8 @@ async def adjust_tip(
     user = require_role(actor, FLOOR_STAFF)
     tip_cents = price_cents(tip, "tip")
     moment = now or utcnow()
-    payment = await lock_payment(session, payment_id)
+    locked = await lock_payment(session, payment_id)
+    payment = locked.payment
     if payment.tender != Tender.CARD:
         raise TipNotAdjustable("Only a card payment's tip can be adjusted")
     if payment.status != PaymentStatus.CAPTURED:
@@ -149,7 +152,7 @@ async def adjust_tip(
     payment.tip_cents = tip_cents
     session.add_all([payment, adjustment])
     await session.flush()
-    await _sync_legacy_tip(session, payment)
+    await _sync_legacy_tip(session, payment, locked.order)
     return TipAdjusted(payment, adjustment)
 
 
@@ -165,12 +168,11 @@ async def _adjustment_count(session: AsyncSession, payment_id: int) -> int:
     return int((await session.exec(query)).one())
 
 
-async def _sync_legacy_tip(session: AsyncSession, payment: Payment) -> None:
+async def _sync_legacy_tip(
+    session: AsyncSession, payment: Payment, order: orders_service.Order | None
+) -> None:
     """The order's old `tip` (REST `tip`, GraphQL `tip`) is the tips of its captured
     payments, as adjusted; then the check's subscribers hear of the change."""
-    if payment.order_id is None:
-        return
-    order = await orders_service.lock_order(session, payment.order_id)
     if order is None:
         return
     query = select(func.coalesce(func.sum(Payment.tip_cents), 0)).where(
