@@ -19,6 +19,7 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
+from restaurant_api.payments import reports_graphql
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.tables import graphql as tables_graphql
 from restaurant_api.tables import service as tables_service
@@ -107,4 +108,20 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "ServiceChargeRule.diningOptions": dining_options,
         "MenuItemTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
         "CategoryTaxRatesPayload.taxRates": Fixed(limits.MAX_TAX_RATES_PER_TARGET),
+        # Business-day reports: one report, its blocks a planning size (no cap per day).
+        **{
+            f"DayReport.{name}": Fixed(reports_graphql.REPORT_ROWS)
+            for name in [
+                "items",
+                "categories",
+                "discounts",
+                "voids",
+                "serviceCharges",
+                "taxes",
+                "tenders",
+                "tips",
+                "refunds",
+                "openCheckIds",
+            ]
+        },
     }

@@ -7,6 +7,7 @@ changes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.config import Settings
 from restaurant_api.db import utcnow
-from restaurant_api.errors import Conflict
+from restaurant_api.errors import Conflict, InvalidInput
 from restaurant_api.payments.models import BusinessDay, BusinessDayStatus
 
 
@@ -47,6 +49,24 @@ class BusinessCalendar:
         start = datetime.combine(day, time(self.cutoff_hour), tzinfo=zone)
         end = datetime.combine(day + timedelta(days=1), time(self.cutoff_hour), tzinfo=zone)
         return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def calendar_for(settings: Settings) -> BusinessCalendar:
+    """The restaurant's calendar from its settings (what adapters pass to the services)."""
+    return BusinessCalendar(settings.restaurant_timezone, settings.business_day_cutoff_hour)
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_business_date(value: str) -> date:
+    """A business date written YYYY-MM-DD, strictly (InvalidInput otherwise)."""
+    if not _DATE.fullmatch(value):
+        raise InvalidInput("business_date must be a date written YYYY-MM-DD", field="business_date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value} is not a date", field="business_date") from None
 
 
 class BusinessDayClosed(Conflict):
