@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.config import Settings
@@ -95,7 +96,7 @@ async def lock_day(session: AsyncSession, day: date, *, exclusive: bool) -> None
     if connection.dialect.name != "postgresql":
         return
     lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
-    await session.execute(select(lock(DAY_LOCK_CLASS, day.toordinal())))
+    await session.exec(select(lock(DAY_LOCK_CLASS, day.toordinal())))
 
 
 async def ensure_day_open(session: AsyncSession, day: date) -> None:

@@ -11,7 +11,7 @@ from restaurant_api.api.rest import CurrentUser, SettingsDep, SnapshotSessionDep
 from restaurant_api.payments import service
 
 router = APIRouter(
-    prefix="/api/reports", tags=["reports"], responses=error_responses(401, 403, 404, 422)
+    prefix="/api/reports", tags=["reports"], responses=error_responses(400, 401, 403, 404)
 )
 
 
