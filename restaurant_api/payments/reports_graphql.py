@@ -26,7 +26,7 @@ def _user(user_id: int | None) -> strawberry.ID | None:
 
 
 @strawberry.type(description="Gross sales of one menu item name in one category.")
-class ItemSalesType:
+class ItemSales:
     name: str = strawberry.field(description="The item's name on the checks.")
     category: str = strawberry.field(description="Its category.")
     quantity: int = strawberry.field(description="Units sold.")
@@ -34,14 +34,14 @@ class ItemSalesType:
 
 
 @strawberry.type(description="Gross sales of one category.")
-class CategorySalesType:
+class CategorySales:
     category: str = strawberry.field(description="The category.")
     quantity: int = strawberry.field(description="Units sold.")
     gross: Money = strawberry.field(description="Gross sales, before discounts.")
 
 
 @strawberry.type(description="A discount or comp applied on a check of the day.")
-class ReportDiscountType:
+class ReportDiscount:
     order_id: strawberry.ID | None = strawberry.field(
         description="The check's global id; null for the part carried into split shares."
     )
@@ -54,7 +54,7 @@ class ReportDiscountType:
 
 
 @strawberry.type(description="A line voided on a check of the day, or a cancelled check.")
-class ReportVoidType:
+class ReportVoid:
     order_id: strawberry.ID = strawberry.field(description="The check's global id.")
     kind: str = strawberry.field(description='"line" (a voided line) or "check" (cancelled).')
     amount: Money = strawberry.field(description="What the check lost (its total if cancelled).")
@@ -63,14 +63,14 @@ class ReportVoidType:
 
 
 @strawberry.type(description="A service charge's total over the day's checks.")
-class ReportServiceChargeType:
+class ReportServiceCharge:
     name: str = strawberry.field(description="Its name.")
     count: int = strawberry.field(description="Checks it was on.")
     amount: Money = strawberry.field(description="Its total.")
 
 
 @strawberry.type(description="One tax rate's total over the day's checks.")
-class ReportTaxType:
+class ReportTax:
     name: str = strawberry.field(description="The rate's name.")
     rate: Decimal = strawberry.field(description='The percentage, e.g. "8.875".')
     inclusive: bool = strawberry.field(description="True: inside the prices.")
@@ -78,7 +78,7 @@ class ReportTaxType:
 
 
 @strawberry.type(description="The captured payments of the day by one tender.")
-class ReportTenderType:
+class ReportTender:
     tender: str = strawberry.field(description="cash, card, gift_card or other.")
     count: int = strawberry.field(description="Payments.")
     amount: Money = strawberry.field(description="Applied to checks.")
@@ -88,7 +88,7 @@ class ReportTenderType:
 
 
 @strawberry.type(description="Tips of the day's captured payments taken by one staff member.")
-class ReportTipsType:
+class ReportTips:
     staff_id: strawberry.ID | None = strawberry.field(description="The staff member's id.")
     staff_name: str | None = strawberry.field(description="Their name.")
     count: int = strawberry.field(description="Payments they took.")
@@ -96,9 +96,9 @@ class ReportTipsType:
 
 
 @strawberry.type(description="A refund recorded in the day.")
-class ReportRefundType:
-    refund_id: int = strawberry.field(description="The refund's integer id.")
-    payment_id: int = strawberry.field(description="The refunded payment's integer id.")
+class ReportRefund:
+    refund_id: strawberry.ID = strawberry.field(description="The refund's global id.")
+    payment_id: strawberry.ID = strawberry.field(description="The refunded payment's global id.")
     order_id: strawberry.ID = strawberry.field(description="The check's global id.")
     tender: str = strawberry.field(description="The payment's tender.")
     amount: Money = strawberry.field(description="Given back.")
@@ -129,17 +129,17 @@ class DayReportType:
     tip_total: Money = strawberry.field(description="Tips on them.")
     refund_total: Money = strawberry.field(description="Refunds of the day.")
     net_total: Money = strawberry.field(description="Payments + tips - refunds.")
-    items: list[ItemSalesType] = strawberry.field(description="Sales by item.")
-    categories: list[CategorySalesType] = strawberry.field(description="Sales by category.")
-    discounts: list[ReportDiscountType] = strawberry.field(description="Discounts and comps.")
-    voids: list[ReportVoidType] = strawberry.field(description="Voids.")
-    service_charges: list[ReportServiceChargeType] = strawberry.field(
+    items: list[ItemSales] = strawberry.field(description="Sales by item.")
+    categories: list[CategorySales] = strawberry.field(description="Sales by category.")
+    discounts: list[ReportDiscount] = strawberry.field(description="Discounts and comps.")
+    voids: list[ReportVoid] = strawberry.field(description="Voids.")
+    service_charges: list[ReportServiceCharge] = strawberry.field(
         description="Service charges by name."
     )
-    taxes: list[ReportTaxType] = strawberry.field(description="Taxes per rate.")
-    tenders: list[ReportTenderType] = strawberry.field(description="Payments by tender.")
-    tips: list[ReportTipsType] = strawberry.field(description="Tips per staff member.")
-    refunds: list[ReportRefundType] = strawberry.field(description="Refunds.")
+    taxes: list[ReportTax] = strawberry.field(description="Taxes per rate.")
+    tenders: list[ReportTender] = strawberry.field(description="Payments by tender.")
+    tips: list[ReportTips] = strawberry.field(description="Tips per staff member.")
+    refunds: list[ReportRefund] = strawberry.field(description="Refunds.")
     open_check_ids: list[strawberry.ID] = strawberry.field(
         description="X report: checks placed in the day still open (empty in a Z report)."
     )
@@ -171,7 +171,7 @@ class DayReportType:
             refund_total=money(report.refund_cents),
             net_total=money(report.net_cents),
             items=[
-                ItemSalesType(
+                ItemSales(
                     name=i.name,
                     category=i.category,
                     quantity=i.quantity,
@@ -180,13 +180,11 @@ class DayReportType:
                 for i in report.items
             ],
             categories=[
-                CategorySalesType(
-                    category=c.category, quantity=c.quantity, gross=money(c.gross_cents)
-                )
+                CategorySales(category=c.category, quantity=c.quantity, gross=money(c.gross_cents))
                 for c in report.categories
             ],
             discounts=[
-                ReportDiscountType(
+                ReportDiscount(
                     order_id=None if d.order_id is None else order(d.order_id),
                     name=d.name,
                     is_comp=d.is_comp,
@@ -198,7 +196,7 @@ class DayReportType:
                 for d in report.discounts
             ],
             voids=[
-                ReportVoidType(
+                ReportVoid(
                     order_id=order(v.order_id),
                     kind=v.kind,
                     amount=money(v.amount_cents),
@@ -208,11 +206,11 @@ class DayReportType:
                 for v in report.voids
             ],
             service_charges=[
-                ReportServiceChargeType(name=s.name, count=s.count, amount=money(s.amount_cents))
+                ReportServiceCharge(name=s.name, count=s.count, amount=money(s.amount_cents))
                 for s in report.service_charges
             ],
             taxes=[
-                ReportTaxType(
+                ReportTax(
                     name=t.name,
                     rate=Decimal(format_rate(t.rate_ppm)),
                     inclusive=t.inclusive,
@@ -221,7 +219,7 @@ class DayReportType:
                 for t in report.taxes
             ],
             tenders=[
-                ReportTenderType(
+                ReportTender(
                     tender=t.tender,
                     count=t.count,
                     amount=money(t.amount_cents),
@@ -232,7 +230,7 @@ class DayReportType:
                 for t in report.tenders
             ],
             tips=[
-                ReportTipsType(
+                ReportTips(
                     staff_id=_user(t.staff_id),
                     staff_name=t.staff_name,
                     count=t.count,
@@ -241,9 +239,9 @@ class DayReportType:
                 for t in report.tips
             ],
             refunds=[
-                ReportRefundType(
-                    refund_id=r.refund_id,
-                    payment_id=r.payment_id,
+                ReportRefund(
+                    refund_id=to_global_id("Refund", r.refund_id),
+                    payment_id=to_global_id("Payment", r.payment_id),
                     order_id=order(r.order_id),
                     tender=r.tender,
                     amount=money(r.amount_cents),
