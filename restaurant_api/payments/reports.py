@@ -4,7 +4,9 @@ Rules:
 - A check belongs to the business date it was closed in (a split share is a check; the
   order it was split off is not); a check cancelled that date counts as a void.
 - Sales by item and category are gross (unit price x quantity, options included; a split
-  share's carried line counts its part of the share's subtotal); discounts and comps,
+  share's carried line counts its part of the share's subtotal; an even share's subtotal
+  is spread over the split check's lines in proportion to their totals, and their
+  quantities count with share 1); discounts and comps,
   service charges and taxes (per rate) are separate blocks, each from the checks' pricing
   (`orders.service.check_of`), so the blocks add up to the checks' totals.
 - Voids: lines voided on the day's checks (from the audit trail: who, why, how much the
@@ -16,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -24,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
+from restaurant_api.money import allocate
 from restaurant_api.orders import service as orders_service
 from restaurant_api.payments.days import BusinessCalendar
 from restaurant_api.payments.models import Payment, PaymentStatus, Refund
@@ -45,7 +49,30 @@ from restaurant_api.users import service as users_service
 CARRIED = "Carried from split checks"
 
 Order = orders_service.Order
+OrderLine = orders_service.OrderLine
 OrderStatus = orders_service.OrderStatus
+
+# The one line of an even share of a split check (`orders.splitting`): "Share 2 of 3".
+EVEN_SHARE = re.compile(r"Share (\d+) of \d+")
+EVEN_SHARE_CATEGORY = "Split"
+
+
+def even_share_number(order: Order, lines: Sequence[OrderLine]) -> int | None:
+    """The share's number when the order is an even share of a split check."""
+    if order.split_from_id is None or len(lines) != 1:
+        return None
+    line = lines[0]
+    match = EVEN_SHARE.fullmatch(line.name)
+    if not line.carried or line.category != EVEN_SHARE_CATEGORY or match is None:
+        return None
+    return int(match.group(1))
+
+
+def _spread(cents: int, lines: Sequence[OrderLine]) -> list[int]:
+    weights = [line.unit_price_cents * line.quantity for line in lines]
+    if not any(weights):
+        weights = [line.quantity for line in lines]
+    return allocate(cents, weights)
 
 
 async def orders_of_day(
@@ -96,12 +123,26 @@ class _Sales:
     def add(
         self,
         order: Order,
-        lines: Sequence[orders_service.OrderLine],
+        lines: Sequence[OrderLine],
         discounts: dict[int, orders_service.OrderDiscount],
         check: pricing.Check,
+        split_lines: Sequence[OrderLine] = (),
     ) -> None:
+        """Add a check; `split_lines`: for an even share, the lines of the check split."""
         self.amounts = self.amounts + check.amounts
         self.total_cents += check.total_cents
+        share = even_share_number(order, lines)
+        if share is not None and split_lines:
+            spread = _spread(check.subtotal_cents, split_lines)
+            for line, cents in zip(split_lines, spread, strict=True):
+                totals = self.items[(line.name, line.category)]
+                totals[0] += line.quantity if share == 1 else 0
+                totals[1] += cents
+        else:
+            self._add_lines(order, lines, check)
+        self._add_adjustments(order, discounts, check)
+
+    def _add_lines(self, order: Order, lines: Sequence[OrderLine], check: pricing.Check) -> None:
         gross = {line.key: line.gross_cents for line in check.lines}
         parts = orders_service.carried_parts(order, lines)
         for line, part in zip(lines, parts, strict=True):
@@ -109,6 +150,13 @@ class _Sales:
             totals = self.items[(line.name, line.category)]
             totals[0] += line.quantity
             totals[1] += cents
+
+    def _add_adjustments(
+        self,
+        order: Order,
+        discounts: dict[int, orders_service.OrderDiscount],
+        check: pricing.Check,
+    ) -> None:
         for applied in check.discounts:
             row = discounts.get(applied.key)
             self.discounts.append(
@@ -294,10 +342,20 @@ async def day_report(
     closed_orders = await orders_of_day(session, calendar, day, OrderStatus.CLOSED)
     cancelled = await orders_of_day(session, calendar, day, OrderStatus.CANCELLED)
     lines, discounts, checks = await _checks(session, [*closed_orders, *cancelled])
+    split = {
+        order.split_from_id
+        for order in closed_orders
+        if even_share_number(order, lines.get(order.id, [])) is not None
+    }
+    split_lines = await orders_service.lines_for_orders(
+        session, sorted(order_id for order_id in split if order_id is not None)
+    )
     sales = _Sales()
     for order in closed_orders:
         by_id = {discount.id: discount for discount in discounts[order.id]}
-        sales.add(order, lines.get(order.id, []), by_id, checks[order.id])
+        own = lines.get(order.id, [])
+        original = split_lines.get(order.split_from_id, []) if order.split_from_id else []
+        sales.add(order, own, by_id, checks[order.id], original)
     tenders, tips, refunds = await _ledger(session, day)
     amounts = sales.amounts
     return DayReport(

@@ -233,13 +233,25 @@ async def expected_figures(db, day: date) -> dict[str, object]:
         cancelled = await ended(OrderStatus.CANCELLED)
         checks = [await price_order(session, order) for order in closed]
         voided = [await price_order(session, order) for order in cancelled]
-        quantities = (
+        lines = (
             await session.exec(
-                select(OrderLine.quantity).where(
-                    col(OrderLine.order_id).in_([o.id for o in closed] or [0])
-                )
+                select(OrderLine).where(col(OrderLine.order_id).in_([o.id for o in closed] or [0]))
             )
         ).all()
+        # An even share's units count once, with share 1, as the split check's lines.
+        parent = {order.id: order.split_from_id for order in closed}
+        firsts = [
+            parent[line.order_id]
+            for line in lines
+            if line.carried and line.category == "Split" and line.name.startswith("Share 1 of")
+        ]
+        shares = [line for line in lines if line.carried and line.category == "Split"]
+        split_units = (
+            await session.exec(
+                select(OrderLine.quantity).where(col(OrderLine.order_id).in_(firsts or [0]))
+            )
+        ).all()
+        quantities = [line.quantity for line in lines if line not in shares] + list(split_units)
         payments = (
             await session.exec(
                 select(Payment).where(
