@@ -27,7 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
-from restaurant_api.money import allocate
+from restaurant_api.money import allocate, split_evenly
 from restaurant_api.orders import service as orders_service
 from restaurant_api.payments.days import BusinessCalendar
 from restaurant_api.payments.models import Payment, PaymentStatus, Refund
@@ -53,26 +53,37 @@ OrderLine = orders_service.OrderLine
 OrderStatus = orders_service.OrderStatus
 
 # The one line of an even share of a split check (`orders.splitting`): "Share 2 of 3".
-EVEN_SHARE = re.compile(r"Share (\d+) of \d+")
+EVEN_SHARE = re.compile(r"Share (\d+) of (\d+)")
 EVEN_SHARE_CATEGORY = "Split"
 
 
-def even_share_number(order: Order, lines: Sequence[OrderLine]) -> int | None:
-    """The share's number when the order is an even share of a split check."""
+def even_share_number(order: Order, lines: Sequence[OrderLine]) -> tuple[int, int] | None:
+    """(share, ways) when the order is an even share of a split check."""
     if order.split_from_id is None or len(lines) != 1:
         return None
     line = lines[0]
     match = EVEN_SHARE.fullmatch(line.name)
     if not line.carried or line.category != EVEN_SHARE_CATEGORY or match is None:
         return None
-    return int(match.group(1))
+    share, ways = int(match.group(1)), int(match.group(2))
+    return (share, ways) if 1 <= share <= ways else None
 
 
-def _spread(cents: int, lines: Sequence[OrderLine]) -> list[int]:
+def _spread(cents: int, share: tuple[int, int], lines: Sequence[OrderLine]) -> list[int]:
+    """An even share's part of each line of the check split (its subtotal `cents`): the
+    lines' grosses allocated over the shares by cumulative largest remainder, so each
+    line's parts over all the shares add up to its gross, each share's to its subtotal."""
     weights = [line.unit_price_cents * line.quantity for line in lines]
     if not any(weights):
         weights = [line.quantity for line in lines]
-    return allocate(cents, weights)
+    number, ways = share
+    evenly = split_evenly(sum(weights), ways)
+    if evenly[number - 1] != cents:  # the lines changed since: in proportion only
+        return allocate(cents, weights)
+    before = sum(evenly[: number - 1])
+    upto = allocate(before + cents, weights)
+    below = allocate(before, weights) if before else [0] * len(weights)
+    return [after - earlier for after, earlier in zip(upto, below, strict=True)]
 
 
 async def orders_of_day(
@@ -133,10 +144,10 @@ class _Sales:
         self.total_cents += check.total_cents
         share = even_share_number(order, lines)
         if share is not None and split_lines:
-            spread = _spread(check.subtotal_cents, split_lines)
+            spread = _spread(check.subtotal_cents, share, split_lines)
             for line, cents in zip(split_lines, spread, strict=True):
                 totals = self.items[(line.name, line.category)]
-                totals[0] += line.quantity if share == 1 else 0
+                totals[0] += line.quantity if share[0] == 1 else 0
                 totals[1] += cents
         else:
             self._add_lines(order, lines, check)

@@ -374,3 +374,50 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_text():
     )
     rows = _rows(service.report_csv(report))
     assert ["items", "'=SUM(A1:A9)", "'-Mains", "1", "5.00"] in rows
+
+
+async def test_split_shares_report_the_items_of_the_check_they_were_split_from(db, server, manager):
+    from restaurant_api.orders.service import SplitMode, SplitRequest
+    from restaurant_api.tables import service as tables_service
+    from restaurant_api.tables.models import DiningTable
+
+    day = date(2026, 4, 1)
+    order = await add_check(
+        db,
+        CheckSpec(
+            [L("Burger", 1600, 2, "Mains", (SALES,)), L("Beer", 700, 1, "Drinks", (ALCOHOL,))],
+            discounts=[D("amount", 300, reason="loyalty")],
+            customers=3,
+            placed=at(day, 2),
+            status=OrderStatus.OPEN,
+        ),
+    )
+    async with db.session() as session:
+        table = DiningTable(table_number=7, capacity=4)
+        session.add(table)
+        await session.flush()
+        row = await session.get(Order, order.id)
+        await tables_service.occupy_table_for_order(session, table_id=table.id, order=row)
+        table_id = table.id
+    async with db.session() as session:
+        shares = await tables_service.split_bill(
+            session,
+            actor=server.user,
+            table_id=table_id,
+            request=SplitRequest(mode=SplitMode.EVEN, ways=3),
+        )
+        for share in shares:
+            share.status = OrderStatus.CLOSED
+            share.closed_at = at(day, 3)
+            session.add(share)
+    report = await x_report(db, manager, day)
+    assert report.checks == 3 and report.gross_sales_cents == 3900
+    assert [(i.name, i.category, i.quantity, i.gross_cents) for i in report.items] == [
+        ("Beer", "Drinks", 1, 700),
+        ("Burger", "Mains", 2, 3200),
+    ]
+    # The check's discount was split with it: carried into the shares.
+    assert [(d.order_id, d.name, d.amount_cents) for d in report.discounts] == [
+        (None, "Carried from split checks", 300)
+    ]
+    assert report.open_checks == ()  # the check split off is no longer open
