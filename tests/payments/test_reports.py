@@ -421,3 +421,36 @@ async def test_split_shares_report_the_items_of_the_check_they_were_split_from(d
         (None, "Carried from split checks", 300)
     ]
     assert report.open_checks == ()  # the check split off is no longer open
+
+
+README_QUERY = """query {
+  xReport(businessDate: "2026-03-10") {
+    checks covers averageCheck { amount } total { amount }
+    categories { category quantity gross { amount } }
+    taxes { name rate inclusive amount { amount } }
+    tenders { tender count amount { amount } tip { amount } change { amount } }
+    tips { staffName count tip { amount } }
+    refundTotal { amount } netTotal { amount } openCheckIds
+  }
+}"""
+
+
+async def test_the_readme_query_runs(db, gql, server, manager):
+    a = await add_check(db, CheckSpec([L("Tea", 300, 2, "Drinks", (SALES,))], closed=at(DAY, 9)))
+    await add_payment(db, a.id, day=DAY, amount=653, tender=Tender.CASH, tendered=1000)
+    body = await gql(README_QUERY, staff=manager)
+    assert "errors" not in body, body
+    report = body["data"]["xReport"]
+    assert (report["checks"], report["total"]["amount"]) == (1, "6.53")
+    assert report["tenders"] == [
+        {
+            "tender": "cash",
+            "count": 1,
+            "amount": {"amount": "6.53"},
+            "tip": {"amount": "0.00"},
+            "change": {"amount": "3.47"},
+        }
+    ]
+    assert report["taxes"] == [
+        {"name": "Sales tax", "rate": "8.875", "inclusive": False, "amount": {"amount": "0.53"}}
+    ]
