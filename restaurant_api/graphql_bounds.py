@@ -19,6 +19,7 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
+from restaurant_api.payments import reports_graphql
 from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.tables import graphql as tables_graphql
@@ -112,4 +113,20 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Query.tipsByStaff": Fixed(payments_service.MAX_STAFF_LINES),
         "Query.refunds": Fixed(payments_service.MAX_REFUNDS_PER_PAYMENT),
         "Query.tipAdjustments": Fixed(payments_service.MAX_TIP_ADJUSTMENTS),
+        # Business-day reports: one report, its blocks a planning size (no cap per day).
+        **{
+            f"DayReport.{name}": Fixed(reports_graphql.REPORT_ROWS)
+            for name in [
+                "items",
+                "categories",
+                "discounts",
+                "voids",
+                "serviceCharges",
+                "taxes",
+                "tenders",
+                "tips",
+                "refunds",
+                "openCheckIds",
+            ]
+        },
     }

@@ -45,7 +45,7 @@ from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
-from restaurant_api.payments import refunds_graphql, refunds_mutations
+from restaurant_api.payments import refunds_graphql, refunds_mutations, reports_graphql
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.pricing import mutations as pricing_mutations
 from restaurant_api.tables import graphql as tables_graphql
@@ -69,6 +69,7 @@ Query = merge_types(
         kitchen_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
+        reports_graphql.Query,
     ),
 )
 get_object_definition(Query, strict=True).description = "Read the restaurant's state."
@@ -84,6 +85,7 @@ Mutation = merge_types(
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,
+        reports_graphql.Mutation,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

@@ -118,3 +118,20 @@ async def audit_voids(
             reason=(f"{what}: {reason}" if reason else what)[:500],
         )
         before = after
+
+
+async def audit_entries_for_orders(
+    session: AsyncSession, order_ids: Sequence[int], action: AuditAction
+) -> list[OrderAuditEntry]:
+    """The entries of one action on these orders, oldest first (one read; for reports)."""
+    if not order_ids:
+        return []
+    rows = await session.exec(
+        select(OrderAuditEntry)
+        .where(
+            col(OrderAuditEntry.order_id).in_(sorted(set(order_ids))),
+            col(OrderAuditEntry.action) == action.value,
+        )
+        .order_by(col(OrderAuditEntry.id))
+    )
+    return list(rows.all())

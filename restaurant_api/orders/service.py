@@ -26,7 +26,13 @@ voided on its ticket when it is removed or changed.
 from __future__ import annotations
 
 from restaurant_api.inputs import UNSET, Unset
-from restaurant_api.orders.audit import AuditAction, audit_trail
+
+# Business-day reports (payments.reports).
+from restaurant_api.orders.audit import (
+    AuditAction,
+    audit_entries_for_orders,
+    audit_trail,
+)
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
 from restaurant_api.orders.checks import (
     adjustments_for_orders,
@@ -70,7 +76,12 @@ from restaurant_api.orders.errors import (
 )
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.merging import absorb_order, give_back_lines, merged_order_id
-from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.models import (
+    Order,
+    OrderDiscount,
+    OrderLine,
+    OrderStatus,
+)
 from restaurant_api.orders.placing import place_order, place_order_with_lines
 from restaurant_api.orders.pricing import line_total_cents, order_total_cents
 from restaurant_api.orders.quotes import quote_order
@@ -115,6 +126,7 @@ from restaurant_api.orders.splitting import (
     SplitMode,
     SplitRequest,
     SplitShare,
+    carried_parts,
     plan_split,
     preview_order_split,
     split_order,
@@ -143,6 +155,7 @@ __all__ = [
     "LineDraft",
     "Order",
     "OrderChanges",
+    "OrderDiscount",
     "OrderDraft",
     "OrderFilter",
     "OrderLine",
@@ -164,8 +177,10 @@ __all__ = [
     "apply_discount",
     "approve_discount",
     "as_utc",
+    "audit_entries_for_orders",
     "audit_trail",
     "cancel_order",
+    "carried_parts",
     "change_order_lines",
     "check_of",
     "check_of_rows",

@@ -1,16 +1,29 @@
-"""The payments domain's public interface: other domains and the adapters import from here.
+"""The payments domain's public interface: the ledger, tips and refunds, receipts, business
+days and their reports. Adapters and other domains import from here.
 
-- `tips`: card tip adjustments until the business day closes, tips per staff member;
-- `refunds`: refunds of a closed check's payments, counted on the day they happen;
-- `days`: business dates (time zone, cut-off hour) and the closed-day check.
-"""
+- `days`: business dates (time zone, cut-off hour), the closed-day check and its lock;
+- `tips`, `refunds`: card tip adjustments until the day closes, tips per staff member,
+  refunds of a closed check's payments (counted on the day they happen);
+- `reports`, `day_close`, `reports_csv`: X and Z reports, closing a business day, CSV."""
 
 from __future__ import annotations
 
+from restaurant_api.payments.day_close import (
+    BusinessDayAlreadyClosed,
+    BusinessDayNotClosed,
+    OpenChecksRemain,
+    close_business_day,
+    x_report,
+    z_report,
+)
 from restaurant_api.payments.days import (
     BusinessCalendar,
     BusinessDayClosed,
+    business_date,
+    calendar_for,
     ensure_day_open,
+    is_day_closed,
+    parse_business_date,
 )
 from restaurant_api.payments.models import (
     BusinessDay,
@@ -31,6 +44,15 @@ from restaurant_api.payments.refunds import (
     refundable_cents,
     refunds_of,
 )
+from restaurant_api.payments.report_model import (
+    DayReport,
+)
+from restaurant_api.payments.reports import (
+    day_report,
+)
+from restaurant_api.payments.reports_csv import (
+    report_csv,
+)
 from restaurant_api.payments.tips import (
     MAX_STAFF_LINES,
     MAX_TIP_ADJUSTMENTS,
@@ -39,7 +61,6 @@ from restaurant_api.payments.tips import (
     TipAdjusted,
     TipNotAdjustable,
     adjust_tip,
-    parse_business_date,
     tip_adjustments_of,
     tips_by_staff,
 )
@@ -50,8 +71,12 @@ __all__ = [
     "MAX_TIP_ADJUSTMENTS",
     "BusinessCalendar",
     "BusinessDay",
+    "BusinessDayAlreadyClosed",
     "BusinessDayClosed",
+    "BusinessDayNotClosed",
     "BusinessDayStatus",
+    "DayReport",
+    "OpenChecksRemain",
     "Payment",
     "PaymentNotFound",
     "PaymentStatus",
@@ -66,11 +91,19 @@ __all__ = [
     "TipAdjustment",
     "TipNotAdjustable",
     "adjust_tip",
+    "business_date",
+    "calendar_for",
+    "close_business_day",
+    "day_report",
     "ensure_day_open",
+    "is_day_closed",
     "parse_business_date",
     "refund_payment",
     "refundable_cents",
     "refunds_of",
+    "report_csv",
     "tip_adjustments_of",
     "tips_by_staff",
+    "x_report",
+    "z_report",
 ]

@@ -8,7 +8,6 @@ kept as a `TipAdjustment`. Cash and other tenders hand their tip over at once: f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,8 +35,6 @@ from restaurant_api.users.service import FLOOR_STAFF, MANAGERS, User, require_ro
 MAX_TIP_ADJUSTMENTS = 20
 # Staff lines of one day's tip report (a restaurant has far fewer people on a shift).
 MAX_STAFF_LINES = 200
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class PaymentNotFound(NotFound):
@@ -67,16 +64,6 @@ class StaffTips:
     tip_cents: int
     payment_count: int
     amount_cents: int
-
-
-def parse_business_date(value: str, field: str = "business_date") -> date:
-    """A business date as "YYYY-MM-DD", nothing else (no time, no week dates)."""
-    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
-        raise InvalidInput(f"{field} must be a date as YYYY-MM-DD", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} is not a valid date", field=field) from None
 
 
 @dataclass(frozen=True, slots=True)
