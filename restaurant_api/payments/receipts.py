@@ -164,13 +164,11 @@ def _adjustments(
     if carried is not None:
         origin = f"share of check #{split_from_id}" if split_from_id else "share"
         if carried.discount_cents:
-            discounts.insert(
-                0, ReceiptDiscount(f"Discounts, {origin}", False, carried.discount_cents)
-            )
+            share = ReceiptDiscount(origin.capitalize(), False, carried.discount_cents)
+            discounts.insert(0, share)
         if carried.service_charge_cents:
-            charges.insert(
-                0, ReceiptCharge(f"Service charges, {origin}", carried.service_charge_cents)
-            )
+            charge = ReceiptCharge(f"Service charges, {origin}", carried.service_charge_cents)
+            charges.insert(0, charge)
     return tuple(discounts), tuple(charges)
 
 

@@ -33,7 +33,7 @@ class ReceiptOptionType:
 class ReceiptDiscountType:
     name: str = strawberry.field(
         description="Name of the discount; a split share's part of the original check's "
-        'discounts is one line, "Discounts, share of check #N".'
+        'discounts is one line, "Share of check #N".'
     )
     is_comp: bool = strawberry.field(description="A comp (a line given away).")
     amount: Money = strawberry.field(description="What it takes off (positive).")

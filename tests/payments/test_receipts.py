@@ -10,7 +10,15 @@ import pytest
 
 from restaurant_api.errors import InvalidInput
 from restaurant_api.orders.models import Order, OrderStatus
-from restaurant_api.orders.service import OrderNotFound, order_lines, price_order
+from restaurant_api.orders.service import (
+    OrderNotFound,
+    SplitMode,
+    SplitRequest,
+    lock_order,
+    order_lines,
+    price_order,
+    split_order,
+)
 from restaurant_api.payments.days import BusinessCalendar
 from restaurant_api.payments.models import PaymentStatus, Tender
 from restaurant_api.payments.receipt_text import columns, render_text
@@ -215,3 +223,71 @@ async def test_hostile_long_names_wrap(db, add_table, server):
         # The amounts still line up at the right edge.
         assert any(line.endswith("28.00") and line.startswith("2 x ") for line in text.splitlines())
         assert row("TOTAL USD", 3753, width=width) in text.splitlines()
+
+
+async def _split(db, order_id, request, server):
+    async with db.session() as session:
+        order = await lock_order(session, order_id)
+        lines = await order_lines(session, order_id)
+        shares = await split_order(
+            session,
+            order=order,
+            lines=lines,
+            request=request,
+            table_id=order.table_id,
+            created_by_id=server.user.id,
+        )
+        return [share.id for share in shares]
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SplitRequest(mode=SplitMode.ITEMS, groups=((0,), (1, 2))),
+        SplitRequest(mode=SplitMode.EVEN, ways=3),
+    ],
+    ids=["items", "even"],
+)
+async def test_split_shares_receipts_add_up_to_the_check(db, add_table, server, request_):
+    full = await add_full_check(db, add_table, server.user.id, status=OrderStatus.OPEN)
+    shares = await _split(db, full.order_id, request_, server)
+    receipts = [await _receipt(db, server, share) for share in shares]
+    totals = [receipt.total_cents for receipt in receipts]
+    assert sum(totals) == 3753
+    assert sum(r.subtotal_cents for r in receipts) == 4150
+    assert sum(r.discount_cents for r in receipts) == 930
+    assert sum(r.service_charge_cents for r in receipts) == 322
+    assert sum(r.tax_cents for r in receipts) == 211
+    assert sum(r.inclusive_tax_cents for r in receipts) == 141
+    for share, receipt in zip(shares, receipts, strict=True):
+        check = await _check(db, share)
+        assert receipt.total_cents == check.total_cents
+        assert receipt.split_from_id == full.order_id
+        assert receipt.subtotal_cents == sum(line.gross_cents for line in receipt.lines)
+        # The share's part of the original discounts and charges: one line each.
+        off = sum(d.amount_cents for d in receipt.check_discounts)
+        off += sum(d.amount_cents for line in receipt.lines for d in line.discounts)
+        assert off == receipt.discount_cents
+        assert sum(c.amount_cents for c in receipt.service_charges) == receipt.service_charge_cents
+        added = sum(t.amount_cents for t in receipt.taxes if not t.inclusive)
+        assert receipt.total_cents == (
+            receipt.subtotal_cents - off + receipt.service_charge_cents + added
+        )
+        lines = render_text(receipt).splitlines()
+        assert all(len(line) <= 48 for line in lines)
+        assert f"Split from check #{full.order_id}" in lines
+        assert row(f"Discount: Share of check #{full.order_id}", -off) in lines
+        charges = f"Service charges, share of check #{full.order_id}"
+        assert row(charges, receipt.service_charge_cents) in lines
+        assert row("TOTAL USD", check.total_cents) in lines
+    # Paid share by share: each receipt's balance is its own.
+    first = shares[0]
+    await add_payment(db, first, tender=Tender.CASH, amount=totals[0], tendered=totals[0] + 55)
+    paid = await _receipt(db, server, first)
+    assert (paid.paid_cents, paid.change_cents, paid.balance_due_cents) == (totals[0], 55, 0)
+    other = await _receipt(db, server, shares[1])
+    assert (other.paid_cents, other.balance_due_cents) == (0, totals[1])
+    if request_.mode == SplitMode.EVEN:
+        assert [line.name for line in receipts[0].lines] == ["Share 1 of 3"]
+    else:
+        assert [line.name for line in receipts[1].lines] == ["Wine", "Fries"]
