@@ -228,6 +228,7 @@ async def test_hostile_long_names_wrap(db, add_table, server):
 async def _split(db, order_id, request, server):
     async with db.session() as session:
         order = await lock_order(session, order_id)
+        assert order is not None and order.table_id is not None
         lines = await order_lines(session, order_id)
         shares = await split_order(
             session,
