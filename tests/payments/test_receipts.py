@@ -27,6 +27,43 @@ from restaurant_api.users.models import User
 from restaurant_api.users.service import PermissionDenied
 from tests.payments.receipts_helpers import add_full_check, add_payment
 
+EXAMPLE = """\
+                   Chez Test
+
+Check #1                                Table 12
+Server: Server User
+Guests: 2
+Opened 2026-11-27 00:30
+Closed 2026-11-27 01:45
+------------------------------------------------
+2 x Burger                                 28.00
+  @ 14.00
+  Cheddar (+1.00)
+  Bacon (+0.50)
+  no onions
+  Discount: Happy hour                     -2.80
+Wine                                        9.00
+Fries                                       4.50
+  Comp: Cold fries                         -4.50
+------------------------------------------------
+Subtotal                                   41.50
+Discount: Loyalty                          -2.00
+Service                                     3.22
+Sales tax 8.875%                            2.11
+VAT 20% incl.                               1.41
+TOTAL USD                                  37.53
+------------------------------------------------
+Visa                                       20.00
+  Tip                                       3.00
+Cash                                       17.53
+  Tendered                                 20.00
+  Change                                    2.47
+------------------------------------------------
+Paid                                       37.53
+Tips                                        3.00
+Change                                      2.47
+Balance due                                 0.00
+"""
 PARIS = BusinessCalendar("Europe/Paris", 4)
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
@@ -160,6 +197,8 @@ async def test_receipt_of_a_check_with_everything(db, add_table, server, manager
         row("Balance due", 0),
     ]:
         assert expected in lines, (expected, text)
+    # The whole layout (the README shows it).
+    assert text == EXAMPLE.replace("Check #1".ljust(40), f"Check #{full.order_id}".ljust(40))
     # Kitchen names are for the kitchen; denied discounts and voided payments are not printed.
     assert "KITCHEN" not in text and "Denied" not in text and "5.00" not in text
     # The lines' printed amounts add up to the printed total, exactly.
