@@ -21,6 +21,11 @@ MIN_WIDTH = 32  # the longest amount (-10000000000.00) and a word still fit besi
 MAX_WIDTH = 80
 INDENT = "  "
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+# Checks that are not paid on their own receipt say why (nothing is due on them).
+NOTES = {
+    "cancelled": "CANCELLED",
+    "split": "SPLIT: paid on its shares' checks",
+}
 
 
 def clean(text: str) -> str:
@@ -108,6 +113,8 @@ def _header(receipt: Receipt, width: int) -> list[str]:
         lines.extend(wrap(f"Server: {receipt.server_name}", width))
     lines.extend(wrap(f"Guests: {receipt.customer_count}", width))
     lines.extend(wrap(f"Opened {receipt.opened_at.strftime(TIME_FORMAT)}", width))
+    if receipt.status in NOTES:
+        lines.extend(wrap(NOTES[receipt.status], width))
     if receipt.closed_at is not None:
         lines.extend(wrap(f"Closed {receipt.closed_at.strftime(TIME_FORMAT)}", width))
     else:

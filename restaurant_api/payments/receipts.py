@@ -4,7 +4,10 @@ Every amount comes from the check (`orders.service.price_order`) and the ledger,
 recomputed here: subtotal - line discounts - check discounts + service charges + taxes
 added on top = total; inclusive taxes are shown "incl." and not added again. Payments are
 the captured ones (a voided payment counts for nothing); balance due = total - their
-amounts, tips on top. `receipt_text.render_text` lays the receipt out for a printer.
+amounts, tips on top. A check closed before the ledger existed shows the method and tip
+its close call kept on the order as its one payment of the whole balance (what that call
+records now); nothing is due on a cancelled or split check (its shares carry it).
+`receipt_text.render_text` lays the receipt out for a printer.
 
 A split share's receipt is its own order's: its carried lines, and its part of the
 original check's discounts and service charges as one line each (their parts were fixed
@@ -185,6 +188,37 @@ def _payment_of(payment: Payment, zone: ZoneInfo) -> ReceiptPayment:
     )
 
 
+def _legacy_payment(
+    order: orders_service.Order, total_cents: int, zone: ZoneInfo
+) -> ReceiptPayment:
+    """A check closed before the ledger: the method and tip its close call kept on the
+    order, as the one payment of its whole balance that the close call records now."""
+    return ReceiptPayment(
+        tender="other",
+        label=order.payment_method or "Other",
+        amount_cents=total_cents,
+        tendered_cents=total_cents,
+        change_cents=0,
+        tip_cents=order.tip_cents,
+        external_reference=None,
+        taken_at=_local(order.closed_at or order.updated_at, zone),
+    )
+
+
+def _settled(
+    order: orders_service.Order, total_cents: int, payments: Sequence[Payment], zone: ZoneInfo
+) -> tuple[tuple[ReceiptPayment, ...], int]:
+    """The receipt's payments and balance due. Nothing is due on a cancelled check, nor on
+    a split one (its shares carry its balance)."""
+    listed = tuple(_payment_of(payment, zone) for payment in payments)
+    status = orders_service.OrderStatus(order.status)
+    if not listed and status == orders_service.OrderStatus.CLOSED and order.payment_method:
+        listed = (_legacy_payment(order, total_cents, zone),)
+    if status in (orders_service.OrderStatus.CANCELLED, orders_service.OrderStatus.SPLIT):
+        return listed, 0
+    return listed, total_cents - sum(payment.amount_cents for payment in listed)
+
+
 async def captured_payments(session: AsyncSession, order_id: int) -> list[Payment]:
     """The captured payments of a check, oldest first (voided ones count for nothing)."""
     rows = await session.exec(
@@ -234,7 +268,7 @@ async def receipt_for_order(
     payments = await captured_payments(session, order.id)
     table_number, server_name = await _names(session, order)
     check_discounts, service_charges = _adjustments(check, order.split_from_id)
-    paid = sum(payment.amount_cents for payment in payments)
+    listed, balance_due = _settled(order, check.total_cents, payments, zone)
     return Receipt(
         order_id=order.id,
         status=str(order.status),
@@ -260,10 +294,10 @@ async def receipt_for_order(
         tax_cents=check.tax_cents,
         inclusive_tax_cents=check.inclusive_tax_cents,
         total_cents=check.total_cents,
-        payments=tuple(_payment_of(payment, zone) for payment in payments),
-        paid_cents=paid,
-        tip_cents=sum(payment.tip_cents for payment in payments),
-        change_cents=sum(payment.change_cents for payment in payments),
-        balance_due_cents=check.total_cents - paid,
+        payments=listed,
+        paid_cents=sum(payment.amount_cents for payment in listed),
+        tip_cents=sum(payment.tip_cents for payment in listed),
+        change_cents=sum(payment.change_cents for payment in listed),
+        balance_due_cents=balance_due,
         currency=currency,
     )

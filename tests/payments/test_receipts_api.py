@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from restaurant_api.orders.models import OrderStatus
+from restaurant_api.orders.service import (
+    SplitMode,
+    SplitRequest,
+    lock_order,
+    order_lines,
+    split_order,
+)
 from restaurant_api.payments.models import PaymentStatus, Tender
 from tests.conftest import gid
+from tests.factories import place_order
 from tests.payments.receipts_helpers import add_full_check, add_payment
 
 RECEIPT = """
@@ -200,3 +209,61 @@ async def test_rest_receipt_json_and_text(db, client, add_table, server, kitchen
     missing = await client.get(f"/api/orders/{full.order_id + 99}/receipt", headers=server.headers)
     assert missing.status_code == 404
     assert missing.json() == {"detail": "Order not found"}
+
+
+async def test_receipt_of_a_check_closed_by_the_close_call(client, server, kitchen):
+    """The close call's method and tip are the check's one payment of its whole balance
+    (recorded by the ledger; kept on the order by checks closed before it)."""
+    placed = await place_order(
+        client,
+        server,
+        [{"name": "Soup", "price": 6.5, "category": "Starters", "quantity": 2}],
+    )
+    url = f"/api/orders/{placed['id']}"
+    closed = await client.post(
+        url + "/close", json={"payment_method": "Visa", "tip": "2.50"}, headers=server.headers
+    )
+    assert closed.status_code == 200, closed.text
+    body = (await client.get(url + "/receipt", headers=server.headers)).json()
+    assert (body["status"], body["total"]) == ("closed", 13.0)
+    assert [(p["label"], p["amount"], p["tip"]) for p in body["payments"]] == [("Visa", 13.0, 2.5)]
+    assert (body["paid_total"], body["tip_total"], body["balance_due"]) == (13.0, 2.5, 0.0)
+    text = (await client.get(url + "/receipt.txt", headers=server.headers)).text.splitlines()
+    assert "2 x Soup".ljust(43) + "13.00" in text
+    assert "Balance due".ljust(44) + "0.00" in text
+
+
+async def test_cancelled_and_split_checks_owe_nothing(db, client, add_table, server, manager):
+    cancelled = await place_order(
+        client, server, [{"name": "Tea", "price": 3, "category": "Drinks"}]
+    )
+    url = f"/api/orders/{cancelled['id']}"
+    response = await client.post(url + "/cancel", json={"reason": "left"}, headers=manager.headers)
+    assert response.status_code == 200, response.text
+    body = (await client.get(url + "/receipt", headers=server.headers)).json()
+    assert (body["status"], body["total"], body["balance_due"]) == ("cancelled", 3.0, 0.0)
+    assert "CANCELLED" in (await client.get(url + "/receipt.txt", headers=server.headers)).text
+
+    full = await add_full_check(db, add_table, server.user.id, status=OrderStatus.OPEN)
+    async with db.session() as session:
+        order = await lock_order(session, full.order_id)
+        assert order is not None and order.table_id is not None
+        shares = await split_order(
+            session,
+            order=order,
+            lines=await order_lines(session, order.id),
+            request=SplitRequest(mode=SplitMode.EVEN, ways=2),
+            table_id=order.table_id,
+            created_by_id=server.user.id,
+        )
+        share_ids = [share.id for share in shares]
+    url = f"/api/orders/{full.order_id}"
+    body = (await client.get(url + "/receipt", headers=server.headers)).json()
+    assert (body["status"], body["total"], body["balance_due"]) == ("split", 37.53, 0.0)
+    text = (await client.get(url + "/receipt.txt", headers=server.headers)).text
+    assert "SPLIT: paid on its shares' checks" in text.splitlines()
+    dues = [
+        (await client.get(f"/api/orders/{i}/receipt", headers=server.headers)).json()["balance_due"]
+        for i in share_ids
+    ]
+    assert dues == [18.77, 18.76]
