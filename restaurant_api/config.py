@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # before which a moment still belongs to the previous business date.
     restaurant_timezone: str = "UTC"
     business_day_cutoff_hour: int = Field(default=4, ge=0, le=23)
+    # Printed at the top of receipts; empty prints none.
+    restaurant_name: str = Field(default="", max_length=120)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Off by default: accounts are made by invitation. Production refuses to start with it

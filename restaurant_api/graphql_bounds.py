@@ -19,7 +19,7 @@ from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
-from restaurant_api.payments import reports_graphql
+from restaurant_api.payments import receipts_graphql, reports_graphql
 from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.tables import graphql as tables_graphql
@@ -129,4 +129,13 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
                 "openCheckIds",
             ]
         },
+        # Receipts: a check's lines, adjustments, taxes and payments.
+        "Receipt.lines": lines,
+        "Receipt.checkDiscounts": Fixed(DISCOUNTS_PER_ORDER),
+        "Receipt.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
+        "Receipt.taxes": Fixed(TAXES_PER_CHECK),
+        "Receipt.payments": Fixed(receipts_graphql.PAYMENTS_PER_RECEIPT),
+        "ReceiptLine.options": options,
+        "ReceiptLine.modifiers": modifiers,
+        "ReceiptLine.discounts": Fixed(DISCOUNTS_PER_ORDER),
     }

@@ -45,7 +45,12 @@ from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
-from restaurant_api.payments import refunds_graphql, refunds_mutations, reports_graphql
+from restaurant_api.payments import (
+    receipts_graphql,
+    refunds_graphql,
+    refunds_mutations,
+    reports_graphql,
+)
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.pricing import mutations as pricing_mutations
 from restaurant_api.tables import graphql as tables_graphql
@@ -70,6 +75,7 @@ Query = merge_types(
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
+        receipts_graphql.Query,
     ),
 )
 get_object_definition(Query, strict=True).description = "Read the restaurant's state."
