@@ -45,6 +45,7 @@ from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
+from restaurant_api.payments import mutations as payments_mutations
 from restaurant_api.pricing import graphql as pricing_graphql
 from restaurant_api.pricing import mutations as pricing_mutations
 from restaurant_api.tables import graphql as tables_graphql
@@ -81,6 +82,7 @@ Mutation = merge_types(
         kitchen_graphql.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
+        payments_mutations.Mutation,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

@@ -5,6 +5,7 @@ themselves and free their table, closed business days."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -245,10 +246,15 @@ async def test_payments_for_orders_is_one_read(db, server, add_order, count_stat
 
 
 def test_balance_due_and_tenders_of_method_texts():
-    captured = Payment(order_ref=1, tender="card", amount_cents=300, tendered_cents=300,
-                       tip_cents=100, status="captured", business_date=DAY)  # fmt: skip
-    voided = Payment(order_ref=1, tender="cash", amount_cents=500, tendered_cents=500,
-                     status="voided", business_date=DAY)  # fmt: skip
+    common: dict[str, Any] = {"order_ref": 1, "business_date": DAY}
+    captured = Payment(
+        **common, tender=payments.Tender.CARD, amount_cents=300, tendered_cents=300,
+        tip_cents=100, status=payments.PaymentStatus.CAPTURED,
+    )  # fmt: skip
+    voided = Payment(
+        **common, tender=payments.Tender.CASH, amount_cents=500, tendered_cents=500,
+        status=payments.PaymentStatus.VOIDED,
+    )  # fmt: skip
     assert payments.balance_due(1000, [captured, voided]) == 700
     assert payments.balance_due(1000, []) == 1000
     cases = {"Cash": "cash", " VISA ": "card", "credit": "card", "Gift Card": "gift_card",
