@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.config import Settings
 from restaurant_api.db import is_valid_id, utcnow
-from restaurant_api.errors import InvalidInput
+from restaurant_api.errors import Conflict, InvalidInput
 from restaurant_api.inputs import optional_text, price_cents
+from restaurant_api.limits import MAX_PAYMENTS_PER_ORDER
 from restaurant_api.orders import service as orders
 from restaurant_api.payments.days import BusinessCalendar, ensure_day_open
 from restaurant_api.payments.errors import (
@@ -244,6 +245,8 @@ async def take_payment(
     balance = balance_due(total, payments)
     if draft.amount_cents > balance:
         raise Overpayment(max(balance, 0))
+    if len(payments) >= MAX_PAYMENTS_PER_ORDER:
+        raise Conflict(f"A check takes at most {MAX_PAYMENTS_PER_ORDER} payments", field="order_id")
     payment = Payment(
         order_id=order.id,
         order_ref=order.id,
