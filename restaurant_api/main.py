@@ -43,6 +43,7 @@ from restaurant_api.menu.rest import hot_reads as menu_hot_reads
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import hot_reads as orders_hot_reads
 from restaurant_api.orders.rest import router as orders_router
+from restaurant_api.payments.rest import router as payments_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
@@ -274,6 +275,7 @@ def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
     app.include_router(orders_router)
     app.include_router(kitchen_router)
     app.include_router(tables_router)
+    app.include_router(payments_router)
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
 
