@@ -77,6 +77,11 @@ async def test_two_cards_and_cash_with_change_over_graphql(gql, db, server, add_
         "status": "OPEN", "balanceDue": {"amount": "70.00"},
         "paidTotal": {"amount": "30.00"}, "tipTotal": {"amount": "5.00"},
     }  # fmt: skip
+    over = await gql(RECORD, _input(order.id, "CARD", "70.01"), staff=server)
+    assert over["data"]["recordPayment"]["code"] == "CONFLICT"
+    assert over["data"]["recordPayment"]["message"].startswith(
+        "Amount exceeds the balance due (70.00);"
+    )
     second = await gql(RECORD, _input(order.id, "CARD", "25.00", methodLabel="Visa"), staff=server)
     assert second["data"]["recordPayment"]["balanceDue"] == {"amount": "45.00"}
     cash = await gql(RECORD, _input(order.id, "CASH", "45.00", tendered="50.00"), staff=server)
@@ -89,8 +94,8 @@ async def test_two_cards_and_cash_with_change_over_graphql(gql, db, server, add_
     read = (await gql(ORDER, {"id": gid("Order", order.id)}, staff=server))["data"]["node"]
     assert read["tip"] == {"amount": "5.00"} and read["tipTotal"] == {"amount": "5.00"}
     assert read["paymentMethod"] == "card, Visa, cash"
-    assert [(p["tender"], p["amount"]["amount"]) for p in read["payments"]] == [
-        ("CARD", "30.00"), ("CARD", "25.00"), ("CASH", "45.00"),
+    assert [(p["tender"], p["amount"]["amount"], p["tip"]["amount"]) for p in read["payments"]] == [
+        ("CARD", "30.00", "5.00"), ("CARD", "25.00", "0.00"), ("CASH", "45.00", "0.00"),
     ]  # fmt: skip
     assert read["check"]["total"] == {"amount": "100.00"}
 
