@@ -260,3 +260,34 @@ def test_balance_due_and_tenders_of_method_texts():
     cases = {"Cash": "cash", " VISA ": "card", "credit": "card", "Gift Card": "gift_card",
              "gift_card": "gift_card", "cheque": "other", "Amex": "card"}  # fmt: skip
     assert {text: payments.tender_of_method(text) for text in cases} == cases
+
+
+async def test_a_check_with_payments_is_not_split_or_merged_away(
+    db, client, server, add_order, add_table
+):
+    host, guest = await add_table(1), await add_table(2)
+    await add_order([Item("Soup", 900)], table_id=host.id)
+    paid = await add_order([Item("Steak", 6000), Item("Wine", 4000)], table_id=guest.id)
+    part = await _pay(db, server, paid.id, "card", "10.00")
+    split = await client.post(
+        f"/api/tables/split-bill/{guest.id}", json={"method": "even", "ways": 2},
+        headers=server.headers,
+    )  # fmt: skip
+    assert split.status_code == 409
+    assert "void them before splitting" in split.json()["detail"]
+    merge = await client.post(
+        f"/api/tables/merge-tables/{host.id}/{guest.id}", headers=server.headers
+    )
+    assert merge.status_code == 409
+    assert (await _order(db, paid.id)).status == OrderStatus.OPEN
+    # Voided, the payment no longer holds the check: it splits.
+    async with db.session() as session:
+        await payments.void_payment(
+            session, actor=server.user, calendar=CALENDAR, payment_id=part.payment.id,
+            reason="split instead", now=NOW,
+        )  # fmt: skip
+    split = await client.post(
+        f"/api/tables/split-bill/{guest.id}", json={"method": "even", "ways": 2},
+        headers=server.headers,
+    )  # fmt: skip
+    assert split.status_code == 200, split.text
