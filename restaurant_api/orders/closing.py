@@ -12,6 +12,7 @@ from restaurant_api.kitchen import service as kitchen_service
 from restaurant_api.orders.errors import OrderNotOpen
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderStatus
+from restaurant_api.orders.paid import refuse_if_paid
 from restaurant_api.orders.reads import lock_existing_order, lock_order_for_change
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.service import MANAGERS, User, require_role
@@ -40,6 +41,7 @@ async def cancel_order(
     if cleaned is None:
         raise InvalidInput("A reason is required to cancel an order", field="reason")
     order = await lock_order_for_change(session, order_id, version)
+    await refuse_if_paid(session, [order.id], "cancelling")
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = cleaned
     await kitchen_service.void_order(

@@ -1,6 +1,6 @@
 """What the payments ledger means for the orders' own use cases: a check that has taken
-payments is not split or merged away (its payments would be left on an order that no
-longer holds the lines they paid for)."""
+payments is not split, merged away or cancelled (its payments would be left on an order
+that no longer holds the lines they paid for)."""
 
 from __future__ import annotations
 

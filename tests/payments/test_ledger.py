@@ -262,8 +262,8 @@ def test_balance_due_and_tenders_of_method_texts():
     assert {text: payments.tender_of_method(text) for text in cases} == cases
 
 
-async def test_a_check_with_payments_is_not_split_or_merged_away(
-    db, client, server, add_order, add_table
+async def test_a_check_with_payments_is_not_split_merged_or_cancelled(
+    db, client, server, manager, add_order, add_table
 ):
     host, guest = await add_table(1), await add_table(2)
     await add_order([Item("Soup", 900)], table_id=host.id)
@@ -279,6 +279,10 @@ async def test_a_check_with_payments_is_not_split_or_merged_away(
         f"/api/tables/merge-tables/{host.id}/{guest.id}", headers=server.headers
     )
     assert merge.status_code == 409
+    cancel = await client.post(
+        f"/api/orders/{paid.id}/cancel", json={"reason": "walked out"}, headers=manager.headers
+    )
+    assert cancel.status_code == 409
     assert (await _order(db, paid.id)).status == OrderStatus.OPEN
     # Voided, the payment no longer holds the check: it splits.
     async with db.session() as session:
