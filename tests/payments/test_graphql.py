@@ -230,3 +230,25 @@ async def test_twenty_concurrent_partial_payments_never_exceed(only_postgres, gq
     async with db.session() as session:
         amounts = (await session.exec(select(func.sum(Payment.amount_cents)))).one()
     assert amounts == 4900
+
+
+async def test_twenty_concurrent_retries_of_one_key_record_one(only_postgres, gql, client, db,
+                                                              server):  # fmt: skip
+    placed = await place_order(client, server, [{"name": "Set", "price": "50", "category": "M"}])
+    variables = _input(placed["id"], "CARD", "20.00", idempotencyKey="terminal-7/123")
+    results = await asyncio.gather(*(gql(RECORD, variables, staff=server) for _ in range(20)))
+    outcomes = [result["data"]["recordPayment"] for result in results]
+    assert {o["__typename"] for o in outcomes} == {"PaymentPayload"}
+    assert len({o["payment"]["id"] for o in outcomes}) == 1
+    assert {o["balanceDue"]["amount"] for o in outcomes} == {"30.00"}
+    assert await _count(db, placed["id"]) == 1
+
+
+async def test_rest_close_of_a_free_check_records_no_payment(client, db, server, add_order):
+    order = await add_order([Item("Water", 0)])
+    closed = await client.post(
+        f"/api/orders/{order.id}/close", json={"payment_method": "cash"}, headers=server.headers
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    assert await _count(db, order.id) == 0
