@@ -17,6 +17,7 @@ from restaurant_api.orders.models import Order, OrderStatus
 from restaurant_api.payments import service as payments
 from restaurant_api.payments.models import BusinessDay, BusinessDayStatus, Payment
 from restaurant_api.tables.models import DiningTable
+from tests.conftest import gid
 from tests.factories import Item, table_json
 
 CALENDAR = payments.BusinessCalendar("America/New_York", 4)
@@ -295,3 +296,34 @@ async def test_a_check_with_payments_is_not_split_merged_or_cancelled(
         headers=server.headers,
     )  # fmt: skip
     assert split.status_code == 200, split.text
+
+
+async def test_no_change_brings_the_total_below_what_was_paid(db, client, gql, server, manager):
+    placed = await client.post(
+        "/api/orders", headers=server.headers,
+        json={"order": [{"name": "Steak", "price": "60", "category": "Mains"},
+                        {"name": "Wine", "price": "40", "category": "Drinks"}]},
+    )  # fmt: skip
+    order_id = placed.json()["id"]
+    await _pay(db, server, order_id, "card", "70.00")
+    smaller = await client.put(
+        f"/api/orders/{order_id}", headers=server.headers,
+        json={"order": [{"name": "Steak", "price": "60", "category": "Mains"}]},
+    )  # fmt: skip
+    assert smaller.status_code == 409
+    assert "less than its payments (70.00)" in smaller.json()["detail"]
+    discount = await gql(
+        """mutation($id: ID!) { applyDiscount(input: {orderId: $id, reason: "regular",
+             amount: "30.01"}) { __typename ... on Error { code message } } }""",
+        {"id": gid("Order", order_id)}, staff=manager,
+    )  # fmt: skip
+    assert discount["data"]["applyDiscount"]["code"] == "CONFLICT"
+    fits = await gql(
+        """mutation($id: ID!) { applyDiscount(input: {orderId: $id, reason: "regular",
+             amount: "30.00"}) { __typename } }""",
+        {"id": gid("Order", order_id)}, staff=manager,
+    )  # fmt: skip
+    assert fits["data"]["applyDiscount"]["__typename"] == "DiscountPayload"
+    async with db.session() as session:
+        check = await orders.price_order(session, await session.get(Order, order_id))
+    assert check.total_cents == 7000
