@@ -297,9 +297,12 @@ class OrderType(Node):
 
     @strawberry.field(
         description="What is left to pay: the check's total less its captured payments' "
-        "amounts (zero once paid; tips never count)."
+        "amounts (tips never count); zero unless the order is open (closed: paid; split: "
+        "its shares carry it; cancelled: nothing is due)."
     )
     async def balance_due(self, info: Info[Context, None]) -> Money:
+        if self.status != OrderStatus.OPEN:
+            return Money.from_cents(0, info.context.settings.currency)
         context = self.context(info)
         check = await loaders.check_by_order(context).load(self.database_id)
         rows = await payments_loaders.payments_by_order(context).load(self.database_id)

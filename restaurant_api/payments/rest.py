@@ -124,13 +124,15 @@ async def list_payments(order_id: int, user: CurrentUser, session: SnapshotSessi
     order = await orders_service.get_order(session, actor=user, order_id=order_id)
     check = await orders_service.price_order(session, order)
     rows = (await service.payments_for_orders(session, [order.id]))[order.id]
+    # Only an open check has anything due (closed: paid; split: its shares; cancelled).
+    is_open = order.status == orders_service.OrderStatus.OPEN
     return PaymentsPublic(
         order_id=order.id,
         order_status=str(order.status),
         total=from_cents(check.total_cents),
         paid_total=from_cents(service.paid_total(rows)),
         tip_total=from_cents(service.tip_total(rows)),
-        balance_due=from_cents(service.balance_due(check.total_cents, rows)),
+        balance_due=from_cents(service.balance_due(check.total_cents, rows) if is_open else 0),
         payments=[_payment(p) for p in rows],
     )
 

@@ -252,3 +252,18 @@ async def test_rest_close_of_a_free_check_records_no_payment(client, db, server,
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
     assert await _count(db, order.id) == 0
+
+
+async def test_nothing_is_due_on_a_cancelled_check(gql, client, server, manager, add_order):
+    order = await add_order([Item("Soup", 900)])
+    before = (await gql(ORDER, {"id": gid("Order", order.id)}, staff=server))["data"]["node"]
+    assert before["balanceDue"] == {"amount": "9.00"}
+    cancelled = await client.post(
+        f"/api/orders/{order.id}/cancel", json={"reason": "walked out"}, headers=manager.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    after = (await gql(ORDER, {"id": gid("Order", order.id)}, staff=server))["data"]["node"]
+    assert (after["status"], after["balanceDue"]) == ("CANCELLED", {"amount": "0.00"})
+    assert after["check"]["total"] == {"amount": "9.00"}
+    listed = await client.get(f"/api/orders/{order.id}/payments", headers=server.headers)
+    assert (listed.json()["total"], listed.json()["balance_due"]) == (9, 0)
