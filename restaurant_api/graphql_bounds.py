@@ -40,6 +40,8 @@ SERVICE_CHARGES_PER_ORDER = 5
 # Tax rates on one check: a few per line (real cap: 10 per item or category, so a check
 # has at most that many per line times its lines; in practice two or three in all).
 TAXES_PER_CHECK = 4
+# Payments on one check (real cap: limits.MAX_PAYMENTS_PER_ORDER, voided ones included).
+PAYMENTS_PER_ORDER = 8
 
 
 def list_bounds(settings: Settings) -> dict[str, ListBound]:
@@ -71,6 +73,7 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Order.discounts": Fixed(DISCOUNTS_PER_ORDER),
         "Order.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),
         "Order.auditTrail": orders_graphql.ORDERS_PAGE,
+        "Order.payments": Fixed(PAYMENTS_PER_ORDER),
         "Check.lines": lines,
         "Check.discounts": Fixed(DISCOUNTS_PER_ORDER),
         "Check.serviceCharges": Fixed(SERVICE_CHARGES_PER_ORDER),

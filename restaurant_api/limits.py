@@ -46,3 +46,5 @@ MAX_TAX_RATES_PER_TARGET = 10
 # stay listed): a check is not a ledger. Automatic charges reuse their rule's row.
 MAX_DISCOUNTS_PER_ORDER = 50
 MAX_SERVICE_CHARGES_PER_ORDER = 20
+# Payments of one check, voided ones included (a split share is its own check).
+MAX_PAYMENTS_PER_ORDER = 50

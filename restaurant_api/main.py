@@ -44,7 +44,8 @@ from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import hot_reads as orders_hot_reads
 from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.payments.receipts_rest import router as receipts_router
-from restaurant_api.payments.rest import router as reports_router
+from restaurant_api.payments.reports_rest import router as reports_router
+from restaurant_api.payments.rest import router as payments_router
 from restaurant_api.schema import build_schema
 from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
@@ -278,6 +279,7 @@ def _add_routes(app: FastAPI, settings: Settings, backends: _Backends) -> None:
     app.include_router(tables_router)
     app.include_router(reports_router)
     app.include_router(receipts_router)
+    app.include_router(payments_router)
     if not settings.is_production:  # GraphiQL's own assets: the playground works offline
         app.include_router(assets_router())
 

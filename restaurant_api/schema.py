@@ -45,6 +45,7 @@ from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import mutations as orders_mutations
 from restaurant_api.orders import plans as orders_plans
 from restaurant_api.orders import subscriptions as orders_subscriptions
+from restaurant_api.payments import mutations as payments_mutations
 from restaurant_api.payments import (
     receipts_graphql,
     refunds_graphql,
@@ -92,6 +93,7 @@ Mutation = merge_types(
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,
         reports_graphql.Mutation,
+        payments_mutations.Mutation,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

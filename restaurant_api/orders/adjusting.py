@@ -19,6 +19,7 @@ from restaurant_api.orders.audit import AuditAction, record_audit
 from restaurant_api.orders.checks import price_order
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderDiscount, OrderServiceCharge
+from restaurant_api.orders.paid import refuse_below_paid
 from restaurant_api.pricing import service as pricing
 
 MAX_REASON = 500
@@ -115,6 +116,7 @@ async def finish_change(
     """Price after the change, audit it, bump the order's version and publish it."""
     await session.flush()
     after = await price_order(session, change.order)
+    await refuse_below_paid(session, change.order, after.total_cents)
     record_audit(
         session,
         change.order.id,

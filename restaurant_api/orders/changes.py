@@ -24,6 +24,7 @@ from restaurant_api.orders.drafts import MAX_LINES, LineChange, LineDraft, Order
 from restaurant_api.orders.errors import OrderLineNotFound
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine
+from restaurant_api.orders.paid import refuse_below_paid
 from restaurant_api.orders.reads import lines_for_orders, lock_order_for_change
 from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.splitting import check_carried_change, keep_carried
@@ -280,6 +281,7 @@ async def _change_order(
     await _save_lines(session, order, edit, reason=reason, actor_id=user.id)
     if (order.customer_count, order.dining_option) != party:
         await sync_automatic_charges(session, order, user.id)
+    await refuse_below_paid(session, order)
     order_changed(session, order)
     return order
 

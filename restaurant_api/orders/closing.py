@@ -1,41 +1,29 @@
-"""The end of an order: settled (closed with its payment), cancelled, or deleted."""
+"""The end of an order: settled (closed by its payments: `payments.ledger`), cancelled, or
+deleted."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
 from restaurant_api.errors import InvalidInput
-from restaurant_api.inputs import optional_text, price_cents
+from restaurant_api.inputs import optional_text
 from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.orders.errors import OrderNotOpen
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderStatus
+from restaurant_api.orders.paid import refuse_if_paid
 from restaurant_api.orders.reads import lock_existing_order, lock_order_for_change
 from restaurant_api.tables import service as tables_service
-from restaurant_api.users.service import FLOOR_STAFF, MANAGERS, User, require_role
+from restaurant_api.users.service import MANAGERS, User, require_role
 
 
-async def close_order(
-    session: AsyncSession,
-    *,
-    actor: User | None,
-    order_id: int,
-    payment_method: str,
-    tip: Decimal | int | str | None = None,
-    version: int | None = None,
-) -> Order:
-    """Settle an open order and free its table."""
-    require_role(actor, FLOOR_STAFF)
-    method = optional_text(payment_method, "payment_method", 40)
-    if method is None:
-        raise InvalidInput("payment_method is required", field="payment_method")
-    tip_cents = price_cents(tip, "tip") if tip is not None else 0
-    order = await lock_order_for_change(session, order_id, version)
+async def settle_paid_order(session: AsyncSession, order: Order) -> Order:
+    """Close an order its payments have settled and free its table (the caller, the
+    payments ledger, holds the order's lock and has recorded the payments)."""
+    if order.status != OrderStatus.OPEN:
+        raise OrderNotOpen(order.status)
     order.status = OrderStatus.CLOSED
-    order.payment_method = method
-    order.tip_cents = tip_cents
     return await _finish(session, order)
 
 
@@ -53,6 +41,7 @@ async def cancel_order(
     if cleaned is None:
         raise InvalidInput("A reason is required to cancel an order", field="reason")
     order = await lock_order_for_change(session, order_id, version)
+    await refuse_if_paid(session, [order.id], "cancelling")
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = cleaned
     await kitchen_service.void_order(

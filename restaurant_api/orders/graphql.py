@@ -48,6 +48,9 @@ from restaurant_api.orders.adjustments_graphql import (
 from restaurant_api.orders.check_graphql import CheckType
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import order_total_cents
+from restaurant_api.payments import loaders as payments_loaders
+from restaurant_api.payments import service as payments_service
+from restaurant_api.payments.graphql import PaymentType
 from restaurant_api.pricing import service as pricing
 from restaurant_api.pricing.graphql import DiningOptionType
 from restaurant_api.tables import loaders as tables_loaders
@@ -273,6 +276,39 @@ class OrderType(Node):
             lambda entry: OrderAuditEntryType.from_model(entry, currency),
             has_previous_page=after is not None,
         )
+
+    # --- the ledger (payments domain) ---
+
+    @strawberry.field(description="Payments against this check, voided ones too, oldest first.")
+    async def payments(self, info: Info[Context, None]) -> list[PaymentType]:
+        rows = await payments_loaders.payments_by_order(self.context(info)).load(self.database_id)
+        currency = info.context.settings.currency
+        return [PaymentType.from_model(payment, currency) for payment in rows]
+
+    @strawberry.field(description="Sum of the amounts of its captured payments (tips apart).")
+    async def paid_total(self, info: Info[Context, None]) -> Money:
+        rows = await payments_loaders.payments_by_order(self.context(info)).load(self.database_id)
+        return Money.from_cents(payments_service.paid_total(rows), info.context.settings.currency)
+
+    @strawberry.field(description="Sum of the tips of its captured payments.")
+    async def tip_total(self, info: Info[Context, None]) -> Money:
+        rows = await payments_loaders.payments_by_order(self.context(info)).load(self.database_id)
+        return Money.from_cents(payments_service.tip_total(rows), info.context.settings.currency)
+
+    @strawberry.field(
+        description="What is left to pay: the check's total less its captured payments' "
+        "amounts (tips never count); zero unless the order is open (closed: paid; split: "
+        "its shares carry it; cancelled: nothing is due)."
+    )
+    async def balance_due(self, info: Info[Context, None]) -> Money:
+        if self.status != OrderStatus.OPEN:
+            return Money.from_cents(0, info.context.settings.currency)
+        context = self.context(info)
+        check = await loaders.check_by_order(context).load(self.database_id)
+        rows = await payments_loaders.payments_by_order(context).load(self.database_id)
+        total = 0 if check is None else check.total_cents
+        due = payments_service.balance_due(total, rows)
+        return Money.from_cents(due, info.context.settings.currency)
 
     @classmethod
     def from_model(cls, order: Order, event_context: Context | None = None) -> OrderType:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import utcnow
 from restaurant_api.orders.models import Order, OrderDiscount, OrderServiceCharge, OrderStatus
+from restaurant_api.orders.paid import refuse_if_paid
 from restaurant_api.orders.rows import clear_line_origins, order_lines, touch_and_publish_order
 from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.splitting import carried_parts, carry
@@ -38,6 +39,8 @@ async def absorb_order(
     orders must be locked.
     """
     target = host_order or guest_order
+    if host_order is not None:
+        await refuse_if_paid(session, [guest_order.id], "merging")
     if host_order is not None and guest_order.carried_check is not None:
         # The guest's carried lines bring their part of its split share with them.
         moving = await order_lines(session, guest_order.id)

@@ -18,6 +18,7 @@ from restaurant_api.orders.check_graphql import CheckType
 from restaurant_api.orders.graphql import DiningOptionType, OrderType, order_id_of
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
+from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing.models import DiningOption
 
 
@@ -262,7 +263,10 @@ class Mutation:
         )
         return _payload(order)
 
-    @strawberry.mutation(description="Settle an open order and free its table.")
+    @strawberry.mutation(
+        description="Settle an open order and free its table: records one payment of its "
+        "whole balance due with this method (its tender read from the text) and tip."
+    )
     @domain_mutation
     async def close_order(
         self,
@@ -278,9 +282,10 @@ class Mutation:
         ] = None,
         version: VersionArgument = None,
     ) -> OrderResult:
-        order = await service.close_order(
+        order = await payments_service.close_check(
             session,
             actor=info.context.user,
+            calendar=payments_service.calendar_for(info.context.settings),
             order_id=order_id_of(order_id),
             payment_method=payment_method,
             tip=tip,

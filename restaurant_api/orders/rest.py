@@ -17,6 +17,7 @@ from restaurant_api.api.rest import (
     HotRead,
     Message,
     SessionDep,
+    SettingsDep,
     SnapshotSessionDep,
     error_responses,
     query_int,
@@ -26,6 +27,7 @@ from restaurant_api.limits import MAX_OPTIONS_PER_LINE, MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
+from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing.models import DiningOption
 
 router = APIRouter(
@@ -305,11 +307,13 @@ async def update_order(
 
 @router.post("/{order_id}/close", response_model=OrderPublic, summary="Settle an order")
 async def close_order(
-    order_id: int, body: CloseBody, user: CurrentUser, session: SessionDep
+    order_id: int, body: CloseBody, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Any:
-    order = await service.close_order(
+    # Records one payment of the whole balance with this method and tip, which closes it.
+    order = await payments_service.close_check(
         session,
         actor=user,
+        calendar=payments_service.calendar_for(settings),
         order_id=order_id,
         payment_method=body.payment_method,
         tip=body.tip,

@@ -12,7 +12,8 @@ domain's own:
 - `taxes`, `checks`: the tax rates lines copy and the dining option; an order's check
   (`checks.price_order`, `checks.checks_for_orders`);
 - `changes`: changing an open order (REST's whole item list, GraphQL's single lines);
-- `closing`: closing (settling), cancelling and deleting an order;
+- `closing`: settling an order its payments paid (`settle_paid_order`), cancelling and
+  deleting an order;
 - `errors`: the domain's errors;
 - `rows`, `merging`, `splitting`: the orders' side of the floor's use cases (locking and
   reading the orders a table holds, merging their lines, splitting a bill);
@@ -41,7 +42,7 @@ from restaurant_api.orders.checks import (
     checks_for_orders,
     price_order,
 )
-from restaurant_api.orders.closing import cancel_order, close_order, delete_order
+from restaurant_api.orders.closing import cancel_order, delete_order, settle_paid_order
 from restaurant_api.orders.discounts import (
     DiscountDraft,
     DiscountNotFound,
@@ -95,6 +96,8 @@ from restaurant_api.orders.reads import (
     lines_for_orders,
     list_order_rows,
     list_orders,
+    lock_existing_order,
+    lock_order_for_change,
     open_orders,
     order_filters,
     order_lines_by_id,
@@ -186,7 +189,6 @@ __all__ = [
     "check_of_rows",
     "checks_for_orders",
     "clear_line_origins",
-    "close_order",
     "comp_line",
     "delete_order",
     "deny_discount",
@@ -199,8 +201,10 @@ __all__ = [
     "lines_for_orders",
     "list_order_rows",
     "list_orders",
+    "lock_existing_order",
     "lock_open_order",
     "lock_order",
+    "lock_order_for_change",
     "lock_orders",
     "merged_order_id",
     "open_order_ids_on",
@@ -224,6 +228,7 @@ __all__ = [
     "request_discount",
     "require_open",
     "service_charges_by_id",
+    "settle_paid_order",
     "split_order",
     "sync_automatic_charges",
     "take_off_table",

@@ -25,6 +25,7 @@ from restaurant_api.money import allocate
 from restaurant_api.orders.checks import adjustments_for_orders, check_of, line_to_price
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
+from restaurant_api.orders.paid import refuse_if_paid
 from restaurant_api.orders.pricing import line_total_cents
 from restaurant_api.orders.rows import order_lines, touch_and_publish_order
 from restaurant_api.pricing import service as pricing
@@ -321,6 +322,7 @@ async def split_order(
     closed as `split` and keeps its lines, discounts and charges as the record.
     """
     check_split_size(request)
+    await refuse_if_paid(session, [order.id], "splitting")
     check = await order_check(session, order, lines)
     shares = plan_split(lines, request, check)
     parts = line_amounts(lines, check, [line.id for line in lines])

@@ -12,20 +12,12 @@ from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money
 from restaurant_api.api.node import decode_id, to_global_id
-from restaurant_api.config import Settings
 from restaurant_api.payments import service
 
 BUSINESS_DATE = (
     'A business date as "YYYY-MM-DD": the restaurant\'s day, which ends at the cut-off hour '
     "(setting BUSINESS_DAY_CUTOFF_HOUR) in its time zone, often after midnight."
 )
-
-
-def calendar_of(settings: Settings) -> service.BusinessCalendar:
-    """The restaurant's business calendar, from the settings."""
-    return service.BusinessCalendar(
-        timezone=settings.restaurant_timezone, cutoff_hour=settings.business_day_cutoff_hour
-    )
 
 
 def payment_id_of(value: str, field: str = "paymentId") -> int:
@@ -146,7 +138,7 @@ class Query:
     ) -> list[StaffTipsType] | None:
         settings = info.context.settings
         day = (
-            calendar_of(settings).today()
+            service.calendar_for(settings).today()
             if business_date is None
             else service.parse_business_date(business_date, "businessDate")
         )

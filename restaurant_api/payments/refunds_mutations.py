@@ -18,7 +18,6 @@ from restaurant_api.payments.refunds_graphql import (
     PaymentIdArgument,
     RefundType,
     TipAdjustmentType,
-    calendar_of,
     payment_id_of,
 )
 
@@ -89,7 +88,7 @@ class Mutation:
         adjusted = await service.adjust_tip(
             session,
             actor=info.context.user,
-            calendar=calendar_of(settings),
+            calendar=service.calendar_for(settings),
             payment_id=payment_id_of(payment_id),
             tip=tip,
         )
@@ -119,7 +118,7 @@ class Mutation:
         result = await service.refund_payment(
             session,
             actor=info.context.user,
-            calendar=calendar_of(settings),
+            calendar=service.calendar_for(settings),
             payment_id=payment_id_of(input.payment_id),
             amount=input.amount,
             reason=input.reason,

@@ -1,6 +1,8 @@
 """The payments domain's public interface: the ledger, tips and refunds, receipts, business
 days and their reports. Adapters and other domains import from here.
 
+- `ledger`: payments against checks (a split share is a check), balance due, voids, the
+  old close call as one payment of the balance; checks that close themselves;
 - `days`: business dates (time zone, cut-off hour), the closed-day check and its lock;
 - `tips`, `refunds`: card tip adjustments until the day closes, tips per staff member,
   refunds of a closed check's payments (counted on the day they happen);
@@ -24,6 +26,28 @@ from restaurant_api.payments.days import (
     ensure_day_open,
     is_day_closed,
     parse_business_date,
+)
+from restaurant_api.payments.errors import (
+    Overpayment,
+    PaymentIdempotencyMismatch,
+    PaymentNotCaptured,
+    PaymentNotFound,
+)
+from restaurant_api.payments.ledger import (
+    PaymentDraft,
+    PaymentResult,
+    balance_due,
+    close_check,
+    get_payment,
+    paid_total,
+    payment_draft,
+    payments_by_id,
+    payments_for_orders,
+    record_payment,
+    take_payment,
+    tender_of_method,
+    tip_total,
+    void_payment,
 )
 from restaurant_api.payments.models import (
     BusinessDay,
@@ -56,7 +80,6 @@ from restaurant_api.payments.reports_csv import (
 from restaurant_api.payments.tips import (
     MAX_STAFF_LINES,
     MAX_TIP_ADJUSTMENTS,
-    PaymentNotFound,
     StaffTips,
     TipAdjusted,
     TipNotAdjustable,
@@ -77,8 +100,13 @@ __all__ = [
     "BusinessDayStatus",
     "DayReport",
     "OpenChecksRemain",
+    "Overpayment",
     "Payment",
+    "PaymentDraft",
+    "PaymentIdempotencyMismatch",
+    "PaymentNotCaptured",
     "PaymentNotFound",
+    "PaymentResult",
     "PaymentStatus",
     "Refund",
     "RefundKeyMismatch",
@@ -91,19 +119,31 @@ __all__ = [
     "TipAdjustment",
     "TipNotAdjustable",
     "adjust_tip",
+    "balance_due",
     "business_date",
     "calendar_for",
     "close_business_day",
+    "close_check",
     "day_report",
     "ensure_day_open",
+    "get_payment",
     "is_day_closed",
+    "paid_total",
     "parse_business_date",
+    "payment_draft",
+    "payments_by_id",
+    "payments_for_orders",
+    "record_payment",
     "refund_payment",
     "refundable_cents",
     "refunds_of",
     "report_csv",
+    "take_payment",
+    "tender_of_method",
     "tip_adjustments_of",
+    "tip_total",
     "tips_by_staff",
+    "void_payment",
     "x_report",
     "z_report",
 ]

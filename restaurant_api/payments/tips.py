@@ -17,10 +17,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
-from restaurant_api.errors import Conflict, InvalidInput, NotFound
+from restaurant_api.errors import Conflict, InvalidInput
 from restaurant_api.inputs import price_cents
 from restaurant_api.orders import service as orders_service
 from restaurant_api.payments.days import BusinessCalendar, ensure_day_open
+from restaurant_api.payments.errors import PaymentNotFound
 from restaurant_api.payments.models import (
     Payment,
     PaymentStatus,
@@ -35,11 +36,6 @@ from restaurant_api.users.service import FLOOR_STAFF, MANAGERS, User, require_ro
 MAX_TIP_ADJUSTMENTS = 20
 # Staff lines of one day's tip report (a restaurant has far fewer people on a shift).
 MAX_STAFF_LINES = 200
-
-
-class PaymentNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("Payment not found", field="payment_id")
 
 
 class TipNotAdjustable(Conflict):
