@@ -27,9 +27,9 @@ from restaurant_api.payments.errors import (
     Overpayment,
     PaymentIdempotencyMismatch,
     PaymentNotCaptured,
-    PaymentNotFound,
 )
 from restaurant_api.payments.models import Payment, PaymentStatus, Tender
+from restaurant_api.payments.tips import lock_payment
 from restaurant_api.users.service import FLOOR_STAFF, User, require_role
 
 # Far above any check: bounds what a client can send before any arithmetic.
@@ -98,13 +98,6 @@ async def payments_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int,
         return {}
     rows = await session.exec(select(Payment).where(col(Payment.id).in_(wanted)))
     return {payment.id: payment for payment in rows.all()}
-
-
-async def get_payment(session: AsyncSession, payment_id: int) -> Payment:
-    payment = await session.get(Payment, payment_id) if is_valid_id(payment_id) else None
-    if payment is None:
-        raise PaymentNotFound()
-    return payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,14 +328,12 @@ async def void_payment(
     cleaned = optional_text(reason, "reason", MAX_REASON)
     if cleaned is None:
         raise InvalidInput("A reason is required to void a payment", field="reason")
-    found = await get_payment(session, payment_id)
-    if found.order_id is None:
+    # The order's lock first, then the payment read fresh: a concurrent void may have won.
+    locked = await lock_payment(session, payment_id)
+    order, payment = locked.order, locked.payment
+    if order is None:
         raise orders.OrderNotFound()
-    order = await orders.lock_existing_order(session, found.order_id)
-    # Read again under the order's lock: a concurrent void may have won.
     payments = (await payments_for_orders(session, [order.id]))[order.id]
-    payment = next(p for p in payments if p.id == found.id)
-    await session.refresh(payment)
     if order.status != orders.OrderStatus.OPEN:
         raise orders.OrderNotOpen(order.status)
     if payment.status != PaymentStatus.CAPTURED:
