@@ -42,6 +42,7 @@ from restaurant_api.config import Environment, Settings
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.kitchen.routing import station_by_name
 from restaurant_api.main import create_app
 from restaurant_api.orders.models import Order
 from restaurant_api.security import create_access_token
@@ -112,7 +113,9 @@ async def run(
         order = Order(customer_count=1)
         session.add(order)
         await session.flush()
-        ticket = KitchenTicket(order_id=order.id, station="kitchen")  # type: ignore[arg-type]
+        kitchen = await station_by_name(session, "kitchen")
+        assert kitchen is not None
+        ticket = KitchenTicket(order_id=order.id, station="kitchen", station_id=kitchen.id)
         session.add(ticket)
     token, _ = create_access_token(
         user.id,

@@ -158,6 +158,9 @@ class Backend:
     name: str
     url: str
     app: FastAPI
+    # Rows the migrations install (the default kitchen stations and their routing rules),
+    # put back after each test's wipe, as a fresh database has them.
+    reference_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def db(self) -> Database:
@@ -176,11 +179,21 @@ async def _migrated_backend(name: str, tmp_dir: Path) -> Backend:
     if name not in _backends:
         url = make_database_url(name, tmp_dir)
         await asyncio.to_thread(run_migrations, Settings(database_url=url).database_url)
-        _backends[name] = Backend(name, url, create_app(make_settings(url)))
+        backend = Backend(name, url, create_app(make_settings(url)))
+        async with backend.db.engine.connect() as connection:
+            for table in REFERENCE_TABLES:
+                rows = await connection.execute(
+                    SQLModel.metadata.tables[table].select().order_by(text("id"))
+                )
+                backend.reference_rows[table] = [dict(row._mapping) for row in rows]
+        _backends[name] = backend
     return _backends[name]
 
 
-async def _wipe(db: Database) -> None:
+REFERENCE_TABLES = ("kitchen_stations", "kitchen_routes")
+
+
+async def _wipe(db: Database, reference_rows: dict[str, list[dict[str, Any]]]) -> None:
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     async with db.engine.begin() as connection:
         if db.is_sqlite:
@@ -189,6 +202,17 @@ async def _wipe(db: Database) -> None:
         else:
             quoted = ", ".join(f'"{table}"' for table in tables)
             await connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        for table in REFERENCE_TABLES:
+            rows = reference_rows.get(table)
+            if rows:
+                await connection.execute(SQLModel.metadata.tables[table].insert(), rows)
+            if rows and not db.is_sqlite:
+                await connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f'(SELECT max(id) FROM "{table}"))'
+                    )
+                )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -200,7 +224,7 @@ async def backend(request: pytest.FixtureRequest, backend_dir: Path) -> AsyncIte
     try:
         yield current
     finally:
-        await _wipe(current.db)
+        await _wipe(current.db, current.reference_rows)
         # The wipe bypasses sessions: cached answers must not outlive it.
         await current.app.state.generations.bump(TOPICS)
 

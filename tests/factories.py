@@ -15,6 +15,7 @@ import pytest
 
 from restaurant_api.db import Database
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine
+from restaurant_api.kitchen.routing import station_by_name
 from restaurant_api.menu.models import (
     MenuItem,
     MenuItemModifierGroup,
@@ -98,7 +99,9 @@ def add_order(db: Database) -> Any:
                 for position, item in enumerate(items)
             ]
             session.add_all(lines)
-            ticket = KitchenTicket(order_id=order.id, station="kitchen")
+            kitchen = await station_by_name(session, "kitchen")
+            assert kitchen is not None
+            ticket = KitchenTicket(order_id=order.id, station="kitchen", station_id=kitchen.id)
             session.add(ticket)
             await session.flush()
             session.add_all(

@@ -1,21 +1,104 @@
-"""Kitchen tickets: what was fired to a station, and the timeline of its status."""
+"""Kitchen stations and their routing rules; tickets: what was fired (or is held) for a
+station, and the timeline of their status."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer, String
+from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
 
 
 class TicketStatus(StrEnum):
+    # A later course waiting to be fired: cooks see it to plan, nobody starts it yet.
+    HELD = "held"
     PENDING = "pending"
     PREPARING = "preparing"
     READY = "ready"
     SERVED = "served"
+
+
+class KitchenStation(SQLModel, table=True):
+    """A place in the kitchen with its own screen: grill, fry, cold line, bar, expo.
+
+    Retired, never deleted: old tickets keep their station. Tickets copy the name
+    (`KitchenTicket.station`), and a rename rewrites the copies.
+    """
+
+    __tablename__ = "kitchen_stations"
+
+    id: int = primary_key()
+    name: str = Field(max_length=40)
+    # lower-cased name: the unique key, so "Grill" and "grill" are one station.
+    name_key: str = Field(max_length=40, unique=True)
+    display_order: int = Field(default=0)
+    # The expo sees every ticket of an order and calls it ready for pickup; nothing is
+    # routed to it.
+    is_expo: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    # Where a line goes when no rule matches (one station at a time).
+    is_default: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    # Prep-time target of a line whose item has none of its own.
+    default_prep_minutes: int | None = None
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class KitchenRoute(SQLModel, table=True):
+    """A routing rule: lines of a menu category, or of one menu item, go to a station; a
+    modifier option routed elsewhere than its item prints on that station's ticket.
+
+    The most specific rule wins: option, then item, then category, then the default station.
+    """
+
+    __tablename__ = "kitchen_routes"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN category_key IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN menu_item_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN modifier_option_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+    )
+
+    id: int = primary_key()
+    station_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("kitchen_stations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    # lower-cased menu category name
+    category_key: str | None = Field(default=None, max_length=60, unique=True)
+    menu_item_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("menu_items.id", ondelete="CASCADE"),
+            nullable=True,
+            unique=True,
+        ),
+    )
+    modifier_option_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("modifier_options.id", ondelete="CASCADE"),
+            nullable=True,
+            unique=True,
+        ),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class KitchenTicket(SQLModel, table=True):
@@ -27,7 +110,13 @@ class KitchenTicket(SQLModel, table=True):
             Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+    # The station's name, copied (screens and REST filter on it); station_id is the truth.
     station: str = Field(max_length=40, index=True)
+    station_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kitchen_stations.id"), nullable=False, index=True)
+    )
+    # 1 starters, 2 mains, 3 desserts, ... (kitchen.courses): one ticket per station and course.
+    course: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     status: TicketStatus = Field(
         default=TicketStatus.PENDING, sa_column=Column(String(16), nullable=False, index=True)
     )
@@ -35,6 +124,16 @@ class KitchenTicket(SQLModel, table=True):
     fire_number: int = Field(default=1)
     # Set when the ticket is taken off the kitchen display.
     dismissed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When cooks were told to start (null while held).
+    fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # fired_at + the longest prep-time target of its lines (null without targets).
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # When due passed while not ready, set once by the one process that announced it.
+    late_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ready_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    served_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The expo called the order's food ready for pickup (every station done).
+    pickup_ready_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -68,6 +167,10 @@ class KitchenTicketLine(SQLModel, table=True):
     )
     seat_number: int | None = None
     note: str | None = Field(default=None, max_length=500)
+    # The prep-time target of this line as fired (the item's, else the station's default).
+    prep_minutes: int | None = None
+    # Bumped by its station before the whole ticket: the ticket is ready with its last line.
+    ready_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     void_reason: str | None = Field(default=None, max_length=500)
 

@@ -143,7 +143,9 @@ async def list_kitchen_orders(
     status: str | None = None,
     station: str | None = None,
 ) -> Any:
-    tickets = await service.list_tickets(session, actor=user, status=status, station=station)
+    tickets = await service.list_tickets(
+        session, actor=user, status=status, station=station, include_held=False
+    )
     return await present_tickets(session, tickets)
 
 

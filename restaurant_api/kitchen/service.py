@@ -1,9 +1,8 @@
-"""Kitchen tickets: firing order lines to stations, voids, and the status timeline.
+"""Kitchen tickets: voids, the status timeline, and the reads of screens and presenters.
 
-Stations come from the menu category: drinks go to the bar, desserts to pastry, everything
-else to the kitchen. Lines fired together for one station form one ticket; lines added to
-an order later fire as a new ticket (`fire_number` + 1) holding only those lines. A removed
-or changed line is never deleted from its ticket: it is voided with a reason.
+Firing lines (and holding later courses) is `kitchen.firing`; which station makes what is
+`kitchen.routing`. A removed or changed line is never deleted from its ticket: it is
+voided with a reason.
 """
 
 from __future__ import annotations
@@ -11,9 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, insert, or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,61 +19,22 @@ from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import check_text
 from restaurant_api.kitchen.events import ticket_changed as ticket_changed
+from restaurant_api.kitchen.firing import fire_held_course as fire_held_course
+from restaurant_api.kitchen.firing import fire_lines as fire_lines
 from restaurant_api.kitchen.models import (
     KitchenTicket,
     KitchenTicketLine,
     TicketEvent,
     TicketStatus,
 )
+from restaurant_api.kitchen.routing import OrderLineView
 from restaurant_api.orders import service as orders_service
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 
-BAR = "bar"
-PASTRY = "pastry"
-KITCHEN = "kitchen"
-STATIONS = (KITCHEN, BAR, PASTRY)
-_STATION_BY_CATEGORY = {
-    "drinks": BAR,
-    "drink": BAR,
-    "beverages": BAR,
-    "beverage": BAR,
-    "bar": BAR,
-    "cocktails": BAR,
-    "wine": BAR,
-    "beer": BAR,
-    "desserts": PASTRY,
-    "dessert": PASTRY,
-    "pastry": PASTRY,
-}
-
-
-class OrderLineView(Protocol):
-    """An order line as the kitchen reads it: the orders domain owns the rows."""
-
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def menu_item_id(self) -> int | None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def category(self) -> str: ...
-    @property
-    def unit_price_cents(self) -> int: ...
-    @property
-    def quantity(self) -> int: ...
-    @property
-    def modifiers(self) -> list[str]: ...
-    @property
-    def options(self) -> list[dict[str, Any]]: ...
-    @property
-    def seat_number(self) -> int | None: ...
-    @property
-    def note(self) -> str | None: ...
-
-
 # One step forward, or one step back (a recall). Served is final.
+# A held ticket moves only by being fired (kitchen.firing).
 ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.HELD: frozenset(),
     TicketStatus.PENDING: frozenset({TicketStatus.PREPARING}),
     TicketStatus.PREPARING: frozenset({TicketStatus.READY, TicketStatus.PENDING}),
     TicketStatus.READY: frozenset({TicketStatus.SERVED, TicketStatus.PREPARING}),
@@ -101,10 +60,6 @@ class InvalidTransition(Conflict):
         super().__init__(f"Cannot move a ticket from {current.value} to {target.value}")
 
 
-def station_for_category(category: str) -> str:
-    return _STATION_BY_CATEGORY.get(category.strip().lower(), KITCHEN)
-
-
 def parse_status(status: str | TicketStatus) -> TicketStatus:
     try:
         return TicketStatus(status)
@@ -113,83 +68,6 @@ def parse_status(status: str | TicketStatus) -> TicketStatus:
 
 
 # --- used by the orders service, inside its transaction ------------------------------------
-
-
-async def fire_lines(
-    session: AsyncSession,
-    *,
-    order_id: int,
-    lines: Sequence[OrderLineView],
-    actor_id: int | None,
-    new_order: bool = False,
-) -> list[KitchenTicket]:
-    """Send `lines` to the kitchen: one new pending ticket per station, with only them.
-
-    `new_order`: the order was created in this transaction, so this is its first firing.
-    """
-    if not lines:
-        return []
-    if new_order:
-        fire_number = 1
-    else:
-        previous = await session.exec(
-            select(func.max(KitchenTicket.fire_number)).where(KitchenTicket.order_id == order_id)
-        )
-        fire_number = (previous.one() or 0) + 1
-    by_station: dict[str, list[OrderLineView]] = defaultdict(list)
-    for line in lines:
-        by_station[station_for_category(line.category)].append(line)
-    now = utcnow()
-    tickets = []
-    for station in sorted(by_station, key=STATIONS.index):
-        ticket = KitchenTicket(
-            order_id=order_id,
-            station=station,
-            fire_number=fire_number,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(ticket)
-        tickets.append((ticket, by_station[station]))
-    await session.flush()
-    # The tickets' lines and first events are not read back here: plain multi-row INSERTs,
-    # without an ORM instance and unit-of-work bookkeeping per row.
-    await session.exec(
-        insert(KitchenTicketLine).values(
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "order_line_id": line.id,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "modifiers": list(line.modifiers),
-                    "options": [option["kitchen_name"] for option in line.options or ()],
-                    "seat_number": line.seat_number,
-                    "note": line.note,
-                    "voided_at": None,
-                    "void_reason": None,
-                }
-                for ticket, station_lines in tickets
-                for line in station_lines
-            ]
-        )
-    )
-    await session.exec(
-        insert(TicketEvent).values(
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "status": TicketStatus.PENDING.value,
-                    "actor_id": actor_id,
-                    "at": now,
-                }
-                for ticket, _ in tickets
-            ]
-        )
-    )
-    for ticket, _ in tickets:
-        ticket_changed(session, ticket)
-    return [ticket for ticket, _ in tickets]
 
 
 async def void_lines(session: AsyncSession, *, order_line_ids: Iterable[int], reason: str) -> None:
@@ -227,6 +105,9 @@ async def _void(session: AsyncSession, condition: ColumnElement[bool], reason: s
 
 
 # --- batch reads (DataLoaders, live updates and REST presenters) ----------------------------
+
+
+STATIONS = ("kitchen", "bar", "pastry")
 
 
 def parse_station(station: str) -> str:
@@ -341,15 +222,21 @@ async def list_tickets(
     station: str | None = None,
     include_served: bool = False,
     include_dismissed: bool = False,
+    include_held: bool = True,
     limit: int | None = None,
 ) -> list[KitchenTicket]:
-    """Tickets on the display, oldest first: not dismissed and (by default) not served."""
+    """Tickets on the display, oldest first: not dismissed and (by default) not served.
+
+    `include_held=False`: only fired tickets (REST clients know no held status).
+    """
     require_role(actor, ALL_STAFF)
     query = select(KitchenTicket)
     if status is not None:
         query = query.where(KitchenTicket.status == parse_status(status))
     elif not include_served:
         query = query.where(KitchenTicket.status != TicketStatus.SERVED)
+    if not include_held:
+        query = query.where(KitchenTicket.status != TicketStatus.HELD)
     if station is not None:
         query = query.where(KitchenTicket.station == check_text(station, "station").strip().lower())
     if not include_dismissed:
@@ -412,6 +299,13 @@ def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: Asy
     now = utcnow()
     ticket.status = target
     ticket.updated_at = now
+    # Fired-to-ready counts to the last time it became ready (a recall starts it over).
+    if target == TicketStatus.READY:
+        ticket.ready_at = now
+    elif target in (TicketStatus.PENDING, TicketStatus.PREPARING):
+        ticket.ready_at = None
+    if target == TicketStatus.SERVED:
+        ticket.served_at = now
     session.add(ticket)
     session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))
     ticket_changed(session, ticket)

@@ -23,6 +23,12 @@ class MenuItem(SQLModel, table=True):
     price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
     is_available: bool = Field(default=True)
     display_order: int = Field(default=0)
+    # The course its lines get unless the order says otherwise (1 starters, 2 mains, ...).
+    default_course: int = Field(
+        default=1, sa_column=Column(Integer, nullable=False, server_default="1")
+    )
+    # Prep-time target in minutes (null: the station's default applies).
+    prep_minutes: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

@@ -114,6 +114,8 @@ class OrderLine(SQLModel, table=True):
     )
     seat_number: int | None = None
     note: str | None = Field(default=None, max_length=500)
+    # Its course (1 starters, 2 mains, ...): later courses wait, held, until fired.
+    course: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     # The table whose order this line came from before a merge, so unmerge can move it back.
     origin_table_id: int | None = _fk("dining_tables.id", "SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -22,6 +22,7 @@ from restaurant_api import events
 from restaurant_api.db import Database
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.kitchen.routing import station_by_name
 from restaurant_api.orders.models import Order
 from tests.conftest import _backends
 from tests.servers import LiveServer, free_port
@@ -130,7 +131,11 @@ async def make_ticket(
         order = Order(customer_count=2)
         session.add(order)
         await session.flush()
-        ticket = KitchenTicket(order_id=order.id, station=station, status=status)
+        known = await station_by_name(session, station)
+        assert known is not None, station
+        ticket = KitchenTicket(
+            order_id=order.id, station=known.name, station_id=known.id, status=status
+        )
         session.add(ticket)
         await session.flush()
     return ticket

@@ -89,7 +89,9 @@ async def test_placing_an_order_takes_fewer_statements(
         "INSERT INTO orders",
         "INSERT INTO order_lines",
         "SELECT",  # the automatic service-charge rules (none here)
-        "INSERT INTO kitchen_tickets",  # one per station
+        "SELECT",  # the kitchen stations with the routing rules that apply to the lines
+        "SELECT",  # the items' prep-time targets
+        "INSERT INTO kitchen_tickets",  # one per station and course
         "INSERT INTO kitchen_ticket_lines",
         "INSERT INTO kitchen_ticket_events",  # their first status
     ]

@@ -1,0 +1,197 @@
+"""Firing order lines to stations, and holding later courses until they are fired.
+
+Lines fired together for one station and course form one ticket; lines added to an order
+later fire as a new ticket (`fire_number` + 1) holding only those lines. A course after the
+ones already fired waits as a held ticket (cooks see it to plan) until `fire_held_course`
+sends it; lines added to a course still held join its held ticket at that station.
+
+A fired ticket is due at `fired_at` + the longest prep-time target of its lines.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restaurant_api.db import utcnow
+from restaurant_api.kitchen.events import ticket_changed
+from restaurant_api.kitchen.models import (
+    KitchenTicket,
+    KitchenTicketLine,
+    TicketEvent,
+    TicketStatus,
+)
+from restaurant_api.kitchen.routing import OrderLineView, RoutedLine, routing_for
+
+
+def due_at(fired_at: datetime, prep_minutes: Sequence[int | None]) -> datetime | None:
+    """When a ticket fired at `fired_at` should be ready: its slowest line's target."""
+    targets = [minutes for minutes in prep_minutes if minutes is not None]
+    return fired_at + timedelta(minutes=max(targets)) if targets else None
+
+
+async def _fired_state(
+    session: AsyncSession, order_id: int
+) -> tuple[int, int | None, dict[tuple[int, int], KitchenTicket]]:
+    """The order's last fire number, its highest fired course, and its held tickets by
+    (station id, course)."""
+    rows = await session.exec(
+        select(KitchenTicket)
+        .where(KitchenTicket.order_id == order_id)
+        .order_by(col(KitchenTicket.id))
+        .execution_options(populate_existing=True)
+    )
+    last_fire, highest, held = 0, None, {}
+    for ticket in rows.all():
+        last_fire = max(last_fire, ticket.fire_number)
+        if ticket.status == TicketStatus.HELD:
+            held[(ticket.station_id, ticket.course)] = ticket
+        else:
+            highest = ticket.course if highest is None else max(highest, ticket.course)
+    return last_fire, highest, held
+
+
+async def fire_lines(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    lines: Sequence[OrderLineView],
+    actor_id: int | None,
+    new_order: bool = False,
+    fire_all: bool = False,
+    now: datetime | None = None,
+) -> list[KitchenTicket]:
+    """Send `lines` to their stations, holding the courses after the ones already fired.
+
+    `new_order`: the order was created in this transaction: its first course fires (every
+    course with `fire_all`), the others are held. On an existing order a line fires when
+    its course is not after the highest course fired (or with `fire_all`).
+    Returns the tickets created or given lines.
+    """
+    if not lines:
+        return []
+    now = now or utcnow()
+    if new_order:
+        last_fire, highest = 0, None
+        held: dict[tuple[int, int], KitchenTicket] = {}
+    else:
+        last_fire, highest, held = await _fired_state(session, order_id)
+    if highest is None:
+        highest = min(line.course for line in lines)
+    routing = await routing_for(session, lines)
+    groups: dict[tuple[int, int, bool], list[RoutedLine]] = defaultdict(list)
+    for line in lines:
+        fire_now = fire_all or line.course <= highest
+        for routed in routing.route(line):
+            groups[(routed.station.id, routed.course, fire_now)].append(routed)
+    tickets: list[tuple[KitchenTicket, list[RoutedLine], bool]] = []
+    order_of = {station_id: index for index, station_id in enumerate(_station_order(groups))}
+    for key in sorted(groups, key=lambda k: (k[1], order_of[k[0]], not k[2])):
+        station_id, course, fire_now = key
+        routed_lines = groups[key]
+        existing = None if fire_now else held.get((station_id, course))
+        if existing is not None:
+            existing.updated_at = now
+            session.add(existing)
+            tickets.append((existing, routed_lines, False))
+            continue
+        station = routed_lines[0].station
+        ticket = KitchenTicket(
+            order_id=order_id,
+            station=station.name,
+            station_id=station.id,
+            course=course,
+            status=TicketStatus.PENDING if fire_now else TicketStatus.HELD,
+            fire_number=last_fire + 1,
+            fired_at=now if fire_now else None,
+            due_at=due_at(now, [r.values["prep_minutes"] for r in routed_lines])
+            if fire_now
+            else None,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(ticket)
+        tickets.append((ticket, routed_lines, True))
+    await session.flush()
+    # The tickets' lines and first events are not read back here: plain multi-row INSERTs,
+    # without an ORM instance and unit-of-work bookkeeping per row.
+    await session.exec(
+        insert(KitchenTicketLine).values(
+            [
+                {"ticket_id": ticket.id, **routed.values}
+                for ticket, routed_lines, _ in tickets
+                for routed in routed_lines
+            ]
+        )
+    )
+    new_events = [
+        {"ticket_id": ticket.id, "status": ticket.status.value, "actor_id": actor_id, "at": now}
+        for ticket, _, created in tickets
+        if created
+    ]
+    if new_events:
+        await session.exec(insert(TicketEvent).values(new_events))
+    for ticket, _, _ in tickets:
+        ticket_changed(session, ticket)
+    return [ticket for ticket, _, _ in tickets]
+
+
+def _station_order(groups: dict[tuple[int, int, bool], list[RoutedLine]]) -> list[int]:
+    stations = {key[0]: routed[0].station for key, routed in groups.items()}
+    return sorted(stations, key=lambda sid: (stations[sid].display_order, sid))
+
+
+async def fire_held_course(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    course: int,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> list[KitchenTicket]:
+    """Fire the order's held tickets of `course`; none left held fires nothing (idempotent).
+
+    The held tickets are locked, and the status is read again after the lock: of two
+    concurrent requests, the second finds nothing held and fires nothing.
+    """
+    now = now or utcnow()
+    rows = await session.exec(
+        select(KitchenTicket)
+        .where(
+            KitchenTicket.order_id == order_id,
+            KitchenTicket.course == course,
+            KitchenTicket.status == TicketStatus.HELD,
+        )
+        .order_by(col(KitchenTicket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    tickets = [ticket for ticket in rows.all() if ticket.status == TicketStatus.HELD]
+    if not tickets:
+        return []
+    targets = await session.exec(
+        select(col(KitchenTicketLine.ticket_id), func.max(KitchenTicketLine.prep_minutes))
+        .where(
+            col(KitchenTicketLine.ticket_id).in_([ticket.id for ticket in tickets]),
+            col(KitchenTicketLine.voided_at).is_(None),
+        )
+        .group_by(col(KitchenTicketLine.ticket_id))
+    )
+    longest = dict(targets.all())
+    for ticket in tickets:
+        ticket.status = TicketStatus.PENDING
+        ticket.fired_at = now
+        ticket.due_at = due_at(now, [longest.get(ticket.id)])
+        ticket.updated_at = now
+        session.add(ticket)
+        session.add(
+            TicketEvent(ticket_id=ticket.id, status=TicketStatus.PENDING, actor_id=actor_id, at=now)
+        )
+        ticket_changed(session, ticket)
+    await session.flush()
+    return tickets
