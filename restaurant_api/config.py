@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     business_day_cutoff_hour: int = Field(default=4, ge=0, le=23)
     # Printed at the top of receipts; empty prints none.
     restaurant_name: str = Field(default="", max_length=120)
+    # Kitchen: how often each process looks for tickets gone late (and courses due to fire
+    # by themselves); 0 turns the watch off. A held course fires by itself this many
+    # minutes after the previous course was served (unset: only when a server fires it).
+    kitchen_watch_seconds: float = Field(default=5.0, ge=0, le=3600)
+    course_auto_fire_minutes: int | None = Field(default=None, ge=0, le=240)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Off by default: accounts are made by invitation. Production refuses to start with it

@@ -17,6 +17,9 @@ MAX_GROUPS_PER_ITEM = 20
 MAX_CUSTOMERS = 500
 # Seat numbers: order lines, splits and merged tables all stay within this bound.
 MAX_SEAT = 500
+# Courses of an order (1 starters, 2 mains, 3 desserts, ...), and prep-time targets.
+MAX_COURSE = 9
+MAX_PREP_MINUTES = 24 * 60
 # Orders in one REST page (`GET /api/orders?limit=`); the OpenAPI document states it.
 MAX_ORDERS_PAGE = 1000
 

@@ -75,6 +75,13 @@ class TicketLineType(Node):
         description="When the line was removed or changed after firing (UTC)."
     )
     void_reason: str | None = strawberry.field(description="Why the line was voided.")
+    prep_minutes: int | None = strawberry.field(
+        description="Prep-time target of the line as fired, in minutes (the item's, else its "
+        "station's default; null: none)."
+    )
+    ready_at: datetime | None = strawberry.field(
+        description="When its station bumped it ready (UTC), before or with its ticket."
+    )
     order_line_db_id: strawberry.Private[int | None]
 
     @strawberry.field(
@@ -132,7 +139,13 @@ TicketEventConnection = connection_type(
 )
 class KitchenTicketType(Node):
     database_id: int = strawberry.field(description="The integer id REST uses.")
-    station: str = strawberry.field(description="kitchen, bar or pastry (from the category).")
+    station: str = strawberry.field(
+        description="Name of the station that makes it (stations are configured by managers; "
+        "routing rules pick one per line)."
+    )
+    course: int = strawberry.field(
+        description="The course of its lines: 1 starters, 2 mains, 3 desserts, ..."
+    )
     status: TicketStatusType = strawberry.field(description="Where the ticket is.")
     fire_number: int = strawberry.field(
         description="1 for lines sent with the order, 2 for the next lines added, ..."
@@ -140,6 +153,25 @@ class KitchenTicketType(Node):
     dismissed_at: datetime | None = strawberry.field(
         description="When it was taken off the kitchen display."
     )
+    fired_at: datetime | None = strawberry.field(
+        description="When cooks were told to start (UTC); null while held."
+    )
+    due_at: datetime | None = strawberry.field(
+        description="When it should be ready: fired at + the longest prep-time target of its "
+        "lines (UTC); null without targets or while held."
+    )
+    late_at: datetime | None = strawberry.field(
+        description="When the server found it late (due passed while not ready), announced "
+        "once to kitchen subscribers (UTC)."
+    )
+    ready_at: datetime | None = strawberry.field(
+        description="When it last became ready (UTC); a recall clears it."
+    )
+    served_at: datetime | None = strawberry.field(description="When it was served (UTC).")
+    pickup_ready_at: datetime | None = strawberry.field(
+        description="When the expo called the order's food ready for pickup (UTC)."
+    )
+    station_db_id: strawberry.Private[int]
     created_at: datetime = strawberry.field(description="When it was fired (UTC).")
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
     order_db_id: strawberry.Private[int]
