@@ -59,6 +59,8 @@ SESSION_BUS_KEY = "event_bus"
 
 class Topic(StrEnum):
     KITCHEN_TICKET = "kitchen_ticket"
+    # A kitchen ticket went late: announced once, by the one process that found it.
+    KITCHEN_ALERT = "kitchen_alert"
     TABLE = "table"
     ORDER = "order"
     # The menu (an item created, changed or deleted): response caches drop the menu.

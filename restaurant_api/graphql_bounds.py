@@ -16,6 +16,7 @@ from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import Feed, FeedRows, Fixed, ListBound
 from restaurant_api.config import Settings
 from restaurant_api.kitchen import graphql as kitchen_graphql
+from restaurant_api.kitchen import metrics as kitchen_metrics
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
@@ -96,6 +97,11 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Subscription.orderUpdates": Feed(snapshot.maximum, argument="orderId"),
         "KitchenTicketsUpdate.tickets": snapshot,
         "KitchenTicketsUpdate.removedTicketIds": snapshot,
+        "KitchenAlertsUpdate.alerts": snapshot,
+        # Kitchen metrics of a day: stations, their hours, the late tickets listed.
+        "KitchenMetrics.stations": Fixed(kitchen_metrics.MAX_STATIONS),
+        "KitchenStationMetrics.hours": Fixed(kitchen_metrics.MAX_HOURS),
+        "KitchenMetrics.lateTickets": Fixed(kitchen_metrics.MAX_LATE_LISTED),
         "OrdersUpdate.orders": FeedRows(),
         "OrdersUpdate.removedOrderIds": FeedRows(),
         "TablesUpdate.tables": snapshot,

@@ -39,6 +39,7 @@ from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError, camel_case
 from restaurant_api.kitchen.rest import router as kitchen_router
+from restaurant_api.kitchen.watch import KitchenWatch, kitchen_sweeps
 from restaurant_api.menu.rest import hot_reads as menu_hot_reads
 from restaurant_api.menu.rest import router as menu_router
 from restaurant_api.orders.rest import hot_reads as orders_hot_reads
@@ -144,7 +145,9 @@ def _backends(settings: Settings) -> _Backends:
     return _Backends(db, bus, generations, _graphql_router(settings, db, bus, generations))
 
 
-def _lifespan(backends: _Backends) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    backends: _Backends, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     bus, cache = backends.bus, backends.graphql_router.response_cache
 
     @asynccontextmanager
@@ -155,7 +158,18 @@ def _lifespan(backends: _Backends) -> Callable[[FastAPI], AbstractAsyncContextMa
         evictions = None
         if cache is not None:
             evictions = asyncio.create_task(evict_on_events(cache, bus))
+        # Late tickets (and, when configured, courses due to fire) are found by every process.
+        watch = None
+        if settings.kitchen_watch_seconds > 0:
+            watch = KitchenWatch(
+                backends.db,
+                interval=settings.kitchen_watch_seconds,
+                sweeps=kitchen_sweeps(settings),
+            )
+            watch.start()
         yield
+        if watch is not None:
+            await watch.stop()
         if evictions is not None:
             evictions.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -176,7 +190,7 @@ def _application(settings: Settings, backends: _Backends) -> HardenedFastAPI:
             "Restaurant operations API. GraphQL at `/graphql` is the primary interface; "
             "these REST endpoints keep existing clients working."
         ),
-        lifespan=_lifespan(backends),
+        lifespan=_lifespan(backends, settings),
         # Production publishes no API description unless API_DOCS_ENABLED=true.
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,

@@ -34,7 +34,9 @@ from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
+from restaurant_api.kitchen import alerts_subscriptions
 from restaurant_api.kitchen import graphql as kitchen_graphql
+from restaurant_api.kitchen import metrics_graphql as kitchen_metrics_graphql
 from restaurant_api.kitchen import plans as kitchen_plans
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
@@ -73,6 +75,7 @@ Query = merge_types(
         orders_graphql.Query,
         orders_mutations.QuoteQuery,
         kitchen_graphql.Query,
+        kitchen_metrics_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
@@ -104,6 +107,7 @@ Subscription = merge_types(
     "Subscription",
     (
         kitchen_subscriptions.Subscription,
+        alerts_subscriptions.Subscription,
         tables_subscriptions.Subscription,
         orders_subscriptions.Subscription,
     ),

@@ -145,6 +145,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": TEST_SECRET,
         "first_admin_email": None,
         "first_admin_password": None,
+        # No background kitchen watch in in-process apps: tests sweep with an explicit `now`.
+        "kitchen_watch_seconds": 0,
         # Self-registration is off by default; the tests of `register` need it open
         # (not in production apps, which refuse to start with it unconfirmed).
         "registration_open": Environment(overrides.get("environment", Environment.TEST))

@@ -1,4 +1,4 @@
-"""The kitchen's change events: a ticket was created, changed or deleted."""
+"""The kitchen's change events: a ticket was created, changed or deleted; a ticket went late."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.events import Event, Topic, flushed_id, publish_after_commit
 from restaurant_api.kitchen.models import KitchenTicket
+
+# The status of a kitchen alert event: the ticket went late.
+LATE = "late"
 
 
 def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:
@@ -18,6 +21,21 @@ def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:
             order_id=ticket.order_id,
             station=ticket.station,
             status=str(ticket.status),
+        )
+
+    publish_after_commit(session, build)
+
+
+def ticket_late(session: AsyncSession, ticket: KitchenTicket) -> None:
+    """A kitchen ticket passed its due time while not ready (sent once per ticket)."""
+
+    def build() -> Event:
+        return Event(
+            topic=Topic.KITCHEN_ALERT,
+            id=flushed_id(ticket.id),
+            order_id=ticket.order_id,
+            station=ticket.station,
+            status=LATE,
         )
 
     publish_after_commit(session, build)

@@ -32,7 +32,8 @@ from restaurant_api.api.pagination import (
     id_connection_page,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
-from restaurant_api.kitchen import loaders, service
+from restaurant_api.db import utcnow
+from restaurant_api.kitchen import lateness, loaders, service
 from restaurant_api.kitchen.models import (
     KitchenTicket,
     KitchenTicketLine,
@@ -183,6 +184,25 @@ class KitchenTicketType(Node):
     @strawberry.field(description="True once taken off the kitchen display.")
     def is_dismissed(self) -> bool:
         return self.dismissed_at is not None
+
+    @strawberry.field(
+        description="True when it missed its due time: announced late, or its due time has "
+        "passed while pending or preparing (stays true once ready: it was late)."
+    )
+    def is_late(self) -> bool:
+        return lateness.is_late(self, utcnow())
+
+    @strawberry.field(
+        description="Why it is (or was) late, e.g. 'not ready 3 min after due: 2x Ribeye "
+        "(25 min target)'; null when it is not late."
+    )
+    async def late_reason(self, info: Info[Context, None]) -> str | None:
+        now = utcnow()
+        if not lateness.is_late(self, now):
+            return None
+        lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
+        reason = lateness.late_reason(self, lines, now)
+        return reason.text() if reason else None
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
+    as_utc,
     enum_names,
     global_id,
     optional,
@@ -12,7 +15,8 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
-from restaurant_api.db import table_of
+from restaurant_api.db import table_of, utcnow
+from restaurant_api.kitchen.lateness import WORKING_STATUSES
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
 
@@ -20,6 +24,20 @@ TICKETS = table_of(KitchenTicket)
 TICKET_LINES = table_of(KitchenTicketLine)
 ORDERS = table_of(Order)
 _optional_time = optional(utc_time)
+
+
+def _is_late(
+    late_at: datetime | None, due: datetime | None, status: str, dismissed_at: datetime | None
+) -> bool:
+    # As KitchenTicket.isLate (kitchen.lateness.is_late), from the row's values.
+    if late_at is not None:
+        return True
+    return (
+        due is not None and dismissed_at is None and status in WORKING and as_utc(due) <= utcnow()
+    )
+
+
+WORKING = frozenset(status.value for status in WORKING_STATUSES)
 
 TICKET_LINE = ObjectSpec(
     "TicketLine",
@@ -63,6 +81,7 @@ KITCHEN_TICKET = ObjectSpec(
         "updatedAt": Leaf(("updated_at",), utc_time),
         "orderId": Leaf(("order_id",), global_id("Order")),
         "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
+        "isLate": Leaf(("late_at", "due_at", "status", "dismissed_at"), _is_late),
         # As the lines_by_ticket loader: by id, voided lines included.
         "lines": related(
             "TicketLine", "id", TICKET_LINES, "ticket_id", many=True, order_by=("id",)
