@@ -186,8 +186,9 @@ class KitchenTicketType(Node):
         return self.dismissed_at is not None
 
     @strawberry.field(
-        description="True when it missed its due time: announced late, or its due time has "
-        "passed while pending or preparing (stays true once ready: it was late)."
+        description="True when it missed its due time: announced late, its due time has "
+        "passed while pending or preparing, or it became ready after it (stays true: it "
+        "was late)."
     )
     def is_late(self) -> bool:
         return lateness.is_late(self, utcnow())

@@ -100,15 +100,15 @@ async def late_tickets(
 
 def is_late(ticket: TimedTicket, now: datetime) -> bool:
     """Late: announced late once, or its due time has passed while it is worked on (the
-    watch has not swept yet)."""
+    watch has not swept yet), or it became ready after its due time."""
     if ticket.late_at is not None:
         return True
-    return (
-        ticket.due_at is not None
-        and ticket.dismissed_at is None
-        and ticket.status in WORKING_STATUSES
-        and _utc(ticket.due_at) <= _utc(now)
-    )
+    if ticket.due_at is None:
+        return False
+    due = _utc(ticket.due_at)
+    if ticket.status in WORKING_STATUSES:
+        return ticket.dismissed_at is None and due <= _utc(now)
+    return ticket.ready_at is not None and _utc(ticket.ready_at) > due
 
 
 def target_line(lines: Sequence[KitchenTicketLine]) -> KitchenTicketLine | None:

@@ -27,14 +27,20 @@ _optional_time = optional(utc_time)
 
 
 def _is_late(
-    late_at: datetime | None, due: datetime | None, status: str, dismissed_at: datetime | None
+    late_at: datetime | None,
+    due: datetime | None,
+    status: str,
+    dismissed_at: datetime | None,
+    ready_at: datetime | None,
 ) -> bool:
     # As KitchenTicket.isLate (kitchen.lateness.is_late), from the row's values.
     if late_at is not None:
         return True
-    return (
-        due is not None and dismissed_at is None and status in WORKING and as_utc(due) <= utcnow()
-    )
+    if due is None:
+        return False
+    if status in WORKING:
+        return dismissed_at is None and as_utc(due) <= utcnow()
+    return ready_at is not None and as_utc(ready_at) > as_utc(due)
 
 
 WORKING = frozenset(status.value for status in WORKING_STATUSES)
@@ -81,7 +87,7 @@ KITCHEN_TICKET = ObjectSpec(
         "updatedAt": Leaf(("updated_at",), utc_time),
         "orderId": Leaf(("order_id",), global_id("Order")),
         "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
-        "isLate": Leaf(("late_at", "due_at", "status", "dismissed_at"), _is_late),
+        "isLate": Leaf(("late_at", "due_at", "status", "dismissed_at", "ready_at"), _is_late),
         # As the lines_by_ticket loader: by id, voided lines included.
         "lines": related(
             "TicketLine", "id", TICKET_LINES, "ticket_id", many=True, order_by=("id",)
