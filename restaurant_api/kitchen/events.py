@@ -13,29 +13,25 @@ LATE = "late"
 
 def ticket_changed(session: AsyncSession, ticket: KitchenTicket) -> None:
     """A kitchen ticket was created, changed (status, lines, dismissed) or deleted."""
-
-    def build() -> Event:
-        return Event(
-            topic=Topic.KITCHEN_TICKET,
-            id=flushed_id(ticket.id),
-            order_id=ticket.order_id,
-            station=ticket.station,
-            status=str(ticket.status),
-        )
-
-    publish_after_commit(session, build)
+    _publish(session, ticket, Topic.KITCHEN_TICKET, None)
 
 
 def ticket_late(session: AsyncSession, ticket: KitchenTicket) -> None:
     """A kitchen ticket passed its due time while not ready (sent once per ticket)."""
+    _publish(session, ticket, Topic.KITCHEN_ALERT, LATE)
 
+
+def _publish(
+    session: AsyncSession, ticket: KitchenTicket, topic: Topic, status: str | None
+) -> None:
     def build() -> Event:
         return Event(
-            topic=Topic.KITCHEN_ALERT,
+            topic=topic,
             id=flushed_id(ticket.id),
             order_id=ticket.order_id,
             station=ticket.station,
-            status=LATE,
+            # A change carries the ticket's status (read when the event is built, at commit).
+            status=str(ticket.status) if status is None else status,
         )
 
     publish_after_commit(session, build)
