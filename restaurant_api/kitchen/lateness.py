@@ -35,9 +35,10 @@ async def detect_late_tickets(
     """Stamp `late_at = now` on every working ticket whose due time has passed and that
     was not announced yet; announce each (alert + change events, sent on commit).
 
-    One UPDATE ... RETURNING: a ticket is stamped by exactly one of several concurrent
-    sweeps (PostgreSQL re-checks `late_at IS NULL` after waiting for a concurrent stamp;
-    SQLite has one writer at a time). Returns the tickets stamped, oldest due first.
+    One UPDATE ... RETURNING stamps the candidates: a ticket is stamped by exactly one of
+    several concurrent sweeps (PostgreSQL re-checks `late_at IS NULL` after waiting for a
+    concurrent stamp; SQLite has one writer at a time). Returns the tickets stamped, oldest
+    due first.
     """
     due = (
         col(KitchenTicket.due_at).is_not(None),
@@ -46,17 +47,21 @@ async def detect_late_tickets(
         col(KitchenTicket.status).in_([status.value for status in WORKING_STATUSES]),
         col(KitchenTicket.dismissed_at).is_(None),
     )
-    # The candidates are bounded first (an id subquery), so a backlog is stamped in chunks.
-    candidates = (
+    # Candidates first (a plain read on the due_at index): a sweep that finds nothing due
+    # writes nothing, so it does not touch the kitchen's cache generation every few seconds.
+    candidates = await session.exec(
         select(col(KitchenTicket.id))
         .where(*due)
         .order_by(col(KitchenTicket.due_at), col(KitchenTicket.id))
         .limit(limit)
-        .scalar_subquery()
     )
+    ids = list(candidates.all())
+    if not ids:
+        return []
+    # The conditions again: a concurrent sweep that stamped a candidate first wins it.
     stamped = await session.exec(
         update(KitchenTicket)
-        .where(col(KitchenTicket.id).in_(candidates), *due)
+        .where(col(KitchenTicket.id).in_(ids), *due)
         .values(late_at=now)
         .returning(KitchenTicket)
         .execution_options(populate_existing=True, synchronize_session=False)

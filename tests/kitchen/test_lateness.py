@@ -226,3 +226,13 @@ async def test_the_watch_loop_survives_a_failing_sweep(backend, db):
         await watch.stop()
     assert not watch.running
     assert len(rounds) >= 2
+
+
+async def test_a_sweep_with_nothing_due_writes_nothing(backend, db, count_statements):
+    await make_fired_ticket(db)
+    with count_statements() as counter:
+        assert await sweep(db, FIRED) == []
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
+    with count_statements() as counter:
+        assert len(await sweep(db, FIRED + timedelta(hours=1))) == 1
+    assert [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
