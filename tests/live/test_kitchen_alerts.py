@@ -8,9 +8,13 @@ exactly once, and nothing after several more sweeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from restaurant_api.api.node import to_global_id
@@ -22,7 +26,13 @@ from restaurant_api.users.models import Role
 from tests.conftest import PASSWORD
 from tests.kitchen.test_lateness import make_fired_ticket
 from tests.live.conftest import GraphQLSocket, open_socket
-from tests.servers import LiveServer, access_token, migrated_postgres_database, running_servers
+from tests.servers import (
+    LiveServer,
+    access_token,
+    migrated_postgres_database,
+    start_server,
+    stop_server,
+)
 
 ALERTS = """
 subscription Alerts($station: String) {
@@ -94,26 +104,41 @@ def alerts_database() -> str:
     return migrated_postgres_database("restaurant_alerts")
 
 
+async def wait_ready_within(
+    live: LiveServer, process: subprocess.Popen[bytes], seconds: float
+) -> None:
+    """As tests.servers.wait_ready, with room for a slow start on a busy machine."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "the server died"
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(live.url + "/health/ready")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{live.url} did not become ready")
+
+
 @pytest.fixture(scope="module")
 async def cluster(
     alerts_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Cluster]:
     workdir = tmp_path_factory.mktemp("alerts")
     db = Database(alerts_database)
+    started = [
+        start_server(alerts_database, workdir, KITCHEN_WATCH_SECONDS="0.2") for _ in range(2)
+    ]
     try:
-        async with running_servers(
-            alerts_database, workdir, count=2, KITCHEN_WATCH_SECONDS="0.2"
-        ) as servers:
-            async with db.session() as session:
-                user = await users_service.create_user(
-                    session,
-                    name="Cook",
-                    email="cook@example.com",
-                    password=PASSWORD,
-                    role=Role.KITCHEN,
-                )
-            yield Cluster(db, servers, access_token(user))
+        for process, live in started:
+            await wait_ready_within(live, process, 120)
+        async with db.session() as session:
+            user = await users_service.create_user(
+                session, name="Cook", email="cook@example.com", password=PASSWORD, role=Role.KITCHEN
+            )
+        yield Cluster(db, [live for _, live in started], access_token(user))
     finally:
+        for process, _live in started:
+            stop_server(process)
         await db.dispose()
 
 
