@@ -34,6 +34,12 @@ from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
+from restaurant_api.kitchen import (
+    all_day_graphql,
+    all_day_subscriptions,
+    bumps_mutations,
+    expo_graphql,
+)
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import plans as kitchen_plans
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
@@ -73,6 +79,8 @@ Query = merge_types(
         orders_graphql.Query,
         orders_mutations.QuoteQuery,
         kitchen_graphql.Query,
+        expo_graphql.Query,
+        all_day_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
@@ -89,6 +97,8 @@ Mutation = merge_types(
         orders_mutations.Mutation,
         adjustments_mutations.Mutation,
         kitchen_graphql.Mutation,
+        bumps_mutations.Mutation,
+        expo_graphql.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,
@@ -104,6 +114,7 @@ Subscription = merge_types(
     "Subscription",
     (
         kitchen_subscriptions.Subscription,
+        all_day_subscriptions.Subscription,
         tables_subscriptions.Subscription,
         orders_subscriptions.Subscription,
     ),
