@@ -60,8 +60,12 @@ class AllDayCountsType:
         )
 
 
-async def read_counts(context: Context, station_id: int | None) -> all_day.AllDayCounts:
-    async with context.use_session() as session:
+async def read_counts(
+    context: Context, station_id: int | None, *, reads: Context | None = None
+) -> all_day.AllDayCounts:
+    """The counts for `context`'s user, read through `reads` (a live update's own short
+    session: a long-lived subscription never reads through its connection's session)."""
+    async with (reads or context).use_session() as session:
         return await all_day.all_day_counts(session, actor=context.user, station_id=station_id)
 
 

@@ -7,7 +7,12 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import bus_from, close_slow_subscriber, ensure_authorized
+from restaurant_api.api.feeds import (
+    bus_from,
+    close_slow_subscriber,
+    ensure_authorized,
+    event_context,
+)
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.events import SubscriberTooSlow, Topic
 from restaurant_api.kitchen import all_day
@@ -26,7 +31,7 @@ async def _counts_feed(
     bus = bus_from(info)
     subscriber = await bus.subscribe(frozenset({Topic.KITCHEN_TICKET}))
     try:
-        last = await read_counts(context, station_id)
+        last = await read_counts(context, station_id, reads=event_context(context))
         await ensure_authorized(context)
         yield AllDayCountsType.from_counts(last)
         while True:
@@ -39,7 +44,7 @@ async def _counts_feed(
             # Every subscriber of this station and process shares one read per change.
             counts: all_day.AllDayCounts = await bus.shared_read(
                 ("kitchen.all_day", station_id, deliveries[-1].seq),
-                lambda: read_counts(context, station_id),
+                lambda: read_counts(context, station_id, reads=event_context(context)),
             )
             if counts == last:
                 continue
@@ -62,5 +67,5 @@ class Subscription:
     async def all_day_counts(
         self, info: Info[Context, None], station: StationArgument = None
     ) -> AsyncGenerator[AllDayCountsType, None]:
-        station_id, name = await station_of(info.context, station)
+        station_id, name = await station_of(event_context(info.context), station)
         return _counts_feed(info, station_id, name)
