@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict
 from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
-from restaurant_api.kitchen.service import KitchenOrderNotFound, lock_tickets
+from restaurant_api.kitchen.service import lock_order_tickets
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 WORKING = frozenset({TicketStatus.PENDING, TicketStatus.PREPARING})
@@ -127,11 +127,7 @@ async def mark_ready_for_pickup(
     or served (else a Conflict naming the stations still working). Stamps each ticket's
     `pickup_ready_at` once; calling again changes nothing."""
     require_role(actor, ALL_STAFF)
-    if not is_valid_id(order_id):
-        raise KitchenOrderNotFound()
-    tickets = await lock_tickets(session, col(KitchenTicket.order_id) == order_id)
-    if not tickets:
-        raise KitchenOrderNotFound()
+    tickets = await lock_order_tickets(session, order_id)
     tickets.sort(key=lambda t: (t.course, t.id))
     expo = _expo_order(order_id, tickets, await _live_ticket_ids(session, [t.id for t in tickets]))
     if not expo.fired:

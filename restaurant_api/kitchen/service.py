@@ -295,6 +295,16 @@ async def lock_tickets(session: AsyncSession, condition: object) -> list[Kitchen
     return list(rows.all())
 
 
+async def lock_order_tickets(session: AsyncSession, order_id: int) -> list[KitchenTicket]:
+    """The order's tickets on the display, locked in id order (NOT_FOUND: none)."""
+    if not is_valid_id(order_id):
+        raise KitchenOrderNotFound()
+    tickets = await lock_tickets(session, col(KitchenTicket.order_id) == order_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    return tickets
+
+
 async def move_ticket(
     session: AsyncSession,
     ticket: KitchenTicket,
@@ -373,11 +383,7 @@ async def set_order_tickets_status(
     """
     user = require_role(actor, ALL_STAFF)
     target = parse_status(status)
-    if not is_valid_id(order_id):
-        raise KitchenOrderNotFound()
-    tickets = await lock_tickets(session, col(KitchenTicket.order_id) == order_id)
-    if not tickets:
-        raise KitchenOrderNotFound()
+    tickets = await lock_order_tickets(session, order_id)
     movable = [t for t in tickets if target in ALLOWED_TRANSITIONS[TicketStatus(t.status)]]
     if not movable and all(t.status != target for t in tickets):
         raise InvalidTransition(TicketStatus(tickets[0].status), target)
@@ -405,11 +411,7 @@ async def dismiss_order_tickets(
 ) -> list[KitchenTicket]:
     """Take all of an order's tickets off the kitchen display."""
     require_role(actor, ALL_STAFF)
-    if not is_valid_id(order_id):
-        raise KitchenOrderNotFound()
-    tickets = await lock_tickets(session, col(KitchenTicket.order_id) == order_id)
-    if not tickets:
-        raise KitchenOrderNotFound()
+    tickets = await lock_order_tickets(session, order_id)
     return await _dismiss(session, tickets)
 
 

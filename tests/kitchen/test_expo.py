@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from restaurant_api.db import utcnow
-from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine
+from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from tests.conftest import gid
 from tests.factories import place_order as _place
 from tests.kitchen.test_bumps import MOVE, STEAK, WINE
@@ -98,7 +98,7 @@ async def test_held_void_and_dismissed_tickets_do_not_hold_the_pickup(
                 station="pastry",
                 station_id=kitchen_row.station_id,
                 course=3,
-                status="held",
+                status=TicketStatus.HELD,
             )
         )
     called = (await gql(PICKUP, {"id": order_id}, staff=kitchen))["data"]
