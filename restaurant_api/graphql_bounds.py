@@ -15,6 +15,7 @@ from restaurant_api import limits
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.cost import Feed, FeedRows, Fixed, ListBound
 from restaurant_api.config import Settings
+from restaurant_api.kitchen import all_day, expo_graphql
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import metrics as kitchen_metrics
 from restaurant_api.menu import graphql as menu_graphql
@@ -86,6 +87,12 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "TicketLine.modifiers": modifiers,
         "TicketLine.options": options,
         "TicketsPayload.tickets": Fixed(TICKETS_PER_ORDER),
+        # Expo and all-day counts (kitchen.expo, kitchen.all_day).
+        "Query.expoOrders": expo_graphql.EXPO_PAGE,
+        "ExpoOrder.tickets": Fixed(TICKETS_PER_ORDER),
+        "ExpoOrder.stationsWorking": Fixed(TICKETS_PER_ORDER),
+        "AllDayCounts.counts": Fixed(all_day.MAX_ALL_DAY_ROWS),
+        "AllDayCount.options": options,
         # Tables, seats and splits.
         "Table.seats": seats,
         "SplitPreview.shares": Fixed(tables_service.MAX_SPLIT_WAYS),

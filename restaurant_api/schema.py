@@ -34,7 +34,13 @@ from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
-from restaurant_api.kitchen import alerts_subscriptions
+from restaurant_api.kitchen import (
+    alerts_subscriptions,
+    all_day_graphql,
+    all_day_subscriptions,
+    bumps_mutations,
+    expo_graphql,
+)
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import metrics_graphql as kitchen_metrics_graphql
 from restaurant_api.kitchen import plans as kitchen_plans
@@ -76,6 +82,8 @@ Query = merge_types(
         orders_mutations.QuoteQuery,
         kitchen_graphql.Query,
         kitchen_metrics_graphql.Query,
+        expo_graphql.Query,
+        all_day_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
@@ -92,6 +100,8 @@ Mutation = merge_types(
         orders_mutations.Mutation,
         adjustments_mutations.Mutation,
         kitchen_graphql.Mutation,
+        bumps_mutations.Mutation,
+        expo_graphql.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,
@@ -108,6 +118,7 @@ Subscription = merge_types(
     (
         kitchen_subscriptions.Subscription,
         alerts_subscriptions.Subscription,
+        all_day_subscriptions.Subscription,
         tables_subscriptions.Subscription,
         orders_subscriptions.Subscription,
     ),

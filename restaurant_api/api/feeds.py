@@ -125,23 +125,23 @@ async def live_feed(info: Info[Context, None], feed: Feed[M]) -> AsyncGenerator[
     shown: set[int] = set()
     try:
         snapshot = await _snapshot(context, feed, shown)
-        await _ensure_authorized(context)
+        await ensure_authorized(context)
         yield snapshot
         while True:
             first = await subscriber.get()
             deliveries = [first, *subscriber.drain()]
             if any(delivery.event.topic is Topic.RESYNC for delivery in deliveries):
                 snapshot = await _snapshot(context, feed, shown)
-                await _ensure_authorized(context)
+                await ensure_authorized(context)
                 yield snapshot
                 continue
             batch = await _changes(context, bus, feed, shown, deliveries)
             if batch.rows or batch.removed_ids:
                 # Re-checked before every message: nothing reaches a user whose access ended.
-                await _ensure_authorized(context, shared_as=deliveries[-1].seq)
+                await ensure_authorized(context, shared_as=deliveries[-1].seq)
                 yield batch
     except SubscriberTooSlow:
-        await _close_slow_subscriber(context)
+        await close_slow_subscriber(context)
     finally:
         subscriber.close()
 
@@ -185,7 +185,7 @@ def live_updates(
     return messages()
 
 
-async def _ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
+async def ensure_authorized(context: Context, *, shared_as: Hashable | None = None) -> None:
     if context.token_version is not None and not await still_authorized(
         context, shared_as=shared_as
     ):
@@ -250,7 +250,7 @@ async def _load(
     return await feed.load(reads, delivery.event), reads
 
 
-async def _close_slow_subscriber(context: Context) -> None:
+async def close_slow_subscriber(context: Context) -> None:
     websocket = context.request
     if not isinstance(websocket, WebSocket):
         raise SubscriberTooSlow(SLOW_SUBSCRIBER_REASON)

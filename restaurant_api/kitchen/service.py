@@ -284,7 +284,7 @@ async def get_ticket(session: AsyncSession, *, actor: User | None, ticket_id: in
     return ticket
 
 
-async def _lock_tickets(session: AsyncSession, condition: object) -> list[KitchenTicket]:
+async def lock_tickets(session: AsyncSession, condition: object) -> list[KitchenTicket]:
     rows = await session.exec(
         select(KitchenTicket)
         .where(condition, col(KitchenTicket.dismissed_at).is_(None))  # type: ignore[arg-type]
@@ -295,19 +295,62 @@ async def _lock_tickets(session: AsyncSession, condition: object) -> list[Kitche
     return list(rows.all())
 
 
-def _move(ticket: KitchenTicket, target: TicketStatus, actor: User, session: AsyncSession) -> None:
-    now = utcnow()
+async def lock_order_tickets(session: AsyncSession, order_id: int) -> list[KitchenTicket]:
+    """The order's tickets on the display, locked in id order (NOT_FOUND: none)."""
+    if not is_valid_id(order_id):
+        raise KitchenOrderNotFound()
+    tickets = await lock_tickets(session, col(KitchenTicket.order_id) == order_id)
+    if not tickets:
+        raise KitchenOrderNotFound()
+    return tickets
+
+
+async def move_ticket(
+    session: AsyncSession,
+    ticket: KitchenTicket,
+    target: TicketStatus,
+    *,
+    actor_id: int | None,
+    now: datetime | None = None,
+    recall_lines: bool = True,
+) -> None:
+    """Move a locked ticket to `target`, with its TicketEvent and change event.
+
+    Ready stamps `ready_at` on its live lines not bumped yet; a recall from ready un-bumps
+    the lines that became ready with the ticket (`recall_lines`), so a ticket being worked
+    on always shows which lines are left. Lines bumped earlier, one by one, stay bumped.
+    """
+    now = now or utcnow()
+    previous_ready = ticket.ready_at
     ticket.status = target
     ticket.updated_at = now
     # Fired-to-ready counts to the last time it became ready (a recall starts it over).
     if target == TicketStatus.READY:
         ticket.ready_at = now
+        await session.exec(
+            update(KitchenTicketLine)
+            .where(
+                col(KitchenTicketLine.ticket_id) == ticket.id,
+                col(KitchenTicketLine.ready_at).is_(None),
+                col(KitchenTicketLine.voided_at).is_(None),
+            )
+            .values(ready_at=now)
+        )
     elif target in (TicketStatus.PENDING, TicketStatus.PREPARING):
         ticket.ready_at = None
+        if recall_lines and previous_ready is not None:
+            await session.exec(
+                update(KitchenTicketLine)
+                .where(
+                    col(KitchenTicketLine.ticket_id) == ticket.id,
+                    col(KitchenTicketLine.ready_at) >= previous_ready,
+                )
+                .values(ready_at=None)
+            )
     if target == TicketStatus.SERVED:
         ticket.served_at = now
     session.add(ticket)
-    session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor.id, at=now))
+    session.add(TicketEvent(ticket_id=ticket.id, status=target, actor_id=actor_id, at=now))
     ticket_changed(session, ticket)
 
 
@@ -319,14 +362,14 @@ async def set_ticket_status(
     target = parse_status(status)
     if not is_valid_id(ticket_id):
         raise KitchenOrderNotFound()
-    tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
+    tickets = await lock_tickets(session, col(KitchenTicket.id) == ticket_id)
     if not tickets:
         raise KitchenOrderNotFound()
     ticket = tickets[0]
     if ticket.status != target:
         if target not in ALLOWED_TRANSITIONS[TicketStatus(ticket.status)]:
             raise InvalidTransition(TicketStatus(ticket.status), target)
-        _move(ticket, target, user, session)
+        await move_ticket(session, ticket, target, actor_id=user.id)
         await session.flush()
     return ticket
 
@@ -340,16 +383,12 @@ async def set_order_tickets_status(
     """
     user = require_role(actor, ALL_STAFF)
     target = parse_status(status)
-    if not is_valid_id(order_id):
-        raise KitchenOrderNotFound()
-    tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
-    if not tickets:
-        raise KitchenOrderNotFound()
+    tickets = await lock_order_tickets(session, order_id)
     movable = [t for t in tickets if target in ALLOWED_TRANSITIONS[TicketStatus(t.status)]]
     if not movable and all(t.status != target for t in tickets):
         raise InvalidTransition(TicketStatus(tickets[0].status), target)
     for ticket in movable:
-        _move(ticket, target, user, session)
+        await move_ticket(session, ticket, target, actor_id=user.id)
     await session.flush()
     return tickets
 
@@ -361,7 +400,7 @@ async def dismiss_ticket(
     require_role(actor, ALL_STAFF)
     if not is_valid_id(ticket_id):
         raise KitchenOrderNotFound()
-    tickets = await _lock_tickets(session, col(KitchenTicket.id) == ticket_id)
+    tickets = await lock_tickets(session, col(KitchenTicket.id) == ticket_id)
     if not tickets:
         raise KitchenOrderNotFound()
     return (await _dismiss(session, tickets))[0]
@@ -372,11 +411,7 @@ async def dismiss_order_tickets(
 ) -> list[KitchenTicket]:
     """Take all of an order's tickets off the kitchen display."""
     require_role(actor, ALL_STAFF)
-    if not is_valid_id(order_id):
-        raise KitchenOrderNotFound()
-    tickets = await _lock_tickets(session, col(KitchenTicket.order_id) == order_id)
-    if not tickets:
-        raise KitchenOrderNotFound()
+    tickets = await lock_order_tickets(session, order_id)
     return await _dismiss(session, tickets)
 
 
