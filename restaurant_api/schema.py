@@ -36,6 +36,7 @@ from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import plans as kitchen_plans
+from restaurant_api.kitchen import stations_graphql, stations_mutations
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.menu import mutations as menu_mutations
@@ -73,6 +74,7 @@ Query = merge_types(
         orders_graphql.Query,
         orders_mutations.QuoteQuery,
         kitchen_graphql.Query,
+        stations_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
@@ -89,6 +91,7 @@ Mutation = merge_types(
         orders_mutations.Mutation,
         adjustments_mutations.Mutation,
         kitchen_graphql.Mutation,
+        stations_mutations.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,
