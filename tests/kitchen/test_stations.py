@@ -22,7 +22,9 @@ CREATE = """
 mutation($input: CreateKitchenStationInput!) {
   createKitchenStation(input: $input) {
     __typename
-    ... on KitchenStationPayload { station { id name displayOrder isDefault isExpo defaultPrepMinutes } }
+    ... on KitchenStationPayload {
+      station { id name displayOrder isDefault isExpo defaultPrepMinutes }
+    }
     ... on Error { code message }
     ... on ValidationError { field }
   }
