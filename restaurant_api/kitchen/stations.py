@@ -433,9 +433,10 @@ async def set_route(
             modifier_option_id=target.modifier_option_id,
         )
     route.station_id = station.id
-    session.add(route)
     try:
+        # Added inside the savepoint: a refused insert leaves the session clean.
         async with session.begin_nested():
+            session.add(route)
             await session.flush()
     except IntegrityError:
         # A missing option (foreign key) or a concurrent rule for the same target.
