@@ -8,6 +8,8 @@ import asyncio
 from sqlmodel import col, select
 
 from restaurant_api.kitchen.models import KitchenStation
+from restaurant_api.menu.models import MenuItem, ModifierOption
+from restaurant_api.seed import seed_demo_data
 from tests.conftest import gid
 from tests.factories import place_order
 
@@ -197,3 +199,54 @@ async def test_default_moves_race_leave_one_default(client, gql, manager, db):
         ).all()
     assert len(defaults) == 1
     assert defaults[0] in names
+
+
+async def test_demo_kitchen_seed(db, client, gql, server, kitchen):
+    async with db.session() as session:
+        first = await seed_demo_data(session)
+    async with db.session() as session:
+        second = await seed_demo_data(session)
+    assert (first.kitchen_stations_added, second.kitchen_stations_added) == (4, 0)
+    assert first.kitchen_routes_added > 0
+    assert second.kitchen_routes_added == 0
+    stations = await _stations(gql, kitchen, all_=True)
+    assert [(n, s["isDefault"], s["isExpo"], s["isRetired"]) for n, s in stations.items()] == [
+        ("Grill", True, False, False),
+        ("Fry", False, False, False),
+        ("Cold", False, False, False),
+        ("bar", False, False, False),
+        ("Expo", False, True, False),
+        ("kitchen", False, False, True),
+        ("pastry", False, False, True),
+    ]
+    async with db.session(read_only=True) as session:
+        items = {i.name: i for i in (await session.exec(select(MenuItem))).all()}
+        options = {o.name: o.id for o in (await session.exec(select(ModifierOption))).all()}
+    assert (items["Calamari"].prep_minutes, items["Calamari"].default_course) == (8, 1)
+    assert (items["Lemonade"].default_course, items["Burger"].default_course) == (1, 2)
+    await place_order(
+        client,
+        server,
+        [
+            {
+                "menu_item_id": items["Burger"].id,
+                "options": [options["Medium"], options["Side salad"]],
+            },
+            {"menu_item_id": items["Calamari"].id},
+            {"menu_item_id": items["Caesar Salad"].id},
+            {"menu_item_id": items["Chocolate Cake"].id},
+            {"menu_item_id": items["Craft Beer"].id},
+        ],
+    )
+    body = await gql("{ kitchenTickets { station lines { name } } }", staff=kitchen)
+    placed = {
+        (t["station"], line["name"]) for t in body["data"]["kitchenTickets"] for line in t["lines"]
+    }
+    assert placed == {
+        ("Grill", "Burger"),
+        ("Cold", "SIDE SALAD"),
+        ("Fry", "Calamari"),
+        ("Cold", "Caesar Salad"),
+        ("Cold", "Chocolate Cake"),
+        ("bar", "Craft Beer"),
+    }
