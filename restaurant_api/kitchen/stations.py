@@ -22,7 +22,13 @@ from restaurant_api import limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text
-from restaurant_api.kitchen.models import KitchenRoute, KitchenStation, KitchenTicket
+from restaurant_api.kitchen.events import ticket_changed
+from restaurant_api.kitchen.models import (
+    KitchenRoute,
+    KitchenStation,
+    KitchenTicket,
+    TicketStatus,
+)
 from restaurant_api.kitchen.routing import category_key
 from restaurant_api.menu import service as menu_service
 from restaurant_api.users.service import ALL_STAFF, MANAGERS, User, require_role
@@ -267,11 +273,7 @@ async def update_station(
             raise StationExists(name)
         if name != station.name:
             station.name, station.name_key = name, name_key(name)
-            await session.exec(
-                update(KitchenTicket)
-                .where(col(KitchenTicket.station_id) == station.id)
-                .values(station=name)
-            )
+            await _rename_tickets(session, station.id, name)
     if not isinstance(changes.display_order, Unset):
         station.display_order = _check_order(changes.display_order)
     if not isinstance(changes.default_prep_minutes, Unset):
@@ -280,7 +282,7 @@ async def update_station(
         if changes.is_expo and station.is_default:
             raise Conflict("The default station cannot be the expo: make another default first")
         station.is_expo = changes.is_expo
-        _check_food_left(stations)
+        _check_food_left(stations)  # a guard: the default (never the expo) makes food
     if not isinstance(changes.is_default, Unset) and changes.is_default != station.is_default:
         if not changes.is_default:
             raise Conflict("Make another station the default instead")
@@ -289,6 +291,27 @@ async def update_station(
     session.add(station)
     await _flush_named(session, station.name)
     return station
+
+
+async def _rename_tickets(session: AsyncSession, station_id: int, name: str) -> None:
+    """Rewrite the tickets' copies of the name; the ones on screens (not dismissed, not
+    served) are announced so open screens show the new name."""
+    await session.exec(
+        update(KitchenTicket)
+        .where(col(KitchenTicket.station_id) == station_id)
+        .values(station=name)
+    )
+    on_screens = await session.exec(
+        select(KitchenTicket)
+        .where(
+            KitchenTicket.station_id == station_id,
+            col(KitchenTicket.dismissed_at).is_(None),
+            KitchenTicket.status != TicketStatus.SERVED,
+        )
+        .execution_options(populate_existing=True)
+    )
+    for ticket in on_screens.all():
+        ticket_changed(session, ticket)
 
 
 async def reorder_stations(
@@ -327,15 +350,13 @@ async def retire_station(
     station = _find(stations, station_id)
     if station.retired_at is not None:
         return station
+    makers = [s for s in stations if s.retired_at is None and not s.is_expo and s is not station]
+    if not station.is_expo and not makers:
+        raise LastFoodStation()
     now = utcnow()
     station.retired_at = now
-    _check_food_left(stations)
     if station.is_default:
-        station.is_default = False
-        heir = min(
-            (s for s in stations if s.retired_at is None and not s.is_expo),
-            key=lambda s: (s.display_order, s.id),
-        )
+        heir = min(makers, key=lambda s: (s.display_order, s.id))
         _make_default(session, stations, heir, now)
     station.updated_at = now
     session.add(station)
