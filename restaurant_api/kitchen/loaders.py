@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from restaurant_api.api.graphql import Context
 from restaurant_api.kitchen import service, stations
 from restaurant_api.kitchen.models import (
+    KitchenRoute,
     KitchenStation,
     KitchenTicket,
     KitchenTicketLine,
@@ -59,3 +60,12 @@ def station_by_id(context: Context) -> DataLoader[int, KitchenStation | None]:
         return [by_id.get(station_id) for station_id in ids]
 
     return context.loader("kitchen.station_by_id", lambda: DataLoader(load_fn=load))
+
+
+def route_by_id(context: Context) -> DataLoader[int, KitchenRoute | None]:
+    async def load(ids: Sequence[int]) -> list[KitchenRoute | None]:
+        async with context.use_session() as session:
+            by_id = await stations.routes_by_id(session, ids)
+        return [by_id.get(route_id) for route_id in ids]
+
+    return context.loader("kitchen.route_by_id", lambda: DataLoader(load_fn=load))

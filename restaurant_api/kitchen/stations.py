@@ -125,6 +125,14 @@ async def stations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int,
     return {station.id: station for station in rows.all()}
 
 
+async def routes_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, KitchenRoute]:
+    wanted = [i for i in set(ids) if is_valid_id(i)]
+    if not wanted:
+        return {}
+    rows = await session.exec(select(KitchenRoute).where(col(KitchenRoute.id).in_(wanted)))
+    return {route.id: route for route in rows.all()}
+
+
 async def list_routes(
     session: AsyncSession, *, actor: User | None, station_id: int | None = None
 ) -> list[KitchenRoute]:

@@ -89,7 +89,9 @@ class KitchenRouteType(Node):
 
 
 _load_stations = loaded_as(loaders.station_by_id, KitchenStationType.from_model)
+_load_routes = loaded_as(loaders.route_by_id, KitchenRouteType.from_model)
 register_node("KitchenStation", _load_stations, permission_classes=[IsAuthenticated])
+register_node("KitchenRoute", _load_routes, permission_classes=[IsAuthenticated])
 
 
 def station_id_of(value: str, field: str = "stationId") -> int:

@@ -117,6 +117,12 @@ async def test_category_item_and_option_rules(client, gql, manager, server, kitc
         ("kitchen", [("Burger", None), ("Special", None)]),
         ("pastry", [("Pie", None)]),
     ]
+    node = await gql(
+        "query($id: ID!) { node(id: $id) { ... on KitchenRoute { category station { name } } } }",
+        {"id": by_category["route"]["id"]},
+        staff=kitchen,
+    )
+    assert node["data"]["node"] == {"category": "starters", "station": {"name": "Cold"}}
     routes = await gql(ROUTES, {"station": cold}, staff=kitchen)
     assert [r["category"] or r["modifierOptionId"] for r in routes["data"]["kitchenRoutes"]] == [
         "starters",
