@@ -18,6 +18,7 @@ from restaurant_api.config import Settings
 from restaurant_api.kitchen import all_day, expo_graphql
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import metrics as kitchen_metrics
+from restaurant_api.kitchen import stations as kitchen_stations
 from restaurant_api.menu import graphql as menu_graphql
 from restaurant_api.orders import graphql as orders_graphql
 from restaurant_api.orders import service as orders_service
@@ -62,6 +63,9 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "Query.menu": menu_graphql.MENU_PAGE,
         "Query.modifierGroups": menu_graphql.MODIFIER_GROUPS_PAGE,
         "Query.kitchenTickets": kitchen_graphql.TICKETS_PAGE,
+        "Query.kitchenStations": Fixed(kitchen_stations.MAX_STATIONS),
+        "Query.kitchenRoutes": Fixed(kitchen_stations.MAX_ROUTES),
+        "KitchenStationsPayload.stations": Fixed(kitchen_stations.MAX_STATIONS),
         "Query.orders": orders_graphql.ORDERS_PAGE,
         "Query.tables": tables,
         "Query.availableTables": tables,

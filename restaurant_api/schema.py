@@ -40,6 +40,8 @@ from restaurant_api.kitchen import (
     all_day_subscriptions,
     bumps_mutations,
     expo_graphql,
+    stations_graphql,
+    stations_mutations,
 )
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import metrics_graphql as kitchen_metrics_graphql
@@ -84,6 +86,7 @@ Query = merge_types(
         kitchen_metrics_graphql.Query,
         expo_graphql.Query,
         all_day_graphql.Query,
+        stations_graphql.Query,
         pricing_graphql.Query,
         refunds_graphql.Query,
         reports_graphql.Query,
@@ -102,6 +105,7 @@ Mutation = merge_types(
         kitchen_graphql.Mutation,
         bumps_mutations.Mutation,
         expo_graphql.Mutation,
+        stations_mutations.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,

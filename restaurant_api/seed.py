@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import utcnow
+from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
 from restaurant_api.menu.models import (
     MenuItem,
     MenuItemModifierGroup,
@@ -81,6 +83,16 @@ DEMO_MODIFIER_GROUPS: list[
             ("No onions", "NO ONION", "0.00", False),
         ],
     ),
+    (
+        "Side",
+        0,
+        1,
+        ("Burger", "Grilled Salmon", "Ribeye Steak"),
+        [
+            ("Fries", "FRIES", "0.00", False),
+            ("Side salad", "SIDE SALAD", "0.00", False),
+        ],
+    ),
 ]
 
 # (name, rate in ppm, inclusive, default, the items it is assigned to)
@@ -103,6 +115,60 @@ DEMO_SERVICE_CHARGE_RULES: list[tuple[str, int, bool, int | None]] = [
 ]
 
 
+# The demo kitchen: (name, display order, default prep minutes, is_expo); the first is the
+# default station. The migration's "kitchen" and "pastry" are retired in the demo.
+DEMO_STATIONS: list[tuple[str, int | None, bool]] = [
+    ("Grill", 15, False),
+    ("Fry", 8, False),
+    ("Cold", 6, False),
+    ("bar", 3, False),
+    ("Expo", None, True),
+]
+DEMO_RETIRED_STATIONS = ("kitchen", "pastry")
+# Category rules (lower-cased category -> station); the migration's bar rules stay.
+DEMO_CATEGORY_ROUTES: dict[str, str] = {
+    "starters": "Cold",
+    "main course": "Grill",
+    "sides": "Fry",
+    "desserts": "Cold",
+    "dessert": "Cold",
+    "pastry": "Cold",
+}
+# Per-item overrides of their category's rule, and a modifier option printed elsewhere.
+DEMO_ITEM_ROUTES: dict[str, str] = {
+    "Tomato Soup": "Grill",
+    "Garlic Bread": "Grill",
+    "Calamari": "Fry",
+    "Side Salad": "Cold",
+}
+DEMO_OPTION_ROUTES: dict[tuple[str, str], str] = {("Side", "Side salad"): "Cold"}
+# Prep-time targets in minutes; drinks and starters are course 1, everything else 2.
+DEMO_PREP_MINUTES: dict[str, int] = {
+    "Tomato Soup": 5,
+    "Caesar Salad": 6,
+    "Garlic Bread": 5,
+    "Calamari": 8,
+    "Burger": 12,
+    "Margherita Pizza": 14,
+    "Grilled Salmon": 16,
+    "Ribeye Steak": 18,
+    "Mushroom Risotto": 20,
+    "Chicken Curry": 15,
+    "French Fries": 6,
+    "Side Salad": 4,
+    "Onion Rings": 7,
+    "Chocolate Cake": 4,
+    "Cheesecake": 3,
+    "Ice Cream": 2,
+    "Lemonade": 2,
+    "Espresso": 2,
+    "Sparkling Water": 1,
+    "House Red Wine": 1,
+    "Craft Beer": 1,
+}
+FIRST_COURSE_CATEGORIES = frozenset({"Starters", "Drinks"})
+
+
 @dataclass(frozen=True, slots=True)
 class SeedReport:
     menu_items_added: int
@@ -111,6 +177,8 @@ class SeedReport:
     tax_rates_added: int = 0
     discount_presets_added: int = 0
     service_charge_rules_added: int = 0
+    kitchen_stations_added: int = 0
+    kitchen_routes_added: int = 0
 
 
 async def seed_demo_data(session: AsyncSession) -> SeedReport:
@@ -151,6 +219,7 @@ async def seed_demo_data(session: AsyncSession) -> SeedReport:
         tax_rates_added=await _seed_tax_rates(session, items),
         discount_presets_added=await _seed_discount_presets(session),
         service_charge_rules_added=await _seed_service_charge_rules(session),
+        **await seed_demo_kitchen(session),
     )
 
 
@@ -259,3 +328,103 @@ async def _seed_service_charge_rules(session: AsyncSession) -> int:
         added += 1
     await session.flush()
     return added
+
+
+async def seed_demo_kitchen(session: AsyncSession) -> dict[str, int]:
+    """Stations, routing rules, prep-time targets and courses of the demo menu.
+
+    The first run (the one that creates the Grill) makes it the default, retires the
+    migration's kitchen and pastry and points their rules at the new stations; later runs
+    only add what is missing (a manager's changes stay).
+    """
+    stations = {s.name_key: s for s in (await session.exec(select(KitchenStation))).all()}
+    first_run = "grill" not in stations
+    now = utcnow()
+    added = 0
+    for position, (name, prep, is_expo) in enumerate(DEMO_STATIONS):
+        station = stations.get(name.lower())
+        if station is None:
+            station = KitchenStation(name=name, name_key=name.lower(), is_expo=is_expo)
+            stations[station.name_key] = station
+            added += 1
+        elif not first_run:
+            continue
+        station.display_order = position
+        station.default_prep_minutes = prep
+        station.is_default = position == 0
+        station.updated_at = now
+        session.add(station)
+    if first_run:
+        for position, key in enumerate(DEMO_RETIRED_STATIONS, start=len(DEMO_STATIONS)):
+            if key in stations:
+                retired = stations[key]
+                retired.retired_at, retired.is_default = now, False
+                retired.display_order, retired.updated_at = position, now
+                session.add(retired)
+    await session.flush()
+    routes = await _seed_kitchen_routes(session, {k: s.id for k, s in stations.items()}, first_run)
+    await _seed_prep_and_courses(session)
+    return {"kitchen_stations_added": added, "kitchen_routes_added": routes}
+
+
+async def _seed_kitchen_routes(
+    session: AsyncSession, station_ids: dict[str, int], first_run: bool
+) -> int:
+    items = {i.name: i.id for i in (await session.exec(select(MenuItem))).all()}
+    options = {
+        (group, option): option_id
+        for group, option, option_id in (
+            await session.exec(
+                select(ModifierGroup.name, ModifierOption.name, ModifierOption.id).join(
+                    ModifierGroup, col(ModifierGroup.id) == col(ModifierOption.group_id)
+                )
+            )
+        ).all()
+    }
+    wanted: list[tuple[str, str, object]] = [
+        *(("category_key", station, key) for key, station in DEMO_CATEGORY_ROUTES.items()),
+        *(
+            ("menu_item_id", station, items[name])
+            for name, station in DEMO_ITEM_ROUTES.items()
+            if name in items
+        ),
+        *(
+            ("modifier_option_id", station, options[target])
+            for target, station in DEMO_OPTION_ROUTES.items()
+            if target in options
+        ),
+    ]
+    existing = (await session.exec(select(KitchenRoute))).all()
+    by_target = {
+        (column, getattr(route, column)): route
+        for route in existing
+        for column in ("category_key", "menu_item_id", "modifier_option_id")
+        if getattr(route, column) is not None
+    }
+    added = 0
+    for column, station, value in wanted:
+        route = by_target.get((column, value))
+        if route is None:
+            route = KitchenRoute(station_id=station_ids[station.lower()])
+            setattr(route, column, value)
+            added += 1
+        elif not first_run:
+            continue
+        route.station_id = station_ids[station.lower()]
+        session.add(route)
+    await session.flush()
+    return added
+
+
+async def _seed_prep_and_courses(session: AsyncSession) -> None:
+    """Targets and courses on demo items that have no target yet (set once)."""
+    rows = await session.exec(
+        select(MenuItem).where(
+            col(MenuItem.name).in_(list(DEMO_PREP_MINUTES)), col(MenuItem.prep_minutes).is_(None)
+        )
+    )
+    for item in rows.all():
+        item.prep_minutes = DEMO_PREP_MINUTES[item.name]
+        item.default_course = 1 if item.category in FIRST_COURSE_CATEGORIES else 2
+        session.add(item)
+    await session.flush()

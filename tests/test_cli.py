@@ -38,7 +38,7 @@ def test_migrate_seed_twice_and_create_user(backend_name, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "Seeded 21 menu items and 8 tables." in first.stdout
     assert (
-        "Pricing: 2 modifier groups, 2 tax rates, 2 preset discounts, 1 service-charge rules."
+        "Pricing: 3 modifier groups, 2 tax rates, 2 preset discounts, 1 service-charge rules."
         in first.stdout
     )
     second = run_cli("seed", url=url)

@@ -28,7 +28,7 @@ async def test_seed_is_idempotent_and_complete(db, client):
         first.tax_rates_added,
         first.discount_presets_added,
         first.service_charge_rules_added,
-    ) == (2, 2, 2, 1)
+    ) == (3, 2, 2, 1)
     assert (
         second.modifier_groups_added,
         second.tax_rates_added,
@@ -91,9 +91,10 @@ async def test_seed_prices_the_demo_menu(db):
         "No onions": ("NO ONION", 0),
     }
     burger_groups = [ln.group_id for ln in links if ln.menu_item_id == items["Burger"].id]
-    assert burger_groups == [temperature.id, extras.id]
+    side = groups["Side"]  # the demo kitchen routes its side salad to the cold station
+    assert burger_groups == [temperature.id, extras.id, side.id]
     steak_groups = [ln.group_id for ln in links if ln.menu_item_id == items["Ribeye Steak"].id]
-    assert steak_groups == [temperature.id]
+    assert steak_groups == [temperature.id, side.id]
 
     assert (rates["Sales tax"].rate_ppm, rates["Sales tax"].is_default) == (88_750, True)
     assert (rates["Alcohol"].rate_ppm, rates["Alcohol"].is_default) == (100_000, False)

@@ -18,7 +18,7 @@ from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.db import utcnow
 from restaurant_api.events import Event, Topic
-from restaurant_api.kitchen import lateness, loaders, service
+from restaurant_api.kitchen import lateness, loaders, service, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketLineType
 from restaurant_api.kitchen.models import KitchenTicket
 
@@ -134,11 +134,12 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenAlertsUpdate, None]:
-        known = service.parse_station(station) if station is not None else None
+        async with info.context.use_session() as session:
+            known = await stations.resolve_optional(session, station)
         limit = info.context.settings.subscription_snapshot_max
         return live_updates(
             info,
-            alerts_feed(known, limit),
+            alerts_feed(known.name if known else None, limit),
             KitchenAlertType,
             lambda kind, alerts, _removed: KitchenAlertsUpdate(kind=kind, alerts=alerts),
         )

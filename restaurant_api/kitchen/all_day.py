@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.errors import InvalidInput
-from restaurant_api.inputs import check_text
 from restaurant_api.kitchen.models import (
     KitchenStation,
     KitchenTicket,
     KitchenTicketLine,
     TicketStatus,
 )
-from restaurant_api.kitchen.routing import station_by_name
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 # The most rows one answer holds (a busy kitchen has a few dozen); beyond: `truncated`.
@@ -41,15 +38,6 @@ class AllDayCounts:
     station: str | None
     counts: tuple[AllDayCount, ...]
     truncated: bool
-
-
-async def find_station(session: AsyncSession, name: str) -> KitchenStation:
-    """The station of that name (retired ones too: their last tickets may be open)."""
-    check_text(name, "station")
-    station = None if len(name.strip()) > 40 else await station_by_name(session, name)
-    if station is None:
-        raise InvalidInput(f"Unknown station {name[:40]!r}", field="station")
-    return station
 
 
 async def all_day_counts(

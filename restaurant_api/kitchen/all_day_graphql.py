@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated
-from restaurant_api.kitchen import all_day
+from restaurant_api.kitchen import all_day, stations
 
 StationArgument = Annotated[
     str | None,
@@ -74,7 +74,7 @@ async def station_of(context: Context, station: str | None) -> tuple[int | None,
     if station is None:
         return None, None
     async with context.use_session() as session:
-        found = await all_day.find_station(session, station)
+        found = await stations.resolve_station(session, station)
     return found.id, found.name
 
 

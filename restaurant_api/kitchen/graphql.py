@@ -40,6 +40,7 @@ from restaurant_api.kitchen.models import (
     TicketEvent,
     TicketStatus,
 )
+from restaurant_api.kitchen.stations_graphql import KitchenStationType
 from restaurant_api.orders import loaders as orders_loaders
 
 if TYPE_CHECKING:
@@ -181,6 +182,14 @@ class KitchenTicketType(Node):
     def order_id(self) -> strawberry.ID:
         return to_global_id("Order", self.order_db_id)
 
+    @strawberry.field(
+        description="The station that makes it (retired ones too): its configuration, as "
+        "`kitchenStations` lists it."
+    )
+    async def kitchen_station(self, info: Info[Context, None]) -> KitchenStationType | None:
+        station = await loaders.station_by_id(self.context(info)).load(self.station_db_id)
+        return None if station is None else KitchenStationType.from_model(station)
+
     @strawberry.field(description="True once taken off the kitchen display.")
     def is_dismissed(self) -> bool:
         return self.dismissed_at is not None
@@ -312,8 +321,8 @@ class Query:
         station: Annotated[
             str | None,
             strawberry.argument(
-                description=f"Only this station ({', '.join(service.STATIONS)}); another "
-                "name is a VALIDATION_ERROR."
+                description="Only this station (a name of `kitchenStations`, case ignored; "
+                "retired ones too); another name is a VALIDATION_ERROR on field station."
             ),
         ] = None,
         first: Annotated[
@@ -322,10 +331,9 @@ class Query:
         ] = TICKETS_PAGE.default,
     ) -> list[KitchenTicketType] | None:
         limit = TICKETS_PAGE.size(first)
-        known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
             tickets = await service.list_tickets(
-                session, actor=info.context.user, status=status, station=known, limit=limit
+                session, actor=info.context.user, status=status, station=station, limit=limit
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
 
@@ -342,7 +350,10 @@ class Query:
         after: After = None,
         station: Annotated[
             str | None,
-            strawberry.argument(description=f"Only this station ({', '.join(service.STATIONS)})."),
+            strawberry.argument(
+                description="Only this station (a name of `kitchenStations`, case ignored; "
+                "retired ones too); another name is a VALIDATION_ERROR on field station."
+            ),
         ] = None,
         status: Annotated[
             TicketStatusType | None,
@@ -351,12 +362,11 @@ class Query:
     ) -> KitchenTicketConnection | None:
         check_first(first)
         before = decode_time_id_cursor(after) if after else None
-        known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
             tickets = await service.ticket_history(
                 session,
                 actor=info.context.user,
-                station=known,
+                station=station,
                 status=status,
                 before=before,
                 limit=first + 1,

@@ -7,8 +7,14 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from restaurant_api.api.graphql import Context
-from restaurant_api.kitchen import service
-from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketEvent
+from restaurant_api.kitchen import service, stations
+from restaurant_api.kitchen.models import (
+    KitchenRoute,
+    KitchenStation,
+    KitchenTicket,
+    KitchenTicketLine,
+    TicketEvent,
+)
 
 
 def lines_by_ticket(context: Context) -> DataLoader[int, list[KitchenTicketLine]]:
@@ -45,3 +51,21 @@ def ticket_line_by_id(context: Context) -> DataLoader[int, KitchenTicketLine | N
         return [by_id.get(line_id) for line_id in ids]
 
     return context.loader("kitchen.ticket_line_by_id", lambda: DataLoader(load_fn=load))
+
+
+def station_by_id(context: Context) -> DataLoader[int, KitchenStation | None]:
+    async def load(ids: Sequence[int]) -> list[KitchenStation | None]:
+        async with context.use_session() as session:
+            by_id = await stations.stations_by_id(session, ids)
+        return [by_id.get(station_id) for station_id in ids]
+
+    return context.loader("kitchen.station_by_id", lambda: DataLoader(load_fn=load))
+
+
+def route_by_id(context: Context) -> DataLoader[int, KitchenRoute | None]:
+    async def load(ids: Sequence[int]) -> list[KitchenRoute | None]:
+        async with context.use_session() as session:
+            by_id = await stations.routes_by_id(session, ids)
+        return [by_id.get(route_id) for route_id in ids]
+
+    return context.loader("kitchen.route_by_id", lambda: DataLoader(load_fn=load))

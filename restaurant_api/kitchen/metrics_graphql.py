@@ -11,7 +11,7 @@ from strawberry.types import Info
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.api.node import to_global_id
 from restaurant_api.db import utcnow
-from restaurant_api.kitchen import metrics, service
+from restaurant_api.kitchen import metrics, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketLineType
 from restaurant_api.payments import service as payments_service
 
@@ -161,14 +161,14 @@ class Query:
         ] = None,
     ) -> KitchenMetrics:
         day = payments_service.parse_business_date(business_date, "businessDate")
-        known = service.parse_station(station) if station is not None else None
         async with info.context.use_session() as session:
+            known = await stations.resolve_optional(session, station)
             report = await metrics.kitchen_metrics(
                 session,
                 actor=info.context.user,
                 calendar=payments_service.calendar_for(info.context.settings),
                 day=day,
-                station=known,
+                station=known.name if known else None,
                 now=utcnow(),
             )
         return KitchenMetrics.from_report(report)

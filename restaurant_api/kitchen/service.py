@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
-from restaurant_api.inputs import check_text
+from restaurant_api.kitchen import stations
 from restaurant_api.kitchen.events import ticket_changed as ticket_changed
 from restaurant_api.kitchen.firing import fire_held_course as fire_held_course
 from restaurant_api.kitchen.firing import fire_lines as fire_lines
@@ -107,19 +107,6 @@ async def _void(session: AsyncSession, condition: ColumnElement[bool], reason: s
 # --- batch reads (DataLoaders, live updates and REST presenters) ----------------------------
 
 
-STATIONS = ("kitchen", "bar", "pastry")
-
-
-def parse_station(station: str) -> str:
-    """A known station name (case and spaces ignored); anything else is a VALIDATION_ERROR."""
-    name = station.strip().lower()
-    if name not in STATIONS:
-        raise InvalidInput(
-            f"Unknown station {station[:40]!r}; use one of {', '.join(STATIONS)}", field="station"
-        )
-    return name
-
-
 async def tickets_by_id(
     session: AsyncSession, ticket_ids: Sequence[int]
 ) -> dict[int, KitchenTicket]:
@@ -147,15 +134,15 @@ async def ticket_lines_by_id(
 
 
 async def screen_tickets(
-    session: AsyncSession, *, station: str | None, statuses: Iterable[TicketStatus]
+    session: AsyncSession, *, station_id: int | None, statuses: Iterable[TicketStatus]
 ) -> list[KitchenTicket]:
     """What a kitchen screen shows: tickets not dismissed in `statuses`, oldest first."""
     query = select(KitchenTicket).where(
         col(KitchenTicket.dismissed_at).is_(None),
         col(KitchenTicket.status).in_([status.value for status in statuses]),
     )
-    if station is not None:
-        query = query.where(KitchenTicket.station == station)
+    if station_id is not None:
+        query = query.where(KitchenTicket.station_id == station_id)
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id))
     return list((await session.exec(query)).all())
 
@@ -228,6 +215,7 @@ async def list_tickets(
     """Tickets on the display, oldest first: not dismissed and (by default) not served.
 
     `include_held=False`: only fired tickets (REST clients know no held status).
+    `station` names a station (case ignored): another name is an `UnknownStation`.
     """
     require_role(actor, ALL_STAFF)
     query = select(KitchenTicket)
@@ -238,7 +226,8 @@ async def list_tickets(
     if not include_held:
         query = query.where(KitchenTicket.status != TicketStatus.HELD)
     if station is not None:
-        query = query.where(KitchenTicket.station == check_text(station, "station").strip().lower())
+        known = await stations.resolve_station(session, station)
+        query = query.where(KitchenTicket.station_id == known.id)
     if not include_dismissed:
         query = query.where(col(KitchenTicket.dismissed_at).is_(None))
     query = query.order_by(col(KitchenTicket.created_at), col(KitchenTicket.id)).limit(limit)
@@ -261,7 +250,8 @@ async def ticket_history(
     require_role(actor, ALL_STAFF)
     query = select(KitchenTicket)
     if station is not None:
-        query = query.where(KitchenTicket.station == station)
+        known = await stations.resolve_station(session, station)
+        query = query.where(KitchenTicket.station_id == known.id)
     if status is not None:
         query = query.where(KitchenTicket.status == parse_status(status))
     if before is not None:

@@ -11,9 +11,9 @@ from strawberry.types import Info
 from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.events import Event, Topic
-from restaurant_api.kitchen import loaders, service
+from restaurant_api.kitchen import loaders, service, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketStatusType
-from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.kitchen.models import KitchenStation, KitchenTicket, TicketStatus
 
 # What a kitchen screen shows unless asked otherwise: tickets still being worked on.
 ACTIVE_STATUSES = frozenset({TicketStatus.PENDING, TicketStatus.PREPARING, TicketStatus.READY})
@@ -36,21 +36,28 @@ class KitchenTicketsUpdate:
     )
 
 
-def tickets_feed(station: str | None, statuses: frozenset[TicketStatus]) -> Feed[KitchenTicket]:
+def tickets_feed(
+    station: KitchenStation | None, statuses: frozenset[TicketStatus]
+) -> Feed[KitchenTicket]:
+    station_id = None if station is None else station.id
+    # Events carry the ticket's copy of the station name, compared by key (after a rename
+    # while subscribed, the screen subscribes again to follow the new name).
+    key = None if station is None else station.name_key
+
     def visible(ticket: KitchenTicket) -> bool:
         return (
             ticket.dismissed_at is None
             and ticket.status in statuses
-            and (station is None or ticket.station == station)
+            and (station_id is None or ticket.station_id == station_id)
         )
 
     def relevant(event: Event) -> bool:
         # Other stations' tickets never reach this screen: skip their re-reads.
-        return station is None or event.station in (None, station)
+        return key is None or event.station is None or event.station.strip().lower() == key
 
     async def snapshot(context: Context) -> list[KitchenTicket]:
         async with context.use_session() as session:
-            return await service.screen_tickets(session, station=station, statuses=statuses)
+            return await service.screen_tickets(session, station_id=station_id, statuses=statuses)
 
     return Feed(
         topic=Topic.KITCHEN_TICKET,
@@ -80,8 +87,8 @@ class Subscription:
         station: Annotated[
             str | None,
             strawberry.argument(
-                description=f"Only this station's tickets ({', '.join(service.STATIONS)}); "
-                "another name is a VALIDATION_ERROR."
+                description="Only this station's tickets (a name of `kitchenStations`, case "
+                "ignored); another name is a VALIDATION_ERROR on field station."
             ),
         ] = None,
         status: Annotated[
@@ -91,7 +98,8 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenTicketsUpdate, None]:
-        known = service.parse_station(station) if station is not None else None
+        async with info.context.use_session() as session:
+            known = await stations.resolve_optional(session, station)
         statuses = frozenset(TicketStatus(value) for value in status) if status else ACTIVE_STATUSES
         return live_updates(
             info,
