@@ -25,13 +25,61 @@ from restaurant_api.orders.reads import lines_for_orders
 from restaurant_api.orders.rows import order_lines
 from restaurant_api.pricing import service as pricing
 
+# Priced checks and tax snapshots, by what they are computed from. `pricing.price_check`
+# is a pure function of its arguments, and its result is immutable (frozen dataclasses and
+# tuples): a key that determines the arguments exactly determines the check, so reusing the
+# check of an equal key is exact, whatever wrote the rows and whenever. A page of unchanged
+# orders read again is not priced again, and a check priced twice in one request (placing,
+# then answering) is priced once. Bounded: a memo is emptied when full (a page of orders
+# fits many times over).
+MEMO_SIZE = 4096
+_checks: dict[tuple[Any, ...], pricing.Check] = {}
+_snapshots: dict[tuple[Any, ...], pricing.TaxSnapshot] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+def _rate_key(data: dict[str, Any]) -> tuple[Any, ...]:
+    """Every value `TaxSnapshot.from_json` reads (the same KeyError when one is missing)."""
+    return (
+        data.get("id"),
+        data["name"],
+        data["rate_ppm"],
+        data.get("inclusive"),
+        tuple(data.get("dining_options") or ()),
+    )
+
+
+def tax_snapshot(data: dict[str, Any]) -> pricing.TaxSnapshot:
+    """`TaxSnapshot.from_json`, one object per distinct stored rate (lines share them)."""
+    key = _rate_key(data)
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        snapshot = pricing.TaxSnapshot.from_json(data)
+        _remember(_snapshots, key, snapshot)
+    return snapshot
+
 
 def line_to_price(line: OrderLine | Any, key: int | None = None) -> pricing.LineToPrice:
     return pricing.LineToPrice(
         key=line.id if key is None else key,
         unit_price_cents=line.unit_price_cents,
         quantity=line.quantity,
-        tax_rates=tuple(pricing.TaxSnapshot.from_json(rate) for rate in line.tax_rates),
+        tax_rates=tuple(tax_snapshot(rate) for rate in line.tax_rates),
+    )
+
+
+def _line_key(line: Any) -> tuple[Any, ...]:
+    """Every value `line_to_price` reads, as plain (C-hashed) tuples."""
+    return (
+        line.id,
+        line.unit_price_cents,
+        line.quantity,
+        tuple(_rate_key(rate) for rate in line.tax_rates),
     )
 
 
@@ -55,7 +103,7 @@ def charge_to_apply(charge: OrderServiceCharge) -> pricing.ChargeToApply:
         rate_ppm=charge.rate_ppm,
         amount_cents=charge.amount_cents,
         taxable=charge.taxable,
-        tax_rates=tuple(pricing.TaxSnapshot.from_json(rate) for rate in charge.tax_rates),
+        tax_rates=tuple(tax_snapshot(rate) for rate in charge.tax_rates),
     )
 
 
@@ -77,23 +125,43 @@ def check_of_rows(
 ) -> pricing.Check:
     """`check_of` for anything with the same attributes: plain rows of the REST reads
     (`reads.ORDER_ROW_COLUMNS`, `reads.LINE_ROW_COLUMNS`) as well as models."""
-    return pricing.price_check(
-        [line_to_price(line) for line in lines if not line.carried],
-        dining_option=order.dining_option,
-        discounts=[
-            discount_to_apply(d)
-            for d in sorted(discounts, key=lambda d: d.id)
-            if d.status == AdjustmentStatus.APPLIED
-        ],
-        service_charges=[
-            charge_to_apply(c)
-            for c in sorted(charges, key=lambda c: c.id)
-            if c.status == AdjustmentStatus.APPLIED
-        ],
-        carried=None
-        if order.carried_check is None
-        else pricing.Amounts.from_json(order.carried_check),
+    lines = [line for line in lines if not line.carried]
+    applied_discounts = tuple(
+        discount_to_apply(d)
+        for d in sorted(discounts, key=lambda d: d.id)
+        if d.status == AdjustmentStatus.APPLIED
     )
+    applied_charges = tuple(
+        charge_to_apply(c)
+        for c in sorted(charges, key=lambda c: c.id)
+        if c.status == AdjustmentStatus.APPLIED
+    )
+    carried = (
+        None if order.carried_check is None else pricing.Amounts.from_json(order.carried_check)
+    )
+    key = (
+        tuple(_line_key(line) for line in lines),
+        order.dining_option,
+        applied_discounts,
+        applied_charges,
+        carried,
+    )
+    try:
+        check = _checks.get(key)
+        memo = True
+    except TypeError:  # an unhashable value (not from a stored row): no memo
+        check, memo = None, False
+    if check is None:
+        check = pricing.price_check(
+            [line_to_price(line) for line in lines],
+            dining_option=order.dining_option,
+            discounts=applied_discounts,
+            service_charges=applied_charges,
+            carried=carried,
+        )
+        if memo:
+            _remember(_checks, key, check)
+    return check
 
 
 async def adjustments_for_orders(

@@ -40,8 +40,8 @@ from math import lcm
 from typing import Any
 
 from restaurant_api.money import allocate, split_evenly
+from restaurant_api.pricing.tax_terms import PPM, TaxAmount, TaxKey, TaxSnapshot, tax_order
 
-PPM = 1_000_000
 PERCENT = "percent"
 AMOUNT = "amount"
 
@@ -53,55 +53,8 @@ def half_up(value: Fraction) -> int:
 
 def rate_of(amount_cents: int, rate_ppm: int) -> int:
     """`rate_ppm` of an amount, half-up (10% of 12.345 is 1.23; of 12.35 is 1.24)."""
-    return half_up(Fraction(amount_cents * rate_ppm, PPM))
-
-
-@dataclass(frozen=True, slots=True)
-class TaxSnapshot:
-    """A tax rate as a line carries it (copied at order time)."""
-
-    id: int | None
-    name: str
-    rate_ppm: int
-    inclusive: bool = False
-    # The dining options it applies to; empty means all.
-    dining_options: tuple[str, ...] = ()
-
-    def applies_to(self, dining_option: str) -> bool:
-        return not self.dining_options or dining_option in self.dining_options
-
-    @property
-    def key(self) -> TaxKey:
-        return TaxKey(self.id, self.name, self.rate_ppm, self.inclusive)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "rate_ppm": self.rate_ppm,
-            "inclusive": self.inclusive,
-            "dining_options": list(self.dining_options),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TaxSnapshot:
-        return cls(
-            id=data.get("id"),
-            name=str(data["name"]),
-            rate_ppm=int(data["rate_ppm"]),
-            inclusive=bool(data.get("inclusive", False)),
-            dining_options=tuple(data.get("dining_options") or ()),
-        )
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class TaxKey:
-    """One line of the tax summary: the same rate edited between two lines is two keys."""
-
-    id: int | None
-    name: str
-    rate_ppm: int
-    inclusive: bool
+    # half_up(Fraction(amount_cents * rate_ppm, PPM)) without the Fraction.
+    return (2 * amount_cents * rate_ppm + PPM) // (2 * PPM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +86,6 @@ class ChargeToApply:
     taxable: bool = False
     # The rates a taxable charge is taxed at: the default rates when it was added.
     tax_rates: tuple[TaxSnapshot, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TaxAmount:
-    key: TaxKey
-    amount_cents: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,11 +170,6 @@ class Amounts:
                 for tax in data.get("taxes") or ()
             ),
         )
-
-
-def tax_order(key: TaxKey) -> tuple[bool, int, str, int, bool]:
-    """How tax lines are listed: by rate id (a rate without one last), then by terms."""
-    return (key.id is None, key.id or 0, key.name, key.rate_ppm, key.inclusive)
 
 
 def _sum_taxes(taxes: Iterable[TaxAmount]) -> tuple[TaxAmount, ...]:
@@ -338,6 +280,15 @@ def even_shares(amounts: Amounts, ways: int) -> list[Amounts]:
     ]
 
 
+# Exact amounts are kept as integer numerators by denominator: a line's tax at a rate is
+# amount x rate_ppm / (PPM + the line's inclusive rates), and a check has one or two such
+# denominators. Summing numerators over a common denominator and rounding with integer
+# division gives exactly what summing `Fraction`s did (half-up depends on the value only),
+# at a fraction of the cost; spreading by numerators over any common denominator gives the
+# same parts as over the least one (largest remainder is unchanged by scaling the weights).
+_Exact = dict[int, int]  # denominator -> numerator
+
+
 @dataclass(slots=True)
 class _Line:
     source: LineToPrice
@@ -345,7 +296,7 @@ class _Line:
     line_discount: int = 0
     check_discount: int = 0
     charge: int = 0
-    exact_taxes: dict[TaxKey, Fraction] = field(default_factory=dict)
+    exact_taxes: dict[TaxKey, _Exact] = field(default_factory=dict)
 
     @property
     def left(self) -> int:
@@ -356,6 +307,8 @@ def _spread(amount: int, weights: Sequence[int]) -> list[int]:
     """`amount` over the lines in proportion to `weights` (equal parts when all are 0)."""
     if not weights:
         return []
+    if amount == 0:  # every part of nothing is nothing, whatever the weights
+        return [0] * len(weights)
     weights = [max(weight, 0) for weight in weights]
     if sum(weights) == 0:
         weights = [1] * len(weights)
@@ -370,21 +323,55 @@ def _discount_amount(discount: DiscountToApply, base: int) -> int:
 
 
 def _add_exact_taxes(
-    target: dict[TaxKey, Fraction], amount: int, rates: Sequence[TaxSnapshot]
+    target: dict[TaxKey, _Exact], amount: int, rates: Sequence[TaxSnapshot]
 ) -> None:
     if amount == 0 or not rates:
         return
-    inclusive = sum(rate.rate_ppm for rate in rates if rate.inclusive)
+    denominator = PPM + sum(rate.rate_ppm for rate in rates if rate.inclusive)
+    sign = 1
+    if denominator <= 0:
+        if denominator == 0:
+            raise ZeroDivisionError("inclusive rates of -100%")
+        denominator, sign = -denominator, -1
     for rate in rates:
-        target[rate.key] = target.get(rate.key, Fraction(0)) + Fraction(
-            amount * rate.rate_ppm, PPM + inclusive
-        )
+        numerator = sign * amount * rate.rate_ppm
+        exact = target.get(rate.key)
+        if exact is None:
+            target[rate.key] = {denominator: numerator}
+        else:
+            exact[denominator] = exact.get(denominator, 0) + numerator
 
 
-def _spread_exact(total: int, exact: Sequence[Fraction]) -> list[int]:
-    """A rounded total over the lines by largest remainder of their exact amounts."""
-    common = lcm(*(value.denominator for value in exact))
-    return _spread(total, [value.numerator * (common // value.denominator) for value in exact])
+def _exact_weights(priced: Sequence[_Line], key: TaxKey) -> tuple[list[int], int]:
+    """Each line's exact tax at `key` as a numerator over one common denominator."""
+    exacts = [line.exact_taxes.get(key) for line in priced]
+    denominators = {den for exact in exacts if exact for den in exact}
+    if len(denominators) == 1:
+        (common,) = denominators
+        return [exact[common] if exact else 0 for exact in exacts], common
+    common = lcm(*denominators)
+    weights = [
+        sum(num * (common // den) for den, num in exact.items()) if exact else 0 for exact in exacts
+    ]
+    return weights, common
+
+
+def _price_taxes(priced: Sequence[_Line]) -> tuple[list[dict[TaxKey, int]], tuple[TaxAmount, ...]]:
+    """Per rate: the exact sum rounded half-up once, spread back by the exact amounts."""
+    line_taxes: list[dict[TaxKey, int]] = [{} for _ in priced]
+    totals: list[TaxAmount] = []
+    keys = {key for line in priced for key in line.exact_taxes}
+    for key in sorted(keys, key=tax_order) if len(keys) > 1 else keys:
+        weights, common = _exact_weights(priced, key)
+        total = (2 * sum(weights) + common) // (2 * common)
+        parts = _spread(total, weights)
+        summed = 0
+        for line, taxes, part in zip(priced, line_taxes, parts, strict=True):
+            if key in line.exact_taxes:
+                taxes[key] = part
+                summed += part
+        totals.append(TaxAmount(key, summed))
+    return line_taxes, tuple(totals)
 
 
 def price_check(
@@ -401,9 +388,69 @@ def price_check(
     result as it is (its lines are not among `lines`).
     """
     priced = [_Line(line, line.unit_price_cents * line.quantity) for line in lines]
+    applied = _apply_discounts(priced, discounts) if discounts else []
+
+    charges: list[AppliedCharge] = []
+    if service_charges and priced:
+        discounted = sum(line.left for line in priced)
+        for charge in service_charges:
+            amount = max(
+                rate_of(discounted, charge.rate_ppm)
+                if charge.kind == PERCENT
+                else charge.amount_cents,
+                0,
+            )
+            charges.append(AppliedCharge(charge.key, charge.name, charge.taxable, amount))
+            if amount == 0:
+                continue
+            parts = _spread(amount, [line.left for line in priced])
+            charge_rates = [rate for rate in charge.tax_rates if rate.applies_to(dining_option)]
+            for line, part in zip(priced, parts, strict=True):
+                line.charge += part
+                if charge.taxable:
+                    _add_exact_taxes(line.exact_taxes, part, charge_rates)
+
+    for line in priced:
+        if line.source.tax_rates:
+            rates = [rate for rate in line.source.tax_rates if rate.applies_to(dining_option)]
+            _add_exact_taxes(line.exact_taxes, line.left, rates)
+
+    line_taxes, taxes = _price_taxes(priced)
+    # Each line's taxes were filled in tax_order: no sorting again.
+    line_prices = tuple(
+        LinePrice(
+            key=line.source.key,
+            gross_cents=line.gross,
+            line_discount_cents=line.line_discount,
+            check_discount_cents=line.check_discount,
+            service_charge_cents=line.charge,
+            taxes=tuple(TaxAmount(key, part) for key, part in line_tax.items()),
+        )
+        for line, line_tax in zip(priced, line_taxes, strict=True)
+    )
+    amounts = Amounts(
+        subtotal_cents=sum(line.gross for line in priced),
+        discount_cents=sum(line.line_discount + line.check_discount for line in priced),
+        service_charge_cents=sum(charge.amount_cents for charge in charges),
+        taxes=taxes,
+    )
+    if carried is not None:
+        amounts = amounts + carried
+    return Check(
+        amounts=amounts,
+        lines=line_prices,
+        discounts=tuple(applied),
+        service_charges=tuple(charges),
+        carried=carried,
+    )
+
+
+def _apply_discounts(
+    priced: Sequence[_Line], discounts: Sequence[DiscountToApply]
+) -> list[AppliedDiscount]:
+    """Line discounts, then check discounts spread over what is left of the lines."""
     by_key = {line.source.key: line for line in priced}
     applied: list[AppliedDiscount] = []
-
     for discount in discounts:
         if discount.line_key is None:
             continue
@@ -425,60 +472,4 @@ def price_check(
         for line, part in zip(priced, _spread(amount, [ln.left for ln in priced]), strict=True):
             line.check_discount += part
         applied.append(AppliedDiscount(discount.key, discount.name, None, discount.is_comp, amount))
-
-    discounted = sum(line.left for line in priced)
-    charges: list[AppliedCharge] = []
-    for charge in service_charges:
-        if not priced:
-            break
-        amount = max(
-            rate_of(discounted, charge.rate_ppm) if charge.kind == PERCENT else charge.amount_cents,
-            0,
-        )
-        parts = _spread(amount, [line.left for line in priced])
-        charge_rates = [rate for rate in charge.tax_rates if rate.applies_to(dining_option)]
-        for line, part in zip(priced, parts, strict=True):
-            line.charge += part
-            if charge.taxable:
-                _add_exact_taxes(line.exact_taxes, part, charge_rates)
-        charges.append(AppliedCharge(charge.key, charge.name, charge.taxable, amount))
-
-    for line in priced:
-        rates = [rate for rate in line.source.tax_rates if rate.applies_to(dining_option)]
-        _add_exact_taxes(line.exact_taxes, line.left, rates)
-
-    line_taxes: list[dict[TaxKey, int]] = [{} for _ in priced]
-    for key in sorted({key for line in priced for key in line.exact_taxes}, key=tax_order):
-        exact = [line.exact_taxes.get(key, Fraction(0)) for line in priced]
-        total = half_up(sum(exact, Fraction(0)))
-        parts = _spread_exact(total, exact)
-        for line, taxes, part in zip(priced, line_taxes, parts, strict=True):
-            if key in line.exact_taxes:
-                taxes[key] = part
-
-    line_prices = tuple(
-        LinePrice(
-            key=line.source.key,
-            gross_cents=line.gross,
-            line_discount_cents=line.line_discount,
-            check_discount_cents=line.check_discount,
-            service_charge_cents=line.charge,
-            taxes=tuple(TaxAmount(key, taxes[key]) for key in sorted(taxes, key=tax_order)),
-        )
-        for line, taxes in zip(priced, line_taxes, strict=True)
-    )
-    amounts = Amounts(
-        subtotal_cents=sum(line.gross for line in priced),
-        discount_cents=sum(line.line_discount + line.check_discount for line in priced),
-        service_charge_cents=sum(charge.amount_cents for charge in charges),
-        taxes=_sum_taxes(tax for line in line_prices for tax in line.taxes),
-    )
-    if carried is not None:
-        amounts = amounts + carried
-    return Check(
-        amounts=amounts,
-        lines=line_prices,
-        discounts=tuple(applied),
-        service_charges=tuple(charges),
-        carried=carried,
-    )
+    return applied
