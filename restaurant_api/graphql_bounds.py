@@ -85,6 +85,8 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "TicketLine.modifiers": modifiers,
         "TicketLine.options": options,
         "TicketsPayload.tickets": Fixed(TICKETS_PER_ORDER),
+        "FireCoursePayload.tickets": Fixed(TICKETS_PER_ORDER),
+        "Order.courses": Fixed(limits.MAX_COURSE),
         # Tables, seats and splits.
         "Table.seats": seats,
         "SplitPreview.shares": Fixed(tables_service.MAX_SPLIT_WAYS),

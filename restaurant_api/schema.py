@@ -34,6 +34,7 @@ from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
 from restaurant_api.config import Settings
 from restaurant_api.graphql_bounds import list_bounds
+from restaurant_api.kitchen import courses_mutations
 from restaurant_api.kitchen import graphql as kitchen_graphql
 from restaurant_api.kitchen import plans as kitchen_plans
 from restaurant_api.kitchen import subscriptions as kitchen_subscriptions
@@ -89,6 +90,7 @@ Mutation = merge_types(
         orders_mutations.Mutation,
         adjustments_mutations.Mutation,
         kitchen_graphql.Mutation,
+        courses_mutations.Mutation,
         tables_mutations.Mutation,
         pricing_mutations.Mutation,
         refunds_mutations.Mutation,

@@ -87,7 +87,9 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
 
 
 def _same_options(line: OrderLine, draft: LineDraft) -> bool:
-    """Options omitted (a client that does not know them) keep the line's choice."""
+    """Options (and a course) omitted (a client that does not know them) keep the line's."""
+    if draft.course is not None and draft.course != line.course:
+        return False
     if draft.option_ids is None:
         return True
     chosen = sorted(int(option["option_id"]) for option in line.options or ())
