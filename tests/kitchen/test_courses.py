@@ -233,6 +233,20 @@ async def test_fire_course_errors(gql, db, server):
     assert anonymous["data"]["fireCourse"]["__typename"] == "AuthenticationError"
 
 
+async def test_fire_course_on_a_cancelled_order_is_refused(gql, db, server, manager):
+    order = await _three_courses(gql, db, server)
+    cancel = await gql(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "left") { __typename } }',
+        {"id": order["id"]},
+        staff=manager,
+    )
+    assert cancel["data"]["cancelOrder"]["__typename"] == "OrderPayload", cancel
+    refused = await gql(FIRE, {"orderId": order["id"], "course": 2}, staff=server)
+    assert refused["data"]["fireCourse"]["code"] == "ORDER_CLOSED"
+    tickets = (await gql(ORDER, {"id": order["id"]}, staff=server))["data"]["order"]["tickets"]
+    assert sorted(t["status"] for t in tickets) == ["HELD", "HELD", "PENDING"]
+
+
 async def test_first_course_fired_already(gql, db, server):
     order = await _three_courses(gql, db, server)
     first = await gql(FIRE, {"orderId": order["id"], "course": 1}, staff=server)
