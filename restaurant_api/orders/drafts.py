@@ -64,6 +64,8 @@ class LineChange:
     # A new choice of modifier options (exactly these); the unit price is re-priced from the
     # price the line was placed at.
     option_ids: tuple[int, ...] | None = None
+    # Move the line to another course: voided on its ticket, fired (or held) in the new one.
+    course: int | None = None
 
 
 @dataclass

@@ -126,6 +126,12 @@ class OrderLineChangeInput:
         "line's); the unit price becomes the price the line was placed at plus their deltas. "
         "Omitted or null: unchanged.",
     )
+    course: int | None = strawberry.field(
+        default=None,
+        description=f"Move the line to this course (1 to {service.MAX_COURSE}): it is voided "
+        "on its ticket and joins the new course (held, or fired at once when that course "
+        "was fired). Omitted or null: unchanged.",
+    )
 
 
 @strawberry.input(description="Changes to an open order; omitted fields stay as they are.")
@@ -181,6 +187,7 @@ class UpdateOrderInput:
                     seat_number=c.seat_number,
                     note=c.note,
                     option_ids=_option_ids(c.options, f"changeLines.{i}"),
+                    course=c.course,
                 )
                 for i, c in enumerate(self.change_lines)
             ),

@@ -244,7 +244,8 @@ async def test_fire_course_on_a_cancelled_order_is_refused(gql, db, server, mana
     refused = await gql(FIRE, {"orderId": order["id"], "course": 2}, staff=server)
     assert refused["data"]["fireCourse"]["code"] == "ORDER_CLOSED"
     tickets = (await gql(ORDER, {"id": order["id"]}, staff=server))["data"]["order"]["tickets"]
-    assert sorted(t["status"] for t in tickets) == ["HELD", "HELD", "PENDING"]
+    # The held courses were never made: their tickets are gone; the fired one is voided.
+    assert [t["status"] for t in tickets] == ["PENDING"]
 
 
 async def test_first_course_fired_already(gql, db, server):
@@ -285,6 +286,82 @@ async def test_a_line_of_a_fired_course_fires_at_once(gql, db, server):
         ("PENDING", [{"name": "Bread"}]),
     ]
     assert [c["status"] for c in after["courses"]] == ["FIRED", "HELD", "HELD"]
+
+
+MOVE_LINE = """
+mutation($orderId: ID!, $lineId: ID!, $course: Int!) {
+  updateOrder(orderId: $orderId, input: {changeLines: [{lineId: $lineId, course: $course}]}) {
+    __typename
+    ... on OrderPayload { order { lines { name course } courses { number status }
+                                  tickets { course status lines { name isVoid } } } }
+    ... on ValidationError { field }
+  }
+}"""
+
+
+async def test_moving_a_line_to_a_fired_course_fires_it(gql, db, server):
+    order = await _three_courses(gql, db, server)
+    queried = await gql(
+        'query($id: ID!) { order(id: $id) { lines { id name } } }', {"id": order["id"]},
+        staff=server,
+    )  # fmt: skip
+    steak = next(ln["id"] for ln in queried["data"]["order"]["lines"] if ln["name"] == "Steak")
+    variables = {"orderId": order["id"], "lineId": steak}
+    bad = await gql(MOVE_LINE, {**variables, "course": 10}, staff=server)
+    assert bad["data"]["updateOrder"] == {
+        "__typename": "ValidationError",
+        "field": "changeLines.0.course",
+    }
+    moved = (await gql(MOVE_LINE, {**variables, "course": 1}, staff=server))["data"]
+    after = moved["updateOrder"]["order"]
+    assert {ln["name"]: ln["course"] for ln in after["lines"]} == {
+        "Steak": 1,
+        "Soup": 1,
+        "Cake": 3,
+    }
+    tickets = sorted(
+        (t["course"], t["status"], [(ln["name"], ln["isVoid"]) for ln in t["lines"]])
+        for t in after["tickets"]
+    )
+    # The mains' held ticket had nothing else: gone, and with it the course.
+    assert tickets == [
+        (1, "PENDING", [("Soup", False)]),
+        (1, "PENDING", [("Steak", False)]),
+        (3, "HELD", [("Cake", False)]),
+    ]
+    assert after["courses"] == [
+        {"number": 1, "status": "FIRED"},
+        {"number": 3, "status": "HELD"},
+    ]
+    # Desserts are next now.
+    fired = await gql(FIRE, {"orderId": order["id"], "course": 3}, staff=server)
+    assert [t["course"] for t in fired["data"]["fireCourse"]["tickets"]] == [3]
+
+
+async def test_removing_a_line_from_a_held_ticket_keeps_the_others(gql, db, server):
+    order = await _three_courses(gql, db, server)
+    after = await _add_line(gql, server, order, "Fries", 2)
+    fries = await gql(
+        'query($id: ID!) { order(id: $id) { lines { id name } } }', {"id": order["id"]},
+        staff=server,
+    )  # fmt: skip
+    fries_id = next(ln["id"] for ln in fries["data"]["order"]["lines"] if ln["name"] == "Fries")
+    removed = await gql(
+        """mutation($o: ID!, $l: ID!) {
+             updateOrder(orderId: $o, input: {removeLineIds: [$l]}) { ... on OrderPayload {
+               order { tickets { course status lines { name isVoid } } } } } }""",
+        {"o": order["id"], "l": fries_id},
+        staff=server,
+    )
+    held = [t for t in removed["data"]["updateOrder"]["order"]["tickets"] if t["course"] == 2]
+    assert held == [
+        {
+            "course": 2,
+            "status": "HELD",
+            "lines": [{"name": "Steak", "isVoid": False}, {"name": "Fries", "isVoid": True}],
+        }
+    ]
+    assert len(after["tickets"]) == 3
 
 
 # --- REST -----------------------------------------------------------------------------------
