@@ -97,6 +97,8 @@ def list_bounds(settings: Settings) -> dict[str, ListBound]:
         "ExpoOrder.stationsWorking": Fixed(TICKETS_PER_ORDER),
         "AllDayCounts.counts": Fixed(all_day.MAX_ALL_DAY_ROWS),
         "AllDayCount.options": options,
+        "FireCoursePayload.tickets": Fixed(TICKETS_PER_ORDER),
+        "Order.courses": Fixed(limits.MAX_COURSE),
         # Tables, seats and splits.
         "Table.seats": seats,
         "SplitPreview.shares": Fixed(tables_service.MAX_SPLIT_WAYS),

@@ -82,7 +82,9 @@ async def fire_lines(
     else:
         last_fire, highest, held = await _fired_state(session, order_id)
     if highest is None:
-        highest = min(line.course for line in lines)
+        # Nothing fired yet: the first course fires, and a course already held stays held
+        # with the ones after it (no later course overtakes an earlier one).
+        highest = min([line.course for line in lines] + [course for _, course in held])
     routing = await routing_for(session, lines)
     groups: dict[tuple[int, int, bool], list[RoutedLine]] = defaultdict(list)
     for line in lines:

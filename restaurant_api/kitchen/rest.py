@@ -23,6 +23,7 @@ from restaurant_api.api.rest import (
     SessionDep,
     error_responses,
 )
+from restaurant_api.errors import InvalidInput
 from restaurant_api.kitchen import service
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
 from restaurant_api.money import from_cents
@@ -75,6 +76,20 @@ class KitchenStatusPublic(BaseModel):
 class StatusBody(BaseModel):
     # A str, not the enum: an unknown status is the service's 422 with a clear message.
     status: str
+
+
+# The statuses REST clients know: held tickets (later courses not fired yet) are GraphQL's.
+REST_STATUSES = tuple(status.value for status in TicketStatus if status != TicketStatus.HELD)
+
+
+def rest_status(status: str) -> str:
+    """`status` unless it is one REST does not know (422 naming the four it does)."""
+    if status not in REST_STATUSES:
+        raise InvalidInput(
+            f"Unknown status {status[:40]!r}; use one of {', '.join(REST_STATUSES)}",
+            field="status",
+        )
+    return status
 
 
 async def present_tickets(
@@ -144,7 +159,11 @@ async def list_kitchen_orders(
     station: str | None = None,
 ) -> Any:
     tickets = await service.list_tickets(
-        session, actor=user, status=status, station=station, include_held=False
+        session,
+        actor=user,
+        status=None if status is None else rest_status(status),
+        station=station,
+        include_held=False,
     )
     return await present_tickets(session, tickets)
 
@@ -156,7 +175,7 @@ async def update_kitchen_order(
     order_id: int, body: StatusBody, user: CurrentUser, session: SessionDep
 ) -> Any:
     tickets = await service.set_order_tickets_status(
-        session, actor=user, order_id=order_id, status=body.status
+        session, actor=user, order_id=order_id, status=rest_status(body.status)
     )
     first = tickets[0]
     return KitchenStatusPublic(

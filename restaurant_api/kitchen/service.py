@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,6 +93,7 @@ async def _void(session: AsyncSession, condition: ColumnElement[bool], reason: s
         .returning(col(KitchenTicketLine.ticket_id))
     )
     ticket_ids = {row[0] for row in touched.all()}
+    ticket_ids -= await _drop_emptied_held(session, ticket_ids)
     if ticket_ids:
         changed = await session.exec(
             update(KitchenTicket)
@@ -102,6 +103,51 @@ async def _void(session: AsyncSession, condition: ColumnElement[bool], reason: s
         )
         for ticket in changed.scalars().all():
             ticket_changed(session, ticket)
+        await _complete_bumped(session, ticket_ids, now)
+
+
+async def _complete_bumped(session: AsyncSession, ticket_ids: set[int], now: datetime) -> None:
+    """A ticket being worked on whose remaining live lines were all bumped is ready once the
+    others are voided: its last line to make is gone."""
+    line = KitchenTicketLine
+    live = select(line.id).where(line.ticket_id == KitchenTicket.id, col(line.voided_at).is_(None))
+    rows = await session.exec(
+        select(KitchenTicket)
+        .where(
+            col(KitchenTicket.id).in_(ticket_ids),
+            col(KitchenTicket.status).in_([TicketStatus.PENDING, TicketStatus.PREPARING]),
+            live.exists(),
+            ~live.where(col(line.ready_at).is_(None)).exists(),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for ticket in rows.all():
+        if ticket.status == TicketStatus.PENDING:
+            await move_ticket(session, ticket, TicketStatus.PREPARING, actor_id=None, now=now)
+        await move_ticket(session, ticket, TicketStatus.READY, actor_id=None, now=now)
+
+
+async def _drop_emptied_held(session: AsyncSession, ticket_ids: Iterable[int]) -> set[int]:
+    """Delete the held tickets among `ticket_ids` left without a live line: a course not
+    fired yet has nothing to make there, and firing it would send cooks an empty ticket."""
+    live = select(KitchenTicketLine.id).where(
+        KitchenTicketLine.ticket_id == KitchenTicket.id,
+        col(KitchenTicketLine.voided_at).is_(None),
+    )
+    dropped = await session.exec(
+        delete(KitchenTicket)
+        .where(
+            col(KitchenTicket.id).in_(list(ticket_ids)),
+            col(KitchenTicket.status) == TicketStatus.HELD,
+            ~live.exists(),
+        )
+        .returning(KitchenTicket)
+    )
+    tickets = list(dropped.scalars().all())
+    for ticket in tickets:
+        ticket_changed(session, ticket)
+    return {ticket.id for ticket in tickets}
 
 
 # --- batch reads (DataLoaders, live updates and REST presenters) ----------------------------

@@ -15,8 +15,11 @@ from restaurant_api.kitchen import loaders, service, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketStatusType
 from restaurant_api.kitchen.models import KitchenStation, KitchenTicket, TicketStatus
 
-# What a kitchen screen shows unless asked otherwise: tickets still being worked on.
-ACTIVE_STATUSES = frozenset({TicketStatus.PENDING, TicketStatus.PREPARING, TicketStatus.READY})
+# What a kitchen screen shows unless asked otherwise: tickets still being worked on, and
+# the held courses cooks plan for.
+ACTIVE_STATUSES = frozenset(
+    {TicketStatus.HELD, TicketStatus.PENDING, TicketStatus.PREPARING, TicketStatus.READY}
+)
 
 
 @strawberry.type(
@@ -94,7 +97,8 @@ class Subscription:
         status: Annotated[
             list[TicketStatusType] | None,
             strawberry.argument(
-                description="Only tickets in these statuses (default: pending, preparing, ready)."
+                description="Only tickets in these statuses (default: held, pending, "
+                "preparing, ready)."
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenTicketsUpdate, None]:

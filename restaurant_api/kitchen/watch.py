@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.config import Settings
 from restaurant_api.db import Database, utcnow
+from restaurant_api.kitchen.courses import fire_due_courses
 from restaurant_api.kitchen.lateness import detect_late_tickets
 
 logger = logging.getLogger("restaurant_api.kitchen.watch")
@@ -34,9 +35,22 @@ async def sweep_late_tickets(session: AsyncSession, now: datetime) -> object:
 DEFAULT_SWEEPS: tuple[Sweep, ...] = (sweep_late_tickets,)
 
 
+def course_auto_fire(after_minutes: int) -> Sweep:
+    """The sweep that fires a held course `after_minutes` after the previous was served."""
+
+    async def sweep_due_courses(session: AsyncSession, now: datetime) -> object:
+        return await fire_due_courses(session, now=now, after_minutes=after_minutes)
+
+    return sweep_due_courses
+
+
 def kitchen_sweeps(settings: Settings) -> list[Sweep]:
-    """The sweeps the app's watch runs with these settings."""
-    return list(DEFAULT_SWEEPS)
+    """The sweeps the app's watch runs with these settings: late detection, and courses
+    firing by themselves when `course_auto_fire_minutes` is set."""
+    sweeps = list(DEFAULT_SWEEPS)
+    if settings.course_auto_fire_minutes is not None:
+        sweeps.append(course_auto_fire(settings.course_auto_fire_minutes))
+    return sweeps
 
 
 async def run_sweeps(

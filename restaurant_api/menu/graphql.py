@@ -11,6 +11,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from restaurant_api import limits
 from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, Money, from_row, result_union
 from restaurant_api.api.mutations import domain_mutation
@@ -86,6 +87,13 @@ class MenuItemType(Node):
     price: Money = strawberry.field(description="Price of one unit.")
     is_available: bool = strawberry.field(description="False when 86'd: it cannot be ordered.")
     display_order: int = strawberry.field(description="Position within its category.")
+    default_course: int = strawberry.field(
+        description="The course its order lines get unless the order line says otherwise "
+        "(1 starters, 2 mains, 3 desserts, ...)."
+    )
+    prep_minutes: int | None = strawberry.field(
+        description="Prep-time target in minutes (null: its kitchen station's default)."
+    )
     updated_at: datetime = strawberry.field(description="Last change (UTC).")
 
     @strawberry.field(
@@ -201,6 +209,14 @@ class MenuItemInput:
     display_order: int | None = strawberry.field(
         default=None, description="Position within its category (default: last)."
     )
+    default_course: int = strawberry.field(
+        default=1, description=f"Its lines' course, 1 to {limits.MAX_COURSE} (default 1)."
+    )
+    prep_minutes: int | None = strawberry.field(
+        default=None,
+        description=f"Prep-time target in minutes, 0 to {limits.MAX_PREP_MINUTES} (null: the "
+        "station's default).",
+    )
 
 
 @strawberry.input(description="Changes to a menu item; omitted fields stay as they are.")
@@ -218,6 +234,14 @@ class MenuItemUpdateInput:
         default=None, description="False 86's the item: it can no longer be ordered."
     )
     display_order: int | None = strawberry.field(default=None, description="New position.")
+    default_course: int | None = strawberry.field(
+        default=None, description=f"New course of its lines, 1 to {limits.MAX_COURSE}."
+    )
+    prep_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"New prep-time target in minutes, 0 to {limits.MAX_PREP_MINUTES} (null "
+        "clears it: the station's default applies).",
+    )
 
 
 @strawberry.type(description="A menu item after a change.")
@@ -253,6 +277,8 @@ class Mutation:
             description=input.description,
             is_available=input.is_available,
             display_order=input.display_order,
+            default_course=input.default_course,
+            prep_minutes=input.prep_minutes,
         )
 
         item = await service.create_menu_item(session, actor=info.context.user, draft=draft)
@@ -278,6 +304,10 @@ class Mutation:
             ),
             is_available=input.is_available,
             display_order=input.display_order,
+            default_course=input.default_course,
+            prep_minutes=(
+                service.UNSET if input.prep_minutes is strawberry.UNSET else input.prep_minutes
+            ),
         )
 
         item = await service.update_menu_item(

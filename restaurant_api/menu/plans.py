@@ -100,6 +100,8 @@ MENU_ITEM = ObjectSpec(
         "price": money("price_cents"),
         "isAvailable": Leaf(("is_available",)),
         "displayOrder": Leaf(("display_order",)),
+        "defaultCourse": Leaf(("default_course",)),
+        "prepMinutes": Leaf(("prep_minutes",)),
         "updatedAt": Leaf(("updated_at",), utc_time),
         "modifierGroups": _ITEM_GROUPS,
     },

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api import limits
 from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
@@ -53,6 +54,10 @@ class MenuItemDraft:
     description: str | None = None
     is_available: bool = True
     display_order: int | None = None
+    # The course its lines get (1 starters, 2 mains, ...) and its prep-time target
+    # (None: the station's default).
+    default_course: int = 1
+    prep_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class MenuItemChanges:
     description: str | Unset | None = UNSET
     is_available: bool | None = None
     display_order: int | None = None
+    default_course: int | None = None
+    # UNSET leaves it; None clears it (the station's default applies).
+    prep_minutes: int | Unset | None = UNSET
 
 
 def name_key(name: str) -> str:
@@ -72,6 +80,21 @@ def name_key(name: str) -> str:
 def _display_order(value: int) -> int:
     if not 0 <= value <= 1_000_000:
         raise InvalidInput("display_order must be between 0 and 1000000", field="display_order")
+    return value
+
+
+def check_course(value: int, field: str = "default_course") -> int:
+    """A course number, 1 to MAX_COURSE."""
+    if not 1 <= value <= limits.MAX_COURSE:
+        raise InvalidInput(f"{field} must be between 1 and {limits.MAX_COURSE}", field=field)
+    return value
+
+
+def _prep_minutes(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= limits.MAX_PREP_MINUTES:
+        raise InvalidInput(
+            f"prep_minutes must be between 0 and {limits.MAX_PREP_MINUTES}", field="prep_minutes"
+        )
     return value
 
 
@@ -168,6 +191,8 @@ async def create_menu_item(
         price_cents=cents,
         is_available=draft.is_available,
         display_order=order,
+        default_course=check_course(draft.default_course),
+        prep_minutes=_prep_minutes(draft.prep_minutes),
     )
     session.add(item)
     await _flush_unique(session)
@@ -195,6 +220,10 @@ async def update_menu_item(
         item.is_available = changes.is_available
     if changes.display_order is not None:
         item.display_order = _display_order(changes.display_order)
+    if changes.default_course is not None:
+        item.default_course = check_course(changes.default_course)
+    if not isinstance(changes.prep_minutes, Unset):
+        item.prep_minutes = _prep_minutes(changes.prep_minutes)
     item.updated_at = utcnow()
     session.add(item)
     await _flush_unique(session)

@@ -19,6 +19,7 @@ from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import InvalidInput
 from restaurant_api.inputs import Unset, price_cents
 from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.menu import service as menu_service
 from restaurant_api.orders.audit import audit_voids, lines_as_they_are
 from restaurant_api.orders.drafts import MAX_LINES, LineChange, LineDraft, OrderChanges
 from restaurant_api.orders.errors import OrderLineNotFound
@@ -87,7 +88,9 @@ def _line_key(line: OrderLine) -> tuple[object, ...]:
 
 
 def _same_options(line: OrderLine, draft: LineDraft) -> bool:
-    """Options omitted (a client that does not know them) keep the line's choice."""
+    """Options (and a course) omitted (a client that does not know them) keep the line's."""
+    if draft.course is not None and draft.course != line.course:
+        return False
     if draft.option_ids is None:
         return True
     chosen = sorted(int(option["option_id"]) for option in line.options or ())
@@ -141,6 +144,8 @@ def _apply_line_change(line: OrderLine, change: LineChange) -> None:
         line.seat_number = change.seat_number
     if change.note is not None:
         line.note = optional_text(change.note, "note", 500)
+    if change.course is not None:
+        line.course = menu_service.check_course(change.course, "course")
 
 
 async def _offered_for(
@@ -173,7 +178,7 @@ async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChan
         line = by_id.get(change.line_id)
         if line is None or line not in edit.final:
             raise OrderLineNotFound(change.line_id).inside("change_lines", index)
-        before = (_line_key(line), line.options)
+        before = (_line_key(line), line.options, line.course)
         try:
             check_carried_change(line, change.quantity)
             _apply_line_change(line, change)
@@ -181,7 +186,7 @@ async def _edit_lines(session: AsyncSession, edit: _LineEdit, changes: OrderChan
                 rechoose_options(line, menu, offered, change.option_ids)
         except InvalidInput as error:
             raise error.inside("change_lines", index) from None
-        if (_line_key(line), line.options) != before and line not in edit.changed:
+        if (_line_key(line), line.options, line.course) != before and line not in edit.changed:
             edit.changed.append(line)
 
     added = await resolve_lines(session, changes.add_lines, "add_lines")

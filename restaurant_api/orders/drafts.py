@@ -17,6 +17,7 @@ MAX_MODIFIERS = limits.MAX_MODIFIERS
 MAX_OPTIONS_PER_LINE = limits.MAX_OPTIONS_PER_LINE
 MAX_CUSTOMERS = limits.MAX_CUSTOMERS
 MAX_SEAT = limits.MAX_SEAT
+MAX_COURSE = limits.MAX_COURSE
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class LineDraft:
     note: str | None = None
     # Modifier option ids: None means every group's defaults; a tuple is exactly the choice.
     option_ids: tuple[int, ...] | None = None
+    # 1 starters, 2 mains, ... (1 to MAX_COURSE); None: the menu item's default course
+    # (an open item's is 1).
+    course: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class OrderDraft:
     total: Decimal | int | str | None = None
     # dine_in, takeout or delivery (pricing.models.DiningOption); only dine-in has a table.
     dining_option: str = "dine_in"
+    # Fire every course now; False fires the first course and holds the others.
+    fire_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class LineChange:
     # A new choice of modifier options (exactly these); the unit price is re-priced from the
     # price the line was placed at.
     option_ids: tuple[int, ...] | None = None
+    # Move the line to another course: voided on its ticket, fired (or held) in the new one.
+    course: int | None = None
 
 
 @dataclass

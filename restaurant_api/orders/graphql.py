@@ -35,6 +35,7 @@ from restaurant_api.api.pagination import (
     id_connection_page,
 )
 from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.kitchen.courses_graphql import OrderCourseType
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
 from restaurant_api.menu.graphql import MenuItemType
@@ -114,6 +115,10 @@ class OrderLineType(Node):
     modifiers: list[str] = strawberry.field(description="Modifiers, e.g. 'no onions'.")
     seat_number: int | None = strawberry.field(description="Seat the item is for.")
     note: str | None = strawberry.field(description="Note for the kitchen.")
+    course: int = strawberry.field(
+        description="Its course: 1 starters, 2 mains, 3 desserts, ... (later courses wait, "
+        "held, until fired)."
+    )
     unit_price_cents: strawberry.Private[int]
     menu_item_db_id: strawberry.Private[int | None]
     order_db_id: strawberry.Private[int]
@@ -235,6 +240,14 @@ class OrderType(Node):
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
         tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
         return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
+
+    @strawberry.field(
+        description="The order's courses in course order: held until fired (fireCourse), "
+        "then fired, ready, served."
+    )
+    async def courses(self, info: Info[Context, None]) -> list[OrderCourseType]:
+        tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
+        return OrderCourseType.for_tickets(tickets)
 
     @strawberry.field(
         description="Discounts and comps asked for or applied, any status, oldest first "

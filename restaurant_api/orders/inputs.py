@@ -26,6 +26,8 @@ class LineInput(Protocol):
     def seat_number(self) -> int | None: ...
     @property
     def note(self) -> str | None: ...
+    @property
+    def course(self) -> int | None: ...
 
 
 def line_draft(
@@ -43,4 +45,5 @@ def line_draft(
         seat_number=line.seat_number,
         note=line.note,
         option_ids=None if option_ids is None else tuple(option_ids),
+        course=line.course,
     )

@@ -62,6 +62,11 @@ class OrderLineInput:
         f"{service.MAX_OPTIONS_PER_LINE}); omitted or null: every group's defaults. Each must "
         "be offered on the item and available, and each group's count within its bounds.",
     )
+    course: int | None = strawberry.field(
+        default=None,
+        description=f"Its course, 1 to {service.MAX_COURSE} (1 starters, 2 mains, 3 desserts, "
+        "...); omitted or null: the menu item's default course (an open item's is 1).",
+    )
 
     def draft(self, at: str) -> service.LineDraft:
         """The service's draft; `at` is this line's input path (for a bad id's error)."""
@@ -89,6 +94,11 @@ class PlaceOrderInput:
         description="Dine-in (the default), takeout or delivery; only dine-in may have a "
         "table. Taxes can depend on it.",
     )
+    fire_all: bool = strawberry.field(
+        default=False,
+        description="Fire every course to the kitchen now. Default false: the first course "
+        "fires, later courses are held until fired (fireCourse).",
+    )
 
     def draft(self) -> service.OrderDraft:
         """The service's draft; a bad id raises with its input path."""
@@ -99,6 +109,7 @@ class PlaceOrderInput:
             special_requests=self.special_requests,
             total=self.total,
             dining_option=DiningOption(self.dining_option).value,
+            fire_all=self.fire_all,
         )
 
 
@@ -114,6 +125,12 @@ class OrderLineChangeInput:
         description="New modifier options (global ids; exactly these, checked like a new "
         "line's); the unit price becomes the price the line was placed at plus their deltas. "
         "Omitted or null: unchanged.",
+    )
+    course: int | None = strawberry.field(
+        default=None,
+        description=f"Move the line to this course (1 to {service.MAX_COURSE}): it is voided "
+        "on its ticket and joins the new course (held, or fired at once when that course "
+        "was fired). Omitted or null: unchanged.",
     )
 
 
@@ -170,6 +187,7 @@ class UpdateOrderInput:
                     seat_number=c.seat_number,
                     note=c.note,
                     option_ids=_option_ids(c.options, f"changeLines.{i}"),
+                    course=c.course,
                 )
                 for i, c in enumerate(self.change_lines)
             ),

@@ -51,6 +51,10 @@ def _request_hash(draft: OrderDraft) -> str:
         line["price"] = _money_key(source.price)
         if source.option_ids is None:
             del line["option_ids"]  # keys stored before options existed keep matching
+        if source.course is None:
+            del line["course"]  # ... and before courses existed
+    if draft.fire_all:
+        del canonical["fire_all"]  # every line fired, as before courses existed
     encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -173,6 +177,7 @@ async def place_order_with_lines(
         lines=lines,
         actor_id=user.id,
         new_order=True,
+        fire_all=draft.fire_all,
     )
     if record_id is not None:
         await session.exec(

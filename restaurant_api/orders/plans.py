@@ -95,6 +95,7 @@ ORDER_LINE = ObjectSpec(
         "quantity": Leaf(("quantity",)),
         "modifiers": Leaf(("modifiers",), list),
         "seatNumber": Leaf(("seat_number",)),
+        "course": Leaf(("course",)),
         "note": Leaf(("note",)),
         "menuItemId": Leaf(("menu_item_id",), optional(global_id("MenuItem"))),
         "orderId": Leaf(("order_id",), global_id("Order")),

@@ -159,6 +159,13 @@ class OrderItemIn(BaseModel):
         max_length=MAX_OPTIONS_PER_LINE,
         description="Ids of the modifier options chosen; omitted: the defaults of every group.",
     )
+    course: int | None = Field(
+        default=None,
+        ge=1,
+        le=service.MAX_COURSE,
+        description="1 starters, 2 mains, 3 desserts, ...; omitted: the menu item's default "
+        "course (an open item's is 1).",
+    )
 
     def draft(self) -> service.LineDraft:
         return line_draft(self, menu_item_id=self.menu_item_id, option_ids=self.options)
@@ -172,6 +179,12 @@ class OrderCreate(BaseModel):
     special_requests: str | None = Field(default=None, max_length=1000)
     # Beyond the contract: only dine-in may have a table.
     dining_option: DiningOption = DiningOption.DINE_IN
+    fire_all: bool = Field(
+        default=True,
+        description="Fire every course to the kitchen now (the default: REST clients expect "
+        "every item on the kitchen tickets); false fires the first course and holds the "
+        "others until fired.",
+    )
 
     def draft(self) -> service.OrderDraft:
         return service.OrderDraft(
@@ -181,6 +194,7 @@ class OrderCreate(BaseModel):
             special_requests=self.special_requests,
             total=self.total,
             dining_option=self.dining_option.value,
+            fire_all=self.fire_all,
         )
 
 

@@ -56,6 +56,7 @@ from restaurant_api.orders.discounts import (
     request_discount,
 )
 from restaurant_api.orders.drafts import (
+    MAX_COURSE,
     MAX_CUSTOMERS,
     MAX_LINES,
     MAX_MODIFIERS,
@@ -138,6 +139,7 @@ from restaurant_api.pricing.service import Amounts, Check
 
 __all__ = [
     "ALL_ORDERS",
+    "MAX_COURSE",
     "MAX_CUSTOMERS",
     "MAX_LINES",
     "MAX_MODIFIERS",

@@ -121,6 +121,9 @@ def _resolve_line(
     check_seat(draft.seat_number)
     modifiers = clean_modifiers(draft.modifiers)
     note = optional_text(draft.note, "note", 500)
+    if draft.course is not None:
+        menu_service.check_course(draft.course, "course")
+    course = draft.course or 1
     options: list[dict[str, Any]] = []
     if draft.menu_item_id is not None:
         item = menu.get(draft.menu_item_id)
@@ -136,6 +139,7 @@ def _resolve_line(
         if cents < 0:
             raise InvalidInput(f"{label}: the options make the price negative", field="options")
         name, category = item.name, item.category
+        course = draft.course or item.default_course
     else:
         if draft.option_ids:
             raise InvalidInput("Only a menu item has options", field="options")
@@ -157,6 +161,7 @@ def _resolve_line(
         options=options,
         seat_number=draft.seat_number,
         note=note,
+        course=course,
     )
     if line_total_cents(line) > MAX_CENTS:
         raise InvalidInput("Line total is out of range", field="quantity")

@@ -133,6 +133,23 @@ async def test_void_lines_do_not_count_and_cannot_be_bumped(client, gql, server,
     assert [line["readyAt"] is not None for line in done["ticket"]["lines"]] == [True, False]
 
 
+async def test_removing_the_last_unbumped_line_makes_the_ticket_ready(client, gql, server, kitchen):
+    order = await _place(client, server, [STEAK, FISH])
+    ticket = await kitchen_ticket(gql, kitchen)
+    steak = ticket["lines"][0]["id"]
+    bumped = (await gql(BUMP, {"id": steak}, staff=kitchen))["data"]["bumpTicketLine"]
+    assert bumped["ticket"]["status"] == "PREPARING"
+    # The fish leaves the order: the steak, already bumped, was all that was left to make.
+    response = await client.put(
+        f"/api/orders/{order['id']}", json={"order": [STEAK]}, headers=server.headers
+    )
+    assert response.status_code == 200, response.text
+    ticket = await kitchen_ticket(gql, kitchen)
+    assert ticket["status"] == "READY"
+    assert [line["isVoid"] for line in ticket["lines"]] == [False, True]
+    assert timeline(ticket) == ["PENDING", "PREPARING", "READY"]
+
+
 async def test_held_served_dismissed_and_missing_lines_are_refused(
     client, gql, server, kitchen, db
 ):
