@@ -53,8 +53,9 @@ def _request_hash(draft: OrderDraft) -> str:
             del line["option_ids"]  # keys stored before options existed keep matching
         if source.course is None:
             del line["course"]  # ... and before courses existed
-    if draft.fire_all:
-        del canonical["fire_all"]  # every line fired, as before courses existed
+    # How the courses are dispatched is not what the request orders: REST (fire all by
+    # default) and GraphQL (first course) retries of one order must match.
+    del canonical["fire_all"]
     encoded = json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
