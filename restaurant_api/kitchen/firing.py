@@ -84,7 +84,9 @@ async def fire_lines(
     if highest is None:
         # Nothing fired yet: the first course fires, and a course already held stays held
         # with the ones after it (no later course overtakes an earlier one).
-        highest = min([line.course for line in lines] + [course for _, course in held])
+        first_held = min((course for _, course in held), default=None)
+        first_new = min(line.course for line in lines)
+        highest = first_new if first_held is None else min(first_new, first_held - 1)
     routing = await routing_for(session, lines)
     groups: dict[tuple[int, int, bool], list[RoutedLine]] = defaultdict(list)
     for line in lines:
