@@ -35,6 +35,7 @@ from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, 
 logger = logging.getLogger("restaurant_api.live")
 
 M = TypeVar("M")
+T = TypeVar("T")
 U = TypeVar("U")
 Row_contra = TypeVar("Row_contra", contravariant=True)
 
@@ -91,6 +92,14 @@ class Feed(Generic[M]):
     order_by: Callable[[M], Any]
     visible: Callable[[M], bool] = lambda _row: True
     relevant: Callable[[Event], bool] = lambda _event: True
+
+
+async def read_apart(context: Context, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`read` in a short read session of its own. A subscription resolver reads this way
+    (e.g. to check its arguments): its socket's session would hold a pool connection for
+    as long as the socket lives, one per subscriber."""
+    async with context.db.session(read_only=True) as session:
+        return await read(session)
 
 
 def reread(

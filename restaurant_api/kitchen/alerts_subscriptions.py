@@ -14,7 +14,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.db import utcnow
 from restaurant_api.events import Event, Topic
@@ -134,8 +134,9 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenAlertsUpdate, None]:
-        async with info.context.use_session() as session:
-            known = await stations.resolve_optional(session, station)
+        known = await read_apart(
+            info.context, lambda session: stations.resolve_optional(session, station)
+        )
         limit = info.context.settings.subscription_snapshot_max
         return live_updates(
             info,

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from restaurant_api.api.feeds import read_apart
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.kitchen import all_day, stations
 
@@ -73,8 +74,7 @@ async def station_of(context: Context, station: str | None) -> tuple[int | None,
     """The id and name of the station asked for ((None, None): every station)."""
     if station is None:
         return None, None
-    async with context.use_session() as session:
-        found = await stations.resolve_station(session, station)
+    found = await read_apart(context, lambda session: stations.resolve_station(session, station))
     return found.id, found.name
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart, reread
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import loaders, service, stations
@@ -102,8 +102,9 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenTicketsUpdate, None]:
-        async with info.context.use_session() as session:
-            known = await stations.resolve_optional(session, station)
+        known = await read_apart(
+            info.context, lambda session: stations.resolve_optional(session, station)
+        )
         statuses = frozenset(TicketStatus(value) for value in status) if status else ACTIVE_STATUSES
         return live_updates(
             info,
