@@ -79,6 +79,8 @@ class Event:
     id: int  # the changed row: ticket id, table id or order id
     order_id: int | None = None
     station: str | None = None
+    # The station's id: screens filter on it (a name changes with a rename).
+    station_id: int | None = None
     status: str | None = None
 
     def to_json(self) -> str:
@@ -88,6 +90,8 @@ class Event:
             data["order_id"] = self.order_id
         if self.station is not None:
             data["station"] = self.station
+        if self.station_id is not None:
+            data["station_id"] = self.station_id
         if self.status is not None:
             data["status"] = self.status
         payload = json.dumps(data, separators=(",", ":"))
@@ -106,6 +110,7 @@ class Event:
             id=int(data["id"]),
             order_id=data.get("order_id"),
             station=data.get("station"),
+            station_id=data.get("station_id"),
             status=data.get("status"),
         )
 

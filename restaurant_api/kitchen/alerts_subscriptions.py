@@ -20,7 +20,7 @@ from restaurant_api.db import utcnow
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import lateness, loaders, service, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketLineType
-from restaurant_api.kitchen.models import KitchenTicket
+from restaurant_api.kitchen.models import KitchenStation, KitchenTicket
 
 
 @strawberry.type(
@@ -87,21 +87,23 @@ class KitchenAlertsUpdate:
     alerts: list[KitchenAlertType] = strawberry.field(description="The late tickets, oldest first.")
 
 
-def alerts_feed(station: str | None, limit: int) -> Feed[KitchenTicket]:
+def alerts_feed(station: KitchenStation | None, limit: int) -> Feed[KitchenTicket]:
+    station_id = None if station is None else station.id
+
     def visible(ticket: KitchenTicket) -> bool:
         return (
             ticket.late_at is not None
             and ticket.dismissed_at is None
             and ticket.status in lateness.WORKING_STATUSES
-            and (station is None or ticket.station == station)
+            and (station_id is None or ticket.station_id == station_id)
         )
 
     def relevant(event: Event) -> bool:
-        return station is None or event.station in (None, station)
+        return station_id is None or event.station_id in (None, station_id)
 
     async def snapshot(context: Context) -> list[KitchenTicket]:
         async with context.use_session() as session:
-            return await lateness.late_tickets(session, station=station, limit=limit)
+            return await lateness.late_tickets(session, station_id=station_id, limit=limit)
 
     return Feed(
         topic=Topic.KITCHEN_ALERT,
@@ -140,7 +142,7 @@ class Subscription:
         limit = info.context.settings.subscription_snapshot_max
         return live_updates(
             info,
-            alerts_feed(known.name if known else None, limit),
+            alerts_feed(known, limit),
             KitchenAlertType,
             lambda kind, alerts, _removed: KitchenAlertsUpdate(kind=kind, alerts=alerts),
         )

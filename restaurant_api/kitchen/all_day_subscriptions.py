@@ -25,7 +25,7 @@ from restaurant_api.kitchen.all_day_graphql import (
 
 
 async def _counts_feed(
-    info: Info[Context, None], station_id: int | None, station_name: str | None
+    info: Info[Context, None], station_id: int | None
 ) -> AsyncGenerator[AllDayCountsType, None]:
     context = info.context
     bus = bus_from(info)
@@ -36,8 +36,8 @@ async def _counts_feed(
         yield AllDayCountsType.from_counts(last)
         while True:
             deliveries = [await subscriber.get(), *subscriber.drain()]
-            if station_name is not None and not any(
-                d.event.topic is Topic.RESYNC or d.event.station in (None, station_name)
+            if station_id is not None and not any(
+                d.event.topic is Topic.RESYNC or d.event.station_id in (None, station_id)
                 for d in deliveries
             ):
                 continue  # only other stations' tickets changed
@@ -67,5 +67,5 @@ class Subscription:
     async def all_day_counts(
         self, info: Info[Context, None], station: StationArgument = None
     ) -> AsyncGenerator[AllDayCountsType, None]:
-        station_id, name = await station_of(event_context(info.context), station)
-        return _counts_feed(info, station_id, name)
+        station_id, _ = await station_of(event_context(info.context), station)
+        return _counts_feed(info, station_id)

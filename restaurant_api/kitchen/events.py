@@ -30,6 +30,7 @@ def _publish(
             id=flushed_id(ticket.id),
             order_id=ticket.order_id,
             station=ticket.station,
+            station_id=ticket.station_id,
             # A change carries the ticket's status (read when the event is built, at commit).
             status=str(ticket.status) if status is None else status,
         )

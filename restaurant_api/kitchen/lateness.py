@@ -89,7 +89,7 @@ class TimedTicket(Protocol):
 
 
 async def late_tickets(
-    session: AsyncSession, *, station: str | None, limit: int
+    session: AsyncSession, *, station_id: int | None, limit: int
 ) -> list[KitchenTicket]:
     """Tickets announced late and still worked on (on the display), oldest due first."""
     query = select(KitchenTicket).where(
@@ -97,8 +97,8 @@ async def late_tickets(
         col(KitchenTicket.status).in_([status.value for status in WORKING_STATUSES]),
         col(KitchenTicket.dismissed_at).is_(None),
     )
-    if station is not None:
-        query = query.where(KitchenTicket.station == station)
+    if station_id is not None:
+        query = query.where(KitchenTicket.station_id == station_id)
     query = query.order_by(col(KitchenTicket.due_at), col(KitchenTicket.id)).limit(limit)
     return list((await session.exec(query)).all())
 

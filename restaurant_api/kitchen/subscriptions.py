@@ -43,9 +43,6 @@ def tickets_feed(
     station: KitchenStation | None, statuses: frozenset[TicketStatus]
 ) -> Feed[KitchenTicket]:
     station_id = None if station is None else station.id
-    # Events carry the ticket's copy of the station name, compared by key (after a rename
-    # while subscribed, the screen subscribes again to follow the new name).
-    key = None if station is None else station.name_key
 
     def visible(ticket: KitchenTicket) -> bool:
         return (
@@ -56,7 +53,7 @@ def tickets_feed(
 
     def relevant(event: Event) -> bool:
         # Other stations' tickets never reach this screen: skip their re-reads.
-        return key is None or event.station is None or event.station.strip().lower() == key
+        return station_id is None or event.station_id in (None, station_id)
 
     async def snapshot(context: Context) -> list[KitchenTicket]:
         async with context.use_session() as session:

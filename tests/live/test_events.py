@@ -22,7 +22,9 @@ from tests.live.conftest import OtherListener, make_ticket
 
 
 def test_event_json_round_trip_and_notify_size_limit():
-    event = Event(Topic.KITCHEN_TICKET, 7, order_id=3, station="kitchen", status="ready")
+    event = Event(
+        Topic.KITCHEN_TICKET, 7, order_id=3, station="kitchen", station_id=2, status="ready"
+    )
     assert Event.from_json(event.to_json()) == event
     assert Event.from_json(Event(Topic.TABLE, 4).to_json()) == Event(Topic.TABLE, 4)
     with pytest.raises(ValueError, match="7999 bytes"):
@@ -85,6 +87,7 @@ async def test_published_after_commit_never_on_rollback(app, db):
             ticket.id,
             order_id=ticket.order_id,
             station="kitchen",
+            station_id=ticket.station_id,
             status=TicketStatus.PENDING.value,
         )
         await asyncio.sleep(0.2)
