@@ -12,15 +12,17 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart, reread
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart
 from restaurant_api.api.graphql import Context, IsAuthenticated
 from restaurant_api.db import utcnow
-from restaurant_api.events import Event, Topic
-from restaurant_api.kitchen import lateness, loaders, service, stations
+from restaurant_api.events import Topic
+from restaurant_api.kitchen import lateness, loaders, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketLineType
 from restaurant_api.kitchen.models import KitchenStation, KitchenTicket
+from restaurant_api.kitchen.subscriptions import station_tickets_feed
 
 
 @strawberry.type(
@@ -88,32 +90,18 @@ class KitchenAlertsUpdate:
 
 
 def alerts_feed(station: KitchenStation | None, limit: int) -> Feed[KitchenTicket]:
-    station_id = None if station is None else station.id
+    async def read(session: AsyncSession, station_id: int | None) -> list[KitchenTicket]:
+        return await lateness.late_tickets(session, station_id=station_id, limit=limit)
 
-    def visible(ticket: KitchenTicket) -> bool:
-        return (
-            ticket.late_at is not None
-            and ticket.dismissed_at is None
-            and ticket.status in lateness.WORKING_STATUSES
-            and (station_id is None or ticket.station_id == station_id)
-        )
-
-    def relevant(event: Event) -> bool:
-        return station_id is None or event.station_id in (None, station_id)
-
-    async def snapshot(context: Context) -> list[KitchenTicket]:
-        async with context.use_session() as session:
-            return await lateness.late_tickets(session, station_id=station_id, limit=limit)
-
-    return Feed(
+    return station_tickets_feed(
         topic=Topic.KITCHEN_ALERT,
         read_key="kitchen.alert",
-        snapshot=snapshot,
-        load=reread(service.tickets_by_id, loaders.ticket_by_id),
-        row_id=lambda ticket: ticket.id,
+        station=station,
+        shows=lambda ticket: (
+            ticket.late_at is not None and ticket.status in lateness.WORKING_STATUSES
+        ),
+        read=read,
         order_by=lambda ticket: (ticket.due_at is None, ticket.due_at, ticket.id),
-        visible=visible,
-        relevant=relevant,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart, reread
@@ -39,15 +40,23 @@ class KitchenTicketsUpdate:
     )
 
 
-def tickets_feed(
-    station: KitchenStation | None, statuses: frozenset[TicketStatus]
+def station_tickets_feed(
+    *,
+    topic: Topic,
+    read_key: str,
+    station: KitchenStation | None,
+    shows: Callable[[KitchenTicket], bool],
+    read: Callable[[AsyncSession, int | None], Awaitable[list[KitchenTicket]]],
+    order_by: Callable[[KitchenTicket], Any],
 ) -> Feed[KitchenTicket]:
+    """A live list of the tickets on display that `shows` keeps, of one station (or all):
+    `read(session, station_id)` is its snapshot."""
     station_id = None if station is None else station.id
 
     def visible(ticket: KitchenTicket) -> bool:
         return (
             ticket.dismissed_at is None
-            and ticket.status in statuses
+            and shows(ticket)
             and (station_id is None or ticket.station_id == station_id)
         )
 
@@ -57,17 +66,33 @@ def tickets_feed(
 
     async def snapshot(context: Context) -> list[KitchenTicket]:
         async with context.use_session() as session:
-            return await service.screen_tickets(session, station_id=station_id, statuses=statuses)
+            return await read(session, station_id)
 
     return Feed(
-        topic=Topic.KITCHEN_TICKET,
-        read_key="kitchen.ticket",
+        topic=topic,
+        read_key=read_key,
         snapshot=snapshot,
         load=reread(service.tickets_by_id, loaders.ticket_by_id),
         row_id=lambda ticket: ticket.id,
-        order_by=lambda ticket: (ticket.created_at, ticket.id),
+        order_by=order_by,
         visible=visible,
         relevant=relevant,
+    )
+
+
+def tickets_feed(
+    station: KitchenStation | None, statuses: frozenset[TicketStatus]
+) -> Feed[KitchenTicket]:
+    async def read(session: AsyncSession, station_id: int | None) -> list[KitchenTicket]:
+        return await service.screen_tickets(session, station_id=station_id, statuses=statuses)
+
+    return station_tickets_feed(
+        topic=Topic.KITCHEN_TICKET,
+        read_key="kitchen.ticket",
+        station=station,
+        shows=lambda ticket: ticket.status in statuses,
+        read=read,
+        order_by=lambda ticket: (ticket.created_at, ticket.id),
     )
 
 
