@@ -11,11 +11,11 @@ included), then a check discount on every third order, a line comp on every fift
 service charge on every seventh.
 
 Each round runs one worker process per checkout (this one and `--before`, a checkout of the
-code as it was, e.g. `git archive kf-base | tar -x -C /tmp/base`; run with this .venv), in
+code as it was, e.g. `git archive c30f815 | tar -x -C /tmp/base`; run with this .venv), in
 an order reversed every round. A worker times, in CPU milliseconds (`time.process_time`):
 
 - the pricing engine alone on the 50 open orders' checks, as it is in that checkout and as it
-  was (the Fraction engine of `kf-base`, loaded from git into a temporary module);
+  was (the Fraction engine of c30f815, loaded from git into a temporary module);
 - `orders.checks.checks_for_orders` on the 50 open orders (three reads and the pricing);
 - the app called as an ASGI callable: REST `GET /api/orders?status=open&limit=50`,
   `GET /api/orders/{id}` and `POST /api/orders` (3 lines; the placed orders are deleted
@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,7 +54,9 @@ from profile_request import ADMIN_EMAIL, ADMIN_PASSWORD, call, login  # noqa: E4
 
 CLI = [sys.executable, "-m", "restaurant_api"]
 ORDERS_PAGE = ("GET", "/api/orders", "status=open&limit=50")
-ENGINE_BEFORE = "Engine per check, before (Fraction, kf-base)"
+# The last commit with the Fraction engine (main before the integer engine landed).
+FRACTION_ENGINE_COMMIT = "c30f815e5a15a57238e7e6d5fe1450910886e5f9"
+ENGINE_BEFORE = "Engine per check, before (Fraction, c30f815)"
 ENGINE_NOW = "Engine per check, this checkout"
 ROWS = [
     ENGINE_NOW,
@@ -75,17 +76,11 @@ def database(postgres: bool) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as directory:
             yield f"sqlite+aiosqlite:///{directory}/bench.db"
         return
-    import psycopg
+    from bench_reads import postgres_database
 
     admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"bench_checks_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://{admin.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database(admin) as url:
+        yield url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def prepared(database_url: str) -> dict[str, str]:
@@ -111,9 +106,9 @@ def prepared(database_url: str) -> dict[str, str]:
 
 
 def old_engine() -> ModuleType:
-    """The engine as it was (kf-base), as a module of its own."""
+    """The engine as it was (Fraction arithmetic), as a module of its own."""
     source = subprocess.run(
-        ["git", "show", "kf-base:restaurant_api/pricing/engine.py"],
+        ["git", "show", f"{FRACTION_ENGINE_COMMIT}:restaurant_api/pricing/engine.py"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -379,7 +374,7 @@ def main() -> None:
     engine_before = statistics.median(runs["after"][ENGINE_BEFORE])
     engine_after = statistics.median(runs["after"][ENGINE_NOW])
     print(
-        f"| pricing engine per check (same process: kf-base, this checkout) | "
+        f"| pricing engine per check (same process: c30f815, this checkout) | "
         f"{engine_before:.4f} | {engine_after:.4f} | {engine_after / engine_before:.2f} |"
     )
     for row in ROWS[1:]:
