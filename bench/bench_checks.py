@@ -11,11 +11,12 @@ included), then a check discount on every third order, a line comp on every fift
 service charge on every seventh.
 
 Each round runs one worker process per checkout (this one and `--before`, a checkout of the
-code as it was, e.g. `git archive c30f815 | tar -x -C /tmp/base`; run with this .venv), in
+code as it was with the same database schema, e.g. `git archive f5f1a72 | tar -x -C
+/tmp/base`; run with this .venv), in
 an order reversed every round. A worker times, in CPU milliseconds (`time.process_time`):
 
 - the pricing engine alone on the 50 open orders' checks, as it is in that checkout and as it
-  was (the Fraction engine of c30f815, loaded from git into a temporary module);
+  was (the Fraction engine of f5f1a72, loaded from git into a temporary module);
 - `orders.checks.checks_for_orders` on the 50 open orders (three reads and the pricing);
 - the app called as an ASGI callable: REST `GET /api/orders?status=open&limit=50`,
   `GET /api/orders/{id}` and `POST /api/orders` (3 lines; the placed orders are deleted
@@ -54,9 +55,10 @@ from profile_request import ADMIN_EMAIL, ADMIN_PASSWORD, call, login  # noqa: E4
 
 CLI = [sys.executable, "-m", "restaurant_api"]
 ORDERS_PAGE = ("GET", "/api/orders", "status=open&limit=50")
-# The last commit with the Fraction engine (main before the integer engine landed).
-FRACTION_ENGINE_COMMIT = "c30f815e5a15a57238e7e6d5fe1450910886e5f9"
-ENGINE_BEFORE = "Engine per check, before (Fraction, c30f815)"
+# The last commit with the Fraction engine (the kitchen-flow schema, before the integer
+# engine landed): also the `--before` checkout, as both share one migrated database.
+FRACTION_ENGINE_COMMIT = "f5f1a721116dd36ace390b1253e5d5ea23d564fc"
+ENGINE_BEFORE = "Engine per check, before (Fraction, f5f1a72)"
 ENGINE_NOW = "Engine per check, this checkout"
 ROWS = [
     ENGINE_NOW,
@@ -374,7 +376,7 @@ def main() -> None:
     engine_before = statistics.median(runs["after"][ENGINE_BEFORE])
     engine_after = statistics.median(runs["after"][ENGINE_NOW])
     print(
-        f"| pricing engine per check (same process: c30f815, this checkout) | "
+        f"| pricing engine per check (same process: f5f1a72, this checkout) | "
         f"{engine_before:.4f} | {engine_after:.4f} | {engine_after / engine_before:.2f} |"
     )
     for row in ROWS[1:]:
