@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id
 from restaurant_api.errors import Conflict, NotFound
 from restaurant_api.kitchen.firing import fire_held_course
-from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
+from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.kitchen.service import live_line_counts
 from restaurant_api.menu import service as menu_service
 from restaurant_api.orders import service as orders_service
 from restaurant_api.users.service import ALL_STAFF, User, require_role
@@ -130,11 +130,6 @@ async def _order_tickets(session: AsyncSession, order_id: int) -> list[KitchenTi
     return list(rows.all())
 
 
-async def _lock_order(session: AsyncSession, order_id: int) -> orders_service.Order | None:
-    """The order, locked before its tickets (the lock order of every order change)."""
-    return await orders_service.lock_order(session, order_id)
-
-
 async def fire_course(
     session: AsyncSession,
     *,
@@ -151,7 +146,7 @@ async def fire_course(
     """
     user = require_role(actor, ALL_STAFF)
     menu_service.check_course(course, "course")
-    order = await _lock_order(session, order_id) if is_valid_id(order_id) else None
+    order = await orders_service.lock_order(session, order_id) if is_valid_id(order_id) else None
     if order is None:
         raise orders_service.OrderNotFound()
     if order.status in _NOT_SERVED:
@@ -216,20 +211,6 @@ def next_due_course(
     return course
 
 
-async def _live_line_counts(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, int]:
-    if not ticket_ids:
-        return {}
-    rows = await session.exec(
-        select(col(KitchenTicketLine.ticket_id), func.count())
-        .where(
-            col(KitchenTicketLine.ticket_id).in_(list(ticket_ids)),
-            col(KitchenTicketLine.voided_at).is_(None),
-        )
-        .group_by(col(KitchenTicketLine.ticket_id))
-    )
-    return {ticket_id: count for ticket_id, count in rows.all()}
-
-
 async def _due_order_ids(session: AsyncSession, *, now: datetime, after_minutes: int) -> list[int]:
     """Orders that look due, read without locks (re-checked under the order's lock)."""
     with_held = select(KitchenTicket.order_id).where(KitchenTicket.status == TicketStatus.HELD)
@@ -242,7 +223,7 @@ async def _due_order_ids(session: AsyncSession, *, now: datetime, after_minutes:
     by_order: dict[int, list[KitchenTicket]] = defaultdict(list)
     for ticket in rows.all():
         by_order[ticket.order_id].append(ticket)
-    live = await _live_line_counts(session, [t.id for ts in by_order.values() for t in ts])
+    live = await live_line_counts(session, [t.id for ts in by_order.values() for t in ts])
     return [
         order_id
         for order_id, tickets in by_order.items()
@@ -262,11 +243,11 @@ async def fire_due_courses(
     """
     fired: list[KitchenTicket] = []
     for order_id in await _due_order_ids(session, now=now, after_minutes=after_minutes):
-        order = await _lock_order(session, order_id)
+        order = await orders_service.lock_order(session, order_id)
         if order is None or order.status != orders_service.OrderStatus.OPEN:
             continue
         tickets = await _order_tickets(session, order_id)
-        live = await _live_line_counts(session, [t.id for t in tickets])
+        live = await live_line_counts(session, [t.id for t in tickets])
         course = next_due_course(tickets, live, now=now, after_minutes=after_minutes)
         if course is None:
             continue

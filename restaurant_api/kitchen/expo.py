@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.db import utcnow
 from restaurant_api.errors import Conflict
 from restaurant_api.kitchen.events import ticket_changed
-from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
-from restaurant_api.kitchen.service import lock_order_tickets
+from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
+from restaurant_api.kitchen.service import live_line_counts, lock_order_tickets
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 WORKING = frozenset({TicketStatus.PENDING, TicketStatus.PREPARING})
@@ -65,20 +65,6 @@ class ExpoOrder:
         return max(stamp for stamp in stamps if stamp is not None)
 
 
-async def _live_ticket_ids(session: AsyncSession, ticket_ids: list[int]) -> set[int]:
-    if not ticket_ids:
-        return set()
-    rows = await session.exec(
-        select(KitchenTicketLine.ticket_id)
-        .where(
-            col(KitchenTicketLine.ticket_id).in_(ticket_ids),
-            col(KitchenTicketLine.voided_at).is_(None),
-        )
-        .distinct()
-    )
-    return set(rows.all())
-
-
 def _expo_order(order_id: int, tickets: list[KitchenTicket], live: set[int]) -> ExpoOrder:
     fired = [t for t in tickets if t.status != TicketStatus.HELD and t.id in live]
     return ExpoOrder(order_id=order_id, tickets=tickets, fired=fired)
@@ -109,7 +95,7 @@ async def expo_orders(session: AsyncSession, *, actor: User | None, limit: int) 
     grouped: dict[int, list[KitchenTicket]] = defaultdict(list)
     for ticket in rows.all():
         grouped[ticket.order_id].append(ticket)
-    live = await _live_ticket_ids(session, [t.id for ts in grouped.values() for t in ts])
+    live = set(await live_line_counts(session, [t.id for ts in grouped.values() for t in ts]))
     orders = [_expo_order(order_id, grouped[order_id], live) for order_id in grouped]
     orders = [order for order in orders if order.fired]
 
@@ -129,7 +115,9 @@ async def mark_ready_for_pickup(
     require_role(actor, ALL_STAFF)
     tickets = await lock_order_tickets(session, order_id)
     tickets.sort(key=lambda t: (t.course, t.id))
-    expo = _expo_order(order_id, tickets, await _live_ticket_ids(session, [t.id for t in tickets]))
+    expo = _expo_order(
+        order_id, tickets, set(await live_line_counts(session, [t.id for t in tickets]))
+    )
     if not expo.fired:
         raise NothingFired()
     if not expo.all_stations_done:

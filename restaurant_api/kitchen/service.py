@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -228,6 +228,21 @@ async def source_lines(
     """The order lines these ticket lines were fired from (prices live there), by id."""
     ids = {line.order_line_id for line in ticket_lines if line.order_line_id is not None}
     return dict(await orders_service.order_lines_by_id(session, sorted(ids)))
+
+
+async def live_line_counts(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, int]:
+    """How many live (not voided) lines each ticket has; tickets with none are left out."""
+    if not ticket_ids:
+        return {}
+    rows = await session.exec(
+        select(col(KitchenTicketLine.ticket_id), func.count())
+        .where(
+            col(KitchenTicketLine.ticket_id).in_(list(ticket_ids)),
+            col(KitchenTicketLine.voided_at).is_(None),
+        )
+        .group_by(col(KitchenTicketLine.ticket_id))
+    )
+    return {ticket_id: count for ticket_id, count in rows.all()}
 
 
 async def events_for_tickets(

@@ -29,7 +29,7 @@ from restaurant_api.kitchen.models import (
     KitchenTicket,
     TicketStatus,
 )
-from restaurant_api.kitchen.routing import category_key
+from restaurant_api.kitchen.routing import category_key, station_by_name
 from restaurant_api.menu import service as menu_service
 from restaurant_api.users.service import ALL_STAFF, MANAGERS, User, require_role
 
@@ -84,8 +84,7 @@ async def resolve_station(session: AsyncSession, name: str) -> KitchenStation:
     key = name_key(check_text(name, "station"))
     station = None
     if key and len(key) <= MAX_NAME:
-        rows = await session.exec(select(KitchenStation).where(KitchenStation.name_key == key))
-        station = rows.first()
+        station = await station_by_name(session, key)
     if station is None:
         known = await session.exec(
             select(KitchenStation.name)
