@@ -15,7 +15,12 @@ import psycopg
 from sqlalchemy import Boolean, DateTime, Table, any_, bindparam, event, exc, inspect, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -272,6 +277,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
         )
+        self.read_engine = read_engine
         self.read_sessionmaker = async_sessionmaker(
             read_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
         )
@@ -326,6 +332,13 @@ class Database:
             callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
         for callback in callbacks:
             await callback()
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for Core reads without an ORM session (autocommit on PostgreSQL,
+        a read transaction rolled back on close on SQLite)."""
+        async with self.read_engine.connect() as connection:
+            yield connection
 
     async def ping(self) -> bool:
         try:

@@ -25,19 +25,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from restaurant_api import __version__, events, security
 from restaurant_api import generations as generations_module
 from restaurant_api.api.edge import HardenedFastAPI, validation_error_handler
+from restaurant_api.api.front_door import FrontDoorMiddleware, PlanDoor
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.live import LiveGraphQLRouter, evict_on_events, live_router
 from restaurant_api.api.playground import assets_router
-from restaurant_api.api.response_cache import (
-    Authenticate,
-    ResponseCache,
-    ResponseCacheMiddleware,
-    field_policies,
-)
+from restaurant_api.api.response_cache import Authenticate, ResponseCache, field_policies
 from restaurant_api.api.rest import install_error_handlers
 from restaurant_api.config import Settings, get_settings
 from restaurant_api.db import Database
 from restaurant_api.errors import DomainError, camel_case
+from restaurant_api.graphql_bounds import list_bounds
 from restaurant_api.kitchen.rest import router as kitchen_router
 from restaurant_api.kitchen.watch import KitchenWatch, kitchen_sweeps
 from restaurant_api.menu.rest import hot_reads as menu_hot_reads
@@ -47,7 +44,7 @@ from restaurant_api.orders.rest import router as orders_router
 from restaurant_api.payments.receipts_rest import router as receipts_router
 from restaurant_api.payments.reports_rest import router as reports_router
 from restaurant_api.payments.rest import router as payments_router
-from restaurant_api.schema import build_schema
+from restaurant_api.schema import RestaurantSchema, build_schema
 from restaurant_api.tables.rest import router as tables_router
 from restaurant_api.users import service as users_service
 from restaurant_api.users.models import User
@@ -207,17 +204,35 @@ def _application(settings: Settings, backends: _Backends) -> HardenedFastAPI:
     app.state.events = backends.bus
     app.state.generations = backends.generations
     app.state.response_cache = backends.graphql_router.response_cache
+    app.state.plan_door = _plan_door(settings, backends)
     return app
+
+
+def _plan_door(settings: Settings, backends: _Backends) -> PlanDoor | None:
+    """Compiled plans run before routing once proven (api/front_door.py), if plans are on."""
+    schema = backends.graphql_router.schema
+    if not isinstance(schema, RestaurantSchema) or schema.plans is None:
+        return None
+    return PlanDoor(
+        schema.plans,
+        schema._schema,
+        db=backends.db,
+        settings=settings,
+        bounds=list_bounds(settings),
+        events=backends.bus,
+    )
 
 
 def _add_middleware(app: FastAPI, settings: Settings, backends: _Backends) -> None:
     """Inside the edge (api/edge.py), outermost last: host check, CORS, response cache."""
     cache = backends.graphql_router.response_cache
-    if cache is not None:
-        # Added first, so innermost: hits skip routing, not the edge's checks and headers.
+    door = app.state.plan_door
+    if cache is not None or door is not None:
+        # Added first, so innermost: hits and proven plans skip routing, not the edge.
         app.add_middleware(
-            ResponseCacheMiddleware,
+            FrontDoorMiddleware,
             cache=cache,
+            door=door,
             authenticate=_token_authenticator(settings, backends.db),
         )
     if settings.cors_origins:

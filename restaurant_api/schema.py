@@ -28,6 +28,7 @@ from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.api.fanout import LiveExecutor
+from restaurant_api.api.front_door import plan_answered
 from restaurant_api.api.graphql import ERROR_TYPES
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
@@ -194,7 +195,12 @@ class RestaurantSchema(strawberry.Schema):
                 return normal(schema, document, *args, **kwargs)
             plan, variables = found
             return _run_plan(
-                plans, plan, variables, context, lambda: normal(schema, document, *args, **kwargs)
+                plans,
+                plan,
+                variables,
+                context,
+                document,
+                lambda: normal(schema, document, *args, **kwargs),
             )
 
         return execute
@@ -205,6 +211,7 @@ async def _run_plan(
     plan: Plan,
     variables: Any,
     context: Context,
+    document: DocumentNode,
     fallback: Callable[[], Any],
 ) -> ExecutionResult:
     """The plan's answer; when it would answer an error, the executor's instead."""
@@ -220,6 +227,7 @@ async def _run_plan(
         plans.abandoned += 1
         return await await_maybe(fallback())
     plans.answered += 1
+    plan_answered(document)  # the front door may run this document's plan from now on
     return ExecutionResult(data=data)
 
 

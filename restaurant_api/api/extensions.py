@@ -109,24 +109,29 @@ class InputBounds(SchemaExtension):
     """
 
     def on_execute(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        lengths = [
-            *_value_list_lengths(self.execution_context.variables),
-            *_literal_list_lengths(document),
-        ]
-        if lengths and max(lengths) > limits.MAX_INPUT_LIST:
-            raise _input_refused(f"An input list has more than {limits.MAX_INPUT_LIST} items")
-        if sum(lengths) > limits.MAX_INPUT_LIST_ITEMS:
-            raise _input_refused(
-                f"The input lists have more than {limits.MAX_INPUT_LIST_ITEMS} items in all"
-            )
-        # Mutations report NUL as a typed ValidationError (run_mutation); other operations
-        # are refused here, as PostgreSQL cannot compare text with NUL.
-        if self.execution_context.operation_type is not OperationType.MUTATION and (
-            nul_path(self.execution_context.variables, "") or _literal_has_nul(document)
-        ):
-            raise _input_refused("Text input must not contain NUL characters")
+        context = self.execution_context
+        refusal = input_refusal(context.variables, context.graphql_document, context.operation_type)
+        if refusal is not None:
+            raise _input_refused(refusal)
         yield
+
+
+def input_refusal(
+    variables: Any, document: DocumentNode | None, operation_type: OperationType
+) -> str | None:
+    """Why the input lists or text of a request are refused (`InputBounds`), or None."""
+    lengths = [*_value_list_lengths(variables), *_literal_list_lengths(document)]
+    if lengths and max(lengths) > limits.MAX_INPUT_LIST:
+        return f"An input list has more than {limits.MAX_INPUT_LIST} items"
+    if sum(lengths) > limits.MAX_INPUT_LIST_ITEMS:
+        return f"The input lists have more than {limits.MAX_INPUT_LIST_ITEMS} items in all"
+    # Mutations report NUL as a typed ValidationError (run_mutation); other operations
+    # are refused here, as PostgreSQL cannot compare text with NUL.
+    if operation_type is not OperationType.MUTATION and (
+        nul_path(variables, "") or _literal_has_nul(document)
+    ):
+        return "Text input must not contain NUL characters"
+    return None
 
 
 def _input_refused(message: str) -> GraphQLError:

@@ -1,9 +1,10 @@
 """A response cache for GraphQL queries many screens send at once (the menu, the floor plan,
 the open orders), in front of execution: a hit parses no document, executes nothing and
 serializes nothing; it returns the bytes of an earlier answer. Hits are answered by
-`ResponseCacheMiddleware`, the innermost ASGI middleware, before FastAPI's routing and
-dependencies (half of a hit's cost when the lookup ran in the GraphQL router); a miss is
-stored by `LiveGraphQLRouter.run` once executed.
+the front door (restaurant_api.api.front_door), the innermost ASGI middleware, before
+FastAPI's routing and dependencies (half of a hit's cost when the lookup ran in the GraphQL
+router); a miss is stored once answered, by the front door's plan or by
+`LiveGraphQLRouter.run`.
 
 - **What may be cached** is declared per root field (`cached(...)` in the field's metadata):
   PUBLIC fields answer the same for everyone, anonymous callers included (`menu`); ROLE
@@ -27,7 +28,6 @@ stored by `LiveGraphQLRouter.run` once executed.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -38,21 +38,12 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Send
-from starlette.types import Scope as ASGIScope
 from strawberry.types.base import StrawberryObjectDefinition
 
 from restaurant_api.api.extensions import root_field_names
-from restaurant_api.api.input_guard import buffer_body, parsed_body
-from restaurant_api.api.live import (
-    GRAPHQL_RESPONSE_JSON,
-    LOOKUP_SCOPE_KEY,
-    wants_graphql_response_json,
-)
 from restaurant_api.events import Event, Topic
 from restaurant_api.generations import TOPIC_INDEX, Generations, Stamp
-from restaurant_api.security import AccessClaims, bearer_token
+from restaurant_api.security import AccessClaims
 from restaurant_api.users.service import Role, User
 
 logger = logging.getLogger("restaurant_api.response_cache")
@@ -324,72 +315,3 @@ class ResponseCache:
         self._entries.clear()
         self._tokens.clear()
         self.bytes = 0
-
-
-class ResponseCacheMiddleware:
-    """Answers cache hits for `POST /graphql` before routing, dependencies and the router
-    (they are most of a hit's cost); leaves a miss in the scope for the router to store.
-
-    Innermost of the middlewares: the edge's checks and headers apply to hits as well.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        cache: ResponseCache,
-        authenticate: Authenticate,
-        path: str = "/graphql",
-    ) -> None:
-        self.app = app
-        self.cache = cache
-        self.authenticate = authenticate
-        self.path = path
-
-    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or scope["path"].rstrip("/") != self.path
-        ):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            await self.app(scope, receive, send)
-            return
-        # The input guard outside has bounded the body already, and parsed it.
-        body, replay = await buffer_body(receive, sys.maxsize)
-        lookup = None
-        known, data = parsed_body(body)
-        if not known:
-            try:
-                data = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                data = None
-        if data is not None:
-            try:
-                lookup = await self.cache.lookup(
-                    data, bearer_token(headers.get("authorization")), self.authenticate
-                )
-            except Exception:
-                # The generations could not be read: never serve unchecked, just execute.
-                logger.warning("response cache unavailable; executing the query", exc_info=True)
-        if lookup is not None and lookup.body is not None:
-            graphql_json = wants_graphql_response_json(headers.get("accept"))
-            media_type = GRAPHQL_RESPONSE_JSON if graphql_json else "application/json"
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-length", str(len(lookup.body)).encode()),
-                        (b"content-type", media_type.encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": lookup.body})
-            return
-        if lookup is not None:
-            scope[LOOKUP_SCOPE_KEY] = lookup
-        await self.app(scope, replay, send)

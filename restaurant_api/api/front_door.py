@@ -1,0 +1,283 @@
+"""The front door of `POST /graphql`: cached answers, then compiled plans, before routing.
+
+One ASGI layer, the innermost middleware (the edge's checks and headers apply to all it
+answers), in front of FastAPI's routing, dependencies and Strawberry's request pipeline:
+
+1. **The response cache** (restaurant_api.api.response_cache): a hit returns the bytes of an
+   earlier answer; a miss is left in the scope for the router (or the plan below) to store.
+2. **Proven plans**: a query document that Strawberry's pipeline has already run once
+   through its compiled plan (restaurant_api.api.plans) was parsed, validated, checked for
+   depth, aliases and tokens, and found to have a plan. Later requests with the same text
+   and operation run that plan here: the checks that depend on the request (variables
+   coerced, input bounds, the cost budget, the caller) run again, and anything a plan would
+   answer with an error (`Abandon`: no token, a bad argument...) goes on to the normal path,
+   so every error keeps its usual shape. What is saved is Strawberry's per-request work
+   (the context getter and FastAPI's dependencies, the extension hooks, result
+   processing), which was most of a planned read's CPU.
+
+A document is proven by the normal path itself: the layer leaves a `_Candidate` in a
+context variable, and `schema._run_plan` fills it in when the plan answered. A proven
+document is only a cache of that verdict: the normal path never changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import OrderedDict
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import DocumentNode, GraphQLSchema
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as ASGIScope
+from strawberry.types.graphql import OperationType
+
+from restaurant_api.api.context import Context
+from restaurant_api.api.cost import ListBounds, document_cost
+from restaurant_api.api.extensions import input_refusal
+from restaurant_api.api.input_guard import buffer_body, parsed_body
+from restaurant_api.api.live import (
+    GRAPHQL_RESPONSE_JSON,
+    LOOKUP_SCOPE_KEY,
+    wants_graphql_response_json,
+)
+from restaurant_api.api.plan_specs import Abandon
+from restaurant_api.api.plans import PlanRegistry
+from restaurant_api.api.response_cache import Authenticate, Lookup, ResponseCache
+from restaurant_api.config import Settings
+from restaurant_api.db import Database
+from restaurant_api.security import bearer_token
+
+if TYPE_CHECKING:
+    from restaurant_api.events import EventBus
+
+logger = logging.getLogger("restaurant_api.front_door")
+
+DocumentKey = tuple[str, str | None]  # the query text and the operation name
+# Longer documents are not remembered (256 of them at most, like the parser cache).
+MAX_DOCUMENT_CHARS = 16_384
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A request the normal path runs; `document` is set when its plan answered it."""
+
+    key: DocumentKey
+    document: DocumentNode | None = None
+
+
+_CANDIDATE: ContextVar[_Candidate | None] = ContextVar("front_door_candidate", default=None)
+
+
+def plan_answered(document: DocumentNode) -> None:
+    """Called by the schema when a compiled plan answered this request's document."""
+    candidate = _CANDIDATE.get()
+    if candidate is not None:
+        candidate.document = document
+
+
+def _request_parts(data: Any) -> tuple[str, dict[str, Any] | None, str | None] | None:
+    """(query, variables, operationName) of a plain single query request, else None."""
+    if not isinstance(data, dict):
+        return None
+    query, variables, operation_name = (
+        data.get("query"),
+        data.get("variables"),
+        data.get("operationName"),
+    )
+    if (
+        not isinstance(query, str)
+        or not (variables is None or isinstance(variables, dict))
+        or not (operation_name is None or isinstance(operation_name, str))
+        or data.get("extensions")
+    ):
+        return None
+    return query, variables, operation_name
+
+
+class PlanDoor:
+    """Runs the compiled plans of proven query documents without Strawberry's pipeline."""
+
+    def __init__(
+        self,
+        plans: PlanRegistry,
+        schema: GraphQLSchema,
+        *,
+        db: Database,
+        settings: Settings,
+        bounds: ListBounds,
+        events: EventBus | None = None,
+        max_documents: int = 256,
+    ) -> None:
+        self.plans = plans
+        self.schema = schema
+        self.db = db
+        self.settings = settings
+        self.bounds = bounds
+        self.events = events
+        self.max_documents = max_documents
+        self._proven: OrderedDict[DocumentKey, DocumentNode] = OrderedDict()
+        self.answered = 0
+
+    def candidate(self, data: Any) -> _Candidate | None:
+        """What to watch the normal path for: a query document not proven yet."""
+        parts = _request_parts(data)
+        if parts is None or len(parts[0]) > MAX_DOCUMENT_CHARS:
+            return None
+        key = (parts[0], parts[2])
+        return None if key in self._proven else _Candidate(key)
+
+    def prove(self, candidate: _Candidate) -> None:
+        if candidate.document is None:
+            return
+        self._proven[candidate.key] = candidate.document
+        while len(self._proven) > self.max_documents:
+            self._proven.popitem(last=False)
+
+    async def answer(
+        self, data: Any, token: str | None, lookup: Lookup | None
+    ) -> dict[str, Any] | None:
+        """The response of a proven document's plan, or None: the normal path answers."""
+        parts = _request_parts(data)
+        if parts is None:
+            return None
+        query, variables, operation_name = parts
+        document = self._proven.get((query, operation_name))
+        if document is None:
+            return None
+        # What Strawberry's pipeline checks per request (the document's own checks passed).
+        if input_refusal(variables, document, OperationType.QUERY) is not None:
+            return None
+        cost = document_cost(self.schema, self.bounds, document, operation_name, variables)
+        if cost > self.settings.graphql_max_cost:
+            return None
+        found = self.plans.plan_for(document, operation_name, variables, self.settings.currency)
+        if found is None:
+            return None
+        plan, coerced = found
+        context = Context(
+            db=self.db, settings=self.settings, user=None, events=self.events, bearer_token=token
+        )
+        if lookup is not None and lookup.user is not None:
+            context.authenticated_as(lookup.user)  # the cache's lookup just read them
+        await context.authenticate()
+        if context.auth_error is not None:
+            return None  # the normal path reports it as the executor would
+        try:
+            # No ORM session, no transaction to end: a plan reads rows with Core.
+            async with self.db.read_connection() as connection:
+
+                async def connect() -> AsyncConnection:
+                    return connection
+
+                result = await plan.run(coerced, context, connect)
+        except Abandon:
+            return None
+        self.plans.answered += 1
+        self.answered += 1
+        return {
+            "data": result,
+            "extensions": {"cost": {"requested": cost, "maximum": self.settings.graphql_max_cost}},
+        }
+
+
+class FrontDoorMiddleware:
+    """`POST /graphql`: a cache hit, else a proven plan, else the normal path (see module)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache | None,
+        door: PlanDoor | None,
+        authenticate: Authenticate,
+        path: str = "/graphql",
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.door = door
+        self.authenticate = authenticate
+        self.path = path
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") != self.path
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            await self.app(scope, receive, send)
+            return
+        # The input guard outside has bounded the body already, and parsed it.
+        body, replay = await buffer_body(receive, sys.maxsize)
+        known, data = parsed_body(body)
+        if not known:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                data = None
+        token = bearer_token(headers.get("authorization"))
+        lookup = await self._lookup(data, token)
+        if lookup is not None and lookup.body is not None:
+            await self._send(send, headers, lookup.body)
+            return
+        answer = None
+        if self.door is not None and data is not None:
+            try:
+                answer = await self.door.answer(data, token, lookup)
+            except Exception:
+                # A value no spec expected, or the database: the normal path answers.
+                logger.warning("compiled plan failed at the front door", exc_info=True)
+        if answer is not None:
+            content = orjson.dumps(answer)
+            if lookup is not None and self.cache is not None:
+                self.cache.store(lookup, content)
+            await self._send(send, headers, content)
+            return
+        if lookup is not None:
+            scope[LOOKUP_SCOPE_KEY] = lookup
+        candidate = self.door.candidate(data) if self.door is not None else None
+        if candidate is None:
+            await self.app(scope, replay, send)
+            return
+        reset = _CANDIDATE.set(candidate)
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            _CANDIDATE.reset(reset)
+        assert self.door is not None
+        self.door.prove(candidate)
+
+    async def _lookup(self, data: Any, token: str | None) -> Lookup | None:
+        if self.cache is None or data is None:
+            return None
+        try:
+            return await self.cache.lookup(data, token, self.authenticate)
+        except Exception:
+            # The generations could not be read: never serve unchecked, just execute.
+            logger.warning("response cache unavailable; executing the query", exc_info=True)
+            return None
+
+    @staticmethod
+    async def _send(send: Send, headers: Headers, content: bytes) -> None:
+        graphql_json = wants_graphql_response_json(headers.get("accept"))
+        media_type = GRAPHQL_RESPONSE_JSON if graphql_json else "application/json"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-length", str(len(content)).encode()),
+                    (b"content-type", media_type.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
