@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import DocumentNode, GraphQLSchema
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Send
@@ -61,6 +61,12 @@ logger = logging.getLogger("restaurant_api.front_door")
 DocumentKey = tuple[str, str | None]  # the query text and the operation name
 # Longer documents are not remembered (256 of them at most, like the parser cache).
 MAX_DOCUMENT_CHARS = 16_384
+
+
+@dataclass(frozen=True, slots=True)
+class _Proven:
+    document: DocumentNode
+    cost: int | None  # the cost when it depends on no variable, else None
 
 
 @dataclass(slots=True)
@@ -121,7 +127,7 @@ class PlanDoor:
         self.bounds = bounds
         self.events = events
         self.max_documents = max_documents
-        self._proven: OrderedDict[DocumentKey, DocumentNode] = OrderedDict()
+        self._proven: OrderedDict[DocumentKey, _Proven] = OrderedDict()
         self.answered = 0
 
     def candidate(self, data: Any) -> _Candidate | None:
@@ -133,9 +139,16 @@ class PlanDoor:
         return None if key in self._proven else _Candidate(key)
 
     def prove(self, candidate: _Candidate) -> None:
-        if candidate.document is None:
+        document = candidate.document
+        if document is None:
             return
-        self._proven[candidate.key] = candidate.document
+        operation_name = candidate.key[1]
+        fixed = not any(
+            isinstance(definition, OperationDefinitionNode) and definition.variable_definitions
+            for definition in document.definitions
+        )
+        cost = document_cost(self.schema, self.bounds, document, operation_name, {})
+        self._proven[candidate.key] = _Proven(document, cost if fixed else None)
         while len(self._proven) > self.max_documents:
             self._proven.popitem(last=False)
 
@@ -147,13 +160,16 @@ class PlanDoor:
         if parts is None:
             return None
         query, variables, operation_name = parts
-        document = self._proven.get((query, operation_name))
-        if document is None:
+        proven = self._proven.get((query, operation_name))
+        if proven is None:
             return None
+        document = proven.document
         # What Strawberry's pipeline checks per request (the document's own checks passed).
         if input_refusal(variables, document, OperationType.QUERY) is not None:
             return None
-        cost = document_cost(self.schema, self.bounds, document, operation_name, variables)
+        cost = proven.cost
+        if cost is None:
+            cost = document_cost(self.schema, self.bounds, document, operation_name, variables)
         if cost > self.settings.graphql_max_cost:
             return None
         found = self.plans.plan_for(document, operation_name, variables, self.settings.currency)

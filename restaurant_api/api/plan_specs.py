@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, Table, select, type_coerce
+from sqlalchemy import JSON, DateTime, Select, Table, Text, cast, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
-from restaurant_api.db import OneOf, UTCDateTime
+from restaurant_api.db import OneOf, UTCDateTime, json_column_loads
 from restaurant_api.money import format_cents
 
 Fetch = Callable[[AsyncConnection], Awaitable[Any]]
@@ -89,17 +89,32 @@ def table_layout(table: Table) -> tuple[str, ...]:
 
 
 def row_columns(table: Table) -> list[Any]:
-    """The table's columns for `select`, times left as the driver gives them.
+    """The table's columns for `select`, times and JSON left as the driver gives them.
 
     UTCDateTime converts every time of every row to UTC; a plan converts only the times
-    it renders (`utc_time`), the same way.
+    it renders (`utc_time`), the same way. JSON columns arrive as their text and are decoded
+    only where a field renders them (`json_list`): a page of 50 orders has about 1,200 JSON
+    values (modifiers, options, tax rates of every order and ticket line), and decoding them
+    all was a sixth of the page's CPU.
     """
-    return [
-        type_coerce(column, DateTime(timezone=True))
-        if isinstance(column.type, UTCDateTime)
-        else column
-        for column in table.c
-    ]
+    return [_row_column(column) for column in table.c]
+
+
+def _row_column(column: Any) -> Any:
+    if isinstance(column.type, UTCDateTime):
+        return type_coerce(column, DateTime(timezone=True))
+    if isinstance(column.type, JSON):
+        return cast(column, Text)
+    return column
+
+
+def json_list(text: str) -> list[Any]:
+    """A JSON list column's value, from the text `row_columns` reads (as the model reads it)."""
+    if text == "[]":  # most lines have no modifiers
+        return []
+    value = json_column_loads(text)
+    assert isinstance(value, list)
+    return value
 
 
 def as_utc(value: datetime) -> datetime:
@@ -157,11 +172,24 @@ def enum_names(enum: Any) -> Callable[[Any], str]:
     return names.__getitem__
 
 
+_AMOUNTS: dict[int, str] = {}
+
+
+def _amount(cents: int) -> str:
+    """`format_cents`, remembered: a page repeats the same prices hundreds of times."""
+    text = _AMOUNTS.get(cents)
+    if text is None:
+        if len(_AMOUNTS) >= 65_536:
+            _AMOUNTS.clear()
+        text = _AMOUNTS[cents] = format_cents(cents)
+    return text
+
+
 MONEY = ObjectSpec(
     "Money",
     ("cents",),
     {
-        "amount": Leaf(("cents",), format_cents),
+        "amount": Leaf(("cents",), _amount),
         "cents": Leaf(("cents",)),
         "currency": Leaf((), lambda currency: currency, currency=True),
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
@@ -108,22 +108,39 @@ MENU_ITEM = ObjectSpec(
 )
 
 
-def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
-    """As `Query.menu` and `service.list_menu`: same filters, same order."""
-    limit = MENU_PAGE.size(arguments.get("first"))
+def _menu_statement(by_category: bool, by_availability: bool) -> Select[Any]:
     columns = MENU_ITEMS.c
     statement = select(*row_columns(MENU_ITEMS))
+    if by_category:
+        statement = statement.where(columns.category == bindparam("category"))
+    if by_availability:
+        statement = statement.where(columns.is_available == bindparam("available"))
+    return statement.order_by(
+        columns.category, columns.display_order, columns.name, columns.id
+    ).limit(bindparam("limit"))
+
+
+# Built once per combination of filters: SQLAlchemy's cache key of a statement built per
+# request was a tenth of a planned menu read.
+_MENU_STATEMENTS = {
+    (category, available): _menu_statement(category, available)
+    for category in (False, True)
+    for available in (False, True)
+}
+
+
+def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
+    """As `Query.menu` and `service.list_menu`: same filters, same order."""
+    parameters: dict[str, Any] = {"limit": MENU_PAGE.size(arguments.get("first"))}
     category, available = arguments.get("category"), arguments.get("available")
     if category is not None:
-        statement = statement.where(columns.category == check_text(category, "category"))
+        parameters["category"] = check_text(category, "category")
     if available is not None:
-        statement = statement.where(columns.is_available.is_(available))
-    statement = statement.order_by(
-        columns.category, columns.display_order, columns.name, columns.id
-    ).limit(limit)
+        parameters["available"] = available
+    statement = _MENU_STATEMENTS[category is not None, available is not None]
 
     async def fetch(connection: AsyncConnection) -> list[list[Any]]:
-        return [list(row) for row in (await connection.execute(statement)).all()]
+        return [list(row) for row in (await connection.execute(statement, parameters)).all()]
 
     return fetch
 

@@ -24,6 +24,7 @@ from restaurant_api.api.plan_specs import (
     as_utc,
     enum_names,
     global_id,
+    json_list,
     money,
     optional,
     related,
@@ -75,11 +76,11 @@ SELECTED_OPTION = ObjectSpec(
 )
 
 
-def _selected_options(options: list[dict[str, Any]] | None) -> list[list[Any]]:
+def _selected_options(options: str | None) -> list[list[Any]]:
     # As OrderLineType.options: the line's copied JSON, one row per option.
     return [
         [o["option_id"], o["group"], o["name"], o["kitchen_name"], o["price_delta_cents"]]
-        for o in options or ()
+        for o in (json_list(options) if options is not None else ())
     ]
 
 
@@ -93,7 +94,7 @@ ORDER_LINE = ObjectSpec(
         "name": Leaf(("name",)),
         "category": Leaf(("category",)),
         "quantity": Leaf(("quantity",)),
-        "modifiers": Leaf(("modifiers",), list),
+        "modifiers": Leaf(("modifiers",), json_list),
         "seatNumber": Leaf(("seat_number",)),
         "course": Leaf(("course",)),
         "note": Leaf(("note",)),
