@@ -140,6 +140,20 @@ def json_column_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+def json_list(text: str) -> list[Any]:
+    """A JSON list column read as its text (`CAST(... AS TEXT)`), decoded as the model would.
+
+    Reads that show few of a row's JSON values select them as text and decode only those;
+    "[]" (no modifiers, no options) is the common case and costs no parsing.
+    """
+    if text == "[]":
+        return []
+    value = json_column_loads(text)
+    if not isinstance(value, list):
+        raise TypeError(f"a JSON list column holds {type(value).__name__}")
+    return value
+
+
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
     """Run `callback` once the surrounding transaction has committed (never on rollback)."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
-from restaurant_api.db import OneOf, UTCDateTime, json_column_loads
+from restaurant_api.db import OneOf, UTCDateTime
 from restaurant_api.money import format_cents
 
 Fetch = Callable[[AsyncConnection], Awaitable[Any]]
@@ -93,7 +93,7 @@ def row_columns(table: Table) -> list[Any]:
 
     UTCDateTime converts every time of every row to UTC; a plan converts only the times
     it renders (`utc_time`), the same way. JSON columns arrive as their text and are decoded
-    only where a field renders them (`json_list`): a page of 50 orders has about 1,200 JSON
+    only where a field renders them (`db.json_list`): a page of 50 orders has about 1,200 JSON
     values (modifiers, options, tax rates of every order and ticket line), and decoding them
     all was a sixth of the page's CPU.
     """
@@ -106,15 +106,6 @@ def _row_column(column: Any) -> Any:
     if isinstance(column.type, JSON):
         return cast(column, Text)
     return column
-
-
-def json_list(text: str) -> list[Any]:
-    """A JSON list column's value, from the text `row_columns` reads (as the model reads it)."""
-    if text == "[]":  # most lines have no modifiers
-        return []
-    value = json_column_loads(text)
-    assert isinstance(value, list)
-    return value
 
 
 def as_utc(value: datetime) -> datetime:

@@ -10,13 +10,12 @@ from restaurant_api.api.plan_specs import (
     as_utc,
     enum_names,
     global_id,
-    json_list,
     optional,
     related,
     table_layout,
     utc_time,
 )
-from restaurant_api.db import table_of, utcnow
+from restaurant_api.db import json_list, table_of, utcnow
 from restaurant_api.kitchen.lateness import WORKING_STATUSES
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order

@@ -11,9 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import OneOf, json_list, table_of
 from restaurant_api.orders.models import (
     AdjustmentStatus,
     Order,
@@ -65,25 +68,32 @@ def tax_snapshot(data: dict[str, Any]) -> pricing.TaxSnapshot:
 
 
 def line_to_price(line: OrderLine | Any, key: int | None = None) -> pricing.LineToPrice:
+    """What the engine prices of a line: a model, or a row whose tax rates are the JSON
+    column's text (`reads.LINE_ROW_COLUMNS`)."""
+    rates = line.tax_rates
     return pricing.LineToPrice(
         key=line.id if key is None else key,
         unit_price_cents=line.unit_price_cents,
         quantity=line.quantity,
-        tax_rates=tuple(tax_snapshot(rate) for rate in line.tax_rates),
+        tax_rates=tuple(
+            tax_snapshot(rate) for rate in (json_list(rates) if isinstance(rates, str) else rates)
+        ),
     )
 
 
 def _line_key(line: Any) -> tuple[Any, ...]:
-    """Every value `line_to_price` reads, as plain (C-hashed) tuples."""
+    """Every value `line_to_price` reads, as plain (C-hashed) values: the stored text of
+    the tax rates determines them exactly, and is a key as it is."""
+    rates = line.tax_rates
     return (
         line.id,
         line.unit_price_cents,
         line.quantity,
-        tuple(_rate_key(rate) for rate in line.tax_rates),
+        rates if isinstance(rates, str) else tuple(_rate_key(rate) for rate in rates),
     )
 
 
-def discount_to_apply(discount: OrderDiscount) -> pricing.DiscountToApply:
+def discount_to_apply(discount: OrderDiscount | Any) -> pricing.DiscountToApply:
     return pricing.DiscountToApply(
         key=discount.id,
         name=discount.name,
@@ -95,7 +105,7 @@ def discount_to_apply(discount: OrderDiscount) -> pricing.DiscountToApply:
     )
 
 
-def charge_to_apply(charge: OrderServiceCharge) -> pricing.ChargeToApply:
+def charge_to_apply(charge: OrderServiceCharge | Any) -> pricing.ChargeToApply:
     return pricing.ChargeToApply(
         key=charge.id,
         name=charge.name,
@@ -120,8 +130,8 @@ def check_of(
 def check_of_rows(
     order: Any,
     lines: Sequence[Any],
-    discounts: Sequence[OrderDiscount],
-    charges: Sequence[OrderServiceCharge],
+    discounts: Sequence[OrderDiscount | Any],
+    charges: Sequence[OrderServiceCharge | Any],
 ) -> pricing.Check:
     """`check_of` for anything with the same attributes: plain rows of the REST reads
     (`reads.ORDER_ROW_COLUMNS`, `reads.LINE_ROW_COLUMNS`) as well as models."""
@@ -189,6 +199,34 @@ async def adjustments_for_orders(
         )
     ).all():
         charges[charge.order_id].append(charge)
+    return discounts, charges
+
+
+_DISCOUNTS = table_of(OrderDiscount)
+_CHARGES = table_of(OrderServiceCharge)
+_DISCOUNT_ROWS = (
+    sa.select(_DISCOUNTS).where(OneOf(_DISCOUNTS.c.order_id, "order_ids")).order_by(_DISCOUNTS.c.id)
+)
+_CHARGE_ROWS = (
+    sa.select(_CHARGES).where(OneOf(_CHARGES.c.order_id, "order_ids")).order_by(_CHARGES.c.id)
+)
+
+
+async def adjustment_rows_for_orders(
+    session: AsyncSession, order_ids: Sequence[int]
+) -> tuple[dict[int, list[Row[Any]]], dict[int, list[Row[Any]]]]:
+    """`adjustments_for_orders` as plain rows (what `check_of_rows` reads), for pages:
+    statements built once, one array parameter on PostgreSQL, no ORM instances."""
+    discounts: dict[int, list[Row[Any]]] = defaultdict(list)
+    charges: dict[int, list[Row[Any]]] = defaultdict(list)
+    if not order_ids:
+        return discounts, charges
+    connection = await session.connection()
+    parameters = {"order_ids": list(order_ids)}
+    for row in (await connection.execute(_DISCOUNT_ROWS, parameters)).all():
+        discounts[row.order_id].append(row)
+    for row in (await connection.execute(_CHARGE_ROWS, parameters)).all():
+        charges[row.order_id].append(row)
     return discounts, charges
 
 

@@ -24,7 +24,6 @@ from restaurant_api.api.plan_specs import (
     as_utc,
     enum_names,
     global_id,
-    json_list,
     money,
     optional,
     related,
@@ -32,7 +31,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
-from restaurant_api.db import table_of
+from restaurant_api.db import json_list, table_of
 from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE

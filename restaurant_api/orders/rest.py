@@ -22,7 +22,7 @@ from restaurant_api.api.rest import (
     error_responses,
     query_int,
 )
-from restaurant_api.db import MAX_ID
+from restaurant_api.db import MAX_ID, json_list
 from restaurant_api.limits import MAX_OPTIONS_PER_LINE, MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
@@ -55,8 +55,8 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
                 "price": cents / 100,
                 "category": category,
                 "quantity": quantity,
-                # A fresh list per row (the JSON column's decoded value), nothing to copy.
-                "modifiers": modifiers,
+                # A fresh list per row (decoded from the column's text), nothing to copy.
+                "modifiers": json_list(modifiers),
                 "menu_item_id": menu_item_id,
                 "seat_number": seat,
                 "id": id_,
@@ -71,7 +71,7 @@ def _lines_json(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], int]:
                         "kitchen_name": option["kitchen_name"],
                         "price_delta": option["price_delta_cents"] / 100,
                     }
-                    for option in row[11]
+                    for option in json_list(row[11])
                 ],
             }
         )
@@ -126,7 +126,7 @@ async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict
     discounts and service charges in two more (priced by `service.check_of_rows`)."""
     ids = [order[0] for order in orders]
     lines = await service.line_rows_for_orders(session, ids)
-    discounts, charges = await service.adjustments_for_orders(session, ids)
+    discounts, charges = await service.adjustment_rows_for_orders(session, ids)
     return [
         order_json(
             order,

@@ -36,6 +36,7 @@ from restaurant_api.orders.audit import (
 )
 from restaurant_api.orders.changes import change_order_lines, replace_order_items
 from restaurant_api.orders.checks import (
+    adjustment_rows_for_orders,
     adjustments_for_orders,
     check_of,
     check_of_rows,
@@ -178,6 +179,7 @@ __all__ = [
     "VersionConflict",
     "absorb_order",
     "add_service_charge",
+    "adjustment_rows_for_orders",
     "adjustments_for_orders",
     "apply_discount",
     "approve_discount",
