@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import is_valid_id, table_of, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional_text, price_cents
 from restaurant_api.menu.events import menu_changed
@@ -125,13 +125,37 @@ MENU_ROW_COLUMNS = (
 )  # fmt: skip
 
 
+def _menu_rows_statement(by_category: bool, by_availability: bool) -> Any:
+    statement = _menu_query(None, None, *(_MENU_COLUMNS[name] for name in MENU_ROW_COLUMNS))
+    if by_category:
+        statement = statement.where(_MENU_COLUMNS.category == bindparam("category"))
+    if by_availability:
+        statement = statement.where(_MENU_COLUMNS.is_available == bindparam("available"))
+    return statement
+
+
+_MENU_COLUMNS = table_of(MenuItem).c
+# Built once per combination of filters (the same filters and order as `list_menu`): a
+# statement built per request cost SQLAlchemy a cache key and ORM execution per read.
+_MENU_ROWS = {
+    (category, available): _menu_rows_statement(category, available)
+    for category in (False, True)
+    for available in (False, True)
+}
+
+
 async def menu_rows(
     session: AsyncSession, *, category: str | None = None, available: bool | None = None
 ) -> Sequence[Row[Any]]:
     """`list_menu` as plain rows of MENU_ROW_COLUMNS (no ORM instances), same order."""
-    table = MenuItem.__table__.c  # type: ignore[attr-defined]
-    columns = (table[name] for name in MENU_ROW_COLUMNS)
-    return (await session.exec(_menu_query(category, available, *columns))).all()
+    parameters: dict[str, Any] = {}
+    if category is not None:
+        parameters["category"] = check_text(category, "category")
+    if available is not None:
+        parameters["available"] = available
+    statement = _MENU_ROWS[category is not None, available is not None]
+    connection = await session.connection()
+    return (await connection.execute(statement, parameters)).all()
 
 
 async def get_menu_item(session: AsyncSession, item_id: int) -> MenuItem:
