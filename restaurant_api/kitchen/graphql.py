@@ -51,13 +51,6 @@ TicketStatusType = described_enum(
     name="TicketStatus",
     description="held (a later course, not fired yet) -> pending -> preparing -> ready -> "
     "served; one step back is a recall.",
-    values={
-        TicketStatus.HELD: "A later course waiting to be fired: shown so cooks can plan.",
-        TicketStatus.PENDING: "Fired, not started yet.",
-        TicketStatus.PREPARING: "Being prepared at its station.",
-        TicketStatus.READY: "Done: waiting to be served.",
-        TicketStatus.SERVED: "Brought to the guests; leaves the kitchen screen.",
-    },
 )
 
 

@@ -61,12 +61,6 @@ OrderStatusType = described_enum(
     OrderStatus,
     name="OrderStatus",
     description="Lifecycle of an order.",
-    values={
-        OrderStatus.OPEN: "Being served: lines can still change.",
-        OrderStatus.CLOSED: "Paid and settled.",
-        OrderStatus.CANCELLED: "Cancelled by a manager; its kitchen tickets are voided.",
-        OrderStatus.SPLIT: "Replaced by the orders of a split bill.",
-    },
 )
 
 

@@ -45,18 +45,11 @@ TableStatusType = described_enum(
     TableStatus,
     name="TableStatus",
     description="Whether a table can be seated.",
-    values={
-        TableStatus.AVAILABLE: "Free: guests can be seated.",
-        TableStatus.OCCUPIED: "Guests are seated or an order holds it.",
-        TableStatus.RESERVED: "Held for a reservation (set by managers).",
-        TableStatus.CLEANING: "Being cleaned (set by managers).",
-    },
 )
 SeatStatusType = described_enum(
     SeatStatus,
     name="SeatStatus",
     description="Seat occupancy.",
-    values={SeatStatus.AVAILABLE: "Nobody sits here.", SeatStatus.OCCUPIED: "A guest sits here."},
 )
 
 
@@ -127,11 +120,6 @@ SplitModeType = described_enum(
     SplitMode,
     name="SplitMode",
     description="How a bill is split.",
-    values={
-        SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
-        SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
-        SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
-    },
 )
 
 
