@@ -31,7 +31,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     id_connection_page,
 )
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen import lateness, loaders, service
 from restaurant_api.kitchen.models import (
@@ -298,11 +298,9 @@ def _order_id(value: str) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Tickets on the kitchen display (not dismissed), oldest first, at most "
-        "`first`. Without a status filter, served tickets are left out.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    @staff_read(
+        "Tickets on the kitchen display (not dismissed), oldest first, at most "
+        "`first`. Without a status filter, served tickets are left out."
     )
     async def kitchen_tickets(
         self,
@@ -330,11 +328,9 @@ class Query:
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
 
-    @strawberry.field(
-        description="Every ticket ever fired (served and dismissed ones too), newest first, "
-        "as a cursor connection.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    @staff_read(
+        "Every ticket ever fired (served and dismissed ones too), newest first, "
+        "as a cursor connection."
     )
     async def kitchen_ticket_history(
         self,

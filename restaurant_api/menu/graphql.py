@@ -16,7 +16,7 @@ from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, Money, from_row, result_union
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
-from restaurant_api.api.response_cache import Scope, cached
+from restaurant_api.api.response_cache import public_read
 from restaurant_api.events import Topic
 from restaurant_api.menu import loaders, modifiers, service
 from restaurant_api.menu.models import MenuItem, ModifierOption
@@ -111,13 +111,15 @@ class MenuItemType(Node):
 
 MENU_PAGE = Page(default=200, maximum=500)
 MODIFIER_GROUPS_PAGE = Page(default=200, maximum=500)
+# The public reads show the menu alone: their cached answers stay fresh until it changes.
+MENU_TOPICS = frozenset({Topic.MENU})
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The menu, by category and display order, at most `first` items. Public.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    @public_read(
+        "The menu, by category and display order, at most `first` items. Public.",
+        MENU_TOPICS,
     )
     async def menu(
         self,
@@ -142,10 +144,7 @@ class Query:
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 
-    @strawberry.field(
-        description="One menu item, or null. Public, like the menu.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
-    )
+    @public_read("One menu item, or null. Public, like the menu.", MENU_TOPICS)
     async def menu_item(
         self,
         info: Info[Context, None],
@@ -154,9 +153,9 @@ class Query:
         found = await _load_items(info.context, [decode_id(id, "MenuItem", field="id")])
         return found[0]
 
-    @strawberry.field(
-        description="Every modifier group by name, at most `first`, with its options. Public.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    @public_read(
+        "Every modifier group by name, at most `first`, with its options. Public.",
+        MENU_TOPICS,
     )
     async def modifier_groups(
         self,

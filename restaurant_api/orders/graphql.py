@@ -34,7 +34,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     id_connection_page,
 )
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -356,11 +356,7 @@ ORDERS_PAGE = CONNECTION_PAGE
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="One order, or null.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("One order, or null.")
     async def order(
         self,
         info: Info[Context, None],
@@ -369,11 +365,7 @@ class Query:
         (order,) = await _load_orders(info.context, [order_id_of(id, "id")])
         return order
 
-    @strawberry.field(
-        description="Orders, newest first, as a cursor connection.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Orders, newest first, as a cursor connection.")
     async def orders(
         self,
         info: Info[Context, None],

@@ -16,7 +16,7 @@ from restaurant_api.api.graphql import (
     from_row,
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.check_graphql import CheckTaxType
 from restaurant_api.orders.models import Order
@@ -247,11 +247,7 @@ register_node("Seat", _load_seats, permission_classes=[IsAuthenticated])
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="All tables by number (at most 200), optionally only those with a status.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("All tables by number (at most 200), optionally only those with a status.")
     async def tables(
         self,
         info: Info[Context, None],
@@ -267,20 +263,12 @@ class Query:
             )
         return _tables(tables)
 
-    @strawberry.field(
-        description="One table, or null.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("One table, or null.")
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
         (table,) = await _load_tables(info.context, [table_id_of(id, "id")])
         return table
 
-    @strawberry.field(
-        description="Tables that can be seated now (available, not merged; at most 200).",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Tables that can be seated now (available, not merged; at most 200).")
     async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             tables = await service.available_tables(
@@ -288,11 +276,7 @@ class Query:
             )
         return _tables(tables)
 
-    @strawberry.field(
-        description="Occupied tables (at most 200).",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Occupied tables (at most 200).")
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         async with info.context.use_session() as session:
             tables = await service.occupied_tables(
