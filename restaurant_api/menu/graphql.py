@@ -110,7 +110,10 @@ class MenuItemType(Node):
 
 
 MENU_PAGE = Page(default=200, maximum=500)
+ItemsFirst = Annotated[int | None, MENU_PAGE.argument("items")]
 MODIFIER_GROUPS_PAGE = Page(default=200, maximum=500)
+GroupsFirst = Annotated[int | None, MODIFIER_GROUPS_PAGE.argument("groups")]
+MenuItemId = Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")]
 # The public reads show the menu alone: their cached answers stay fresh until it changes.
 MENU_TOPICS = frozenset({Topic.MENU})
 
@@ -131,10 +134,7 @@ class Query:
             bool | None,
             strawberry.argument(description="Only available (true) or 86'd (false) items."),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many items, 1 to 500 (default 200)."),
-        ] = MENU_PAGE.default,
+        first: ItemsFirst = MENU_PAGE.default,
     ) -> list[MenuItemType] | None:  # null with its error on a bad `first`, siblings answer
         limit = MENU_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -148,7 +148,7 @@ class Query:
     async def menu_item(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
     ) -> MenuItemType | None:
         found = await _load_items(info.context, [decode_id(id, "MenuItem", field="id")])
         return found[0]
@@ -160,10 +160,7 @@ class Query:
     async def modifier_groups(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many groups, 1 to 500 (default 200)."),
-        ] = MODIFIER_GROUPS_PAGE.default,
+        first: GroupsFirst = MODIFIER_GROUPS_PAGE.default,
     ) -> list[ModifierGroupType] | None:
         limit = MODIFIER_GROUPS_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -291,7 +288,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
         input: Annotated[MenuItemUpdateInput, strawberry.argument(description="The changes.")],
     ) -> MenuItemResult:
         changes = service.MenuItemChanges(
@@ -325,7 +322,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
     ) -> DeleteMenuItemResult:
         item_id = decode_id(id, "MenuItem", field="id")
         await service.delete_menu_item(session, actor=info.context.user, item_id=item_id)

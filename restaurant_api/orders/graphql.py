@@ -346,6 +346,9 @@ register_node("Order", _load_orders, permission_classes=[IsAuthenticated])
 register_node("OrderLine", _load_lines, permission_classes=[IsAuthenticated])
 
 
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
+
+
 def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
@@ -360,7 +363,7 @@ class Query:
     async def order(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+        id: OrderId,
     ) -> OrderType | None:
         (order,) = await _load_orders(info.context, [order_id_of(id, "id")])
         return order

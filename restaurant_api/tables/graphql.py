@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -224,7 +225,12 @@ OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's 
 SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
 
 
-def _tables(tables: list[DiningTable]) -> list[TableType]:
+async def _listed(
+    context: Context, read: Callable[..., Awaitable[list[DiningTable]]], **filters: Any
+) -> list[TableType]:
+    """The tables a service read lists for the caller, at most TABLES_LISTED."""
+    async with context.use_session() as session:
+        tables = await read(session, actor=context.user, limit=TABLES_LISTED, **filters)
     return [TableType.from_model(table) for table in tables]
 
 
@@ -257,11 +263,7 @@ class Query:
         ] = None,
     ) -> list[TableType] | None:
         wanted = TableStatus(status) if status is not None else None
-        async with info.context.use_session() as session:
-            tables = await service.list_tables(
-                session, actor=info.context.user, status=wanted, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.list_tables, status=wanted)
 
     @staff_read("One table, or null.")
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
@@ -270,19 +272,11 @@ class Query:
 
     @staff_read("Tables that can be seated now (available, not merged; at most 200).")
     async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
-        async with info.context.use_session() as session:
-            tables = await service.available_tables(
-                session, actor=info.context.user, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.available_tables)
 
     @staff_read("Occupied tables (at most 200).")
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
-        async with info.context.use_session() as session:
-            tables = await service.occupied_tables(
-                session, actor=info.context.user, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.occupied_tables)
 
     @strawberry.field(
         description="The shares splitting the table's order would give; changes nothing.",
