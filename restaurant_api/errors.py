@@ -8,32 +8,50 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
+from restaurant_api.enums import DescribedEnum
 
-class ErrorCode(StrEnum):
+
+class ErrorCode(DescribedEnum):
     """Stable machine-readable codes; clients branch on these, never on messages."""
 
-    NOT_FOUND = "NOT_FOUND"
-    VALIDATION_ERROR = "VALIDATION_ERROR"
-    PERMISSION_DENIED = "PERMISSION_DENIED"
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_TOKEN = "INVALID_TOKEN"
-    INACTIVE_USER = "INACTIVE_USER"
-    EMAIL_TAKEN = "EMAIL_TAKEN"
-    REGISTRATION_CLOSED = "REGISTRATION_CLOSED"
-    LAST_ADMIN = "LAST_ADMIN"
-    CONFLICT = "CONFLICT"
-    DUPLICATE = "DUPLICATE"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_MISMATCH"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    ORDER_CLOSED = "ORDER_CLOSED"
-    TABLE_OCCUPIED = "TABLE_OCCUPIED"
-    TABLE_MERGED = "TABLE_MERGED"
-    SEAT_TAKEN = "SEAT_TAKEN"
-    SEAT_OCCUPIED = "SEAT_OCCUPIED"
-    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
-    INVALID_INVITATION = "INVALID_INVITATION"
+    NOT_FOUND = "NOT_FOUND", "The object named by an id does not exist (or no longer)."
+    VALIDATION_ERROR = "VALIDATION_ERROR", "An input is invalid; `field` names it when it can."
+    PERMISSION_DENIED = "PERMISSION_DENIED", "The caller's role may not do this."
+    UNAUTHENTICATED = "UNAUTHENTICATED", "No valid access token was sent: sign in."
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS", "Wrong email or password."
+    INVALID_TOKEN = "INVALID_TOKEN", "The token is malformed, expired, revoked or reused."
+    INACTIVE_USER = "INACTIVE_USER", "The account is deactivated."
+    EMAIL_TAKEN = "EMAIL_TAKEN", "Another account already uses this email."
+    REGISTRATION_CLOSED = "REGISTRATION_CLOSED", "Self-registration is turned off on this server."
+    LAST_ADMIN = "LAST_ADMIN", "The change would leave no active admin."
+    CONFLICT = "CONFLICT", "The object's current state does not allow this change."
+    DUPLICATE = "DUPLICATE", "An object with this unique value already exists."
+    VERSION_CONFLICT = (
+        "VERSION_CONFLICT",
+        "Someone changed the object since you read it: re-read it and retry with its new "
+        "`version`.",
+    )
+    IDEMPOTENCY_MISMATCH = (
+        "IDEMPOTENCY_MISMATCH",
+        "The idempotency key was used for a different request.",
+    )
+    INVALID_TRANSITION = (
+        "INVALID_TRANSITION",
+        "The status cannot move from its current value to the one asked.",
+    )
+    ORDER_CLOSED = "ORDER_CLOSED", "The order is no longer open (closed, cancelled or split)."
+    TABLE_OCCUPIED = "TABLE_OCCUPIED", "The table already holds another order."
+    TABLE_MERGED = "TABLE_MERGED", "The table is merged into another table (or has one merged in)."
+    SEAT_TAKEN = "SEAT_TAKEN", "The seat is already occupied."
+    SEAT_OCCUPIED = "SEAT_OCCUPIED", "Occupied seats cannot be removed or changed this way."
+    TOO_MANY_ATTEMPTS = (
+        "TOO_MANY_ATTEMPTS",
+        "Too many failed sign-ins for this account or address: wait `retryAfterSeconds`.",
+    )
+    INVALID_INVITATION = (
+        "INVALID_INVITATION",
+        "The invitation code is unknown, used, revoked or expired (all look the same).",
+    )
 
 
 class ErrorKind(StrEnum):

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import strawberry
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -56,6 +57,12 @@ class Page:
 
     default: int
     maximum: int
+
+    def argument(self, noun: str) -> Any:
+        """The `first` argument's declaration, described from these very bounds."""
+        return strawberry.argument(
+            description=f"How many {noun}, 1 to {self.maximum} (default {self.default})."
+        )
 
     def size(self, first: int | None) -> int:
         """The validated page size (resolvers call this: the same rule as the cost check)."""

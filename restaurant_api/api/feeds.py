@@ -28,6 +28,7 @@ from strawberry.types import Info
 
 from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.fanout import share_update
+from restaurant_api.api.graphql import IsAuthenticated
 from restaurant_api.api.live import close_revoked, still_authorized
 from restaurant_api.api.node import to_global_id
 from restaurant_api.events import Delivery, Event, EventBus, SubscriberTooSlow, Topic
@@ -53,6 +54,12 @@ class LiveUpdateKind(Enum):
     CHANGES = strawberry.enum_value(
         "changes", description="Rows that changed since the previous message; merge them in."
     )
+
+
+def live_subscription(description: str) -> Any:
+    """A subscription field any signed-in role may open (`live_feed` checks the token again
+    before every message). Used as `@live_subscription("...")`."""
+    return strawberry.subscription(description=description, permission_classes=[IsAuthenticated])
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping
-from enum import Enum
 from typing import Annotated, Any, Protocol, TypeVar, Union
 
 import strawberry
@@ -19,6 +18,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from restaurant_api.api.context import Context, EventContext
+from restaurant_api.enums import DescribedEnum
 from restaurant_api.errors import DomainError, ErrorCode, ErrorKind, input_path
 from restaurant_api.money import format_cents
 from restaurant_api.users.service import Role, User
@@ -47,7 +47,7 @@ __all__ = [
     "result_union",
 ]
 
-E = TypeVar("E", bound=Enum)
+D = TypeVar("D", bound=DescribedEnum)
 N = TypeVar("N")
 
 
@@ -87,16 +87,15 @@ def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
     return node_type(**(ids | copied | values))  # `values` win over copied columns
 
 
-def described_enum(
-    enum: type[E], *, name: str, description: str, values: Mapping[E, str]
-) -> type[E]:
-    """`strawberry.enum` with a description for every value (clients' generated docs)."""
-    missing = [member.name for member in enum if member not in values]
+def described_enum(enum: type[D], *, name: str, description: str) -> type[D]:
+    """`strawberry.enum` with every value's description, which the domain declares on its
+    members (`restaurant_api.enums.DescribedEnum`), for clients' generated docs."""
+    missing = [member.name for member in enum if not member.description]
     if missing:
         raise ValueError(f"{name}: describe {', '.join(missing)}")
     wrapped = strawberry.enum(enum, name=name, description=description)
     for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = values[enum[value.name]]
+        value.description = enum[value.name].description
     return wrapped
 
 
@@ -104,47 +103,11 @@ ErrorCodeType = described_enum(
     ErrorCode,
     name="ErrorCode",
     description="Stable machine-readable error codes: branch on these, never on messages.",
-    values={
-        ErrorCode.NOT_FOUND: "The object named by an id does not exist (or no longer).",
-        ErrorCode.VALIDATION_ERROR: "An input is invalid; `field` names it when it can.",
-        ErrorCode.PERMISSION_DENIED: "The caller's role may not do this.",
-        ErrorCode.UNAUTHENTICATED: "No valid access token was sent: sign in.",
-        ErrorCode.INVALID_CREDENTIALS: "Wrong email or password.",
-        ErrorCode.INVALID_TOKEN: "The token is malformed, expired, revoked or reused.",
-        ErrorCode.INACTIVE_USER: "The account is deactivated.",
-        ErrorCode.EMAIL_TAKEN: "Another account already uses this email.",
-        ErrorCode.REGISTRATION_CLOSED: "Self-registration is turned off on this server.",
-        ErrorCode.LAST_ADMIN: "The change would leave no active admin.",
-        ErrorCode.TOO_MANY_ATTEMPTS: (
-            "Too many failed sign-ins for this account or address: wait `retryAfterSeconds`."
-        ),
-        ErrorCode.INVALID_INVITATION: (
-            "The invitation code is unknown, used, revoked or expired (all look the same)."
-        ),
-        ErrorCode.CONFLICT: "The object's current state does not allow this change.",
-        ErrorCode.DUPLICATE: "An object with this unique value already exists.",
-        ErrorCode.VERSION_CONFLICT: "Someone changed the object since you read it: "
-        "re-read it and retry with its new `version`.",
-        ErrorCode.IDEMPOTENCY_MISMATCH: "The idempotency key was used for a different request.",
-        ErrorCode.INVALID_TRANSITION: "The status cannot move from its current value to the "
-        "one asked.",
-        ErrorCode.ORDER_CLOSED: "The order is no longer open (closed, cancelled or split).",
-        ErrorCode.TABLE_OCCUPIED: "The table already holds another order.",
-        ErrorCode.TABLE_MERGED: "The table is merged into another table (or has one merged in).",
-        ErrorCode.SEAT_TAKEN: "The seat is already occupied.",
-        ErrorCode.SEAT_OCCUPIED: "Occupied seats cannot be removed or changed this way.",
-    },
 )
 RoleType = described_enum(
     Role,
     name="Role",
     description="What a staff member may do.",
-    values={
-        Role.ADMIN: "Everything, including managing users.",
-        Role.MANAGER: "Floor and kitchen work, the menu, tables, cancelling and deleting orders.",
-        Role.SERVER: "Places, changes and closes orders; seats guests.",
-        Role.KITCHEN: "Reads orders and works kitchen tickets.",
-    },
 )
 
 

@@ -41,6 +41,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.base import StrawberryObjectDefinition
 
 from restaurant_api.api.extensions import root_field_names
+from restaurant_api.api.graphql import IsAuthenticated
 from restaurant_api.events import Event, Topic
 from restaurant_api.generations import TOPIC_INDEX, Generations, Stamp
 from restaurant_api.security import AccessClaims
@@ -72,6 +73,22 @@ class CachePolicy:
 def cached(scope: Scope, topics: frozenset[Topic]) -> dict[str, CachePolicy]:
     """Field metadata declaring that a root Query field may be cached (see module doc)."""
     return {CACHE_POLICY_KEY: CachePolicy(scope, topics)}
+
+
+def staff_read(description: str) -> Any:
+    """A root Query field every signed-in role may read, answered alike for each role: one
+    cached answer per role over the data topics. Used as `@staff_read("...")`."""
+    return strawberry.field(
+        description=description,
+        permission_classes=[IsAuthenticated],
+        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    )
+
+
+def public_read(description: str, topics: frozenset[Topic]) -> Any:
+    """A root Query field anyone may read, anonymous callers included: one cached answer
+    for everyone, fresh while `topics` are unchanged."""
+    return strawberry.field(description=description, metadata=cached(Scope.PUBLIC, topics))
 
 
 def field_policies(schema: strawberry.Schema) -> dict[str, CachePolicy]:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates
+from restaurant_api.api.graphql import Context
 from restaurant_api.db import utcnow
 from restaurant_api.events import Topic
-from restaurant_api.kitchen import lateness, loaders, stations
+from restaurant_api.kitchen import lateness, loaders
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketLineType
 from restaurant_api.kitchen.models import KitchenStation, KitchenTicket
-from restaurant_api.kitchen.subscriptions import station_tickets_feed
+from restaurant_api.kitchen.subscriptions import screen_station, station_tickets_feed
 
 
 @strawberry.type(
@@ -90,9 +90,6 @@ class KitchenAlertsUpdate:
 
 
 def alerts_feed(station: KitchenStation | None, limit: int) -> Feed[KitchenTicket]:
-    async def read(session: AsyncSession, station_id: int | None) -> list[KitchenTicket]:
-        return await lateness.late_tickets(session, station_id=station_id, limit=limit)
-
     return station_tickets_feed(
         topic=Topic.KITCHEN_ALERT,
         read_key="kitchen.alert",
@@ -100,19 +97,16 @@ def alerts_feed(station: KitchenStation | None, limit: int) -> Feed[KitchenTicke
         shows=lambda ticket: (
             ticket.late_at is not None and ticket.status in lateness.WORKING_STATUSES
         ),
-        read=read,
+        read=partial(lateness.late_tickets, limit=limit),
         order_by=lambda ticket: (ticket.due_at is None, ticket.due_at, ticket.id),
     )
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description=(
-            "Kitchen alerts: first the tickets late now (SNAPSHOT), then every ticket that "
-            "goes late (CHANGES), once each: its due time passed while pending or preparing."
-        ),
-        permission_classes=[IsAuthenticated],
+    @live_subscription(
+        "Kitchen alerts: first the tickets late now (SNAPSHOT), then every ticket that "
+        "goes late (CHANGES), once each: its due time passed while pending or preparing."
     )
     async def kitchen_alerts(
         self,
@@ -124,9 +118,7 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenAlertsUpdate, None]:
-        known = await read_apart(
-            info.context, lambda session: stations.resolve_optional(session, station)
-        )
+        known = await screen_station(info.context, station)
         limit = info.context.settings.subscription_snapshot_max
         return live_updates(
             info,

@@ -12,8 +12,9 @@ from restaurant_api.api.feeds import (
     close_slow_subscriber,
     ensure_authorized,
     event_context,
+    live_subscription,
 )
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.graphql import Context
 from restaurant_api.events import SubscriberTooSlow, Topic
 from restaurant_api.kitchen import all_day
 from restaurant_api.kitchen.all_day_graphql import (
@@ -59,10 +60,9 @@ async def _counts_feed(
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description="Live all-day counts: the counts now, then the new counts each time a "
-        "committed kitchen ticket change alters them.",
-        permission_classes=[IsAuthenticated],
+    @live_subscription(
+        "Live all-day counts: the counts now, then the new counts each time a "
+        "committed kitchen ticket change alters them."
     )
     async def all_day_counts(
         self, info: Info[Context, None], station: StationArgument = None

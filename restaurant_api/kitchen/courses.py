@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id
+from restaurant_api.enums import DescribedEnum
 from restaurant_api.errors import Conflict, NotFound
 from restaurant_api.kitchen.firing import fire_held_course
 from restaurant_api.kitchen.models import KitchenTicket, TicketStatus
@@ -40,11 +40,11 @@ def course_name(number: int) -> str:
     return COURSE_NAMES.get(number, f"Course {number}")
 
 
-class CourseStatus(StrEnum):
-    HELD = "held"  # waiting to be fired
-    FIRED = "fired"  # cooks are on it
-    READY = "ready"  # every ticket of it ready (or served)
-    SERVED = "served"  # every ticket of it served
+class CourseStatus(DescribedEnum):
+    HELD = "held", "Waiting: fire it (fireCourse) when the guests are ready for it."
+    FIRED = "fired", "Fired: its stations are making it."
+    READY = "ready", "Every ticket of the course is ready (or served)."
+    SERVED = "served", "Every ticket of the course is served."
 
 
 class CourseNotFound(NotFound):

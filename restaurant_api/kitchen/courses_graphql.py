@@ -15,12 +15,6 @@ CourseStatusType = described_enum(
     CourseStatus,
     name="CourseStatus",
     description="Where a course of an order is: held -> fired -> ready -> served.",
-    values={
-        CourseStatus.HELD: "Waiting: fire it (fireCourse) when the guests are ready for it.",
-        CourseStatus.FIRED: "Fired: its stations are making it.",
-        CourseStatus.READY: "Every ticket of the course is ready (or served).",
-        CourseStatus.SERVED: "Every ticket of the course is served.",
-    },
 )
 
 

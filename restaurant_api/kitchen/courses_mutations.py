@@ -14,7 +14,7 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id
 from restaurant_api.kitchen import courses
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
-from restaurant_api.kitchen.graphql import KitchenTicketType
+from restaurant_api.kitchen.graphql import KitchenTicketType, OrderId
 
 
 @strawberry.type(description="A course after fireCourse.")
@@ -48,9 +48,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The order's global id.")
-        ],
+        order_id: OrderId,
         course: Annotated[
             int,
             strawberry.argument(

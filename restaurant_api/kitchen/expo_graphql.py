@@ -14,13 +14,14 @@ from restaurant_api.api.graphql import Context, IsAuthenticated, result_union
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, to_global_id
 from restaurant_api.kitchen import expo
-from restaurant_api.kitchen.graphql import KitchenTicketType
+from restaurant_api.kitchen.graphql import KitchenTicketType, OrderId
 from restaurant_api.orders import loaders as orders_loaders
 
 if TYPE_CHECKING:
     from restaurant_api.orders.graphql import OrderType
 
 EXPO_PAGE = Page(default=50, maximum=100)
+OrdersFirst = Annotated[int | None, EXPO_PAGE.argument("orders")]
 
 
 @strawberry.type(name="ExpoOrder", description="One order on the expo screen.")
@@ -85,10 +86,7 @@ class Query:
     async def expo_orders(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many orders, 1 to 100 (default 50)."),
-        ] = EXPO_PAGE.default,
+        first: OrdersFirst = EXPO_PAGE.default,
     ) -> list[ExpoOrderType] | None:
         limit = EXPO_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -108,9 +106,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The order's global id.")
-        ],
+        order_id: OrderId,
     ) -> ExpoOrderResult:
         order = await expo.mark_ready_for_pickup(
             session,

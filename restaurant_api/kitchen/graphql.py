@@ -31,7 +31,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     id_connection_page,
 )
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen import lateness, loaders, service
 from restaurant_api.kitchen.models import (
@@ -51,13 +51,6 @@ TicketStatusType = described_enum(
     name="TicketStatus",
     description="held (a later course, not fired yet) -> pending -> preparing -> ready -> "
     "served; one step back is a recall.",
-    values={
-        TicketStatus.HELD: "A later course waiting to be fired: shown so cooks can plan.",
-        TicketStatus.PENDING: "Fired, not started yet.",
-        TicketStatus.PREPARING: "Being prepared at its station.",
-        TicketStatus.READY: "Done: waiting to be served.",
-        TicketStatus.SERVED: "Brought to the guests; leaves the kitchen screen.",
-    },
 )
 
 
@@ -284,6 +277,20 @@ TicketsResult = result_union(
 
 
 TICKETS_PAGE = Page(default=100, maximum=200)
+TicketsFirst = Annotated[int | None, TICKETS_PAGE.argument("tickets")]
+StationFilter = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this station (a name of `kitchenStations`, case ignored; retired "
+        "ones too); another name is a VALIDATION_ERROR on field station."
+    ),
+]
+# TicketStatus is TicketStatusType (registered in place); mypy cannot alias the plugin's alias.
+StatusFilter = Annotated[
+    TicketStatus | None, strawberry.argument(description="Only tickets with this status.")
+]
+TicketId = Annotated[strawberry.ID, strawberry.argument(description="The ticket's global id.")]
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
 
 
 _load_tickets = loaded_as(loaders.ticket_by_id, KitchenTicketType.from_model)
@@ -305,30 +312,16 @@ def _order_id(value: str) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Tickets on the kitchen display (not dismissed), oldest first, at most "
-        "`first`. Without a status filter, served tickets are left out.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    @staff_read(
+        "Tickets on the kitchen display (not dismissed), oldest first, at most "
+        "`first`. Without a status filter, served tickets are left out."
     )
     async def kitchen_tickets(
         self,
         info: Info[Context, None],
-        status: Annotated[
-            TicketStatusType | None,
-            strawberry.argument(description="Only tickets with this status."),
-        ] = None,
-        station: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this station (a name of `kitchenStations`, case ignored; "
-                "retired ones too); another name is a VALIDATION_ERROR on field station."
-            ),
-        ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many tickets, 1 to 200 (default 100)."),
-        ] = TICKETS_PAGE.default,
+        status: StatusFilter = None,
+        station: StationFilter = None,
+        first: TicketsFirst = TICKETS_PAGE.default,
     ) -> list[KitchenTicketType] | None:
         limit = TICKETS_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -337,28 +330,17 @@ class Query:
             )
         return [KitchenTicketType.from_model(ticket) for ticket in tickets]
 
-    @strawberry.field(
-        description="Every ticket ever fired (served and dismissed ones too), newest first, "
-        "as a cursor connection.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
+    @staff_read(
+        "Every ticket ever fired (served and dismissed ones too), newest first, "
+        "as a cursor connection."
     )
     async def kitchen_ticket_history(
         self,
         info: Info[Context, None],
         first: First = DEFAULT_PAGE,
         after: After = None,
-        station: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this station (a name of `kitchenStations`, case ignored; "
-                "retired ones too); another name is a VALIDATION_ERROR on field station."
-            ),
-        ] = None,
-        status: Annotated[
-            TicketStatusType | None,
-            strawberry.argument(description="Only tickets with this status."),
-        ] = None,
+        station: StationFilter = None,
+        status: StatusFilter = None,
     ) -> KitchenTicketConnection | None:
         check_first(first)
         before = decode_time_id_cursor(after) if after else None
@@ -392,9 +374,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        ticket_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The ticket's global id.")
-        ],
+        ticket_id: TicketId,
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],
     ) -> TicketResult:
         ticket = await service.set_ticket_status(
@@ -408,9 +388,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        ticket_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The ticket's global id.")
-        ],
+        ticket_id: TicketId,
     ) -> TicketResult:
         ticket = await service.dismiss_ticket(
             session, actor=info.context.user, ticket_id=_ticket_id(ticket_id)
@@ -427,9 +405,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The order's global id.")
-        ],
+        order_id: OrderId,
         status: Annotated[TicketStatusType, strawberry.argument(description="The new status.")],
     ) -> TicketsResult:
         tickets = await service.set_order_tickets_status(
@@ -443,9 +419,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The order's global id.")
-        ],
+        order_id: OrderId,
     ) -> TicketsResult:
         tickets = await service.dismiss_order_tickets(
             session, actor=info.context.user, order_id=_order_id(order_id)

@@ -4,22 +4,22 @@ station, and the timeline of their status."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer, String
 from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 
-class TicketStatus(StrEnum):
+class TicketStatus(DescribedEnum):
     # A later course waiting to be fired: cooks see it to plan, nobody starts it yet.
-    HELD = "held"
-    PENDING = "pending"
-    PREPARING = "preparing"
-    READY = "ready"
-    SERVED = "served"
+    HELD = "held", "A later course waiting to be fired: shown so cooks can plan."
+    PENDING = "pending", "Fired, not started yet."
+    PREPARING = "preparing", "Being prepared at its station."
+    READY = "ready", "Done: waiting to be served."
+    SERVED = "served", "Brought to the guests; leaves the kitchen screen."
 
 
 class KitchenStation(SQLModel, table=True):

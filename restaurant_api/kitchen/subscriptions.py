@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, Protocol
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, read_apart, reread
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.feeds import (
+    Feed,
+    LiveUpdateKind,
+    live_subscription,
+    live_updates,
+    read_apart,
+    reread,
+)
+from restaurant_api.api.graphql import Context
 from restaurant_api.events import Event, Topic
 from restaurant_api.kitchen import loaders, service, stations
 from restaurant_api.kitchen.graphql import KitchenTicketType, TicketStatusType
@@ -40,17 +48,31 @@ class KitchenTicketsUpdate:
     )
 
 
+async def screen_station(context: Context, name: str | None) -> KitchenStation | None:
+    """The station a screen follows (None: every station), by name; an unknown name is a
+    validation error. Read apart: a subscription holds no session."""
+    return await read_apart(context, lambda session: stations.resolve_optional(session, name))
+
+
+class TicketsRead(Protocol):
+    """A screen's snapshot read: the tickets of one station (None: every station)."""
+
+    def __call__(
+        self, session: AsyncSession, *, station_id: int | None
+    ) -> Awaitable[list[KitchenTicket]]: ...
+
+
 def station_tickets_feed(
     *,
     topic: Topic,
     read_key: str,
     station: KitchenStation | None,
     shows: Callable[[KitchenTicket], bool],
-    read: Callable[[AsyncSession, int | None], Awaitable[list[KitchenTicket]]],
+    read: TicketsRead,
     order_by: Callable[[KitchenTicket], Any],
 ) -> Feed[KitchenTicket]:
     """A live list of the tickets on display that `shows` keeps, of one station (or all):
-    `read(session, station_id)` is its snapshot."""
+    `read(session, station_id=...)` is its snapshot."""
     station_id = None if station is None else station.id
 
     def visible(ticket: KitchenTicket) -> bool:
@@ -66,7 +88,7 @@ def station_tickets_feed(
 
     async def snapshot(context: Context) -> list[KitchenTicket]:
         async with context.use_session() as session:
-            return await read(session, station_id)
+            return await read(session, station_id=station_id)
 
     return Feed(
         topic=topic,
@@ -83,28 +105,22 @@ def station_tickets_feed(
 def tickets_feed(
     station: KitchenStation | None, statuses: frozenset[TicketStatus]
 ) -> Feed[KitchenTicket]:
-    async def read(session: AsyncSession, station_id: int | None) -> list[KitchenTicket]:
-        return await service.screen_tickets(session, station_id=station_id, statuses=statuses)
-
     return station_tickets_feed(
         topic=Topic.KITCHEN_TICKET,
         read_key="kitchen.ticket",
         station=station,
         shows=lambda ticket: ticket.status in statuses,
-        read=read,
+        read=partial(service.screen_tickets, statuses=statuses),
         order_by=lambda ticket: (ticket.created_at, ticket.id),
     )
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description=(
-            "The live kitchen screen: first the matching tickets (SNAPSHOT), then every "
-            "ticket that changes (CHANGES). A ticket that stops matching (served, dismissed, "
-            "deleted) is listed in `removedTicketIds`."
-        ),
-        permission_classes=[IsAuthenticated],
+    @live_subscription(
+        "The live kitchen screen: first the matching tickets (SNAPSHOT), then every "
+        "ticket that changes (CHANGES). A ticket that stops matching (served, dismissed, "
+        "deleted) is listed in `removedTicketIds`."
     )
     async def kitchen_tickets(
         self,
@@ -124,9 +140,7 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[KitchenTicketsUpdate, None]:
-        known = await read_apart(
-            info.context, lambda session: stations.resolve_optional(session, station)
-        )
+        known = await screen_station(info.context, station)
         statuses = frozenset(TicketStatus(value) for value in status) if status else ACTIVE_STATUSES
         return live_updates(
             info,

@@ -16,7 +16,7 @@ from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import Context, Money, from_row, result_union
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import Node, decode_id, register_node, to_global_id
-from restaurant_api.api.response_cache import Scope, cached
+from restaurant_api.api.response_cache import public_read
 from restaurant_api.events import Topic
 from restaurant_api.menu import loaders, modifiers, service
 from restaurant_api.menu.models import MenuItem, ModifierOption
@@ -110,14 +110,19 @@ class MenuItemType(Node):
 
 
 MENU_PAGE = Page(default=200, maximum=500)
+ItemsFirst = Annotated[int | None, MENU_PAGE.argument("items")]
 MODIFIER_GROUPS_PAGE = Page(default=200, maximum=500)
+GroupsFirst = Annotated[int | None, MODIFIER_GROUPS_PAGE.argument("groups")]
+MenuItemId = Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")]
+# The public reads show the menu alone: their cached answers stay fresh until it changes.
+MENU_TOPICS = frozenset({Topic.MENU})
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The menu, by category and display order, at most `first` items. Public.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    @public_read(
+        "The menu, by category and display order, at most `first` items. Public.",
+        MENU_TOPICS,
     )
     async def menu(
         self,
@@ -129,10 +134,7 @@ class Query:
             bool | None,
             strawberry.argument(description="Only available (true) or 86'd (false) items."),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many items, 1 to 500 (default 200)."),
-        ] = MENU_PAGE.default,
+        first: ItemsFirst = MENU_PAGE.default,
     ) -> list[MenuItemType] | None:  # null with its error on a bad `first`, siblings answer
         limit = MENU_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -142,29 +144,23 @@ class Query:
         currency = info.context.settings.currency
         return [MenuItemType.from_model(item, currency) for item in items]
 
-    @strawberry.field(
-        description="One menu item, or null. Public, like the menu.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
-    )
+    @public_read("One menu item, or null. Public, like the menu.", MENU_TOPICS)
     async def menu_item(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
     ) -> MenuItemType | None:
         found = await _load_items(info.context, [decode_id(id, "MenuItem", field="id")])
         return found[0]
 
-    @strawberry.field(
-        description="Every modifier group by name, at most `first`, with its options. Public.",
-        metadata=cached(Scope.PUBLIC, frozenset({Topic.MENU})),
+    @public_read(
+        "Every modifier group by name, at most `first`, with its options. Public.",
+        MENU_TOPICS,
     )
     async def modifier_groups(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many groups, 1 to 500 (default 200)."),
-        ] = MODIFIER_GROUPS_PAGE.default,
+        first: GroupsFirst = MODIFIER_GROUPS_PAGE.default,
     ) -> list[ModifierGroupType] | None:
         limit = MODIFIER_GROUPS_PAGE.size(first)
         async with info.context.use_session() as session:
@@ -292,7 +288,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
         input: Annotated[MenuItemUpdateInput, strawberry.argument(description="The changes.")],
     ) -> MenuItemResult:
         changes = service.MenuItemChanges(
@@ -326,7 +322,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The item's global id.")],
+        id: MenuItemId,
     ) -> DeleteMenuItemResult:
         item_id = decode_id(id, "MenuItem", field="id")
         await service.delete_menu_item(session, actor=info.context.user, item_id=item_id)

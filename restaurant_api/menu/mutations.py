@@ -14,6 +14,7 @@ from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, to_global_id
 from restaurant_api.menu import modifiers, service
 from restaurant_api.menu.graphql import (
+    MenuItemId,
     MenuItemPayload,
     MenuItemResult,
     MenuItemType,
@@ -261,9 +262,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        menu_item_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The item's global id.")
-        ],
+        menu_item_id: MenuItemId,
         group_ids: Annotated[
             list[strawberry.ID],
             strawberry.argument(

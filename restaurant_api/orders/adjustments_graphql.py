@@ -25,12 +25,6 @@ AdjustmentStatusType = described_enum(
     AdjustmentStatus,
     name="AdjustmentStatus",
     description="Where a discount or service charge of an order stands.",
-    values={
-        AdjustmentStatus.PENDING: "Requested by a server; waiting for a manager's decision.",
-        AdjustmentStatus.APPLIED: "Counts in the check.",
-        AdjustmentStatus.DENIED: "Refused by a manager; never counted.",
-        AdjustmentStatus.REMOVED: "Taken off the check (it counted before).",
-    },
 )
 
 

@@ -34,7 +34,7 @@ from restaurant_api.api.pagination import (
     encode_cursor,
     id_connection_page,
 )
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
 from restaurant_api.kitchen.graphql import KitchenTicketType
 from restaurant_api.menu import loaders as menu_loaders
@@ -61,12 +61,6 @@ OrderStatusType = described_enum(
     OrderStatus,
     name="OrderStatus",
     description="Lifecycle of an order.",
-    values={
-        OrderStatus.OPEN: "Being served: lines can still change.",
-        OrderStatus.CLOSED: "Paid and settled.",
-        OrderStatus.CANCELLED: "Cancelled by a manager; its kitchen tickets are voided.",
-        OrderStatus.SPLIT: "Replaced by the orders of a split bill.",
-    },
 )
 
 
@@ -352,6 +346,9 @@ register_node("Order", _load_orders, permission_classes=[IsAuthenticated])
 register_node("OrderLine", _load_lines, permission_classes=[IsAuthenticated])
 
 
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")]
+
+
 def order_id_of(value: str, field: str = "orderId") -> int:
     return decode_id(value, "Order", field=field)
 
@@ -362,24 +359,16 @@ ORDERS_PAGE = CONNECTION_PAGE
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="One order, or null.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("One order, or null.")
     async def order(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+        id: OrderId,
     ) -> OrderType | None:
         (order,) = await _load_orders(info.context, [order_id_of(id, "id")])
         return order
 
-    @strawberry.field(
-        description="Orders, newest first, as a cursor connection.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Orders, newest first, as a cursor connection.")
     async def orders(
         self,
         info: Info[Context, None],

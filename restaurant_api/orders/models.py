@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,13 +20,14 @@ from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 
-class OrderStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    SPLIT = "split"
+class OrderStatus(DescribedEnum):
+    OPEN = "open", "Being served: lines can still change."
+    CLOSED = "closed", "Paid and settled."
+    CANCELLED = "cancelled", "Cancelled by a manager; its kitchen tickets are voided."
+    SPLIT = "split", "Replaced by the orders of a split bill."
 
 
 def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = False) -> Any:
@@ -137,11 +137,11 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class AdjustmentStatus(StrEnum):
-    PENDING = "pending"  # requested by a server, waiting for a manager
-    APPLIED = "applied"
-    DENIED = "denied"
-    REMOVED = "removed"
+class AdjustmentStatus(DescribedEnum):
+    PENDING = "pending", "Requested by a server; waiting for a manager's decision."
+    APPLIED = "applied", "Counts in the check."
+    DENIED = "denied", "Refused by a manager; never counted."
+    REMOVED = "removed", "Taken off the check (it counted before)."
 
 
 class OrderDiscount(SQLModel, table=True):

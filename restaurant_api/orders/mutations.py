@@ -15,7 +15,7 @@ from restaurant_api.api.node import decode_id, decode_optional_id, to_global_id
 from restaurant_api.errors import DomainError
 from restaurant_api.orders import loaders, service
 from restaurant_api.orders.check_graphql import CheckType
-from restaurant_api.orders.graphql import DiningOptionType, OrderType, order_id_of
+from restaurant_api.orders.graphql import DiningOptionType, OrderId, OrderType, order_id_of
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import Order
 from restaurant_api.payments import service as payments_service
@@ -231,9 +231,6 @@ def _payload(order: Order) -> OrderPayload:
     return OrderPayload(order=OrderType.from_model(order))
 
 
-OrderIdArgument = Annotated[
-    strawberry.ID, strawberry.argument(description="The order's global id.")
-]
 VersionArgument = Annotated[int | None, strawberry.argument(description="The version you read.")]
 
 
@@ -270,7 +267,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: OrderIdArgument,
+        order_id: OrderId,
         input: Annotated[UpdateOrderInput, strawberry.argument(description="The changes.")],
     ) -> OrderResult:
         order = await service.change_order_lines(
@@ -290,7 +287,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: OrderIdArgument,
+        order_id: OrderId,
         payment_method: Annotated[str, strawberry.argument(description="e.g. cash, card.")],
         tip: Annotated[
             Decimal | None,
@@ -317,7 +314,7 @@ class Mutation:
         self,
         info: Info[Context, None],
         session: AsyncSession,
-        order_id: OrderIdArgument,
+        order_id: OrderId,
         reason: Annotated[str, strawberry.argument(description="Why; shown to the kitchen.")],
         version: VersionArgument = None,
     ) -> OrderResult:
@@ -336,7 +333,7 @@ class Mutation:
     )
     @domain_mutation
     async def delete_order(
-        self, info: Info[Context, None], session: AsyncSession, order_id: OrderIdArgument
+        self, info: Info[Context, None], session: AsyncSession, order_id: OrderId
     ) -> DeleteOrderResult:
         database_id = order_id_of(order_id)
         await service.delete_order(session, actor=info.context.user, order_id=database_id)

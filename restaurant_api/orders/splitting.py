@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
 from restaurant_api.db import utcnow
+from restaurant_api.enums import DescribedEnum
 from restaurant_api.errors import InvalidInput
 from restaurant_api.money import allocate
 from restaurant_api.orders.checks import adjustments_for_orders, check_of, line_to_price
@@ -36,10 +36,10 @@ class InvalidSplit(InvalidInput):
         super().__init__(message, field="split")
 
 
-class SplitMode(StrEnum):
-    ITEMS = "items"
-    SEATS = "seats"
-    EVEN = "even"
+class SplitMode(DescribedEnum):
+    ITEMS = "items", "By line: `items` lists the line indexes of each share."
+    SEATS = "seats", "By seat: the lines' seat numbers, or `seatAssignments`."
+    EVEN = "even", "In `ways` equal shares (exact cents, largest remainder)."
 
 
 @dataclass(frozen=True, slots=True)

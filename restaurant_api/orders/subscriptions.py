@@ -8,8 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates, reread
+from restaurant_api.api.graphql import Context
 from restaurant_api.api.node import decode_optional_id
 from restaurant_api.events import Event, Topic
 from restaurant_api.orders import loaders, service
@@ -63,12 +63,9 @@ def orders_feed(order_id: int | None) -> Feed[Order]:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description=(
-            "Live orders: with `orderId`, that order (whatever its status); without, every "
-            "open order. First the matching orders (SNAPSHOT), then each change (CHANGES)."
-        ),
-        permission_classes=[IsAuthenticated],
+    @live_subscription(
+        "Live orders: with `orderId`, that order (whatever its status); without, every "
+        "open order. First the matching orders (SNAPSHOT), then each change (CHANGES)."
     )
     async def order_updates(
         self,

@@ -32,23 +32,12 @@ TenderType = described_enum(
     name="Tender",
     description="How a payment was made. Card processing happens outside this API (a "
     "terminal or provider); its transaction id goes in `externalReference`.",
-    values={
-        Tender.CASH: "Cash: the guest may hand over more than the amount (the change).",
-        Tender.CARD: "A card (credit, debit, contactless); its tip can be adjusted later.",
-        Tender.GIFT_CARD: "A gift card or voucher.",
-        Tender.OTHER: "Anything else (cheque, house account, ...): see `methodLabel`.",
-    },
 )
 
 PaymentStatusType = described_enum(
     PaymentStatus,
     name="PaymentStatus",
     description="Whether a payment counts.",
-    values={
-        PaymentStatus.CAPTURED: "Taken: counts against the check's balance.",
-        PaymentStatus.VOIDED: "Voided while the check was open (taken by mistake): counts "
-        "for nothing.",
-    },
 )
 
 

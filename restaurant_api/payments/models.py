@@ -25,18 +25,19 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 
-class Tender(StrEnum):
-    CASH = "cash"
-    CARD = "card"
-    GIFT_CARD = "gift_card"
-    OTHER = "other"
+class Tender(DescribedEnum):
+    CASH = "cash", "Cash: the guest may hand over more than the amount (the change)."
+    CARD = "card", "A card (credit, debit, contactless); its tip can be adjusted later."
+    GIFT_CARD = "gift_card", "A gift card or voucher."
+    OTHER = "other", "Anything else (cheque, house account, ...): see `methodLabel`."
 
 
-class PaymentStatus(StrEnum):
-    CAPTURED = "captured"
-    VOIDED = "voided"  # taken by mistake, voided while the check was open: counts for nothing
+class PaymentStatus(DescribedEnum):
+    CAPTURED = "captured", "Taken: counts against the check's balance."
+    VOIDED = "voided", "Voided while the check was open (taken by mistake): counts for nothing."
 
 
 class BusinessDayStatus(StrEnum):

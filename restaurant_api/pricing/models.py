@@ -8,7 +8,6 @@ databases; amounts are integer cents.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,26 +21,27 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 PPM = 1_000_000  # a rate of 100%
 
 
-class DiningOption(StrEnum):
-    DINE_IN = "dine_in"
-    TAKEOUT = "takeout"
-    DELIVERY = "delivery"
+class DiningOption(DescribedEnum):
+    DINE_IN = "dine_in", "At a table (or the counter) in the restaurant."
+    TAKEOUT = "takeout", "Picked up and eaten elsewhere; no table."
+    DELIVERY = "delivery", "Delivered to the guest; no table."
 
 
-class AdjustmentKind(StrEnum):
+class AdjustmentKind(DescribedEnum):
     """How a discount or service charge is expressed."""
 
-    PERCENT = "percent"
-    AMOUNT = "amount"
+    PERCENT = "percent", "A percentage (`rate`) of the amount it applies to."
+    AMOUNT = "amount", "A fixed `amount`."
 
 
-class DiscountScope(StrEnum):
-    LINE = "line"
-    CHECK = "check"
+class DiscountScope(DescribedEnum):
+    LINE = "line", "One line of a check."
+    CHECK = "check", "The whole check."
 
 
 class TaxRate(SQLModel, table=True):

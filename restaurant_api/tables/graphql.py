@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,7 +17,7 @@ from restaurant_api.api.graphql import (
     from_row,
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
-from restaurant_api.api.response_cache import DATA_TOPICS, Scope, cached
+from restaurant_api.api.response_cache import staff_read
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.check_graphql import CheckTaxType
 from restaurant_api.orders.models import Order
@@ -45,18 +46,11 @@ TableStatusType = described_enum(
     TableStatus,
     name="TableStatus",
     description="Whether a table can be seated.",
-    values={
-        TableStatus.AVAILABLE: "Free: guests can be seated.",
-        TableStatus.OCCUPIED: "Guests are seated or an order holds it.",
-        TableStatus.RESERVED: "Held for a reservation (set by managers).",
-        TableStatus.CLEANING: "Being cleaned (set by managers).",
-    },
 )
 SeatStatusType = described_enum(
     SeatStatus,
     name="SeatStatus",
     description="Seat occupancy.",
-    values={SeatStatus.AVAILABLE: "Nobody sits here.", SeatStatus.OCCUPIED: "A guest sits here."},
 )
 
 
@@ -127,11 +121,6 @@ SplitModeType = described_enum(
     SplitMode,
     name="SplitMode",
     description="How a bill is split.",
-    values={
-        SplitMode.ITEMS: "By line: `items` lists the line indexes of each share.",
-        SplitMode.SEATS: "By seat: the lines' seat numbers, or `seatAssignments`.",
-        SplitMode.EVEN: "In `ways` equal shares (exact cents, largest remainder).",
-    },
 )
 
 
@@ -236,7 +225,12 @@ OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's 
 SeatNumber = Annotated[int, strawberry.argument(description="Seat number at the table.")]
 
 
-def _tables(tables: list[DiningTable]) -> list[TableType]:
+async def _listed(
+    context: Context, read: Callable[..., Awaitable[list[DiningTable]]], **filters: Any
+) -> list[TableType]:
+    """The tables a service read lists for the caller, at most TABLES_LISTED."""
+    async with context.use_session() as session:
+        tables = await read(session, actor=context.user, limit=TABLES_LISTED, **filters)
     return [TableType.from_model(table) for table in tables]
 
 
@@ -259,11 +253,7 @@ register_node("Seat", _load_seats, permission_classes=[IsAuthenticated])
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="All tables by number (at most 200), optionally only those with a status.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("All tables by number (at most 200), optionally only those with a status.")
     async def tables(
         self,
         info: Info[Context, None],
@@ -273,44 +263,20 @@ class Query:
         ] = None,
     ) -> list[TableType] | None:
         wanted = TableStatus(status) if status is not None else None
-        async with info.context.use_session() as session:
-            tables = await service.list_tables(
-                session, actor=info.context.user, status=wanted, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.list_tables, status=wanted)
 
-    @strawberry.field(
-        description="One table, or null.",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("One table, or null.")
     async def table(self, info: Info[Context, None], id: TableId) -> TableType | None:
         (table,) = await _load_tables(info.context, [table_id_of(id, "id")])
         return table
 
-    @strawberry.field(
-        description="Tables that can be seated now (available, not merged; at most 200).",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Tables that can be seated now (available, not merged; at most 200).")
     async def available_tables(self, info: Info[Context, None]) -> list[TableType] | None:
-        async with info.context.use_session() as session:
-            tables = await service.available_tables(
-                session, actor=info.context.user, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.available_tables)
 
-    @strawberry.field(
-        description="Occupied tables (at most 200).",
-        permission_classes=[IsAuthenticated],
-        metadata=cached(Scope.ROLE, DATA_TOPICS),
-    )
+    @staff_read("Occupied tables (at most 200).")
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
-        async with info.context.use_session() as session:
-            tables = await service.occupied_tables(
-                session, actor=info.context.user, limit=TABLES_LISTED
-            )
-        return _tables(tables)
+        return await _listed(info.context, service.occupied_tables)
 
     @strawberry.field(
         description="The shares splitting the table's order would give; changes nothing.",

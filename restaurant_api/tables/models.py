@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 
-class TableStatus(StrEnum):
-    AVAILABLE = "available"
-    OCCUPIED = "occupied"
-    RESERVED = "reserved"
-    CLEANING = "cleaning"
+class TableStatus(DescribedEnum):
+    AVAILABLE = "available", "Free: guests can be seated."
+    OCCUPIED = "occupied", "Guests are seated or an order holds it."
+    RESERVED = "reserved", "Held for a reservation (set by managers)."
+    CLEANING = "cleaning", "Being cleaned (set by managers)."
 
 
-class SeatStatus(StrEnum):
-    AVAILABLE = "available"
-    OCCUPIED = "occupied"
+class SeatStatus(DescribedEnum):
+    AVAILABLE = "available", "Nobody sits here."
+    OCCUPIED = "occupied", "A guest sits here."
 
 
 class DiningTable(SQLModel, table=True):

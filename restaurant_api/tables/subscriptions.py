@@ -7,8 +7,8 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_updates, reread
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates, reread
+from restaurant_api.api.graphql import Context
 from restaurant_api.events import Topic
 from restaurant_api.tables import loaders, service
 from restaurant_api.tables.graphql import TableType
@@ -45,12 +45,9 @@ TABLES_FEED: Feed[DiningTable] = Feed(
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
-        description=(
-            "The live floor plan: first every table (SNAPSHOT), then each table whose "
-            "status, order, seats or capacity changes (CHANGES)."
-        ),
-        permission_classes=[IsAuthenticated],
+    @live_subscription(
+        "The live floor plan: first every table (SNAPSHOT), then each table whose "
+        "status, order, seats or capacity changes (CHANGES)."
     )
     async def tables(self, info: Info[Context, None]) -> AsyncGenerator[TablesUpdate, None]:
         return live_updates(

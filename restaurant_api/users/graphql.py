@@ -77,6 +77,7 @@ class InvitationType(Node):
 
 AdminOnly = require_roles(Role.ADMIN)
 INVITATIONS_PAGE = Page(default=100, maximum=100)
+InvitationsFirst = Annotated[int | None, INVITATIONS_PAGE.argument("invitations")]
 ManagersOnly = require_roles(Role.ADMIN, Role.MANAGER)
 
 
@@ -149,10 +150,7 @@ class Query:
     async def invitations(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many invitations, 1 to 100 (default 100)."),
-        ] = INVITATIONS_PAGE.default,
+        first: InvitationsFirst = INVITATIONS_PAGE.default,
     ) -> list[InvitationType] | None:  # role-gated: null with its error, siblings answer
         limit = INVITATIONS_PAGE.size(first)
         async with info.context.use_session() as session:

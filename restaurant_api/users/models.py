@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from restaurant_api.db import UTCDateTime, primary_key, utcnow
+from restaurant_api.enums import DescribedEnum
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    SERVER = "server"
-    KITCHEN = "kitchen"
+class Role(DescribedEnum):
+    ADMIN = "admin", "Everything, including managing users."
+    MANAGER = "manager", "Floor and kitchen work, the menu, tables, cancelling and deleting orders."
+    SERVER = "server", "Places, changes and closes orders; seats guests."
+    KITCHEN = "kitchen", "Reads orders and works kitchen tickets."
 
 
 class User(SQLModel, table=True):
