@@ -29,6 +29,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.raw_reads import RawReads
+
 # Named constraints make migrations reproducible and let batch mode on SQLite drop them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -260,6 +262,7 @@ class Database:
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.raw_reads: RawReads | None = None
         if self.is_sqlite:
             self.engine = create_async_engine(
                 url, echo=echo, connect_args={"timeout": 30}, json_deserializer=json_column_loads
@@ -279,6 +282,12 @@ class Database:
                 json_deserializer=json_column_loads,
             )
             _install_postgres_behaviour(self.engine)
+            conninfo = self.engine.url.set(drivername="postgresql")
+            self.raw_reads = RawReads(
+                conninfo.render_as_string(hide_password=False),
+                size=min(pool_size, 4),
+                dialect=self.engine.dialect,
+            )
             # Same pool: psycopg switches autocommit and the isolation level on the client,
             # without a round trip, and SQLAlchemy restores them when the connection returns.
             read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -363,4 +372,6 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self.raw_reads is not None:
+            await self.raw_reads.close()
         await self.engine.dispose()

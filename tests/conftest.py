@@ -380,7 +380,8 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(db: Database) -> Iterator[Any]:
-    """`with count_statements() as counter:` counts SQL statements the app executes."""
+    """`with count_statements() as counter:` counts SQL statements the app executes (through
+    SQLAlchemy, and the hot reads straight on psycopg: `raw_reads`)."""
     from contextlib import contextmanager
 
     @contextmanager
@@ -391,10 +392,16 @@ def count_statements(db: Database) -> Iterator[Any]:
             if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")):
                 counter.statements.append(statement)
 
+        def _record_raw(statement: str) -> None:
+            counter.statements.append(statement)
+
+        observers = db.raw_reads.statements.observers if db.raw_reads is not None else []
         event.listen(db.engine.sync_engine, "before_cursor_execute", _record)
+        observers.append(_record_raw)
         try:
             yield counter
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", _record)
+            observers.remove(_record_raw)
 
     yield _count

@@ -27,7 +27,7 @@ import sys
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
@@ -47,10 +47,11 @@ from restaurant_api.api.live import (
     wants_graphql_response_json,
 )
 from restaurant_api.api.plan_specs import Abandon
-from restaurant_api.api.plans import PlanRegistry
+from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.response_cache import Authenticate, Lookup, ResponseCache
 from restaurant_api.config import Settings
 from restaurant_api.db import Database
+from restaurant_api.raw_reads import NotPrebuilt
 from restaurant_api.security import bearer_token
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class PlanDoor:
         self.events = events
         self.max_documents = max_documents
         self._proven: OrderedDict[DocumentKey, _Proven] = OrderedDict()
+        # Documents whose plan reads a statement built per request (SQLAlchemy reads them).
+        self._through_sqlalchemy: set[DocumentKey] = set()
         self.answered = 0
 
     def candidate(self, data: Any) -> _Candidate | None:
@@ -150,7 +153,23 @@ class PlanDoor:
         cost = document_cost(self.schema, self.bounds, document, operation_name, {})
         self._proven[candidate.key] = _Proven(document, cost if fixed else None)
         while len(self._proven) > self.max_documents:
-            self._proven.popitem(last=False)
+            evicted, _ = self._proven.popitem(last=False)
+            self._through_sqlalchemy.discard(evicted)
+
+    async def _run_raw(self, plan: Plan, variables: Any, context: Context) -> dict[str, Any] | None:
+        """The plan's answer read on psycopg (PostgreSQL), or None when a statement of the
+        plan is not prebuilt (SQLAlchemy reads it then)."""
+        assert self.db.raw_reads is not None
+        async with self.db.raw_reads.connection() as raw:
+            connection = cast("AsyncConnection", raw)
+
+            async def connect() -> AsyncConnection:
+                return connection
+
+            try:
+                return await plan.run(variables, context, connect)
+            except NotPrebuilt:
+                return None
 
     async def answer(
         self, data: Any, token: str | None, lookup: Lookup | None
@@ -184,14 +203,21 @@ class PlanDoor:
         await context.authenticate()
         if context.auth_error is not None:
             return None  # the normal path reports it as the executor would
+        key = (query, operation_name)
+        result: dict[str, Any] | None = None
         try:
-            # No ORM session, no transaction to end: a plan reads rows with Core.
-            async with self.db.read_connection() as connection:
+            if self.db.raw_reads is not None and key not in self._through_sqlalchemy:
+                result = await self._run_raw(plan, coerced, context)
+                if result is None:
+                    self._through_sqlalchemy.add(key)
+            if result is None:
+                # No ORM session, no transaction to end: a plan reads rows with Core.
+                async with self.db.read_connection() as connection:
 
-                async def connect() -> AsyncConnection:
-                    return connection
+                    async def connect() -> AsyncConnection:
+                        return connection
 
-                result = await plan.run(coerced, context, connect)
+                    result = await plan.run(coerced, context, connect)
         except Abandon:
             return None
         self.plans.answered += 1

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Select, Table, Text, cast, select, type_coerce
+from sqlalchemy import JSON, DateTime, Select, Table, Text, bindparam, cast, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.db import OneOf, UTCDateTime
 from restaurant_api.money import format_cents
+from restaurant_api.raw_reads import prebuilt
 
 Fetch = Callable[[AsyncConnection], Awaitable[Any]]
 
@@ -62,6 +63,9 @@ class Related:
     # One object made from all the parent's rows (e.g. a sum). Relations with the same
     # `statement` on one object share its query, as fields sharing a DataLoader do.
     reduce: Callable[[list[Any]], Any] | None = None
+
+    def __post_init__(self) -> None:
+        prebuilt(self.statement)  # built once, with the spec
 
 
 FieldSpec = Leaf | Inline | Related
@@ -136,6 +140,11 @@ def related(
     )
     key_index = table_layout(table).index(child_column)
     return Related(type_name, parent_column, statement, key_index, many)
+
+
+def row_by_id(table: Table) -> Select[Any]:
+    """The row of `table` whose id is the parameter `id` (built once per table)."""
+    return prebuilt(select(*row_columns(table)).where(table.c.id == bindparam("id")))
 
 
 def global_id(type_name: str) -> Callable[[int], str]:

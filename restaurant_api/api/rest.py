@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
@@ -19,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 from restaurant_api.config import Settings
 from restaurant_api.db import Database
 from restaurant_api.errors import AuthenticationFailed, DomainError, TooManyAttempts
+from restaurant_api.raw_reads import NotPrebuilt
 from restaurant_api.users import service as users_service
 from restaurant_api.users.service import Role, User, require_role
 
@@ -135,9 +137,12 @@ class HotRead(BaseRoute):
         *,
         user: bool = False,
         snapshot: bool = False,
+        raw_endpoint: Callable[..., Awaitable[Response]] | None = None,
     ) -> None:
         self.path = self.path_format = path
         self.endpoint = endpoint
+        # The same answer from a `raw_reads` connection (PostgreSQL), without a session.
+        self.raw_endpoint = raw_endpoint
         self.query = dict(query)
         self.user = user
         self.snapshot = snapshot
@@ -169,9 +174,19 @@ class HotRead(BaseRoute):
         if self.user:
             arguments["user"] = await _current_user(request, await oauth2_scheme(request))
         db: Database = request.app.state.db
-        # Committed (closed) before the response goes out, like the dependencies' scope.
-        async with db.session(read_only=True, snapshot=self.snapshot) as session:
-            response = await self.endpoint(session=session, **arguments)
+        response = None
+        if self.raw_endpoint is not None and db.raw_reads is not None:
+            try:
+                async with db.raw_reads.connection() as connection:
+                    response = await self.raw_endpoint(connection=connection, **arguments)
+            except (NotPrebuilt, psycopg.Error):
+                # Not prebuilt, or the connection failed: the session path answers (and
+                # reports a database error the usual way).
+                response = None
+        if response is None:
+            # Committed (closed) before the response goes out, like the dependencies' scope.
+            async with db.session(read_only=True, snapshot=self.snapshot) as session:
+                response = await self.endpoint(session=session, **arguments)
         await response(scope, receive, send)
 
 

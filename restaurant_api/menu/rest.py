@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from restaurant_api.api.rest import (
 from restaurant_api.menu import service
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.money import from_cents
+from restaurant_api.raw_reads import RowReader
 
 router = APIRouter(prefix="/api/menu", tags=["menu"], responses=error_responses(400, 401, 403, 404))
 
@@ -63,6 +65,20 @@ def menu_item_json(row: Any) -> dict[str, Any]:
     }
 
 
+def menu_row_json(row: Sequence[Any]) -> dict[str, Any]:
+    """`menu_item_json` of a row of `service.MENU_ROW_COLUMNS` (a tuple on `raw_reads`)."""
+    id_, name, price_cents, category, description, is_available, display_order = row
+    return {
+        "id": id_,
+        "name": name,
+        "price": price_cents / 100,
+        "category": category,
+        "description": description,
+        "is_available": is_available,
+        "display_order": display_order,
+    }
+
+
 # The reads answer with the JSON directly: `response_model` documents them (OpenAPI) and
 # FastAPI does not build and validate a model per item.
 @router.get("", response_model=list[MenuItemPublic], summary="The menu (public)")
@@ -71,10 +87,25 @@ async def list_menu(
     session: ReadSessionDep, category: str | None = None, available: bool | None = None
 ) -> Any:
     rows = await service.menu_rows(session, category=category, available=available)
-    return FastJSONResponse([menu_item_json(row) for row in rows])
+    return FastJSONResponse([menu_row_json(row) for row in rows])
 
 
-hot_reads = [HotRead("/api/menu", list_menu, {"category": query_text, "available": query_bool})]
+async def list_menu_on(
+    connection: RowReader, category: str | None = None, available: bool | None = None
+) -> Any:
+    """`list_menu` on a connection of its own (`raw_reads`): the hot read on PostgreSQL."""
+    rows = await service.menu_rows_on(connection, category=category, available=available)
+    return FastJSONResponse([menu_row_json(row) for row in rows])
+
+
+hot_reads = [
+    HotRead(
+        "/api/menu",
+        list_menu,
+        {"category": query_text, "available": query_bool},
+        raw_endpoint=list_menu_on,
+    )
+]
 
 
 # Public like the list: the same data, one item at a time.

@@ -20,6 +20,7 @@ from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.menu.modifiers import OfferedGroup, groups_for_items, items_with_groups
 from restaurant_api.menu.selections import choose_options, options_delta_cents
+from restaurant_api.raw_reads import RowReader, prebuilt
 from restaurant_api.users.service import MANAGERS, User, require_role
 
 # Modifier reads and the selection rule, for other domains (orders) that read them here.
@@ -138,7 +139,7 @@ _MENU_COLUMNS = table_of(MenuItem).c
 # Built once per combination of filters (the same filters and order as `list_menu`): a
 # statement built per request cost SQLAlchemy a cache key and ORM execution per read.
 _MENU_ROWS = {
-    (category, available): _menu_rows_statement(category, available)
+    (category, available): prebuilt(_menu_rows_statement(category, available))
     for category in (False, True)
     for available in (False, True)
 }
@@ -148,13 +149,20 @@ async def menu_rows(
     session: AsyncSession, *, category: str | None = None, available: bool | None = None
 ) -> Sequence[Row[Any]]:
     """`list_menu` as plain rows of MENU_ROW_COLUMNS (no ORM instances), same order."""
+    connection = await session.connection()
+    return await menu_rows_on(connection, category=category, available=available)
+
+
+async def menu_rows_on(
+    connection: RowReader, *, category: str | None = None, available: bool | None = None
+) -> Sequence[Any]:
+    """`menu_rows` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
     parameters: dict[str, Any] = {}
     if category is not None:
         parameters["category"] = check_text(category, "category")
     if available is not None:
         parameters["available"] = available
     statement = _MENU_ROWS[category is not None, available is not None]
-    connection = await session.connection()
     return (await connection.execute(statement, parameters)).all()
 
 

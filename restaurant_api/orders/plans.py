@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id, decode_optional_id
@@ -27,17 +27,19 @@ from restaurant_api.api.plan_specs import (
     money,
     optional,
     related,
+    row_by_id,
     row_columns,
     table_layout,
     utc_time,
 )
-from restaurant_api.db import json_list, table_of
+from restaurant_api.db import is_valid_id, json_list, table_of
 from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.service import OrderFilter, order_filters
 from restaurant_api.pricing.models import DiningOption
+from restaurant_api.raw_reads import prebuilt
 from restaurant_api.tables.plans import TABLES
 
 ORDERS = table_of(Order)
@@ -174,6 +176,27 @@ def _signed_in(context: Any) -> None:
         raise Abandon  # IsAuthenticated answers with its error
 
 
+def _orders_by(status: bool, table: bool) -> Select[Any]:
+    statement = select(*row_columns(ORDERS))
+    if status:
+        statement = statement.where(ORDERS.c.status == bindparam("status"))
+    if table:
+        statement = statement.where(ORDERS.c.table_id == bindparam("table_id"))
+    return statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc()).limit(
+        bindparam("limit")
+    )
+
+
+# The first page by status and table, built once (most screens read these); a page after a
+# cursor or between dates is built per request from `order_filters`.
+_FIRST_PAGES = {
+    (status, table): prebuilt(_orders_by(status, table))
+    for status in (False, True)
+    for table in (False, True)
+}
+_ORDER = row_by_id(ORDERS)
+
+
 def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
     """As `Query.orders` and `service.list_orders`: same checks, filters and order."""
     _signed_in(context)
@@ -188,15 +211,30 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
         before=before,
         limit=first + 1,
     )
-    statement = (
-        select(*row_columns(ORDERS))
-        .where(*order_filters(where))
-        .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
-        .limit(where.limit)
-    )
+    clauses = order_filters(where)  # checks every filter, whichever statement runs
+    statement: Select[Any]
+    parameters: dict[str, Any] = {"limit": where.limit}
+    if (
+        where.created_from is None
+        and where.created_to is None
+        and where.before is None
+        and (where.table_id is None or is_valid_id(where.table_id))
+    ):
+        statement = _FIRST_PAGES[where.status is not None, where.table_id is not None]
+        if where.status is not None:
+            parameters["status"] = OrderStatus(where.status).value
+        if where.table_id is not None:
+            parameters["table_id"] = where.table_id
+    else:
+        statement = (
+            select(*row_columns(ORDERS))
+            .where(*clauses)
+            .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
+            .limit(bindparam("limit"))
+        )
 
     async def fetch(connection: AsyncConnection) -> list[Any]:
-        rows = [list(row) for row in (await connection.execute(statement)).all()]
+        rows = [list(row) for row in (await connection.execute(statement, parameters)).all()]
         return [rows[:first], len(rows) > first, after is not None]
 
     return fetch
@@ -205,10 +243,9 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
 def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     order_id = decode_id(arguments["id"], "Order", field="id")
-    statement = select(*row_columns(ORDERS)).where(ORDERS.c.id == order_id)
 
     async def fetch(connection: AsyncConnection) -> list[Any] | None:
-        row = (await connection.execute(statement)).first()
+        row = (await connection.execute(_ORDER, {"id": order_id})).first()
         return None if row is None else list(row)
 
     return fetch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
@@ -19,12 +19,14 @@ from restaurant_api.api.plan_specs import (
     global_id,
     optional,
     related,
+    row_by_id,
     row_columns,
     table_layout,
     utc_time,
 )
 from restaurant_api.db import table_of
 from restaurant_api.orders.models import Order
+from restaurant_api.raw_reads import prebuilt
 from restaurant_api.tables.graphql import TABLES_LISTED
 from restaurant_api.tables.models import DiningTable, Seat, SeatStatus, TableStatus
 
@@ -65,6 +67,14 @@ TABLE = ObjectSpec(
 )
 
 
+# As `service.list_tables`: by number, at most TABLES_LISTED.
+_ALL_TABLES = prebuilt(
+    select(*row_columns(TABLES)).order_by(TABLES.c.table_number).limit(TABLES_LISTED)
+)
+_TABLES_BY_STATUS = prebuilt(_ALL_TABLES.where(TABLES.c.status == bindparam("status")))
+_TABLE = row_by_id(TABLES)
+
+
 def _signed_in(context: Any) -> None:
     if getattr(context, "user", None) is None:
         raise Abandon  # IsAuthenticated answers with its error
@@ -73,13 +83,13 @@ def _signed_in(context: Any) -> None:
 def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
     """As `Query.tables` and `service.list_tables`."""
     _signed_in(context)
-    statement = select(*row_columns(TABLES)).order_by(TABLES.c.table_number).limit(TABLES_LISTED)
     status = arguments.get("status")
+    statement, parameters = _ALL_TABLES, {}
     if status is not None:
-        statement = statement.where(TABLES.c.status == TableStatus(status))
+        statement, parameters = _TABLES_BY_STATUS, {"status": TableStatus(status).value}
 
     async def fetch(connection: AsyncConnection) -> list[list[Any]]:
-        return [list(row) for row in (await connection.execute(statement)).all()]
+        return [list(row) for row in (await connection.execute(statement, parameters)).all()]
 
     return fetch
 
@@ -87,10 +97,9 @@ def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
 def _table(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     table_id = decode_id(arguments["id"], "Table", field="id")
-    statement = select(*row_columns(TABLES)).where(TABLES.c.id == table_id)
 
     async def fetch(connection: AsyncConnection) -> list[Any] | None:
-        row = (await connection.execute(statement)).first()
+        row = (await connection.execute(_TABLE, {"id": table_id})).first()
         return None if row is None else list(row)
 
     return fetch

@@ -107,6 +107,10 @@ async def test_the_door_reads_what_was_just_written(
     app: FastAPI, client: httpx.AsyncClient, gql: Any, manager: Any, restaurant: dict[str, Any]
 ) -> None:
     door = door_of(app)
+    raw: list[str] = []
+    reads = app.state.db.raw_reads
+    observers = reads.statements.observers if reads is not None else []
+    observers.append(raw.append)
     await post(app, client, MENU)
     before = door.answered
     item = restaurant["dish"]
@@ -121,6 +125,9 @@ async def test_the_door_reads_what_was_just_written(
         _, _, answer = await post(app, client, MENU)
         assert f'"amount":"{price}"'.encode() in answer
     assert door.answered == before + 2
+    observers.remove(raw.append)
+    # On PostgreSQL the door read on psycopg directly (one prebuilt statement per answer).
+    assert len(raw) == (0 if reads is None else 2), raw
 
 
 async def test_a_deactivated_user_is_refused_at_once(

@@ -1,0 +1,164 @@
+"""Hot reads straight on psycopg, on PostgreSQL: the front door's compiled plans and the
+REST hot reads (the menu).
+
+They read with statements built once (`prebuilt`). On PostgreSQL they run on a connection
+of `RawReads` (a few autocommit psycopg connections of its own):
+the SQL text is compiled once per statement by SQLAlchemy's own dialect (same text, bind
+casts, parameter processing), and the rows come from psycopg as they are. What that
+skips per read is SQLAlchemy's engine: the pool checkout and its events, the isolation
+switch to autocommit and back, the execution context and result objects, about half of a
+planned menu read's CPU.
+
+A statement that is not prebuilt, needs parameter expansion, or has a column whose value
+SQLAlchemy would convert, raises `NotPrebuilt`: the read then runs through SQLAlchemy, as
+everywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import psycopg
+from psycopg import AsyncConnection as PsycopgConnection
+from sqlalchemy.engine import Dialect
+
+T = TypeVar("T")
+
+# Statements built once (module level), by id; the dict keeps them alive, so an id is never
+# reused by another statement.
+_PREBUILT: dict[int, Any] = {}
+
+
+def prebuilt(statement: T) -> T:
+    """Declare `statement` built once and for all: the front door may run it on psycopg."""
+    _PREBUILT[id(statement)] = statement
+    return statement
+
+
+class NotPrebuilt(Exception):
+    """This read must go through SQLAlchemy."""
+
+
+class RowReader(Protocol):
+    """What the hot reads execute on: a SQLAlchemy AsyncConnection or a `RawConnection`."""
+
+    async def execute(self, statement: Any, parameters: Any = ..., /) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    defaults: Mapping[str, Any]
+    processors: Mapping[str, Callable[[Any], Any]]
+
+
+class _Rows:
+    """The part of a SQLAlchemy result the plans use."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def all(self) -> Sequence[tuple[Any, ...]]:
+        return self.rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+class RawStatements:
+    """The psycopg text of each prebuilt statement, compiled once for a dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._compiled: dict[int, _Compiled | None] = {}
+        # Called with each SQL text executed (statement counts in tests and benchmarks, as
+        # SQLAlchemy's `before_cursor_execute` event for every other read).
+        self.observers: list[Callable[[str], None]] = []
+
+    def compiled(self, statement: Any) -> _Compiled:
+        key = id(statement)
+        if key not in self._compiled:
+            if _PREBUILT.get(key) is not statement:
+                raise NotPrebuilt  # built per request: SQLAlchemy's cache key serves it
+            self._compiled[key] = self._compile(statement)
+        found = self._compiled[key]
+        if found is None:
+            raise NotPrebuilt
+        return found
+
+    def _compile(self, statement: Any) -> _Compiled | None:
+        compiled = statement.compile(dialect=self.dialect)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            return None  # expanded per execution
+        for column in statement.selected_columns:
+            if column.type._cached_result_processor(self.dialect, None) is not None:
+                return None  # SQLAlchemy would convert the value
+        return _Compiled(str(compiled), dict(compiled.params), dict(compiled._bind_processors))
+
+
+class RawConnection:
+    """What a plan calls on its connection (`execute(statement, parameters)`), on psycopg."""
+
+    def __init__(self, connection: PsycopgConnection[Any], statements: RawStatements) -> None:
+        self.connection = connection
+        self.statements = statements
+
+    async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> _Rows:
+        compiled = self.statements.compiled(statement)
+        values = dict(compiled.defaults)
+        if parameters:
+            values.update(parameters)
+        for name, process in compiled.processors.items():
+            if values.get(name) is not None:
+                values[name] = process(values[name])
+        for observe in self.statements.observers:
+            observe(compiled.sql)
+        cursor = self.connection.cursor()
+        try:
+            await cursor.execute(compiled.sql, values)
+            return _Rows(await cursor.fetchall())
+        finally:
+            await cursor.close()
+
+
+class RawReads:
+    """A few autocommit psycopg connections, opened on first use, and the SQL of the
+    prebuilt statements for them: no engine, pool events or isolation switch per read. A
+    broken connection is closed, not reused."""
+
+    def __init__(self, conninfo: str, size: int, dialect: Dialect) -> None:
+        self.conninfo = conninfo
+        self.statements = RawStatements(dialect)
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[PsycopgConnection[Any]] = []
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[RawConnection]:
+        async with self._slots:
+            if self._idle:
+                connection = self._idle.pop()
+            else:
+                connection = await PsycopgConnection.connect(self.conninfo, autocommit=True)
+            try:
+                yield RawConnection(connection, self.statements)
+            finally:
+                # A statement that failed leaves an autocommit connection idle; a broken
+                # one is closed or in a bad state.
+                if (
+                    not connection.closed
+                    and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                ):
+                    self._idle.append(connection)
+                else:
+                    await connection.close()
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
