@@ -89,10 +89,20 @@ class CheckTaxPublic(BaseModel):
     amount: MoneyNumber
 
 
+# The fields of each check seen lately, by identity: `orders.checks` hands out one Check
+# object per distinct priced check, so a page of unchanged orders renders each check once.
+# The Check is kept with its fields: its id cannot be reused while it is remembered.
+_FIELDS_OF_CHECK: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
 def check_fields(check: orders_service.Check | orders_service.Amounts) -> dict[str, Any]:
     """The check's additive fields of an order's JSON, in OrderPublic's key order (also
-    every column of a split share: `tables.rest.SplitAmountsPublic`)."""
-    return {
+    every column of a split share: `tables.rest.SplitAmountsPublic`). Callers copy them
+    into their own dict (`**check_fields(...)`) and never change them."""
+    known = _FIELDS_OF_CHECK.get(id(check))
+    if known is not None and known[0] is check:
+        return known[1]
+    fields = {
         "subtotal": check.subtotal_cents / 100,
         "discount_total": check.discount_cents / 100,
         "service_charge_total": check.service_charge_cents / 100,
@@ -109,6 +119,10 @@ def check_fields(check: orders_service.Check | orders_service.Amounts) -> dict[s
             for tax in check.taxes
         ],
     }
+    if len(_FIELDS_OF_CHECK) >= 4096:
+        _FIELDS_OF_CHECK.clear()
+    _FIELDS_OF_CHECK[id(check)] = (check, fields)
+    return fields
 
 
 class OrderPublic(BaseModel):
