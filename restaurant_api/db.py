@@ -12,7 +12,21 @@ from typing import Any, Protocol
 
 import orjson
 import psycopg
-from sqlalchemy import Boolean, DateTime, Table, any_, bindparam, event, exc, inspect, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    event,
+    exc,
+    inspect,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -98,9 +112,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else stored_utc(value)
+
+
+def stored_utc(value: datetime) -> datetime:
+    """A stored time as UTCDateTime reads it (naive means UTC: SQLite), for reads that take
+    the driver's value as it is (`raw_columns`) and convert only what they show."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def raw_column(column: Any) -> Any:
+    """`column` for a select whose values the driver gives as they are: times untouched
+    (`stored_utc` converts those shown) and JSON as its text (`json_list` / orjson decode
+    those needed). No result processor is left, so `raw_reads` can run the statement."""
+    if isinstance(column.type, UTCDateTime):
+        return type_coerce(column, DateTime(timezone=True)).label(column.key)
+    if isinstance(column.type, JSON):
+        return cast(column, Text).label(column.key)
+    return column
 
 
 class OneOf(ColumnElement[bool]):

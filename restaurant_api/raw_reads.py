@@ -17,6 +17,7 @@ everywhere else.
 from __future__ import annotations
 
 import asyncio
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,14 +29,17 @@ from sqlalchemy.engine import Dialect
 
 T = TypeVar("T")
 
-# Statements built once (module level), by id; the dict keeps them alive, so an id is never
-# reused by another statement.
-_PREBUILT: dict[int, Any] = {}
+# Statements built once (module level), by id, with whether their rows need attribute
+# names; the dict keeps them alive, so an id is never reused by another statement.
+_PREBUILT: dict[int, tuple[Any, bool]] = {}
 
 
-def prebuilt(statement: T) -> T:
-    """Declare `statement` built once and for all: the front door may run it on psycopg."""
-    _PREBUILT[id(statement)] = statement
+def prebuilt(statement: T, *, named: bool = False) -> T:
+    """Declare `statement` built once and for all: hot reads may run it on psycopg.
+
+    `named`: its rows are read by column name (`row.id`), as SQLAlchemy rows allow; else
+    by position only (plain tuples, the cheapest rows)."""
+    _PREBUILT[id(statement)] = (statement, named)
     return statement
 
 
@@ -54,6 +58,7 @@ class _Compiled:
     sql: str
     defaults: Mapping[str, Any]
     processors: Mapping[str, Callable[[Any], Any]]
+    make_row: Callable[[tuple[Any, ...]], Any] | None  # named rows: a namedtuple's _make
 
 
 class _Rows:
@@ -71,6 +76,11 @@ class _Rows:
         return self.rows[0] if self.rows else None
 
 
+def _row_type(names: list[str]) -> Any:
+    """A tuple type whose values are also attributes by column name (as SQLAlchemy rows)."""
+    return namedtuple("Row", names)
+
+
 class RawStatements:
     """The psycopg text of each prebuilt statement, compiled once for a dialect."""
 
@@ -84,22 +94,29 @@ class RawStatements:
     def compiled(self, statement: Any) -> _Compiled:
         key = id(statement)
         if key not in self._compiled:
-            if _PREBUILT.get(key) is not statement:
+            statement_and_named = _PREBUILT.get(key)
+            if statement_and_named is None or statement_and_named[0] is not statement:
                 raise NotPrebuilt  # built per request: SQLAlchemy's cache key serves it
-            self._compiled[key] = self._compile(statement)
+            self._compiled[key] = self._compile(statement, statement_and_named[1])
         found = self._compiled[key]
         if found is None:
             raise NotPrebuilt
         return found
 
-    def _compile(self, statement: Any) -> _Compiled | None:
+    def _compile(self, statement: Any, named: bool) -> _Compiled | None:
         compiled = statement.compile(dialect=self.dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             return None  # expanded per execution
-        for column in statement.selected_columns:
+        columns = list(statement.selected_columns)
+        for column in columns:
             if column.type._cached_result_processor(self.dialect, None) is not None:
                 return None  # SQLAlchemy would convert the value
-        return _Compiled(str(compiled), dict(compiled.params), dict(compiled._bind_processors))
+        make_row = None
+        if named:
+            make_row = _row_type([column.key for column in columns])._make
+        return _Compiled(
+            str(compiled), dict(compiled.params), dict(compiled._bind_processors), make_row
+        )
 
 
 class RawConnection:
@@ -122,9 +139,22 @@ class RawConnection:
         cursor = self.connection.cursor()
         try:
             await cursor.execute(compiled.sql, values)
-            return _Rows(await cursor.fetchall())
+            rows = await cursor.fetchall()
         finally:
             await cursor.close()
+        if compiled.make_row is not None:
+            rows = [compiled.make_row(row) for row in rows]
+        return _Rows(rows)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Every statement of the block reads one snapshot (a read-only REPEATABLE READ
+        transaction), as `Database.session(read_only=True, snapshot=True)`."""
+        await self.connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            await self.connection.execute("COMMIT")
 
 
 class RawReads:

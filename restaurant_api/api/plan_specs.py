@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Select, Table, Text, bindparam, cast, select, type_coerce
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
-from restaurant_api.db import OneOf, UTCDateTime
+from restaurant_api.db import OneOf, raw_column, stored_utc
 from restaurant_api.money import format_cents
 from restaurant_api.raw_reads import prebuilt
 
@@ -101,20 +101,10 @@ def row_columns(table: Table) -> list[Any]:
     values (modifiers, options, tax rates of every order and ticket line), and decoding them
     all was a sixth of the page's CPU.
     """
-    return [_row_column(column) for column in table.c]
+    return [raw_column(column) for column in table.c]
 
 
-def _row_column(column: Any) -> Any:
-    if isinstance(column.type, UTCDateTime):
-        return type_coerce(column, DateTime(timezone=True))
-    if isinstance(column.type, JSON):
-        return cast(column, Text)
-    return column
-
-
-def as_utc(value: datetime) -> datetime:
-    """As UTCDateTime reads a stored time: naive means UTC (SQLite)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+as_utc = stored_utc
 
 
 def utc_time(value: datetime) -> str:

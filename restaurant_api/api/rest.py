@@ -178,7 +178,11 @@ class HotRead(BaseRoute):
         if self.raw_endpoint is not None and db.raw_reads is not None:
             try:
                 async with db.raw_reads.connection() as connection:
-                    response = await self.raw_endpoint(connection=connection, **arguments)
+                    if self.snapshot:
+                        async with connection.snapshot():
+                            response = await self.raw_endpoint(connection=connection, **arguments)
+                    else:
+                        response = await self.raw_endpoint(connection=connection, **arguments)
             except (NotPrebuilt, psycopg.Error):
                 # Not prebuilt, or the connection failed: the session path answers (and
                 # reports a database error the usual way).

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Row
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import OneOf, json_list, table_of
+from restaurant_api.db import OneOf, json_column_loads, json_list, raw_column, table_of
 from restaurant_api.orders.models import (
     AdjustmentStatus,
     Order,
@@ -27,6 +26,7 @@ from restaurant_api.orders.models import (
 from restaurant_api.orders.reads import lines_for_orders
 from restaurant_api.orders.rows import order_lines
 from restaurant_api.pricing import service as pricing
+from restaurant_api.raw_reads import RowReader, prebuilt
 
 # Priced checks and tax snapshots, by what they are computed from. `pricing.price_check`
 # is a pure function of its arguments, and its result is immutable (frozen dataclasses and
@@ -70,15 +70,17 @@ def tax_snapshot(data: dict[str, Any]) -> pricing.TaxSnapshot:
 def line_to_price(line: OrderLine | Any, key: int | None = None) -> pricing.LineToPrice:
     """What the engine prices of a line: a model, or a row whose tax rates are the JSON
     column's text (`reads.LINE_ROW_COLUMNS`)."""
-    rates = line.tax_rates
     return pricing.LineToPrice(
         key=line.id if key is None else key,
         unit_price_cents=line.unit_price_cents,
         quantity=line.quantity,
-        tax_rates=tuple(
-            tax_snapshot(rate) for rate in (json_list(rates) if isinstance(rates, str) else rates)
-        ),
+        tax_rates=tuple(tax_snapshot(rate) for rate in _json_rates(line.tax_rates)),
     )
+
+
+def _json_rates(rates: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored tax rates: a model's decoded list, or a row's JSON text (`db.raw_column`)."""
+    return json_list(rates) if isinstance(rates, str) else rates
 
 
 def _line_key(line: Any) -> tuple[Any, ...]:
@@ -113,7 +115,7 @@ def charge_to_apply(charge: OrderServiceCharge | Any) -> pricing.ChargeToApply:
         rate_ppm=charge.rate_ppm,
         amount_cents=charge.amount_cents,
         taxable=charge.taxable,
-        tax_rates=tuple(tax_snapshot(rate) for rate in charge.tax_rates),
+        tax_rates=tuple(tax_snapshot(rate) for rate in _json_rates(charge.tax_rates)),
     )
 
 
@@ -146,9 +148,10 @@ def check_of_rows(
         for c in sorted(charges, key=lambda c: c.id)
         if c.status == AdjustmentStatus.APPLIED
     )
-    carried = (
-        None if order.carried_check is None else pricing.Amounts.from_json(order.carried_check)
-    )
+    carried_json = order.carried_check
+    if isinstance(carried_json, str):  # a row's JSON text (`db.raw_column`)
+        carried_json = json_column_loads(carried_json)
+    carried = None if carried_json is None else pricing.Amounts.from_json(carried_json)
     key = (
         tuple(_line_key(line) for line in lines),
         order.dining_option,
@@ -204,24 +207,54 @@ async def adjustments_for_orders(
 
 _DISCOUNTS = table_of(OrderDiscount)
 _CHARGES = table_of(OrderServiceCharge)
-_DISCOUNT_ROWS = (
-    sa.select(_DISCOUNTS).where(OneOf(_DISCOUNTS.c.order_id, "order_ids")).order_by(_DISCOUNTS.c.id)
-)
-_CHARGE_ROWS = (
-    sa.select(_CHARGES).where(OneOf(_CHARGES.c.order_id, "order_ids")).order_by(_CHARGES.c.id)
-)
+# What `discount_to_apply` / `charge_to_apply` and `check_of_rows` read, by order id; the
+# charges' tax rates as their text (`db.raw_column`).
+_DISCOUNT_ROWS = prebuilt(
+    sa.select(
+        *(
+            _DISCOUNTS.c[name]
+            for name in (
+                "order_id", "id", "name", "kind", "rate_ppm", "amount_cents", "line_id",
+                "is_comp", "status",
+            )
+        )
+    )
+    .where(OneOf(_DISCOUNTS.c.order_id, "order_ids"))
+    .order_by(_DISCOUNTS.c.id),
+    named=True,
+)  # fmt: skip
+_CHARGE_ROWS = prebuilt(
+    sa.select(
+        *(
+            raw_column(_CHARGES.c[name])
+            for name in (
+                "order_id", "id", "name", "kind", "rate_ppm", "amount_cents", "taxable",
+                "tax_rates", "status",
+            )
+        )
+    )
+    .where(OneOf(_CHARGES.c.order_id, "order_ids"))
+    .order_by(_CHARGES.c.id),
+    named=True,
+)  # fmt: skip
 
 
 async def adjustment_rows_for_orders(
     session: AsyncSession, order_ids: Sequence[int]
-) -> tuple[dict[int, list[Row[Any]]], dict[int, list[Row[Any]]]]:
+) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
     """`adjustments_for_orders` as plain rows (what `check_of_rows` reads), for pages:
     statements built once, one array parameter on PostgreSQL, no ORM instances."""
-    discounts: dict[int, list[Row[Any]]] = defaultdict(list)
-    charges: dict[int, list[Row[Any]]] = defaultdict(list)
+    return await adjustment_rows_for_orders_on(await session.connection(), order_ids)
+
+
+async def adjustment_rows_for_orders_on(
+    connection: RowReader, order_ids: Sequence[int]
+) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """`adjustment_rows_for_orders` on a connection: SQLAlchemy's, or psycopg's."""
+    discounts: dict[int, list[Any]] = defaultdict(list)
+    charges: dict[int, list[Any]] = defaultdict(list)
     if not order_ids:
         return discounts, charges
-    connection = await session.connection()
     parameters = {"order_ids": list(order_ids)}
     for row in (await connection.execute(_DISCOUNT_ROWS, parameters)).all():
         discounts[row.order_id].append(row)

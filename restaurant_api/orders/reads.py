@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Text, bindparam, cast, false, or_
+from sqlalchemy import ColumnElement, Row, bindparam, false, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import OneOf, is_valid_id, table_of
+from restaurant_api.db import OneOf, is_valid_id, raw_column, table_of
 from restaurant_api.errors import InvalidInput
 from restaurant_api.limits import MAX_ORDERS_PAGE
 from restaurant_api.orders.errors import OrderNotFound, OrderNotOpen, VersionConflict
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.pricing import order_total_cents
 from restaurant_api.orders.rows import lock_order
+from restaurant_api.raw_reads import RowReader, prebuilt
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 
 
@@ -188,22 +189,27 @@ ORDER_ROW_COLUMNS = (
     "carried_check",
 )
 _ORDERS = table_of(Order).c
-_ORDER_ROW = select(*(_ORDERS[name] for name in ORDER_ROW_COLUMNS))
+# Times and JSON as the driver gives them (`db.raw_column`): `raw_reads` can run these on
+# PostgreSQL, and the presenters convert what they show.
+_ORDER_ROW = select(*(raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS))
 # Statements built once (no clause construction and cache-key walk per request): the
 # list by its filters that REST sends (status, table), and one order by id.
 _LIST_ORDER_ROWS = {
-    (by_status, by_table): _ORDER_ROW.where(
-        *([_ORDERS.status == bindparam("status")] if by_status else []),
-        *([_ORDERS.table_id == bindparam("table_id")] if by_table else []),
+    (by_status, by_table): prebuilt(
+        _ORDER_ROW.where(
+            *([_ORDERS.status == bindparam("status")] if by_status else []),
+            *([_ORDERS.table_id == bindparam("table_id")] if by_table else []),
+        )
+        .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit")),
+        named=True,
     )
-    .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
-    .offset(bindparam("offset"))
-    .limit(bindparam("limit"))
     for by_status in (False, True)
     for by_table in (False, True)
 }
 _STATUSES = frozenset(OrderStatus)
-_GET_ORDER_ROW = _ORDER_ROW.where(_ORDERS.id == bindparam("order_id"))
+_GET_ORDER_ROW = prebuilt(_ORDER_ROW.where(_ORDERS.id == bindparam("order_id")), named=True)
 
 
 def _prebuilt_list(where: OrderFilter) -> Any:
@@ -226,18 +232,24 @@ async def list_order_rows(
 
     Run as Core on the session's connection (same transaction): the ORM's execution
     layer has nothing to do for plain rows."""
+    return await list_order_rows_on(await session.connection(), actor=actor, where=where)
+
+
+async def list_order_rows_on(
+    connection: RowReader, *, actor: User | None, where: OrderFilter = ALL_ORDERS
+) -> Sequence[Any]:
+    """`list_order_rows` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
     require_role(actor, ALL_STAFF)
-    connection = await session.connection()
     statement = _prebuilt_list(where)
     if statement is not None:
         parameters: dict[str, Any] = {"limit": where.limit, "offset": where.offset}
         if where.status is not None:
-            parameters["status"] = OrderStatus(where.status)
+            parameters["status"] = OrderStatus(where.status).value
         if where.table_id is not None:
             parameters["table_id"] = where.table_id
         return (await connection.execute(statement, parameters)).all()
     # Anything else (time filters, a cursor, values to refuse) is built and checked here.
-    query = _orders_query(where, [_ORDERS[name] for name in ORDER_ROW_COLUMNS])
+    query = _orders_query(where, [raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS])
     return (await connection.execute(query)).all()
 
 
@@ -272,31 +284,32 @@ LINE_ROW_COLUMNS = (
     "carried",
 )
 _LINES = table_of(OrderLine).c
-# JSON columns come as their text: most are "[]" (no modifiers, no options), and the tax
-# rates are a key as they are (`checks.check_of_rows` decodes them only to price a check it
-# has not priced before). Decoding every one was a fifth of a REST page of 50 orders.
-_JSON_ROW_COLUMNS = frozenset({"modifiers", "options", "tax_rates"})
-_LINE_ROWS = (
-    select(
-        _LINES.order_id,
-        *(
-            cast(_LINES[name], Text) if name in _JSON_ROW_COLUMNS else _LINES[name]
-            for name in LINE_ROW_COLUMNS
-        ),
-    )
+# JSON columns come as their text (`db.raw_column`): most are "[]" (no modifiers, no
+# options), and the tax rates are a key as they are (`checks.check_of_rows` decodes them
+# only to price a check it has not priced before). Decoding every one was a fifth of a REST
+# page of 50 orders.
+_LINE_ROWS = prebuilt(
+    select(_LINES.order_id, *(raw_column(_LINES[name]) for name in LINE_ROW_COLUMNS))
     .where(OneOf(_LINES.order_id, "order_ids"))
-    .order_by(_LINES.order_id, _LINES.position, _LINES.id)
+    .order_by(_LINES.order_id, _LINES.position, _LINES.id),
+    named=True,
 )
 
 
 async def line_rows_for_orders(
     session: AsyncSession, order_ids: Sequence[int]
-) -> dict[int, list[Row[Any]]]:
+) -> dict[int, list[Any]]:
     """`lines_for_orders` as plain rows (the order id, then `LINE_ROW_COLUMNS`)."""
-    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    return await line_rows_for_orders_on(await session.connection(), order_ids)
+
+
+async def line_rows_for_orders_on(
+    connection: RowReader, order_ids: Sequence[int]
+) -> dict[int, list[Any]]:
+    """`line_rows_for_orders` on a connection: SQLAlchemy's, or psycopg's (`raw_reads`)."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
     if not order_ids:
         return grouped
-    connection = await session.connection()
     result = await connection.execute(_LINE_ROWS, {"order_ids": list(order_ids)})
     for line in result.all():
         grouped[line[0]].append(line)

@@ -22,13 +22,15 @@ from restaurant_api.api.rest import (
     error_responses,
     query_int,
 )
-from restaurant_api.db import MAX_ID, json_list
+from restaurant_api.db import MAX_ID, json_list, stored_utc
 from restaurant_api.limits import MAX_OPTIONS_PER_LINE, MAX_ORDERS_PAGE
 from restaurant_api.orders import service
 from restaurant_api.orders.inputs import line_draft
 from restaurant_api.orders.models import OrderStatus
 from restaurant_api.payments import service as payments_service
 from restaurant_api.pricing.models import DiningOption
+from restaurant_api.raw_reads import RowReader
+from restaurant_api.users.service import User
 
 router = APIRouter(
     prefix="/api/orders", tags=["orders"], responses=error_responses(400, 401, 403, 404, 409)
@@ -107,11 +109,11 @@ def order_json(order: Any, lines: Sequence[Any], check: service.Check) -> dict[s
         "table_id": table_id,
         "customer_count": customer_count,
         "special_requests": special_requests,
-        "timestamp": created_at,
+        "timestamp": stored_utc(created_at),
         "status": status,
         "version": version,
-        "updated_at": updated_at,
-        "closed_at": closed_at,
+        "updated_at": stored_utc(updated_at),
+        "closed_at": None if closed_at is None else stored_utc(closed_at),
         "payment_method": payment_method,
         "tip": tip_cents / 100,
         "cancel_reason": cancel_reason,
@@ -124,9 +126,14 @@ def order_json(order: Any, lines: Sequence[Any], check: service.Check) -> dict[s
 async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict[str, Any]]:
     """Orders (rows) as clients see them; the lines of all of them come in one query, their
     discounts and service charges in two more (priced by `service.check_of_rows`)."""
+    return await orders_json_on(await session.connection(), orders)
+
+
+async def orders_json_on(connection: RowReader, orders: Sequence[Any]) -> list[dict[str, Any]]:
+    """`orders_json` on a connection: SQLAlchemy's, or psycopg's (`raw_reads`)."""
     ids = [order[0] for order in orders]
-    lines = await service.line_rows_for_orders(session, ids)
-    discounts, charges = await service.adjustment_rows_for_orders(session, ids)
+    lines = await service.line_rows_for_orders_on(connection, ids)
+    discounts, charges = await service.adjustment_rows_for_orders_on(connection, ids)
     return [
         order_json(
             order,
@@ -282,9 +289,21 @@ async def list_orders(
     limit: Annotated[int, Query(ge=0, le=MAX_ORDERS_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
+    return await list_orders_on(await session.connection(), user, status, table_id, limit, offset)
+
+
+async def list_orders_on(
+    connection: RowReader,
+    user: User,
+    status: OrderStatus | None = None,
+    table_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Any:
+    """`list_orders` on a connection of its own (`raw_reads`): the hot read on PostgreSQL."""
     where = service.OrderFilter(status=status, table_id=table_id, limit=limit, offset=offset)
-    orders = await service.list_order_rows(session, actor=user, where=where)
-    return FastJSONResponse(await orders_json(session, orders))
+    orders = await service.list_order_rows_on(connection, actor=user, where=where)
+    return FastJSONResponse(await orders_json_on(connection, orders))
 
 
 hot_reads = [
@@ -299,6 +318,7 @@ hot_reads = [
         },
         user=True,
         snapshot=True,
+        raw_endpoint=list_orders_on,
     )
 ]
 
