@@ -45,6 +45,7 @@ __all__ = [
     "graphql_error",
     "require_roles",
     "result_union",
+    "signed_in",
 ]
 
 D = TypeVar("D", bound=DescribedEnum)
@@ -234,6 +235,12 @@ class IsAuthenticated(BasePermission):
             # stored message would reach the next anonymous caller (and concurrent ones).
             raise self.error_class(context.auth_error.message, extensions=self.error_extensions)
         return context.user is not None
+
+
+def signed_in(description: str) -> Any:
+    """A field any signed-in role may read, not cached (the resolver narrows by role where
+    it must). Used as `@signed_in("...")`."""
+    return strawberry.field(description=description, permission_classes=[IsAuthenticated])
 
 
 def require_roles(*roles: Role) -> type[BasePermission]:

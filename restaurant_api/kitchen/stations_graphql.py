@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, from_row
+from restaurant_api.api.graphql import Context, IsAuthenticated, from_row, signed_in
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.kitchen import loaders, stations
 from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
@@ -100,10 +100,9 @@ def station_id_of(value: str, field: str = "stationId") -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The kitchen's stations in display order (every signed-in role: screens "
-        "pick theirs from it).",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The kitchen's stations in display order (every signed-in role: screens "
+        "pick theirs from it)."
     )
     async def kitchen_stations(
         self,
@@ -119,10 +118,7 @@ class Query:
             )
         return [KitchenStationType.from_model(station) for station in rows]
 
-    @strawberry.field(
-        description="Routing rules: category rules first, then item rules, then option rules.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("Routing rules: category rules first, then item rules, then option rules.")
     async def kitchen_routes(
         self,
         info: Info[Context, None],

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money
+from restaurant_api.api.graphql import Context, Money, signed_in
 from restaurant_api.api.node import decode_id, to_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.orders import service as orders_service
@@ -231,10 +231,8 @@ class ReceiptType:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The receipt of a check or split share (floor staff), or null when "
-        "there is no such order.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The receipt of a check or split share (floor staff), or null when there is no such order."
     )
     async def receipt(
         self,

@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money
+from restaurant_api.api.graphql import Context, Money, signed_in
 from restaurant_api.api.node import decode_id, to_global_id
 from restaurant_api.payments import service
 
@@ -124,10 +124,9 @@ PaymentIdArgument = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Tips per staff member for a business date (default: today's), by name. "
-        "Managers and admins see everyone; a server sees only their own line.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "Tips per staff member for a business date (default: today's), by name. "
+        "Managers and admins see everyone; a server sees only their own line."
     )
     async def tips_by_staff(
         self,
@@ -146,10 +145,7 @@ class Query:
             lines = await service.tips_by_staff(session, actor=info.context.user, day=day)
         return [StaffTipsType.from_line(line, settings.currency) for line in lines]
 
-    @strawberry.field(
-        description="A payment's refunds, oldest first (at most 20). Floor staff.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("A payment's refunds, oldest first (at most 20). Floor staff.")
     async def refunds(
         self, info: Info[Context, None], payment_id: PaymentIdArgument
     ) -> list[RefundType] | None:
@@ -159,10 +155,7 @@ class Query:
         currency = info.context.settings.currency
         return [RefundType.from_model(row, currency) for row in rows]
 
-    @strawberry.field(
-        description="A payment's tip adjustments, oldest first (at most 20). Floor staff.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("A payment's tip adjustments, oldest first (at most 20). Floor staff.")
     async def tip_adjustments(
         self, info: Info[Context, None], payment_id: PaymentIdArgument
     ) -> list[TipAdjustmentType] | None:

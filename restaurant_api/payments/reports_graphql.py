@@ -10,7 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union
+from restaurant_api.api.graphql import Context, Money, result_union, signed_in
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import to_global_id
 from restaurant_api.money import format_rate
@@ -261,11 +261,7 @@ BusinessDateArgument = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The X report of a business date: the day so far, any time (managers "
-        "and admins).",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The X report of a business date: the day so far, any time (managers and admins).")
     async def x_report(
         self, info: Info[Context, None], business_date: BusinessDateArgument
     ) -> DayReportType:
@@ -277,10 +273,9 @@ class Query:
             )
         return DayReportType.from_report(report, settings.currency)
 
-    @strawberry.field(
-        description="The Z report of a closed business date, as stored when it closed "
-        "(managers and admins); a NOT_FOUND error while the day is open.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The Z report of a closed business date, as stored when it closed "
+        "(managers and admins); a NOT_FOUND error while the day is open."
     )
     async def z_report(
         self, info: Info[Context, None], business_date: BusinessDateArgument

@@ -15,6 +15,7 @@ from restaurant_api.api.graphql import (
     Money,
     described_enum,
     from_row,
+    signed_in,
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
 from restaurant_api.api.response_cache import staff_read
@@ -278,10 +279,7 @@ class Query:
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         return await _listed(info.context, service.occupied_tables)
 
-    @strawberry.field(
-        description="The shares splitting the table's order would give; changes nothing.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The shares splitting the table's order would give; changes nothing.")
     async def split_preview(
         self,
         info: Info[Context, None],
