@@ -72,18 +72,22 @@ def _copied_fields(node_type: type, row_type: type[SQLModel]) -> tuple[tuple[str
     return tuple(pairs)
 
 
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
     """A node type's object for a row: its `id` (global, by the type's GraphQL name) and
     `databaseId` from the row's id; every other field the row has a column of the same name
-    for copied, and a private `<name>_db_id` (a reference, shown as a global id by its own
-    field) from the column `<name>_id`; `values` for the rest, and where a column needs
-    converting.
+    for copied (a JSON list column as a list of its own: the object never shares the row's),
+    and a private `<name>_db_id` (a reference, shown as a global id by its own field) from the
+    column `<name>_id`; `values` for the rest, and where a column needs converting.
     """
     from restaurant_api.api.node import to_global_id  # api.node imports this module
 
     name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
     fields = _copied_fields(node_type, type(row))  # type: ignore[arg-type]
-    copied = {field: getattr(row, column) for field, column in fields}
+    copied = {field: _copy(getattr(row, column)) for field, column in fields}
     ids = {"id": to_global_id(name, row.id), "database_id": row.id}
     return node_type(**(ids | copied | values))  # `values` win over copied columns
 

@@ -95,13 +95,7 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            modifiers=list(line.modifiers),
-            options=list(line.options or ()),
-        )
+        return from_row(cls, line, event_context=event_context)
 
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")

@@ -158,11 +158,7 @@ class OrderLineType(Node):
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
         return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            modifiers=list(line.modifiers),
-            chosen_options=list(line.options or ()),
+            cls, line, event_context=event_context, chosen_options=list(line.options or ())
         )
 
 
