@@ -9,7 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, from_row, signed_in
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.node import (
+    Node,
+    decode_id,
+    loaded_as,
+    optional_global_id,
+    register_node,
+)
 from restaurant_api.kitchen import loaders, stations
 from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
 
@@ -68,7 +74,7 @@ class KitchenRouteType(Node):
     @strawberry.field(description="Global id of the menu item it routes, or null.")
     def menu_item_id(self) -> strawberry.ID | None:
         db_id = self.menu_item_db_id
-        return None if db_id is None else to_global_id("MenuItem", db_id)
+        return optional_global_id("MenuItem", db_id)
 
     @strawberry.field(
         description="Global id of the modifier option it routes (the option prints on the "
@@ -76,7 +82,7 @@ class KitchenRouteType(Node):
     )
     def modifier_option_id(self) -> strawberry.ID | None:
         db_id = self.modifier_option_db_id
-        return None if db_id is None else to_global_id("ModifierOption", db_id)
+        return optional_global_id("ModifierOption", db_id)
 
     @strawberry.field(description="The station the lines go to.")
     async def station(self, info: Info[Context, None]) -> KitchenStationType | None:

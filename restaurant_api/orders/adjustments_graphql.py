@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum, from_row
-from restaurant_api.api.node import Node, register_node, to_global_id
+from restaurant_api.api.node import Node, optional_global_id, register_node, to_global_id
 from restaurant_api.api.pagination import connection_type
 from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders
@@ -27,10 +27,6 @@ AdjustmentStatusType = described_enum(
     name="AdjustmentStatus",
     description="Where a discount or service charge of an order stands.",
 )
-
-
-def _gid(type_name: str, database_id: int | None) -> strawberry.ID | None:
-    return None if database_id is None else to_global_id(type_name, database_id)
 
 
 def _terms(adjustment: OrderDiscount | OrderServiceCharge, currency: str) -> dict[str, Any]:
@@ -87,11 +83,11 @@ class OrderDiscountType(Node):
             discount,
             **_terms(discount, currency),
             status=AdjustmentStatusType(discount.status),
-            line_id=_gid("OrderLine", discount.line_id),
-            preset_id=_gid("DiscountPreset", discount.preset_id),
-            requested_by_id=_gid("User", discount.requested_by_id),
-            approved_by_id=_gid("User", discount.approved_by_id),
-            removed_by_id=_gid("User", discount.removed_by_id),
+            line_id=optional_global_id("OrderLine", discount.line_id),
+            preset_id=optional_global_id("DiscountPreset", discount.preset_id),
+            requested_by_id=optional_global_id("User", discount.requested_by_id),
+            approved_by_id=optional_global_id("User", discount.approved_by_id),
+            removed_by_id=optional_global_id("User", discount.removed_by_id),
         )
 
 
@@ -131,9 +127,9 @@ class OrderServiceChargeType(Node):
             charge,
             **_terms(charge, currency),
             status=AdjustmentStatusType(charge.status),
-            rule_id=_gid("ServiceChargeRule", charge.rule_id),
-            added_by_id=_gid("User", charge.added_by_id),
-            removed_by_id=_gid("User", charge.removed_by_id),
+            rule_id=optional_global_id("ServiceChargeRule", charge.rule_id),
+            added_by_id=optional_global_id("User", charge.added_by_id),
+            removed_by_id=optional_global_id("User", charge.removed_by_id),
         )
 
 
@@ -174,11 +170,11 @@ class OrderAuditEntryType:
             id=to_global_id("OrderAuditEntry", entry.id),
             database_id=entry.id,
             action=entry.action,
-            discount_id=_gid("OrderDiscount", entry.discount_id),
-            service_charge_id=_gid("OrderServiceCharge", entry.service_charge_id),
-            line_id=_gid("OrderLine", entry.line_id),
-            actor_id=_gid("User", entry.actor_id),
-            approver_id=_gid("User", entry.approver_id),
+            discount_id=optional_global_id("OrderDiscount", entry.discount_id),
+            service_charge_id=optional_global_id("OrderServiceCharge", entry.service_charge_id),
+            line_id=optional_global_id("OrderLine", entry.line_id),
+            actor_id=optional_global_id("User", entry.actor_id),
+            approver_id=optional_global_id("User", entry.approver_id),
             reason=entry.reason,
             total_before=Money.from_cents(entry.total_before_cents, currency),
             total_after=Money.from_cents(entry.total_after_cents, currency),

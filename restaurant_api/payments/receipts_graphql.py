@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, Money, signed_in
-from restaurant_api.api.node import decode_id, to_global_id
+from restaurant_api.api.node import decode_id, optional_global_id, to_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.check_graphql import CheckTaxType
@@ -125,9 +125,7 @@ class ReceiptType:
 
     @strawberry.field(description="Global id of the check this share was split off, if any.")
     def split_from_id(self) -> strawberry.ID | None:
-        if self.split_from_db_id is None:
-            return None
-        return to_global_id("Order", self.split_from_db_id)
+        return optional_global_id("Order", self.split_from_db_id)
 
     @strawberry.field(
         description="The receipt as plain text for a receipt printer: no line wider than "

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, Money, signed_in
-from restaurant_api.api.node import decode_id, to_global_id
+from restaurant_api.api.node import decode_id, optional_global_id, to_global_id
 from restaurant_api.payments import service
 
 BUSINESS_DATE = (
@@ -22,10 +22,6 @@ BUSINESS_DATE = (
 
 def payment_id_of(value: str, field: str = "paymentId") -> int:
     return decode_id(value, "Payment", field=field)
-
-
-def _user_id(user_id: int | None) -> strawberry.ID | None:
-    return None if user_id is None else to_global_id("User", user_id)
 
 
 @strawberry.type(
@@ -56,7 +52,7 @@ class RefundType:
             payment_id=to_global_id("Payment", refund.payment_id),
             amount=Money.from_cents(refund.amount_cents, currency),
             reason=refund.reason,
-            refunded_by_id=_user_id(refund.refunded_by_id),
+            refunded_by_id=optional_global_id("User", refund.refunded_by_id),
             business_date=refund.business_date.isoformat(),
             created_at=refund.created_at,
         )
@@ -86,7 +82,7 @@ class TipAdjustmentType:
             payment_id=to_global_id("Payment", row.payment_id),
             tip_before=Money.from_cents(row.tip_before_cents, currency),
             tip_after=Money.from_cents(row.tip_after_cents, currency),
-            adjusted_by_id=_user_id(row.adjusted_by_id),
+            adjusted_by_id=optional_global_id("User", row.adjusted_by_id),
             created_at=row.created_at,
         )
 
@@ -109,7 +105,7 @@ class StaffTipsType:
     @classmethod
     def from_line(cls, line: service.StaffTips, currency: str) -> StaffTipsType:
         return cls(
-            staff_id=_user_id(line.staff_id),
+            staff_id=optional_global_id("User", line.staff_id),
             staff_name=line.staff_name,
             tips=Money.from_cents(line.tip_cents, currency),
             payment_count=line.payment_count,
