@@ -6,7 +6,7 @@ types>, strawberry.union(name)]`, and `X = connection_type(Node, ...)` a Strawbe
 subclass of `Connection` over `Node`. These names are then used as annotations (`status: X`,
 `-> X`), which mypy accepts only from an explicit alias: this plugin declares the alias,
 to the enum, to `Payload | Error` (every error type of a result union is an `Error`), or to
-`Connection[Node]`.
+`Connection[Node]`; `X = live_update_type(Row, ...)` likewise to `LiveUpdate[Row]`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from mypy.types import Instance, Type, UnionType
 PACKAGE = "restaurant_api."
 ERROR = "restaurant_api.api.graphql.Error"
 CONNECTION = "restaurant_api.api.pagination.Connection"
+LIVE_UPDATE = "restaurant_api.api.feeds.LiveUpdate"
 
 
 def _instance(expression: Expression) -> Instance | None:
@@ -69,17 +70,22 @@ def _result_alias(ctx: DynamicClassDefContext) -> None:
     _declare_alias(ctx, union)
 
 
-def _connection_alias(ctx: DynamicClassDefContext) -> None:
-    node = _instance(ctx.call.args[0])
-    connection = _type_info(ctx, CONNECTION)
-    alias = None if node is None or connection is None else Instance(connection, [node])
-    _declare_alias(ctx, alias)
+def _generic_alias(base: str) -> Callable[[DynamicClassDefContext], None]:
+    """The hook of a helper building a subclass of `base` over its first argument."""
+
+    def declare(ctx: DynamicClassDefContext) -> None:
+        node = _instance(ctx.call.args[0])
+        info = _type_info(ctx, base)
+        _declare_alias(ctx, None if node is None or info is None else Instance(info, [node]))
+
+    return declare
 
 
 HOOKS: dict[str, Callable[[DynamicClassDefContext], None]] = {
     "described_enum": _enum_alias,
     "result_union": _result_alias,
-    "connection_type": _connection_alias,
+    "connection_type": _generic_alias(CONNECTION),
+    "live_update_type": _generic_alias(LIVE_UPDATE),
 }
 
 

@@ -37,7 +37,7 @@ logger = logging.getLogger("restaurant_api.live")
 
 M = TypeVar("M")
 T = TypeVar("T")
-U = TypeVar("U")
+L = TypeVar("L", bound="LiveUpdate[Any]")
 Row_contra = TypeVar("Row_contra", contravariant=True)
 
 # Close code for a subscriber that fell behind: 1013 "Try Again Later" is retried by
@@ -54,6 +54,41 @@ class LiveUpdateKind(Enum):
     CHANGES = strawberry.enum_value(
         "changes", description="Rows that changed since the previous message; merge them in."
     )
+
+
+# The base of what `live_update_type` builds: how mypy sees a built `<Rows>Update` (the
+# plugin in tools/mypy_plugin.py aliases it to `LiveUpdate[<row type>]`), and its
+# constructor. Strawberry reads the built subclass's fields, named for its rows.
+@dataclass
+class LiveUpdate(Generic[T]):
+    kind: LiveUpdateKind
+    rows: list[T]
+    removed_ids: list[strawberry.ID]
+
+
+def live_update_type(
+    row_type: type[T],
+    type_name: str,
+    *,
+    description: str,
+    kind: str,
+    rows: tuple[str, str],
+    removed: tuple[str, str] | None = None,
+) -> type[LiveUpdate[T]]:
+    """A subscription's message type: `kind`, then the rows, then the global ids of rows
+    that left. `kind` is the kind field's description; `rows` and `removed` are (GraphQL
+    name, description) of the rows field and of the removed ids field, `removed` None for
+    a feed whose rows never leave (its messages drop the ids).
+    """
+    shown = list[strawberry.ID] if removed else strawberry.Private[list[strawberry.ID]]
+    namespace: dict[str, Any] = {
+        "__annotations__": {"kind": LiveUpdateKind, "rows": list[row_type], "removed_ids": shown},  # type: ignore[valid-type]
+        "kind": strawberry.field(description=kind),
+        "rows": strawberry.field(name=rows[0], description=rows[1]),
+    }
+    if removed:
+        namespace["removed_ids"] = strawberry.field(name=removed[0], description=removed[1])
+    return strawberry.type(type(type_name, (LiveUpdate,), namespace), description=description)
 
 
 def live_subscription(description: str) -> Any:
@@ -173,9 +208,10 @@ def live_updates(
     info: Info[Context, None],
     feed: Feed[M],
     row_type: type[Presented[M]],
-    message: Callable[[LiveUpdateKind, list[Any], list[strawberry.ID]], U],
-) -> AsyncGenerator[U, None]:
-    """A subscription field's messages: `live_feed`'s batches as `message(kind, rows, removed)`.
+    update_type: type[L],
+) -> AsyncGenerator[L, None]:
+    """A subscription field's messages: `live_feed`'s batches as `update_type` (built by
+    `live_update_type`).
 
     Rows come in the feed's `order_by` order, each as `row_type` built once per change: the
     object is kept in the change's shared context, so every subscriber it reaches gets the
@@ -184,7 +220,7 @@ def live_updates(
     """
     type_name = row_type.__strawberry_definition__.name  # type: ignore[attr-defined]
 
-    async def messages() -> AsyncGenerator[U, None]:
+    async def messages() -> AsyncGenerator[L, None]:
         async with aclosing(live_feed(info, feed)) as batches:
             async for batch in batches:
                 rows = sorted(batch.rows, key=lambda row: feed.order_by(row[0]))
@@ -196,7 +232,8 @@ def live_updates(
                     for row, reads in rows
                 ]
                 removed = [to_global_id(type_name, row_id) for row_id in batch.removed_ids]
-                yield share_update(message(batch.kind, presented, removed), batch.share_key)
+                update = update_type(kind=batch.kind, rows=presented, removed_ids=removed)
+                yield share_update(update, batch.share_key)
 
     return messages()
 

@@ -45,6 +45,7 @@ __all__ = [
     "graphql_error",
     "require_roles",
     "result_union",
+    "signed_in",
 ]
 
 D = TypeVar("D", bound=DescribedEnum)
@@ -71,18 +72,22 @@ def _copied_fields(node_type: type, row_type: type[SQLModel]) -> tuple[tuple[str
     return tuple(pairs)
 
 
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
     """A node type's object for a row: its `id` (global, by the type's GraphQL name) and
     `databaseId` from the row's id; every other field the row has a column of the same name
-    for copied, and a private `<name>_db_id` (a reference, shown as a global id by its own
-    field) from the column `<name>_id`; `values` for the rest, and where a column needs
-    converting.
+    for copied (a JSON list column as a list of its own: the object never shares the row's),
+    and a private `<name>_db_id` (a reference, shown as a global id by its own field) from the
+    column `<name>_id`; `values` for the rest, and where a column needs converting.
     """
     from restaurant_api.api.node import to_global_id  # api.node imports this module
 
     name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
     fields = _copied_fields(node_type, type(row))  # type: ignore[arg-type]
-    copied = {field: getattr(row, column) for field, column in fields}
+    copied = {field: _copy(getattr(row, column)) for field, column in fields}
     ids = {"id": to_global_id(name, row.id), "database_id": row.id}
     return node_type(**(ids | copied | values))  # `values` win over copied columns
 
@@ -234,6 +239,12 @@ class IsAuthenticated(BasePermission):
             # stored message would reach the next anonymous caller (and concurrent ones).
             raise self.error_class(context.auth_error.message, extensions=self.error_extensions)
         return context.user is not None
+
+
+def signed_in(description: str) -> Any:
+    """A field any signed-in role may read, not cached (the resolver narrows by role where
+    it must). Used as `@signed_in("...")`."""
+    return strawberry.field(description=description, permission_classes=[IsAuthenticated])
 
 
 def require_roles(*roles: Role) -> type[BasePermission]:

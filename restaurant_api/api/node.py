@@ -35,6 +35,11 @@ def to_global_id(type_name: str, database_id: int) -> strawberry.ID:
     return strawberry.ID(base64.b64encode(f"{type_name}:{database_id}".encode()).decode())
 
 
+def optional_global_id(type_name: str, database_id: int | None) -> strawberry.ID | None:
+    """The global id of an optional reference: None when there is none."""
+    return None if database_id is None else to_global_id(type_name, database_id)
+
+
 def parse_global_id(value: str) -> tuple[str, int] | None:
     """(type name, database id) of a well-formed global id, else None. Strict: one spelling."""
     if not isinstance(value, str) or len(value) > 120:

@@ -15,7 +15,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates
+from restaurant_api.api.feeds import Feed, live_subscription, live_update_type, live_updates
 from restaurant_api.api.graphql import Context
 from restaurant_api.db import utcnow
 from restaurant_api.events import Topic
@@ -78,15 +78,14 @@ class KitchenAlertType:
         )
 
 
-@strawberry.type(
-    description="A kitchen alerts message: the tickets late now first, then each new one."
+KitchenAlertsUpdate = live_update_type(
+    KitchenAlertType,
+    "KitchenAlertsUpdate",
+    description="A kitchen alerts message: the tickets late now first, then each new one.",
+    kind="SNAPSHOT: every ticket late and still worked on now. CHANGES: tickets that just "
+    "went late (each announced once).",
+    rows=("alerts", "The late tickets, oldest first."),
 )
-class KitchenAlertsUpdate:
-    kind: LiveUpdateKind = strawberry.field(
-        description="SNAPSHOT: every ticket late and still worked on now. CHANGES: tickets "
-        "that just went late (each announced once)."
-    )
-    alerts: list[KitchenAlertType] = strawberry.field(description="The late tickets, oldest first.")
 
 
 def alerts_feed(station: KitchenStation | None, limit: int) -> Feed[KitchenTicket]:
@@ -124,5 +123,5 @@ class Subscription:
             info,
             alerts_feed(known, limit),
             KitchenAlertType,
-            lambda kind, alerts, _removed: KitchenAlertsUpdate(kind=kind, alerts=alerts),
+            KitchenAlertsUpdate,
         )

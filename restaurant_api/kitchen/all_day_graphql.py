@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from restaurant_api.api.feeds import read_apart
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.graphql import Context, signed_in
 from restaurant_api.kitchen import all_day, stations
 
 StationArgument = Annotated[
@@ -80,10 +80,9 @@ async def station_of(context: Context, station: str | None) -> tuple[int | None,
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="All-day counts: per station, each item (with its options) and how many "
-        "are still to make on fired tickets.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "All-day counts: per station, each item (with its options) and how many "
+        "are still to make on fired tickets."
     )
     async def all_day_counts(
         self, info: Info[Context, None], station: StationArgument = None

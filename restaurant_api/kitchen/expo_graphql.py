@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from restaurant_api.api.cost import Page
-from restaurant_api.api.graphql import Context, IsAuthenticated, result_union
+from restaurant_api.api.graphql import Context, result_union, signed_in
 from restaurant_api.api.mutations import domain_mutation
 from restaurant_api.api.node import decode_id, to_global_id
 from restaurant_api.kitchen import expo
@@ -78,10 +78,9 @@ ExpoOrderResult = result_union(
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The expo screen: orders with a fired ticket not served yet (not "
-        "dismissed), first fired first, at most `first`.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The expo screen: orders with a fired ticket not served yet (not "
+        "dismissed), first fired first, at most `first`."
     )
     async def expo_orders(
         self,

@@ -18,7 +18,14 @@ from restaurant_api.api.graphql import (
     result_union,
 )
 from restaurant_api.api.mutations import domain_mutation
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.node import (
+    Node,
+    decode_id,
+    loaded_as,
+    optional_global_id,
+    register_node,
+    to_global_id,
+)
 from restaurant_api.api.pagination import (
     DEFAULT_PAGE,
     After,
@@ -83,9 +90,7 @@ class TicketLineType(Node):
         description="Global id of the order line it copies (null once that line was removed)."
     )
     def order_line_id(self) -> strawberry.ID | None:
-        if self.order_line_db_id is None:
-            return None
-        return to_global_id("OrderLine", self.order_line_db_id)
+        return optional_global_id("OrderLine", self.order_line_db_id)
 
     @strawberry.field(description="True when the kitchen should not (or no longer) make it.")
     def is_void(self) -> bool:
@@ -95,13 +100,7 @@ class TicketLineType(Node):
     def from_model(
         cls, line: KitchenTicketLine, event_context: Context | None = None
     ) -> TicketLineType:
-        return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            modifiers=list(line.modifiers),
-            options=list(line.options or ()),
-        )
+        return from_row(cls, line, event_context=event_context)
 
 
 @strawberry.type(name="TicketEvent", description="One status change of a ticket.")
@@ -112,7 +111,7 @@ class TicketEventType:
 
     @strawberry.field(description="Global id of the user who changed it.")
     def actor_id(self) -> strawberry.ID | None:
-        return None if self.actor_db_id is None else to_global_id("User", self.actor_db_id)
+        return optional_global_id("User", self.actor_db_id)
 
     @classmethod
     def from_model(cls, event: TicketEvent) -> TicketEventType:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated
+from restaurant_api.api.graphql import Context, signed_in
 from restaurant_api.api.node import to_global_id
 from restaurant_api.db import utcnow
 from restaurant_api.kitchen import metrics, stations
@@ -141,11 +141,10 @@ class KitchenMetrics(KitchenTimingStats):
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Kitchen speed and lateness of a business day, per station and hour "
+    @signed_in(
+        "Kitchen speed and lateness of a business day, per station and hour "
         "(restaurant time): tickets fired, median and 90th percentile fired-to-ready "
-        "seconds, late tickets and why (managers and admins).",
-        permission_classes=[IsAuthenticated],
+        "seconds, late tickets and why (managers and admins)."
     )
     async def kitchen_metrics(
         self,

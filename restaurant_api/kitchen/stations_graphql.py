@@ -8,8 +8,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, from_row
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.graphql import Context, IsAuthenticated, from_row, signed_in
+from restaurant_api.api.node import (
+    Node,
+    decode_id,
+    loaded_as,
+    optional_global_id,
+    register_node,
+)
 from restaurant_api.kitchen import loaders, stations
 from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
 
@@ -68,7 +74,7 @@ class KitchenRouteType(Node):
     @strawberry.field(description="Global id of the menu item it routes, or null.")
     def menu_item_id(self) -> strawberry.ID | None:
         db_id = self.menu_item_db_id
-        return None if db_id is None else to_global_id("MenuItem", db_id)
+        return optional_global_id("MenuItem", db_id)
 
     @strawberry.field(
         description="Global id of the modifier option it routes (the option prints on the "
@@ -76,7 +82,7 @@ class KitchenRouteType(Node):
     )
     def modifier_option_id(self) -> strawberry.ID | None:
         db_id = self.modifier_option_db_id
-        return None if db_id is None else to_global_id("ModifierOption", db_id)
+        return optional_global_id("ModifierOption", db_id)
 
     @strawberry.field(description="The station the lines go to.")
     async def station(self, info: Info[Context, None]) -> KitchenStationType | None:
@@ -100,10 +106,9 @@ def station_id_of(value: str, field: str = "stationId") -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The kitchen's stations in display order (every signed-in role: screens "
-        "pick theirs from it).",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The kitchen's stations in display order (every signed-in role: screens "
+        "pick theirs from it)."
     )
     async def kitchen_stations(
         self,
@@ -119,10 +124,7 @@ class Query:
             )
         return [KitchenStationType.from_model(station) for station in rows]
 
-    @strawberry.field(
-        description="Routing rules: category rules first, then item rules, then option rules.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("Routing rules: category rules first, then item rules, then option rules.")
     async def kitchen_routes(
         self,
         info: Info[Context, None],

@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from restaurant_api.api.feeds import (
     Feed,
-    LiveUpdateKind,
     live_subscription,
+    live_update_type,
     live_updates,
     read_apart,
     reread,
@@ -31,21 +31,21 @@ ACTIVE_STATUSES = frozenset(
 )
 
 
-@strawberry.type(
-    description="A kitchen screen message: the matching tickets first, then the changes."
+KitchenTicketsUpdate = live_update_type(
+    KitchenTicketType,
+    "KitchenTicketsUpdate",
+    description="A kitchen screen message: the matching tickets first, then the changes.",
+    kind="SNAPSHOT: these are all matching tickets. CHANGES: these tickets changed.",
+    rows=(
+        "tickets",
+        "Tickets that match the filter, oldest first: the same `KitchenTicket` as queries "
+        "return, every field.",
+    ),
+    removed=(
+        "removedTicketIds",
+        "Global ids of tickets that left the screen (status moved on, dismissed or deleted).",
+    ),
 )
-class KitchenTicketsUpdate:
-    kind: LiveUpdateKind = strawberry.field(
-        description="SNAPSHOT: these are all matching tickets. CHANGES: these tickets changed."
-    )
-    tickets: list[KitchenTicketType] = strawberry.field(
-        description="Tickets that match the filter, oldest first: the same `KitchenTicket` "
-        "as queries return, every field."
-    )
-    removed_ticket_ids: list[strawberry.ID] = strawberry.field(
-        description="Global ids of tickets that left the screen (status moved on, dismissed "
-        "or deleted)."
-    )
 
 
 async def screen_station(context: Context, name: str | None) -> KitchenStation | None:
@@ -146,7 +146,5 @@ class Subscription:
             info,
             tickets_feed(known, statuses),
             KitchenTicketType,
-            lambda kind, tickets, removed: KitchenTicketsUpdate(
-                kind=kind, tickets=tickets, removed_ticket_ids=removed
-            ),
+            KitchenTicketsUpdate,
         )

@@ -244,6 +244,10 @@ class MenuItemUpdateInput:
 class MenuItemPayload:
     menu_item: MenuItemType = strawberry.field(description="The item as it is now.")
 
+    @classmethod
+    def from_model(cls, item: MenuItem, currency: str) -> MenuItemPayload:
+        return cls(menu_item=MenuItemType.from_model(item, currency))
+
 
 @strawberry.type(description="A deleted menu item.")
 class DeleteMenuItemPayload:
@@ -278,9 +282,7 @@ class Mutation:
         )
 
         item = await service.create_menu_item(session, actor=info.context.user, draft=draft)
-        return MenuItemPayload(
-            menu_item=MenuItemType.from_model(item, info.context.settings.currency)
-        )
+        return MenuItemPayload.from_model(item, info.context.settings.currency)
 
     @strawberry.mutation(description="Change a menu item (managers and admins).")
     @domain_mutation
@@ -312,9 +314,7 @@ class Mutation:
             item_id=decode_id(id, "MenuItem", field="id"),
             changes=changes,
         )
-        return MenuItemPayload(
-            menu_item=MenuItemType.from_model(item, info.context.settings.currency)
-        )
+        return MenuItemPayload.from_model(item, info.context.settings.currency)
 
     @strawberry.mutation(description="Delete a menu item (managers and admins).")
     @domain_mutation

@@ -17,7 +17,6 @@ from restaurant_api.menu.graphql import (
     MenuItemId,
     MenuItemPayload,
     MenuItemResult,
-    MenuItemType,
     ModifierGroupType,
     ModifierOptionType,
 )
@@ -276,6 +275,4 @@ class Mutation:
             session, actor=info.context.user, item_id=item_id, group_ids=ids
         )
         item = await service.get_menu_item(session, item_id)
-        return MenuItemPayload(
-            menu_item=MenuItemType.from_model(item, info.context.settings.currency)
-        )
+        return MenuItemPayload.from_model(item, info.context.settings.currency)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum
-from restaurant_api.api.node import Node, register_node, to_global_id
+from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum, from_row
+from restaurant_api.api.node import Node, optional_global_id, register_node, to_global_id
 from restaurant_api.api.pagination import connection_type
 from restaurant_api.money import format_rate
 from restaurant_api.orders import loaders
@@ -28,8 +29,14 @@ AdjustmentStatusType = described_enum(
 )
 
 
-def _gid(type_name: str, database_id: int | None) -> strawberry.ID | None:
-    return None if database_id is None else to_global_id(type_name, database_id)
+def _terms(adjustment: OrderDiscount | OrderServiceCharge, currency: str) -> dict[str, Any]:
+    """The kind of an adjustment, and its rate (percent) or its amount (amount)."""
+    percent = adjustment.kind == AdjustmentKindType.PERCENT
+    return {
+        "kind": AdjustmentKindType(adjustment.kind),
+        "rate": format_rate(adjustment.rate_ppm) if percent else None,
+        "amount": None if percent else Money.from_cents(adjustment.amount_cents, currency),
+    }
 
 
 @strawberry.type(
@@ -71,26 +78,16 @@ class OrderDiscountType(Node):
 
     @classmethod
     def from_model(cls, discount: OrderDiscount, currency: str) -> OrderDiscountType:
-        percent = discount.kind == AdjustmentKindType.PERCENT
-        return cls(
-            id=to_global_id("OrderDiscount", discount.id),
-            database_id=discount.id,
-            name=discount.name,
-            kind=AdjustmentKindType(discount.kind),
-            rate=format_rate(discount.rate_ppm) if percent else None,
-            amount=None if percent else Money.from_cents(discount.amount_cents, currency),
-            is_comp=discount.is_comp,
-            reason=discount.reason,
+        return from_row(
+            cls,
+            discount,
+            **_terms(discount, currency),
             status=AdjustmentStatusType(discount.status),
-            line_id=_gid("OrderLine", discount.line_id),
-            preset_id=_gid("DiscountPreset", discount.preset_id),
-            requested_by_id=_gid("User", discount.requested_by_id),
-            approved_by_id=_gid("User", discount.approved_by_id),
-            removed_by_id=_gid("User", discount.removed_by_id),
-            remove_reason=discount.remove_reason,
-            created_at=discount.created_at,
-            decided_at=discount.decided_at,
-            removed_at=discount.removed_at,
+            line_id=optional_global_id("OrderLine", discount.line_id),
+            preset_id=optional_global_id("DiscountPreset", discount.preset_id),
+            requested_by_id=optional_global_id("User", discount.requested_by_id),
+            approved_by_id=optional_global_id("User", discount.approved_by_id),
+            removed_by_id=optional_global_id("User", discount.removed_by_id),
         )
 
 
@@ -125,23 +122,14 @@ class OrderServiceChargeType(Node):
 
     @classmethod
     def from_model(cls, charge: OrderServiceCharge, currency: str) -> OrderServiceChargeType:
-        percent = charge.kind == AdjustmentKindType.PERCENT
-        return cls(
-            id=to_global_id("OrderServiceCharge", charge.id),
-            database_id=charge.id,
-            name=charge.name,
-            kind=AdjustmentKindType(charge.kind),
-            rate=format_rate(charge.rate_ppm) if percent else None,
-            amount=None if percent else Money.from_cents(charge.amount_cents, currency),
-            taxable=charge.taxable,
-            automatic=charge.automatic,
+        return from_row(
+            cls,
+            charge,
+            **_terms(charge, currency),
             status=AdjustmentStatusType(charge.status),
-            rule_id=_gid("ServiceChargeRule", charge.rule_id),
-            added_by_id=_gid("User", charge.added_by_id),
-            removed_by_id=_gid("User", charge.removed_by_id),
-            remove_reason=charge.remove_reason,
-            created_at=charge.created_at,
-            removed_at=charge.removed_at,
+            rule_id=optional_global_id("ServiceChargeRule", charge.rule_id),
+            added_by_id=optional_global_id("User", charge.added_by_id),
+            removed_by_id=optional_global_id("User", charge.removed_by_id),
         )
 
 
@@ -182,11 +170,11 @@ class OrderAuditEntryType:
             id=to_global_id("OrderAuditEntry", entry.id),
             database_id=entry.id,
             action=entry.action,
-            discount_id=_gid("OrderDiscount", entry.discount_id),
-            service_charge_id=_gid("OrderServiceCharge", entry.service_charge_id),
-            line_id=_gid("OrderLine", entry.line_id),
-            actor_id=_gid("User", entry.actor_id),
-            approver_id=_gid("User", entry.approver_id),
+            discount_id=optional_global_id("OrderDiscount", entry.discount_id),
+            service_charge_id=optional_global_id("OrderServiceCharge", entry.service_charge_id),
+            line_id=optional_global_id("OrderLine", entry.line_id),
+            actor_id=optional_global_id("User", entry.actor_id),
+            approver_id=optional_global_id("User", entry.approver_id),
             reason=entry.reason,
             total_before=Money.from_cents(entry.total_before_cents, currency),
             total_after=Money.from_cents(entry.total_after_cents, currency),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from restaurant_api.api.graphql import Money
-from restaurant_api.api.node import to_global_id
+from restaurant_api.api.node import optional_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.pricing import service as pricing
 
@@ -43,7 +43,7 @@ class CheckDiscountType:
 
     @strawberry.field(description="Global id of the line it is on; null for the whole check.")
     def line_id(self) -> strawberry.ID | None:
-        return None if self.line_db_id is None else to_global_id("OrderLine", self.line_db_id)
+        return optional_global_id("OrderLine", self.line_db_id)
 
 
 @strawberry.type(name="CheckServiceCharge", description="A service charge on a check.")
@@ -75,7 +75,7 @@ class CheckLineType:
 
     @strawberry.field(description="Global id of the order line; null on a quote.")
     def line_id(self) -> strawberry.ID | None:
-        return None if self.line_db_id is None else to_global_id("OrderLine", self.line_db_id)
+        return optional_global_id("OrderLine", self.line_db_id)
 
 
 @strawberry.type(

@@ -20,6 +20,7 @@ from restaurant_api.api.node import (
     decode_id,
     decode_optional_id,
     loaded_as,
+    optional_global_id,
     register_node,
     to_global_id,
 )
@@ -123,9 +124,7 @@ class OrderLineType(Node):
         "(or a deleted menu item)."
     )
     def menu_item_id(self) -> strawberry.ID | None:
-        if self.menu_item_db_id is None:
-            return None
-        return to_global_id("MenuItem", self.menu_item_db_id)
+        return optional_global_id("MenuItem", self.menu_item_db_id)
 
     @strawberry.field(description="Global id of the order the line belongs to.")
     def order_id(self) -> strawberry.ID:
@@ -158,11 +157,7 @@ class OrderLineType(Node):
     @classmethod
     def from_model(cls, line: OrderLine, event_context: Context | None = None) -> OrderLineType:
         return from_row(
-            cls,
-            line,
-            event_context=event_context,
-            modifiers=list(line.modifiers),
-            chosen_options=list(line.options or ()),
+            cls, line, event_context=event_context, chosen_options=list(line.options or ())
         )
 
 
@@ -187,13 +182,11 @@ class OrderType(Node):
 
     @strawberry.field(description="Global id of the table it is seated at, if any.")
     def table_id(self) -> strawberry.ID | None:
-        return None if self.table_db_id is None else to_global_id("Table", self.table_db_id)
+        return optional_global_id("Table", self.table_db_id)
 
     @strawberry.field(description="Global id of the staff member who placed it.")
     def created_by_id(self) -> strawberry.ID | None:
-        if self.created_by_db_id is None:
-            return None
-        return to_global_id("User", self.created_by_db_id)
+        return optional_global_id("User", self.created_by_db_id)
 
     @strawberry.field(description="The lines, in position order.")
     async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:

@@ -8,7 +8,13 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates, reread
+from restaurant_api.api.feeds import (
+    Feed,
+    live_subscription,
+    live_update_type,
+    live_updates,
+    reread,
+)
 from restaurant_api.api.graphql import Context
 from restaurant_api.api.node import decode_optional_id
 from restaurant_api.events import Event, Topic
@@ -16,18 +22,17 @@ from restaurant_api.orders import loaders, service
 from restaurant_api.orders.graphql import OrderType
 from restaurant_api.orders.models import Order, OrderStatus
 
-
-@strawberry.type(description="An orders message: the matching orders first, then the changes.")
-class OrdersUpdate:
-    kind: LiveUpdateKind = strawberry.field(
-        description="SNAPSHOT: these are all matching orders. CHANGES: these orders changed."
-    )
-    orders: list[OrderType] = strawberry.field(
-        description="Orders, oldest first: the same `Order` as queries return, every field."
-    )
-    removed_order_ids: list[strawberry.ID] = strawberry.field(
-        description="Global ids of orders that stopped matching (no longer open, or deleted)."
-    )
+OrdersUpdate = live_update_type(
+    OrderType,
+    "OrdersUpdate",
+    description="An orders message: the matching orders first, then the changes.",
+    kind="SNAPSHOT: these are all matching orders. CHANGES: these orders changed.",
+    rows=("orders", "Orders, oldest first: the same `Order` as queries return, every field."),
+    removed=(
+        "removedOrderIds",
+        "Global ids of orders that stopped matching (no longer open, or deleted).",
+    ),
+)
 
 
 def orders_feed(order_id: int | None) -> Feed[Order]:
@@ -82,7 +87,5 @@ class Subscription:
             info,
             orders_feed(wanted),
             OrderType,
-            lambda kind, orders, removed: OrdersUpdate(
-                kind=kind, orders=orders, removed_order_ids=removed
-            ),
+            OrdersUpdate,
         )

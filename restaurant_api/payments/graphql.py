@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum
-from restaurant_api.api.node import Node, register_node, to_global_id
+from restaurant_api.api.node import Node, optional_global_id, register_node, to_global_id
 from restaurant_api.orders.models import Order
 from restaurant_api.payments import loaders
 from restaurant_api.payments.models import Payment, PaymentStatus, Tender
@@ -39,10 +39,6 @@ PaymentStatusType = described_enum(
     name="PaymentStatus",
     description="Whether a payment counts.",
 )
-
-
-def _user_gid(user_id: int | None) -> strawberry.ID | None:
-    return None if user_id is None else to_global_id("User", user_id)
 
 
 @strawberry.type(
@@ -103,11 +99,11 @@ class PaymentType(Node):
             method_label=payment.method_label,
             status=PaymentStatusType(payment.status),
             voided=payment.status == PaymentStatus.VOIDED,
-            taken_by_id=_user_gid(payment.taken_by_id),
+            taken_by_id=optional_global_id("User", payment.taken_by_id),
             business_date=payment.business_date.isoformat(),
             created_at=payment.created_at,
             voided_at=payment.voided_at,
-            voided_by_id=_user_gid(payment.voided_by_id),
+            voided_by_id=optional_global_id("User", payment.voided_by_id),
             void_reason=payment.void_reason,
         )
 

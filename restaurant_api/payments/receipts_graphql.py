@@ -8,8 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money
-from restaurant_api.api.node import decode_id, to_global_id
+from restaurant_api.api.graphql import Context, Money, signed_in
+from restaurant_api.api.node import decode_id, optional_global_id, to_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.orders import service as orders_service
 from restaurant_api.orders.check_graphql import CheckTaxType
@@ -125,9 +125,7 @@ class ReceiptType:
 
     @strawberry.field(description="Global id of the check this share was split off, if any.")
     def split_from_id(self) -> strawberry.ID | None:
-        if self.split_from_db_id is None:
-            return None
-        return to_global_id("Order", self.split_from_db_id)
+        return optional_global_id("Order", self.split_from_db_id)
 
     @strawberry.field(
         description="The receipt as plain text for a receipt printer: no line wider than "
@@ -231,10 +229,8 @@ class ReceiptType:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The receipt of a check or split share (floor staff), or null when "
-        "there is no such order.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The receipt of a check or split share (floor staff), or null when there is no such order."
     )
     async def receipt(
         self,

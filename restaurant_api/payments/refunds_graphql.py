@@ -10,8 +10,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money
-from restaurant_api.api.node import decode_id, to_global_id
+from restaurant_api.api.graphql import Context, Money, signed_in
+from restaurant_api.api.node import decode_id, optional_global_id, to_global_id
 from restaurant_api.payments import service
 
 BUSINESS_DATE = (
@@ -22,10 +22,6 @@ BUSINESS_DATE = (
 
 def payment_id_of(value: str, field: str = "paymentId") -> int:
     return decode_id(value, "Payment", field=field)
-
-
-def _user_id(user_id: int | None) -> strawberry.ID | None:
-    return None if user_id is None else to_global_id("User", user_id)
 
 
 @strawberry.type(
@@ -56,7 +52,7 @@ class RefundType:
             payment_id=to_global_id("Payment", refund.payment_id),
             amount=Money.from_cents(refund.amount_cents, currency),
             reason=refund.reason,
-            refunded_by_id=_user_id(refund.refunded_by_id),
+            refunded_by_id=optional_global_id("User", refund.refunded_by_id),
             business_date=refund.business_date.isoformat(),
             created_at=refund.created_at,
         )
@@ -86,7 +82,7 @@ class TipAdjustmentType:
             payment_id=to_global_id("Payment", row.payment_id),
             tip_before=Money.from_cents(row.tip_before_cents, currency),
             tip_after=Money.from_cents(row.tip_after_cents, currency),
-            adjusted_by_id=_user_id(row.adjusted_by_id),
+            adjusted_by_id=optional_global_id("User", row.adjusted_by_id),
             created_at=row.created_at,
         )
 
@@ -109,7 +105,7 @@ class StaffTipsType:
     @classmethod
     def from_line(cls, line: service.StaffTips, currency: str) -> StaffTipsType:
         return cls(
-            staff_id=_user_id(line.staff_id),
+            staff_id=optional_global_id("User", line.staff_id),
             staff_name=line.staff_name,
             tips=Money.from_cents(line.tip_cents, currency),
             payment_count=line.payment_count,
@@ -124,10 +120,9 @@ PaymentIdArgument = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Tips per staff member for a business date (default: today's), by name. "
-        "Managers and admins see everyone; a server sees only their own line.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "Tips per staff member for a business date (default: today's), by name. "
+        "Managers and admins see everyone; a server sees only their own line."
     )
     async def tips_by_staff(
         self,
@@ -146,10 +141,7 @@ class Query:
             lines = await service.tips_by_staff(session, actor=info.context.user, day=day)
         return [StaffTipsType.from_line(line, settings.currency) for line in lines]
 
-    @strawberry.field(
-        description="A payment's refunds, oldest first (at most 20). Floor staff.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("A payment's refunds, oldest first (at most 20). Floor staff.")
     async def refunds(
         self, info: Info[Context, None], payment_id: PaymentIdArgument
     ) -> list[RefundType] | None:
@@ -159,10 +151,7 @@ class Query:
         currency = info.context.settings.currency
         return [RefundType.from_model(row, currency) for row in rows]
 
-    @strawberry.field(
-        description="A payment's tip adjustments, oldest first (at most 20). Floor staff.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("A payment's tip adjustments, oldest first (at most 20). Floor staff.")
     async def tip_adjustments(
         self, info: Info[Context, None], payment_id: PaymentIdArgument
     ) -> list[TipAdjustmentType] | None:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from restaurant_api.api.graphql import Context, Money, result_union
 from restaurant_api.api.mutations import domain_mutation
-from restaurant_api.api.node import to_global_id
+from restaurant_api.api.node import optional_global_id, to_global_id
 from restaurant_api.payments import service
 from restaurant_api.payments.refunds_graphql import (
     PaymentIdArgument,
@@ -95,7 +95,7 @@ class Mutation:
         payment = adjusted.payment
         return AdjustTipPayload(
             payment_id=to_global_id("Payment", payment.id),
-            order_id=None if payment.order_id is None else to_global_id("Order", payment.order_id),
+            order_id=optional_global_id("Order", payment.order_id),
             tip=Money.from_cents(payment.tip_cents, settings.currency),
             tip_adjustment=None
             if adjusted.adjustment is None

@@ -10,19 +10,15 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, result_union
+from restaurant_api.api.graphql import Context, Money, result_union, signed_in
 from restaurant_api.api.mutations import domain_mutation
-from restaurant_api.api.node import to_global_id
+from restaurant_api.api.node import optional_global_id, to_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.payments import service
 from restaurant_api.payments.report_model import DayReport
 
 # Planning sizes of a report's lists for the cost check (a day has no cap on them).
 REPORT_ROWS = 50
-
-
-def _user(user_id: int | None) -> strawberry.ID | None:
-    return None if user_id is None else to_global_id("User", user_id)
 
 
 @strawberry.type(description="Gross sales of one menu item name in one category.")
@@ -190,8 +186,8 @@ class DayReportType:
                     is_comp=d.is_comp,
                     amount=money(d.amount_cents),
                     reason=d.reason,
-                    requested_by_id=_user(d.requested_by_id),
-                    approved_by_id=_user(d.approved_by_id),
+                    requested_by_id=optional_global_id("User", d.requested_by_id),
+                    approved_by_id=optional_global_id("User", d.approved_by_id),
                 )
                 for d in report.discounts
             ],
@@ -201,7 +197,7 @@ class DayReportType:
                     kind=v.kind,
                     amount=money(v.amount_cents),
                     reason=v.reason,
-                    by_id=_user(v.by_id),
+                    by_id=optional_global_id("User", v.by_id),
                 )
                 for v in report.voids
             ],
@@ -231,7 +227,7 @@ class DayReportType:
             ],
             tips=[
                 ReportTips(
-                    staff_id=_user(t.staff_id),
+                    staff_id=optional_global_id("User", t.staff_id),
                     staff_name=t.staff_name,
                     count=t.count,
                     tip=money(t.tip_cents),
@@ -246,7 +242,7 @@ class DayReportType:
                     tender=r.tender,
                     amount=money(r.amount_cents),
                     reason=r.reason,
-                    by_id=_user(r.by_id),
+                    by_id=optional_global_id("User", r.by_id),
                 )
                 for r in report.refunds
             ],
@@ -261,11 +257,7 @@ BusinessDateArgument = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The X report of a business date: the day so far, any time (managers "
-        "and admins).",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The X report of a business date: the day so far, any time (managers and admins).")
     async def x_report(
         self, info: Info[Context, None], business_date: BusinessDateArgument
     ) -> DayReportType:
@@ -277,10 +269,9 @@ class Query:
             )
         return DayReportType.from_report(report, settings.currency)
 
-    @strawberry.field(
-        description="The Z report of a closed business date, as stored when it closed "
-        "(managers and admins); a NOT_FOUND error while the day is open.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The Z report of a closed business date, as stored when it closed "
+        "(managers and admins); a NOT_FOUND error while the day is open."
     )
     async def z_report(
         self, info: Info[Context, None], business_date: BusinessDateArgument

@@ -11,7 +11,14 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.graphql import Context, IsAuthenticated, Money, described_enum, from_row
+from restaurant_api.api.graphql import (
+    Context,
+    IsAuthenticated,
+    Money,
+    described_enum,
+    from_row,
+    signed_in,
+)
 from restaurant_api.api.node import Node, register_node, to_global_id
 from restaurant_api.money import format_rate
 from restaurant_api.pricing import service
@@ -205,10 +212,9 @@ ActiveArgument = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The tax rates by name, with what they are assigned to (at most 200). "
-        "Any signed-in staff member.",
-        permission_classes=[IsAuthenticated],
+    @signed_in(
+        "The tax rates by name, with what they are assigned to (at most 200). "
+        "Any signed-in staff member."
     )
     async def tax_rates(
         self, info: Info[Context, None], active: ActiveArgument = None
@@ -217,10 +223,7 @@ class Query:
             views = await service.list_tax_rates(session, actor=info.context.user, active=active)
         return [TaxRateType.from_view(view) for view in views]
 
-    @strawberry.field(
-        description="The preset discounts by name (at most 200). Any signed-in staff member.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The preset discounts by name (at most 200). Any signed-in staff member.")
     async def discount_presets(
         self, info: Info[Context, None], active: ActiveArgument = None
     ) -> list[DiscountPresetType] | None:
@@ -231,10 +234,7 @@ class Query:
         currency = info.context.settings.currency
         return [DiscountPresetType.from_model(preset, currency) for preset in presets]
 
-    @strawberry.field(
-        description="The service-charge rules by name (at most 200). Any signed-in staff member.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The service-charge rules by name (at most 200). Any signed-in staff member.")
     async def service_charge_rules(
         self, info: Info[Context, None], active: ActiveArgument = None
     ) -> list[ServiceChargeRuleType] | None:

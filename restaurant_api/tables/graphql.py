@@ -15,8 +15,16 @@ from restaurant_api.api.graphql import (
     Money,
     described_enum,
     from_row,
+    signed_in,
 )
-from restaurant_api.api.node import Node, decode_id, loaded_as, register_node, to_global_id
+from restaurant_api.api.node import (
+    Node,
+    decode_id,
+    loaded_as,
+    optional_global_id,
+    register_node,
+    to_global_id,
+)
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.orders import loaders as orders_loaders
 from restaurant_api.orders.check_graphql import CheckTaxType
@@ -81,15 +89,11 @@ class TableType(Node):
 
     @strawberry.field(description="Global id of the order holding the table.")
     def current_order_id(self) -> strawberry.ID | None:
-        if self.current_order_db_id is None:
-            return None
-        return to_global_id("Order", self.current_order_db_id)
+        return optional_global_id("Order", self.current_order_db_id)
 
     @strawberry.field(description="Global id of the table this one is merged into, if any.")
     def merged_into(self) -> strawberry.ID | None:
-        if self.merged_into_db_id is None:
-            return None
-        return to_global_id("Table", self.merged_into_db_id)
+        return optional_global_id("Table", self.merged_into_db_id)
 
     @strawberry.field(description="True when the table is occupied.")
     def is_occupied(self) -> bool:
@@ -278,10 +282,7 @@ class Query:
     async def occupied_tables(self, info: Info[Context, None]) -> list[TableType] | None:
         return await _listed(info.context, service.occupied_tables)
 
-    @strawberry.field(
-        description="The shares splitting the table's order would give; changes nothing.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The shares splitting the table's order would give; changes nothing.")
     async def split_preview(
         self,
         info: Info[Context, None],

@@ -7,25 +7,30 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from restaurant_api.api.feeds import Feed, LiveUpdateKind, live_subscription, live_updates, reread
+from restaurant_api.api.feeds import (
+    Feed,
+    live_subscription,
+    live_update_type,
+    live_updates,
+    reread,
+)
 from restaurant_api.api.graphql import Context
 from restaurant_api.events import Topic
 from restaurant_api.tables import loaders, service
 from restaurant_api.tables.graphql import TableType
 from restaurant_api.tables.models import DiningTable
 
-
-@strawberry.type(description="A floor plan message: every table first, then the changed ones.")
-class TablesUpdate:
-    kind: LiveUpdateKind = strawberry.field(
-        description="SNAPSHOT: these are all the tables. CHANGES: these tables changed."
-    )
-    tables: list[TableType] = strawberry.field(
-        description="Tables by number: the same `Table` as queries return, seats included."
-    )
-    removed_table_ids: list[strawberry.ID] = strawberry.field(
-        description="Global ids of tables that were deleted since the previous message."
-    )
+TablesUpdate = live_update_type(
+    TableType,
+    "TablesUpdate",
+    description="A floor plan message: every table first, then the changed ones.",
+    kind="SNAPSHOT: these are all the tables. CHANGES: these tables changed.",
+    rows=("tables", "Tables by number: the same `Table` as queries return, seats included."),
+    removed=(
+        "removedTableIds",
+        "Global ids of tables that were deleted since the previous message.",
+    ),
+)
 
 
 async def _all_tables(context: Context) -> list[DiningTable]:
@@ -54,7 +59,5 @@ class Subscription:
             info,
             TABLES_FEED,
             TableType,
-            lambda kind, tables, removed: TablesUpdate(
-                kind=kind, tables=tables, removed_table_ids=removed
-            ),
+            TablesUpdate,
         )

@@ -13,10 +13,10 @@ from strawberry.types import Info
 from restaurant_api.api.cost import Page
 from restaurant_api.api.graphql import (
     Context,
-    IsAuthenticated,
     RoleType,
     from_row,
     require_roles,
+    signed_in,
 )
 from restaurant_api.api.node import Node, decode_id, loaded_as, register_node
 from restaurant_api.api.pagination import (
@@ -108,10 +108,7 @@ register_node("Invitation", _load_invitations, permission_classes=[ManagersOnly]
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The signed-in user; null with an error when not signed in.",
-        permission_classes=[IsAuthenticated],
-    )
+    @signed_in("The signed-in user; null with an error when not signed in.")
     def me(self, info: Info[Context, None]) -> UserType | None:
         return UserType.from_model(info.context.user)  # type: ignore[arg-type]
 
