@@ -76,6 +76,15 @@ class _Rows:
         return self.rows[0] if self.rows else None
 
 
+def _array_text(items: list[Any]) -> Any:
+    """A list of ints as PostgreSQL's array text ("{1,2,3}"), which the statement casts
+    (SQLAlchemy renders `%(keys)s::INTEGER[]`), instead of psycopg's list dumper, which
+    runs a regular expression per item. Other lists go as they are."""
+    if all(type(item) is int for item in items):
+        return "{" + ",".join(map(str, items)) + "}"
+    return items
+
+
 def _row_type(names: list[str]) -> Any:
     """A tuple type whose values are also attributes by column name (as SQLAlchemy rows)."""
     return namedtuple("Row", names)
@@ -134,6 +143,8 @@ class RawConnection:
         for name, process in compiled.processors.items():
             if values.get(name) is not None:
                 values[name] = process(values[name])
+                if type(values[name]) is list:
+                    values[name] = _array_text(values[name])
         for observe in self.statements.observers:
             observe(compiled.sql)
         cursor = self.connection.cursor()
