@@ -129,21 +129,34 @@ async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict
     return await orders_json_on(await session.connection(), orders)
 
 
+# An order's JSON by every row it is built from (the order, its lines, discounts and
+# service charges, all read on this request): `order_json` and the check are pure functions
+# of them, so an equal key is the same JSON, whatever wrote the rows and whenever. Screens
+# that refresh the open orders mostly read orders that did not change. Bounded: emptied
+# when full.
+_ORDER_JSON: dict[tuple[Any, ...], dict[str, Any]] = {}
+ORDER_JSON_MEMO_SIZE = 4096
+
+
 async def orders_json_on(connection: RowReader, orders: Sequence[Any]) -> list[dict[str, Any]]:
     """`orders_json` on a connection: SQLAlchemy's, or psycopg's (`raw_reads`)."""
     ids = [order[0] for order in orders]
     lines = await service.line_rows_for_orders_on(connection, ids)
     discounts, charges = await service.adjustment_rows_for_orders_on(connection, ids)
-    return [
-        order_json(
-            order,
-            lines.get(order[0], ()),
-            service.check_of_rows(
-                order, lines.get(order[0], ()), discounts[order[0]], charges[order[0]]
-            ),
-        )
-        for order in orders
-    ]
+    answer = []
+    for order in orders:
+        order_id = order[0]
+        rows = (lines.get(order_id, ()), discounts[order_id], charges[order_id])
+        key = (tuple(order), *(tuple(tuple(row) for row in group) for group in rows))
+        built = _ORDER_JSON.get(key)
+        if built is None:
+            check = service.check_of_rows(order, *rows)
+            built = order_json(order, rows[0], check)
+            if len(_ORDER_JSON) >= ORDER_JSON_MEMO_SIZE:
+                _ORDER_JSON.clear()
+            _ORDER_JSON[key] = built
+        answer.append(built)
+    return answer
 
 
 # --- request bodies -------------------------------------------------------------------------
