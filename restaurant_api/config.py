@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///restaurant.db"
     database_pool_size: int = Field(default=10, ge=1)
     database_echo: bool = False
+    # Hot reads straight on psycopg on PostgreSQL (restaurant_api.raw_reads); off: through
+    # SQLAlchemy like every other read.
+    raw_reads: bool = True
 
     secret_key: str = DEVELOPMENT_SECRET
     access_token_minutes: int = Field(default=30, ge=1)

@@ -288,6 +288,7 @@ class Database:
         max_overflow: int = 0,
         pool_timeout: float = 30,
         echo: bool = False,
+        raw_reads: bool = True,
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -312,10 +313,14 @@ class Database:
             )
             _install_postgres_behaviour(self.engine)
             conninfo = self.engine.url.set(drivername="postgresql")
-            self.raw_reads = RawReads(
-                conninfo.render_as_string(hide_password=False),
-                size=min(pool_size, 4),
-                dialect=self.engine.dialect,
+            self.raw_reads = (
+                None
+                if not raw_reads
+                else RawReads(
+                    conninfo.render_as_string(hide_password=False),
+                    size=min(pool_size, 4),
+                    dialect=self.engine.dialect,
+                )
             )
             # Same pool: psycopg switches autocommit and the isolation level on the client,
             # without a round trip, and SQLAlchemy restores them when the connection returns.

@@ -131,7 +131,10 @@ class _Backends:
 
 def _backends(settings: Settings) -> _Backends:
     db = Database(
-        settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        echo=settings.database_echo,
+        raw_reads=settings.raw_reads,
     )
     # Live updates: sessions of `db` publish to this bus (see restaurant_api.events).
     bus = events.create_bus(settings.database_url, queue_size=settings.subscription_queue_size)
