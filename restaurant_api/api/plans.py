@@ -108,9 +108,35 @@ class _Root:
     field_node: FieldNode
 
 
+class _SharedBuild:
+    """The build of a one-object relation (an order line's `menuItem`, an order's `table`):
+    every parent with the same key holds the same attached row, so its object is built once
+    per answer and shared (the JSON is the same either way). Emptied around each answer's
+    build, which runs without awaiting (no other request's rows can interleave)."""
+
+    __slots__ = ("build", "built")
+
+    def __init__(self, build: Callable[[Row], dict[str, Any]]) -> None:
+        self.build = build
+        self.built: dict[int, tuple[Row, dict[str, Any]]] = {}
+
+    def __call__(self, row: Row) -> dict[str, Any]:
+        found = self.built.get(id(row))
+        if found is not None and found[0] is row:
+            return found[1]
+        value = self.build(row)
+        self.built[id(row)] = (row, value)
+        return value
+
+
 @dataclass
 class Plan:
     roots: list[tuple[str, _Root | None]]  # None: the root's __typename
+    shared: list[_SharedBuild] = field(default_factory=list)
+
+    def _clear_shared(self) -> None:
+        for build in self.shared:
+            build.built.clear()
 
     async def run(
         self, variables: Any, context: Any, connection: Callable[[], Awaitable[AsyncConnection]]
@@ -137,10 +163,14 @@ class Plan:
             rows = value if root.spec.many else ([] if value is None else [value])
             await _load(root.node, rows, conn)
             build = root.node.build
-            if root.spec.many:
-                data[key] = [build(row) for row in value]
-            else:
-                data[key] = None if value is None else build(value)
+            self._clear_shared()
+            try:
+                if root.spec.many:
+                    data[key] = [build(row) for row in value]
+                else:
+                    data[key] = None if value is None else build(value)
+            finally:
+                self._clear_shared()
         return data
 
 
@@ -221,6 +251,7 @@ class _Compiler:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        self.shared: list[_SharedBuild] = []
 
     def included(self, node: Any) -> bool:
         if not node.directives:
@@ -303,7 +334,12 @@ class _Compiler:
                 indexes = (positions[field_spec.parent_column],)
             slot = plan.width + len(plan.objects)
             plan.objects.append(_ObjectField(field_spec, child, indexes))
-            build = source.name(child.build)
+            child_build: Callable[[Row], dict[str, Any]] = child.build
+            if isinstance(field_spec, Related) and not field_spec.many:
+                shared = _SharedBuild(child_build)
+                self.shared.append(shared)
+                child_build = shared
+            build = source.name(child_build)
             if field_spec.many:
                 source.add(key, f"[{build}(item) for item in row[{slot}]]")
             else:
@@ -337,7 +373,7 @@ class _Compiler:
                 raise Abandon
             node = self.object_node(spec.type_name, nodes)
             roots.append((key, _Root(key, spec, node, query_type.fields[name], nodes[0])))
-        return Plan(roots)
+        return Plan(roots, self.shared)
 
 
 def _directive_variables(document: DocumentNode) -> tuple[str, ...]:
