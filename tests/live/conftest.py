@@ -34,7 +34,17 @@ LEGACY_WS = Subprotocol("graphql-ws")
 async def serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], LiveServer]:
     port = free_port()
     # lifespan off: the app is shared by the whole session and must not be disposed here.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    # A websocket handler still winding down when the test ends (seen once in a full run
+    # under load: the teardown's 10 s passed) is cancelled after 5 s instead of holding
+    # the shutdown, and with it the next test.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
