@@ -117,7 +117,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def stored_utc(value: datetime) -> datetime:
     """A stored time as UTCDateTime reads it (naive means UTC: SQLite), for reads that take
-    the driver's value as it is (`raw_columns`) and convert only what they show."""
+    the driver's value as it is (`raw_column`) and convert only what they show."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

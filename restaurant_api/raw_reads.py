@@ -1,5 +1,5 @@
 """Hot reads straight on psycopg, on PostgreSQL: the front door's compiled plans and the
-REST hot reads (the menu).
+REST hot reads (the menu, the orders list).
 
 They read with statements built once (`prebuilt`). On PostgreSQL they run on a connection
 of `RawReads` (a few autocommit psycopg connections of its own):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -48,7 +49,12 @@ from restaurant_api.api.live import (
 )
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
-from restaurant_api.api.response_cache import Authenticate, Lookup, ResponseCache
+from restaurant_api.api.response_cache import (
+    Authenticate,
+    Lookup,
+    ResponseCache,
+    request_parts,
+)
 from restaurant_api.config import Settings
 from restaurant_api.db import Database
 from restaurant_api.raw_reads import NotPrebuilt
@@ -88,23 +94,13 @@ def plan_answered(document: DocumentNode) -> None:
         candidate.document = document
 
 
-def _request_parts(data: Any) -> tuple[str, dict[str, Any] | None, str | None] | None:
-    """(query, variables, operationName) of a plain single query request, else None."""
-    if not isinstance(data, dict):
-        return None
-    query, variables, operation_name = (
-        data.get("query"),
-        data.get("variables"),
-        data.get("operationName"),
-    )
-    if (
-        not isinstance(query, str)
-        or not (variables is None or isinstance(variables, dict))
-        or not (operation_name is None or isinstance(operation_name, str))
-        or data.get("extensions")
-    ):
-        return None
-    return query, variables, operation_name
+def _given(connection: AsyncConnection) -> Callable[[], Awaitable[AsyncConnection]]:
+    """What `Plan.run` asks its connection from: one already open."""
+
+    async def connect() -> AsyncConnection:
+        return connection
+
+    return connect
 
 
 class PlanDoor:
@@ -135,7 +131,7 @@ class PlanDoor:
 
     def candidate(self, data: Any) -> _Candidate | None:
         """What to watch the normal path for: a query document not proven yet."""
-        parts = _request_parts(data)
+        parts = request_parts(data)
         if parts is None or len(parts[0]) > MAX_DOCUMENT_CHARS:
             return None
         key = (parts[0], parts[2])
@@ -161,13 +157,8 @@ class PlanDoor:
         plan is not prebuilt (SQLAlchemy reads it then)."""
         assert self.db.raw_reads is not None
         async with self.db.raw_reads.connection() as raw:
-            connection = cast("AsyncConnection", raw)
-
-            async def connect() -> AsyncConnection:
-                return connection
-
             try:
-                return await plan.run(variables, context, connect)
+                return await plan.run(variables, context, _given(cast("AsyncConnection", raw)))
             except NotPrebuilt:
                 return None
 
@@ -175,7 +166,7 @@ class PlanDoor:
         self, data: Any, token: str | None, lookup: Lookup | None
     ) -> dict[str, Any] | None:
         """The response of a proven document's plan, or None: the normal path answers."""
-        parts = _request_parts(data)
+        parts = request_parts(data)
         if parts is None:
             return None
         query, variables, operation_name = parts
@@ -213,11 +204,7 @@ class PlanDoor:
             if result is None:
                 # No ORM session, no transaction to end: a plan reads rows with Core.
                 async with self.db.read_connection() as connection:
-
-                    async def connect() -> AsyncConnection:
-                        return connection
-
-                    result = await plan.run(coerced, context, connect)
+                    result = await plan.run(coerced, context, _given(connection))
         except Abandon:
             return None
         self.plans.answered += 1

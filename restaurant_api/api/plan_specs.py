@@ -104,12 +104,9 @@ def row_columns(table: Table) -> list[Any]:
     return [raw_column(column) for column in table.c]
 
 
-as_utc = stored_utc
-
-
 def utc_time(value: datetime) -> str:
     """A DateTime's output, as the DateTime scalar renders a UTCDateTime value."""
-    return serialize_datetime(as_utc(value))
+    return serialize_datetime(stored_utc(value))
 
 
 def related(

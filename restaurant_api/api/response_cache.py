@@ -140,6 +140,23 @@ class Lookup:
     user: User | None = None
 
 
+def request_parts(data: Any) -> tuple[str, dict[str, Any] | None, str | None] | None:
+    """(query, variables, operationName) of a plain single GraphQL request body, else None
+    (a batch, wrong types, or `extensions` such as persisted queries: the router decides)."""
+    if not isinstance(data, dict):
+        return None
+    query, variables = data.get("query"), data.get("variables")
+    operation_name = data.get("operationName")
+    if (
+        not isinstance(query, str)
+        or not (variables is None or isinstance(variables, dict))
+        or not (operation_name is None or isinstance(operation_name, str))
+        or data.get("extensions")
+    ):
+        return None
+    return query, variables, operation_name
+
+
 class ResponseCache:
     def __init__(
         self,
@@ -213,18 +230,10 @@ class ResponseCache:
         May call `authenticate(token)` (a database read of the token's user), after reading
         the generations, so that the user read can be remembered.
         """
-        if not isinstance(data, dict):
+        parts = request_parts(data)
+        if parts is None or len(parts[0]) > self.max_document_chars:
             return None
-        query, variables = data.get("query"), data.get("variables")
-        operation_name = data.get("operationName")
-        if (
-            not isinstance(query, str)
-            or len(query) > self.max_document_chars
-            or not (variables is None or isinstance(variables, dict))
-            or not (operation_name is None or isinstance(operation_name, str))
-            or data.get("extensions")
-        ):
-            return None
+        query, variables, operation_name = parts
         plan = self.plan(query, operation_name)
         if plan is None:
             return None

@@ -7,7 +7,6 @@ from datetime import datetime
 from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
-    as_utc,
     enum_names,
     global_id,
     optional,
@@ -15,7 +14,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
-from restaurant_api.db import json_list, table_of, utcnow
+from restaurant_api.db import json_list, stored_utc, table_of, utcnow
 from restaurant_api.kitchen.lateness import WORKING_STATUSES
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
@@ -39,8 +38,8 @@ def _is_late(
     if due is None:
         return False
     if status in WORKING:
-        return dismissed_at is None and as_utc(due) <= utcnow()
-    return ready_at is not None and as_utc(ready_at) > as_utc(due)
+        return dismissed_at is None and stored_utc(due) <= utcnow()
+    return ready_at is not None and stored_utc(ready_at) > stored_utc(due)
 
 
 WORKING = frozenset(status.value for status in WORKING_STATUSES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
@@ -24,7 +24,7 @@ from restaurant_api.api.plan_specs import (
     utc_time,
 )
 from restaurant_api.db import OneOf, table_of
-from restaurant_api.inputs import check_text
+from restaurant_api.menu import service as menu_service
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import (
     MenuItem,
@@ -110,23 +110,15 @@ MENU_ITEM = ObjectSpec(
 )
 
 
-def _menu_statement(by_category: bool, by_availability: bool) -> Select[Any]:
-    columns = MENU_ITEMS.c
-    statement = select(*row_columns(MENU_ITEMS))
-    if by_category:
-        statement = statement.where(columns.category == bindparam("category"))
-    if by_availability:
-        statement = statement.where(columns.is_available == bindparam("available"))
-    return statement.order_by(
-        columns.category, columns.display_order, columns.name, columns.id
-    ).limit(bindparam("limit"))
-
-
 _MENU_ITEM = row_by_id(MENU_ITEMS)
 # Built once per combination of filters: SQLAlchemy's cache key of a statement built per
 # request was a tenth of a planned menu read.
 _MENU_STATEMENTS = {
-    (category, available): prebuilt(_menu_statement(category, available))
+    (category, available): prebuilt(
+        menu_service.menu_statement(
+            row_columns(MENU_ITEMS), by_category=category, by_availability=available
+        ).limit(bindparam("limit"))
+    )
     for category in (False, True)
     for available in (False, True)
 }
@@ -134,13 +126,10 @@ _MENU_STATEMENTS = {
 
 def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     """As `Query.menu` and `service.list_menu`: same filters, same order."""
-    parameters: dict[str, Any] = {"limit": MENU_PAGE.size(arguments.get("first"))}
-    category, available = arguments.get("category"), arguments.get("available")
-    if category is not None:
-        parameters["category"] = check_text(category, "category")
-    if available is not None:
-        parameters["available"] = available
-    statement = _MENU_STATEMENTS[category is not None, available is not None]
+    limit = MENU_PAGE.size(arguments.get("first"))
+    filters = menu_service.menu_filters(arguments.get("category"), arguments.get("available"))
+    statement = _MENU_STATEMENTS["category" in filters, "available" in filters]
+    parameters = {**filters, "limit": limit}
 
     async def fetch(connection: AsyncConnection) -> list[list[Any]]:
         return [list(row) for row in (await connection.execute(statement, parameters)).all()]

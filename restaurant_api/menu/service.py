@@ -126,8 +126,14 @@ MENU_ROW_COLUMNS = (
 )  # fmt: skip
 
 
-def _menu_rows_statement(by_category: bool, by_availability: bool) -> Any:
-    statement = _menu_query(None, None, *(_MENU_COLUMNS[name] for name in MENU_ROW_COLUMNS))
+_MENU_COLUMNS = table_of(MenuItem).c
+
+
+def menu_statement(columns: Sequence[Any], *, by_category: bool, by_availability: bool) -> Any:
+    """The menu with `columns`, filtered by the `category` and `available` parameters, in
+    `list_menu`'s order: what the hot menu reads are prebuilt from (REST rows here, the
+    GraphQL plans with a limit). `menu_filters` gives the parameters."""
+    statement = _menu_query(None, None, *columns)
     if by_category:
         statement = statement.where(_MENU_COLUMNS.category == bindparam("category"))
     if by_availability:
@@ -135,11 +141,26 @@ def _menu_rows_statement(by_category: bool, by_availability: bool) -> Any:
     return statement
 
 
-_MENU_COLUMNS = table_of(MenuItem).c
+def menu_filters(category: str | None, available: bool | None) -> dict[str, Any]:
+    """The parameters of a `menu_statement` (the category checked as `list_menu` does)."""
+    parameters: dict[str, Any] = {}
+    if category is not None:
+        parameters["category"] = check_text(category, "category")
+    if available is not None:
+        parameters["available"] = available
+    return parameters
+
+
 # Built once per combination of filters (the same filters and order as `list_menu`): a
 # statement built per request cost SQLAlchemy a cache key and ORM execution per read.
 _MENU_ROWS = {
-    (category, available): prebuilt(_menu_rows_statement(category, available))
+    (category, available): prebuilt(
+        menu_statement(
+            [_MENU_COLUMNS[name] for name in MENU_ROW_COLUMNS],
+            by_category=category,
+            by_availability=available,
+        )
+    )
     for category in (False, True)
     for available in (False, True)
 }
@@ -157,12 +178,8 @@ async def menu_rows_on(
     connection: RowReader, *, category: str | None = None, available: bool | None = None
 ) -> Sequence[Any]:
     """`menu_rows` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
-    parameters: dict[str, Any] = {}
-    if category is not None:
-        parameters["category"] = check_text(category, "category")
-    if available is not None:
-        parameters["available"] = available
-    statement = _MENU_ROWS[category is not None, available is not None]
+    parameters = menu_filters(category, available)
+    statement = _MENU_ROWS["category" in parameters, "available" in parameters]
     return (await connection.execute(statement, parameters)).all()
 
 

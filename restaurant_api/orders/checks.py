@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -207,36 +208,38 @@ async def adjustments_for_orders(
 
 _DISCOUNTS = table_of(OrderDiscount)
 _CHARGES = table_of(OrderServiceCharge)
-# What `discount_to_apply` / `charge_to_apply` and `check_of_rows` read, by order id; the
-# charges' tax rates as their text (`db.raw_column`).
-_DISCOUNT_ROWS = prebuilt(
-    sa.select(
-        *(
-            _DISCOUNTS.c[name]
-            for name in (
-                "order_id", "id", "name", "kind", "rate_ppm", "amount_cents", "line_id",
-                "is_comp", "status",
-            )
-        )
+
+
+def _adjustment_rows(table: Table, columns: tuple[str, ...]) -> Any:
+    """`columns` of `table` (discounts or service charges) for some orders (`order_ids`),
+    by id, as named rows; JSON as its text (`db.raw_column`)."""
+    return prebuilt(
+        sa.select(*(raw_column(table.c[name]) for name in columns))
+        .where(OneOf(table.c.order_id, "order_ids"))
+        .order_by(table.c.id),
+        named=True,
     )
-    .where(OneOf(_DISCOUNTS.c.order_id, "order_ids"))
-    .order_by(_DISCOUNTS.c.id),
-    named=True,
-)  # fmt: skip
-_CHARGE_ROWS = prebuilt(
-    sa.select(
-        *(
-            raw_column(_CHARGES.c[name])
-            for name in (
-                "order_id", "id", "name", "kind", "rate_ppm", "amount_cents", "taxable",
-                "tax_rates", "status",
-            )
-        )
-    )
-    .where(OneOf(_CHARGES.c.order_id, "order_ids"))
-    .order_by(_CHARGES.c.id),
-    named=True,
-)  # fmt: skip
+
+
+# What `discount_to_apply` / `charge_to_apply` and `check_of_rows` read, by order id.
+_DISCOUNT_ROWS = _adjustment_rows(
+    _DISCOUNTS,
+    ("order_id", "id", "name", "kind", "rate_ppm", "amount_cents", "line_id", "is_comp", "status"),
+)
+_CHARGE_ROWS = _adjustment_rows(
+    _CHARGES,
+    (
+        "order_id",
+        "id",
+        "name",
+        "kind",
+        "rate_ppm",
+        "amount_cents",
+        "taxable",
+        "tax_rates",
+        "status",
+    ),
+)
 
 
 async def adjustment_rows_for_orders(

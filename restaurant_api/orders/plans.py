@@ -21,7 +21,6 @@ from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
     RootField,
-    as_utc,
     enum_names,
     global_id,
     money,
@@ -32,12 +31,17 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
-from restaurant_api.db import is_valid_id, json_list, table_of
+from restaurant_api.db import json_list, stored_utc, table_of
 from restaurant_api.kitchen.plans import TICKETS
 from restaurant_api.menu.plans import MENU_ITEMS
 from restaurant_api.orders.graphql import ORDERS_PAGE
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
-from restaurant_api.orders.service import OrderFilter, order_filters
+from restaurant_api.orders.service import (
+    OrderFilter,
+    first_page_filters,
+    newest_orders,
+    order_filters,
+)
 from restaurant_api.pricing.models import DiningOption
 from restaurant_api.raw_reads import prebuilt
 from restaurant_api.tables.plans import TABLES
@@ -139,7 +143,7 @@ ORDER = ObjectSpec(
 
 
 def _cursor(created_at: Any, order_id: int) -> str:
-    return encode_cursor(as_utc(created_at).isoformat(), order_id)
+    return encode_cursor(stored_utc(created_at).isoformat(), order_id)
 
 
 def _page_info(orders: list[list[Any]], has_next: bool, has_previous: bool) -> tuple[Any, ...]:
@@ -176,21 +180,14 @@ def _signed_in(context: Any) -> None:
         raise Abandon  # IsAuthenticated answers with its error
 
 
-def _orders_by(status: bool, table: bool) -> Select[Any]:
-    statement = select(*row_columns(ORDERS))
-    if status:
-        statement = statement.where(ORDERS.c.status == bindparam("status"))
-    if table:
-        statement = statement.where(ORDERS.c.table_id == bindparam("table_id"))
-    return statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc()).limit(
-        bindparam("limit")
-    )
-
-
 # The first page by status and table, built once (most screens read these); a page after a
 # cursor or between dates is built per request from `order_filters`.
 _FIRST_PAGES = {
-    (status, table): prebuilt(_orders_by(status, table))
+    (status, table): prebuilt(
+        newest_orders(row_columns(ORDERS), by_status=status, by_table=table).limit(
+            bindparam("limit")
+        )
+    )
     for status in (False, True)
     for table in (False, True)
 }
@@ -214,17 +211,10 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
     clauses = order_filters(where)  # checks every filter, whichever statement runs
     statement: Select[Any]
     parameters: dict[str, Any] = {"limit": where.limit}
-    if (
-        where.created_from is None
-        and where.created_to is None
-        and where.before is None
-        and (where.table_id is None or is_valid_id(where.table_id))
-    ):
-        statement = _FIRST_PAGES[where.status is not None, where.table_id is not None]
-        if where.status is not None:
-            parameters["status"] = OrderStatus(where.status).value
-        if where.table_id is not None:
-            parameters["table_id"] = where.table_id
+    filters = first_page_filters(where)
+    if filters is not None:
+        statement = _FIRST_PAGES["status" in filters, "table_id" in filters]
+        parameters.update(filters)
     else:
         statement = (
             select(*row_columns(ORDERS))

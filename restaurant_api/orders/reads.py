@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, false, or_
+from sqlalchemy import ColumnElement, Row, Select, bindparam, false, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -192,15 +192,48 @@ _ORDERS = table_of(Order).c
 # Times and JSON as the driver gives them (`db.raw_column`): `raw_reads` can run these on
 # PostgreSQL, and the presenters convert what they show.
 _ORDER_ROW = select(*(raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS))
+_STATUSES = frozenset(OrderStatus)
+
+
+def newest_orders(columns: Sequence[Any], *, by_status: bool, by_table: bool) -> Select[Any]:
+    """Orders with `columns`, newest first (the order of `list_orders`), filtered by the
+    `status` and `table_id` parameters: what the first pages are prebuilt from (REST's
+    list here, the GraphQL plans' first page)."""
+    statement = select(*columns)
+    if by_status:
+        statement = statement.where(_ORDERS.status == bindparam("status"))
+    if by_table:
+        statement = statement.where(_ORDERS.table_id == bindparam("table_id"))
+    return statement.order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
+
+
+def first_page_filters(where: OrderFilter) -> dict[str, Any] | None:
+    """The parameters of `where` for a `newest_orders` statement (status and table only),
+    or None when its statement is built per request (times, a cursor, values to refuse:
+    `order_filters` checks those)."""
+    if where.created_from is not None or where.created_to is not None or where.before:
+        return None
+    if where.table_id is not None and not is_valid_id(where.table_id):
+        return None
+    if where.status is not None and where.status not in _STATUSES:
+        return None
+    parameters: dict[str, Any] = {}
+    if where.status is not None:
+        parameters["status"] = OrderStatus(where.status).value
+    if where.table_id is not None:
+        parameters["table_id"] = where.table_id
+    return parameters
+
+
 # Statements built once (no clause construction and cache-key walk per request): the
 # list by its filters that REST sends (status, table), and one order by id.
 _LIST_ORDER_ROWS = {
     (by_status, by_table): prebuilt(
-        _ORDER_ROW.where(
-            *([_ORDERS.status == bindparam("status")] if by_status else []),
-            *([_ORDERS.table_id == bindparam("table_id")] if by_table else []),
+        newest_orders(
+            [raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS],
+            by_status=by_status,
+            by_table=by_table,
         )
-        .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit")),
         named=True,
@@ -208,21 +241,7 @@ _LIST_ORDER_ROWS = {
     for by_status in (False, True)
     for by_table in (False, True)
 }
-_STATUSES = frozenset(OrderStatus)
 _GET_ORDER_ROW = prebuilt(_ORDER_ROW.where(_ORDERS.id == bindparam("order_id")), named=True)
-
-
-def _prebuilt_list(where: OrderFilter) -> Any:
-    """The prebuilt statement for `where`, or None when it needs building (and checking)."""
-    if where.created_from is not None or where.created_to is not None or where.before:
-        return None
-    if not _valid_page(where):
-        return None
-    if where.table_id is not None and not is_valid_id(where.table_id):
-        return None
-    if where.status is not None and where.status not in _STATUSES:
-        return None
-    return _LIST_ORDER_ROWS[where.status is not None, where.table_id is not None]
 
 
 async def list_order_rows(
@@ -240,13 +259,10 @@ async def list_order_rows_on(
 ) -> Sequence[Any]:
     """`list_order_rows` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
     require_role(actor, ALL_STAFF)
-    statement = _prebuilt_list(where)
-    if statement is not None:
-        parameters: dict[str, Any] = {"limit": where.limit, "offset": where.offset}
-        if where.status is not None:
-            parameters["status"] = OrderStatus(where.status).value
-        if where.table_id is not None:
-            parameters["table_id"] = where.table_id
+    filters = first_page_filters(where) if _valid_page(where) else None
+    if filters is not None:
+        statement = _LIST_ORDER_ROWS["status" in filters, "table_id" in filters]
+        parameters = {**filters, "limit": where.limit, "offset": where.offset}
         return (await connection.execute(statement, parameters)).all()
     # Anything else (time filters, a cursor, values to refuse) is built and checked here.
     query = _orders_query(where, [raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS])
