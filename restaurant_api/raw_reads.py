@@ -43,6 +43,19 @@ def prebuilt(statement: T, *, named: bool = False) -> T:
     return statement
 
 
+class OwnedStatement:
+    """A statement built at run time (a plan's JSON statement, `api.plan_sql`): compiled
+    once on first use and kept by its owner, not by the process-wide registry of
+    `prebuilt`, so it goes when its owner does (plans are evicted; built statements must
+    not pile up)."""
+
+    __slots__ = ("compiled", "statement")
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self.compiled: _Compiled | None = None
+
+
 class NotPrebuilt(Exception):
     """This read must go through SQLAlchemy."""
 
@@ -101,6 +114,12 @@ class RawStatements:
         self.observers: list[Callable[[str], None]] = []
 
     def compiled(self, statement: Any) -> _Compiled:
+        if isinstance(statement, OwnedStatement):
+            if statement.compiled is None:
+                statement.compiled = self._compile(statement.statement, False)
+                if statement.compiled is None:
+                    raise NotPrebuilt
+            return statement.compiled
         key = id(statement)
         if key not in self._compiled:
             statement_and_named = _PREBUILT.get(key)

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 from strawberry.types.graphql import OperationType
 
+from restaurant_api.api import plan_sql
 from restaurant_api.api.context import Context
 from restaurant_api.api.cost import ListBounds, document_cost
 from restaurant_api.api.extensions import input_refusal
@@ -57,7 +58,7 @@ from restaurant_api.api.response_cache import (
 )
 from restaurant_api.config import Settings
 from restaurant_api.db import Database
-from restaurant_api.raw_reads import NotPrebuilt
+from restaurant_api.raw_reads import NotPrebuilt, RawConnection
 from restaurant_api.security import bearer_token
 
 if TYPE_CHECKING:
@@ -94,6 +95,11 @@ def plan_answered(document: DocumentNode) -> None:
         candidate.document = document
 
 
+def _as_sqlalchemy(connection: RawConnection) -> AsyncConnection:
+    """A raw connection where a plan expects SQLAlchemy's: it calls only `execute`."""
+    return cast("AsyncConnection", connection)
+
+
 def _given(connection: AsyncConnection) -> Callable[[], Awaitable[AsyncConnection]]:
     """What `Plan.run` asks its connection from: one already open."""
 
@@ -128,6 +134,7 @@ class PlanDoor:
         # Documents whose plan reads a statement built per request (SQLAlchemy reads them).
         self._through_sqlalchemy: set[DocumentKey] = set()
         self.answered = 0
+        self.built_by_postgres = 0  # answers whose JSON PostgreSQL built (api.plan_sql)
 
     def candidate(self, data: Any) -> _Candidate | None:
         """What to watch the normal path for: a query document not proven yet."""
@@ -152,19 +159,30 @@ class PlanDoor:
             evicted, _ = self._proven.popitem(last=False)
             self._through_sqlalchemy.discard(evicted)
 
-    async def _run_raw(self, plan: Plan, variables: Any, context: Context) -> dict[str, Any] | None:
-        """The plan's answer read on psycopg (PostgreSQL), or None when a statement of the
-        plan is not prebuilt (SQLAlchemy reads it then)."""
-        assert self.db.raw_reads is not None
-        async with self.db.raw_reads.connection() as raw:
-            try:
-                return await plan.run(variables, context, _given(cast("AsyncConnection", raw)))
-            except NotPrebuilt:
-                return None
+    async def _run(
+        self, key: DocumentKey, plan: Plan, variables: Any, context: Context
+    ) -> dict[str, Any] | bytes:
+        """The plan's `data`: JSON text built by PostgreSQL where every field of the
+        document allows it (`api.plan_sql`), else the dict the plan builds."""
+        fetches = plan.fetches(variables, context)
+        if self.db.raw_reads is not None and key not in self._through_sqlalchemy:
+            async with self.db.raw_reads.connection() as raw:
+                try:
+                    data = await plan_sql.answer_data(plan, fetches, raw)
+                    if data is not None:
+                        return data
+                    return await plan.run(variables, context, _given(_as_sqlalchemy(raw)), fetches)
+                except NotPrebuilt:
+                    self._through_sqlalchemy.add(key)
+        # No ORM session, no transaction to end: a plan reads rows with Core.
+        async with self.db.read_connection() as connection:
+            if not self.db.is_sqlite:
+                data = await plan_sql.answer_data(plan, fetches, connection)
+                if data is not None:
+                    return data
+            return await plan.run(variables, context, _given(connection), fetches)
 
-    async def answer(
-        self, data: Any, token: str | None, lookup: Lookup | None
-    ) -> dict[str, Any] | None:
+    async def answer(self, data: Any, token: str | None, lookup: Lookup | None) -> bytes | None:
         """The response of a proven document's plan, or None: the normal path answers."""
         parts = request_parts(data)
         if parts is None:
@@ -194,25 +212,19 @@ class PlanDoor:
         await context.authenticate()
         if context.auth_error is not None:
             return None  # the normal path reports it as the executor would
-        key = (query, operation_name)
-        result: dict[str, Any] | None = None
         try:
-            if self.db.raw_reads is not None and key not in self._through_sqlalchemy:
-                result = await self._run_raw(plan, coerced, context)
-                if result is None:
-                    self._through_sqlalchemy.add(key)
-            if result is None:
-                # No ORM session, no transaction to end: a plan reads rows with Core.
-                async with self.db.read_connection() as connection:
-                    result = await plan.run(coerced, context, _given(connection))
+            result = await self._run((query, operation_name), plan, coerced, context)
         except Abandon:
             return None
         self.plans.answered += 1
         self.answered += 1
-        return {
-            "data": result,
-            "extensions": {"cost": {"requested": cost, "maximum": self.settings.graphql_max_cost}},
-        }
+        extensions = orjson.dumps(
+            {"cost": {"requested": cost, "maximum": self.settings.graphql_max_cost}}
+        )
+        if isinstance(result, bytes):
+            self.built_by_postgres += 1
+            return b'{"data":' + result + b',"extensions":' + extensions + b"}"
+        return orjson.dumps({"data": result})[:-1] + b',"extensions":' + extensions + b"}"
 
 
 class FrontDoorMiddleware:
@@ -266,7 +278,7 @@ class FrontDoorMiddleware:
                 # A value no spec expected, or the database: the normal path answers.
                 logger.warning("compiled plan failed at the front door", exc_info=True)
         if answer is not None:
-            content = orjson.dumps(answer)
+            content = answer
             if lookup is not None and self.cache is not None:
                 self.cache.store(lookup, content)
             await self._send(send, headers, content)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from restaurant_api.api import sql_json
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
 from restaurant_api.db import OneOf, raw_column, stored_utc
@@ -29,13 +30,36 @@ class Abandon(Exception):
     """This request must run through the normal executor (it would answer an error)."""
 
 
+@dataclass(frozen=True, slots=True)
+class StatementFetch:
+    """A root read by one prebuilt statement (its rows in the type's layout): a `Fetch`
+    whose statement PostgreSQL can also wrap to build the answer's JSON (`api.plan_sql`)."""
+
+    statement: Select[Any]
+    parameters: Mapping[str, Any]
+    many: bool
+
+    async def __call__(self, connection: AsyncConnection) -> Any:
+        result = await connection.execute(self.statement, self.parameters)
+        if self.many:
+            return [list(row) for row in result.all()]
+        row = result.first()
+        return None if row is None else list(row)
+
+
 @dataclass(frozen=True)
 class Leaf:
-    """A scalar or enum made from some of the row's values (`render` None: the one value)."""
+    """A scalar or enum made from some of the row's values (`render` None: the one value).
+
+    `sql`: the same value computed by PostgreSQL from the columns' SQL expressions (and the
+    currency's), for plans whose JSON PostgreSQL builds (`api.plan_sql`); None: `render`'s
+    own `sql` where it is a `sql_json.Render`, else the leaf keeps such plans in Python.
+    """
 
     columns: tuple[str, ...]
     render: Callable[..., Any] | None = None
     currency: bool = False  # render receives the currency after the values
+    sql: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,7 @@ class Inline:
     columns: tuple[str, ...]
     derive: Callable[..., Any]
     many: bool = False
+    sql: Callable[..., tuple[Any, ...]] | None = None  # derive, on SQL expressions
 
 
 @dataclass(frozen=True)
@@ -63,9 +88,25 @@ class Related:
     # One object made from all the parent's rows (e.g. a sum). Relations with the same
     # `statement` on one object share its query, as fields sharing a DataLoader do.
     reduce: Callable[[list[Any]], Any] | None = None
+    # `statement` before its `keys` condition, and the column that condition is on: what
+    # PostgreSQL reads for one parent when it builds the JSON (`api.plan_sql`).
+    rows: Select[Any] | None = None
+    key_column: Any = None
 
     def __post_init__(self) -> None:
         prebuilt(self.statement)  # built once, with the spec
+
+    @classmethod
+    def of(
+        cls, type_name: str, parent_column: str, rows: Select[Any], key_column: Any, *, many: bool
+    ) -> Related:
+        """The relation whose objects are `rows` with `key_column` equal to the parent's
+        `parent_column` (rows led by that column's layout position in `rows`)."""
+        key_index = [c.key for c in rows.selected_columns].index(key_column.key)
+        statement = rows.where(OneOf(key_column, "keys"))
+        return cls(
+            type_name, parent_column, statement, key_index, many, rows=rows, key_column=key_column
+        )
 
 
 FieldSpec = Leaf | Inline | Related
@@ -104,9 +145,12 @@ def row_columns(table: Table) -> list[Any]:
     return [raw_column(column) for column in table.c]
 
 
-def utc_time(value: datetime) -> str:
+def _utc_time(value: datetime) -> str:
     """A DateTime's output, as the DateTime scalar renders a UTCDateTime value."""
     return serialize_datetime(stored_utc(value))
+
+
+utc_time = sql_json.Render(_utc_time, sql_json.iso_utc)
 
 
 def related(
@@ -120,13 +164,8 @@ def related(
 ) -> Related:
     """Rows of `table` whose `child_column` is one of the parents' `parent_column` values."""
     # Built once: SQLAlchemy's compiled cache then serves every execution.
-    statement = (
-        select(*row_columns(table))
-        .where(OneOf(table.c[child_column], "keys"))
-        .order_by(*[table.c[name] for name in order_by])
-    )
-    key_index = table_layout(table).index(child_column)
-    return Related(type_name, parent_column, statement, key_index, many)
+    rows = select(*row_columns(table)).order_by(*[table.c[name] for name in order_by])
+    return Related.of(type_name, parent_column, rows, table.c[child_column], many=many)
 
 
 def row_by_id(table: Table) -> Select[Any]:
@@ -146,23 +185,30 @@ def global_id(type_name: str) -> Callable[[int], str]:
             value = made[database_id] = to_global_id(type_name, database_id)
         return value
 
-    return render
+    return sql_json.Render(render, lambda database_id: sql_json.global_id(type_name, database_id))
 
 
 def optional(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else render(value)
+    inner = sql_json.python(render)
+
+    def python(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    if not isinstance(render, sql_json.Render):
+        return python
+    return sql_json.Render(python, lambda value: sql_json.null_if_null(value, render.sql(value)))
 
 
 def enum_names(enum: Any) -> Callable[[Any], str]:
     """A stored enum value to its GraphQL name (the member's name)."""
     names = {member.value: member.name for member in enum}
-    return names.__getitem__
+    return sql_json.Render(names.__getitem__, lambda value: sql_json.mapped(value, names))
 
 
 _AMOUNTS: dict[int, str] = {}
 
 
-def _amount(cents: int) -> str:
+def _remembered_amount(cents: int) -> str:
     """`format_cents`, remembered: a page repeats the same prices hundreds of times."""
     text = _AMOUNTS.get(cents)
     if text is None:
@@ -172,13 +218,16 @@ def _amount(cents: int) -> str:
     return text
 
 
+_amount = sql_json.Render(_remembered_amount, sql_json.amount)
+
+
 MONEY = ObjectSpec(
     "Money",
     ("cents",),
     {
         "amount": Leaf(("cents",), _amount),
         "cents": Leaf(("cents",)),
-        "currency": Leaf((), lambda currency: currency, currency=True),
+        "currency": Leaf((), lambda currency: currency, currency=True, sql=lambda c: c),
     },
 )
 PAGE_INFO = ObjectSpec(
@@ -193,5 +242,9 @@ PAGE_INFO = ObjectSpec(
 )
 
 
+def _money_row(cents: Any) -> tuple[Any]:
+    return (cents,)
+
+
 def money(column: str) -> Inline:
-    return Inline("Money", (column,), lambda cents: (cents,))
+    return Inline("Money", (column,), _money_row, sql=_money_row)

@@ -42,6 +42,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from restaurant_api.api import sql_json
 from restaurant_api.api.plan_specs import (
     MONEY,
     PAGE_INFO,
@@ -59,7 +60,7 @@ Row = list[Any]
 
 
 @dataclass
-class _ObjectField:
+class ObjectField:
     spec: Inline | Related
     node: PlanNode
     indexes: tuple[int, ...] = ()  # Inline: the values it derives from; Related: the key
@@ -69,9 +70,17 @@ class _ObjectField:
 class PlanNode:
     """One selection on one object type: what it nests, and the function building it."""
 
-    width: int  # values in a row before the attached objects
-    objects: list[_ObjectField] = field(default_factory=list)
+    spec: ObjectSpec
+    objects: list[ObjectField] = field(default_factory=list)
     build: Callable[[Row], dict[str, Any]] = dict
+    # The response keys in order, each with its leaf, its object, or its type name
+    # (`__typename`): what `api.plan_sql` builds the same answer from.
+    selection: list[tuple[str, Leaf | ObjectField | str]] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        """Values in a row before the attached objects."""
+        return len(self.spec.layout)
 
 
 class _Source:
@@ -132,15 +141,18 @@ class _SharedBuild:
 @dataclass
 class Plan:
     roots: list[tuple[str, _Root | None]]  # None: the root's __typename
+    currency: str
     shared: list[_SharedBuild] = field(default_factory=list)
+    # api.plan_sql's statements, by the roots' statements (None: built in Python).
+    sql: dict[tuple[int, ...], Any] = field(default_factory=dict)
 
     def _clear_shared(self) -> None:
         for build in self.shared:
             build.built.clear()
 
-    async def run(
-        self, variables: Any, context: Any, connection: Callable[[], Awaitable[AsyncConnection]]
-    ) -> dict[str, Any]:
+    def fetches(self, variables: Any, context: Any) -> list[Fetch | None]:
+        """What reads each root (None: `__typename`), once every check passed (`Abandon`:
+        the executor answers)."""
         fetches: list[Fetch | None] = []
         for _, root in self.roots:
             if root is None:
@@ -152,6 +164,17 @@ class Plan:
                 fetches.append(root.spec.prepare(arguments, context))
             except (DomainError, GraphQLError) as error:
                 raise Abandon from error
+        return fetches
+
+    async def run(
+        self,
+        variables: Any,
+        context: Any,
+        connection: Callable[[], Awaitable[AsyncConnection]],
+        fetches: list[Fetch | None] | None = None,
+    ) -> dict[str, Any]:
+        if fetches is None:
+            fetches = self.fetches(variables, context)
         conn = await connection()
         data: dict[str, Any] = {}
         for (key, root), fetch in zip(self.roots, fetches, strict=True):
@@ -313,19 +336,21 @@ class _Compiler:
         if spec is None:
             raise Abandon
         positions = {name: index for index, name in enumerate(spec.layout)}
-        plan = PlanNode(width=len(spec.layout))
+        plan = PlanNode(spec)
         source = _Source()
         selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
         for key, field_nodes in self.collect(type_name, selection_sets).items():
             name = field_nodes[0].name.value
             if name == "__typename":
                 source.add(key, repr(type_name))
+                plan.selection.append((key, type_name))
                 continue
             field_spec = spec.fields.get(name)
             if field_spec is None or field_nodes[0].arguments:
                 raise Abandon  # not ported (fields with arguments are not, yet)
             if isinstance(field_spec, Leaf):
                 source.add(key, self.leaf(field_spec, positions, source))
+                plan.selection.append((key, field_spec))
                 continue
             child = self.object_node(field_spec.type_name, field_nodes)
             if isinstance(field_spec, Inline):
@@ -333,7 +358,8 @@ class _Compiler:
             else:
                 indexes = (positions[field_spec.parent_column],)
             slot = plan.width + len(plan.objects)
-            plan.objects.append(_ObjectField(field_spec, child, indexes))
+            plan.objects.append(ObjectField(field_spec, child, indexes))
+            plan.selection.append((key, plan.objects[-1]))
             child_build: Callable[[Row], dict[str, Any]] = child.build
             if isinstance(field_spec, Related) and not field_spec.many:
                 shared = _SharedBuild(child_build)
@@ -353,11 +379,12 @@ class _Compiler:
         if spec.render is None:
             (value,) = values
             return value
+        render = sql_json.python(spec.render)
         if spec.currency:
             if not values:
-                return source.name(spec.render(self.currency))
+                return source.name(render(self.currency))
             values.append(source.name(self.currency))
-        return f"{source.name(spec.render)}({', '.join(values)})"
+        return f"{source.name(render)}({', '.join(values)})"
 
     def plan(self, operation: OperationDefinitionNode) -> Plan:
         query_type = self.schema.query_type
@@ -373,7 +400,7 @@ class _Compiler:
                 raise Abandon
             node = self.object_node(spec.type_name, nodes)
             roots.append((key, _Root(key, spec, node, query_type.fields[name], nodes[0])))
-        return Plan(roots, self.shared)
+        return Plan(roots, self.currency, self.shared)
 
 
 def _directive_variables(document: DocumentNode) -> tuple[str, ...]:

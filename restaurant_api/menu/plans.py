@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
 from restaurant_api.api.plan_specs import (
@@ -15,6 +14,7 @@ from restaurant_api.api.plan_specs import (
     ObjectSpec,
     Related,
     RootField,
+    StatementFetch,
     global_id,
     money,
     related,
@@ -23,7 +23,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
-from restaurant_api.db import OneOf, table_of
+from restaurant_api.db import table_of
 from restaurant_api.menu import service as menu_service
 from restaurant_api.menu.graphql import MENU_PAGE
 from restaurant_api.menu.models import (
@@ -41,14 +41,13 @@ ITEM_GROUPS = table_of(MenuItemModifierGroup)
 
 # An item's groups as the groups_by_item loader reads them: by position, each row led by
 # the item's id (the key the rows are attached by).
-_ITEM_GROUPS = Related(
+_ITEM_GROUPS = Related.of(
     "ModifierGroup",
     "id",
     select(ITEM_GROUPS.c.menu_item_id, *row_columns(GROUPS))
     .join(GROUPS, GROUPS.c.id == ITEM_GROUPS.c.group_id)
-    .where(OneOf(ITEM_GROUPS.c.menu_item_id, "keys"))
     .order_by(ITEM_GROUPS.c.menu_item_id, ITEM_GROUPS.c.position, GROUPS.c.id),
-    key_index=0,
+    ITEM_GROUPS.c.menu_item_id,
     many=True,
 )
 
@@ -68,6 +67,11 @@ MODIFIER_OPTION = ObjectSpec(
     },
 )
 
+
+def _required(minimum: Any) -> Any:
+    return minimum >= 1  # a value, or (given a column) the same test in SQL
+
+
 MODIFIER_GROUP = ObjectSpec(
     "ModifierGroup",
     ("menu_item_id", *table_layout(GROUPS)),
@@ -77,7 +81,7 @@ MODIFIER_GROUP = ObjectSpec(
         "name": Leaf(("name",)),
         "minSelections": Leaf(("min_selections",)),
         "maxSelections": Leaf(("max_selections",)),
-        "required": Leaf(("min_selections",), lambda minimum: minimum >= 1),
+        "required": Leaf(("min_selections",), _required, sql=_required),
         # As modifiers.options_for_groups: display order, then id.
         "options": related(
             "ModifierOption",
@@ -129,22 +133,12 @@ def _menu(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     limit = MENU_PAGE.size(arguments.get("first"))
     filters = menu_service.menu_filters(arguments.get("category"), arguments.get("available"))
     statement = _MENU_STATEMENTS["category" in filters, "available" in filters]
-    parameters = {**filters, "limit": limit}
-
-    async def fetch(connection: AsyncConnection) -> list[list[Any]]:
-        return [list(row) for row in (await connection.execute(statement, parameters)).all()]
-
-    return fetch
+    return StatementFetch(statement, {**filters, "limit": limit}, many=True)
 
 
 def _menu_item(arguments: Mapping[str, Any], _context: Any) -> Fetch:
     item_id = decode_id(arguments["id"], "MenuItem", field="id")
-
-    async def fetch(connection: AsyncConnection) -> list[Any] | None:
-        row = (await connection.execute(_MENU_ITEM, {"id": item_id})).first()
-        return None if row is None else list(row)
-
-    return fetch
+    return StatementFetch(_MENU_ITEM, {"id": item_id}, many=False)
 
 
 TYPES = [MENU_ITEM, MODIFIER_GROUP, MODIFIER_OPTION]

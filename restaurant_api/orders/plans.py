@@ -21,6 +21,7 @@ from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
     RootField,
+    StatementFetch,
     enum_names,
     global_id,
     money,
@@ -233,12 +234,7 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
 def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     order_id = decode_id(arguments["id"], "Order", field="id")
-
-    async def fetch(connection: AsyncConnection) -> list[Any] | None:
-        row = (await connection.execute(_ORDER, {"id": order_id})).first()
-        return None if row is None else list(row)
-
-    return fetch
+    return StatementFetch(_ORDER, {"id": order_id}, many=False)
 
 
 TYPES = [ORDER, ORDER_LINE, SELECTED_OPTION, ORDER_CONNECTION, ORDER_EDGE]

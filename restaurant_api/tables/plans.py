@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id
 from restaurant_api.api.plan_specs import (
@@ -15,6 +14,7 @@ from restaurant_api.api.plan_specs import (
     Leaf,
     ObjectSpec,
     RootField,
+    StatementFetch,
     enum_names,
     global_id,
     optional,
@@ -84,25 +84,15 @@ def _tables(arguments: Mapping[str, Any], context: Any) -> Fetch:
     """As `Query.tables` and `service.list_tables`."""
     _signed_in(context)
     status = arguments.get("status")
-    statement, parameters = _ALL_TABLES, {}
-    if status is not None:
-        statement, parameters = _TABLES_BY_STATUS, {"status": TableStatus(status).value}
-
-    async def fetch(connection: AsyncConnection) -> list[list[Any]]:
-        return [list(row) for row in (await connection.execute(statement, parameters)).all()]
-
-    return fetch
+    if status is None:
+        return StatementFetch(_ALL_TABLES, {}, many=True)
+    return StatementFetch(_TABLES_BY_STATUS, {"status": TableStatus(status).value}, many=True)
 
 
 def _table(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     table_id = decode_id(arguments["id"], "Table", field="id")
-
-    async def fetch(connection: AsyncConnection) -> list[Any] | None:
-        row = (await connection.execute(_TABLE, {"id": table_id})).first()
-        return None if row is None else list(row)
-
-    return fetch
+    return StatementFetch(_TABLE, {"id": table_id}, many=False)
 
 
 TYPES = [TABLE, SEAT]

@@ -266,11 +266,13 @@ async def test_group_rules_are_typed_errors(gql, manager, add_menu_item):
 
 
 async def test_modifier_groups_of_many_items_take_constant_statements(
-    gql, manager, add_menu_item, add_modifier_group, count_statements
+    app, gql, manager, add_menu_item, add_modifier_group, count_statements
 ):
     from tests.factories import Opt
 
     async def menu_statements() -> int:
+        if app.state.response_cache is not None:
+            app.state.response_cache.clear()  # the reads, not a cached answer
         with count_statements() as counter:
             body = await gql("{ menu { name modifierGroups { name options { name } } } }")
         assert "errors" not in body, body
@@ -278,6 +280,7 @@ async def test_modifier_groups_of_many_items_take_constant_statements(
 
     items = [await add_menu_item(f"Dish {n}", "5.00") for n in range(2)]
     await add_modifier_group("Side", [Opt("Salad"), Opt("Fries")], items=[i.id for i in items])
+    await menu_statements()  # proves the document: later ones are answered at the front door
     few = await menu_statements()
     more = [await add_menu_item(f"Main {n}", "9.00") for n in range(6)]
     await add_modifier_group("Sauce", [Opt("Mayo")], items=[i.id for i in [*items, *more]])

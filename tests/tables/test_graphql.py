@@ -293,12 +293,15 @@ async def test_split_errors(gql, server, add_table, add_order):
 
 
 async def test_tables_query_statement_count_does_not_grow(
-    gql, server, add_table, add_order, count_statements
+    app, gql, server, add_table, add_order, count_statements
 ):
     query = "{ tables { id seats { seatNumber } currentOrder { id lines { name } } } }"
     for number in (1, 2):
         table = await add_table(number)
         await add_order([Item("Soup", 650)], table_id=table.id)
+    await gql(query, staff=server)  # proves the document: later ones are answered at the door
+    if app.state.response_cache is not None:
+        app.state.response_cache.clear()  # the reads, not a cached answer
     with count_statements() as few:
         await gql(query, staff=server)
     for number in range(3, 9):

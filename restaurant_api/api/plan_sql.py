@@ -1,0 +1,179 @@
+"""Plans whose JSON PostgreSQL builds: one statement per answer, as PostGraphile does.
+
+A compiled plan (`api.plans`) reads rows and builds the answer in Python: one statement per
+relation and level, then a generated function per object. When every field of a document
+has a SQL twin (plain columns, global ids, money, enums, times: `api.sql_json`; objects
+read by `Related.rows`; roots read by a `StatementFetch`), the front door instead sends one
+statement that nests the same reads as correlated subqueries and returns the `data` object
+as JSON text: psycopg hands back one string, and no row, dict or encoder runs in Python.
+A document with any other field (a sum, a check, a cursor) keeps the Python build.
+
+PostgreSQL spells JSON with spaces (`{"id" : 1, "name" : "x"}`): the same JSON values in
+the same order as the Python build, not the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    cast,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
+
+from restaurant_api.api import sql_json
+from restaurant_api.api.plan_specs import Fetch, Inline, Leaf, Related, StatementFetch
+from restaurant_api.api.plans import ObjectField, Plan, PlanNode
+from restaurant_api.raw_reads import OwnedStatement, RawConnection, RowReader
+
+# json_build_object takes at most 100 arguments: 50 keys and their values.
+MAX_KEYS = 50
+_EMPTY_LIST: ColumnElement[Any] = literal_column("'[]'::json")
+_ORDINAL = "_plan_ordinal"
+
+
+class NotInSql(Exception):
+    """Some field of the plan has no SQL twin: the plan builds its answer in Python."""
+
+
+def _plain(column: ColumnElement[Any]) -> bool:
+    """A value JSON spells the same from the driver's value and from PostgreSQL's: an
+    integer, a boolean or a string (SQLModel's AutoString included: it converts nothing)."""
+    kind: Any = column.type
+    if isinstance(kind, TypeDecorator):
+        if type(kind).process_result_value is not TypeDecorator.process_result_value:
+            return False
+        kind = kind.impl_instance
+    return isinstance(kind, (Integer, Boolean, String))
+
+
+def _leaf(spec: Leaf, node: PlanNode, columns: Sequence[Any], currency: str) -> Any:
+    positions = {name: index for index, name in enumerate(node.spec.layout)}
+    values = [columns[positions[name]] for name in spec.columns]
+    if spec.currency:
+        values.append(sql_json.text(currency))
+    render = spec.sql or sql_json.render_sql(spec.render)
+    if render is not None:
+        return render(*values)
+    if spec.render is None and len(values) == 1 and _plain(values[0]):
+        return values[0]
+    raise NotInSql
+
+
+def _object(node: PlanNode, columns: Sequence[Any], currency: str) -> Any:
+    """json_build_object of the node's selection over `columns` (its row, in layout order)."""
+    if len(node.selection) > MAX_KEYS:
+        raise NotInSql
+    arguments: list[Any] = []
+    for key, item in node.selection:
+        arguments.append(sql_json.text(key))
+        if isinstance(item, str):
+            arguments.append(sql_json.text(item))
+        elif isinstance(item, Leaf):
+            arguments.append(_leaf(item, node, columns, currency))
+        else:
+            arguments.append(_nested(item, columns, currency))
+    return func.json_build_object(*arguments)
+
+
+def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> Any:
+    """A JSON list of `rows` (a select in the node's layout) built by `node`, in `order`."""
+    subquery = rows.add_columns(func.row_number().over(order_by=order).label(_ORDINAL)).subquery()
+    built = _object(node, list(subquery.c)[:-1], currency)
+    built = func.json_agg(aggregate_order_by(built, subquery.c[_ORDINAL]))
+    return select(func.coalesce(built, _EMPTY_LIST)).select_from(subquery).scalar_subquery()
+
+
+def _one_of(node: PlanNode, rows: Any, currency: str) -> Any:
+    subquery = rows.subquery()
+    built = _object(node, list(subquery.c), currency)
+    return select(built).select_from(subquery).limit(1).scalar_subquery()
+
+
+def _nested(field: ObjectField, columns: Sequence[Any], currency: str) -> Any:
+    spec = field.spec
+    values = [columns[index] for index in field.indexes]
+    if isinstance(spec, Inline):
+        if spec.sql is None or spec.many:
+            raise NotInSql
+        return _object(field.node, list(spec.sql(*values)), currency)
+    if not _related_in_sql(spec):
+        raise NotInSql
+    assert spec.rows is not None
+    (parent_key,) = values
+    rows = spec.rows.where(spec.key_column == parent_key).correlate(parent_key.table)
+    if spec.many:
+        order = list(spec.rows._order_by_clauses)
+        return _list_of(field.node, rows.order_by(None), order, currency)
+    return _one_of(field.node, rows, currency)
+
+
+def _related_in_sql(spec: Related) -> bool:
+    return (
+        spec.rows is not None
+        and spec.reduce is None
+        and spec.convert is list
+        and (spec.many or spec.missing is None)
+    )
+
+
+def _statement(plan: Plan, fetches: Sequence[Fetch | None]) -> Any:
+    arguments: list[Any] = []
+    for (key, root), fetch in zip(plan.roots, fetches, strict=True):
+        arguments.append(sql_json.text(key))
+        if root is None:
+            arguments.append(sql_json.text("Query"))
+            continue
+        if not isinstance(fetch, StatementFetch) or fetch.many != root.spec.many:
+            raise NotInSql
+        assert root.node is not None
+        rows = fetch.statement
+        if fetch.many:
+            order = list(rows._order_by_clauses)
+            arguments.append(_list_of(root.node, rows, order, plan.currency))
+        else:
+            arguments.append(_one_of(root.node, rows, plan.currency))
+    if len(arguments) > 2 * MAX_KEYS:
+        raise NotInSql
+    return OwnedStatement(select(cast(func.json_build_object(*arguments), Text)))
+
+
+def _parameters(fetches: Sequence[Fetch | None]) -> dict[str, Any] | None:
+    """The roots' parameters together (None: two roots bind the same name)."""
+    merged: dict[str, Any] = {}
+    for fetch in fetches:
+        if isinstance(fetch, StatementFetch):
+            if merged.keys() & fetch.parameters.keys():
+                return None
+            merged.update(fetch.parameters)
+    return merged
+
+
+async def answer_data(
+    plan: Plan, fetches: Sequence[Fetch | None], connection: RowReader
+) -> bytes | None:
+    """The answer's `data` as JSON built by PostgreSQL, or None: build it in Python."""
+    key = tuple(id(f.statement) if isinstance(f, StatementFetch) else 0 for f in fetches)
+    if key not in plan.sql:
+        try:
+            plan.sql[key] = _statement(plan, fetches)
+        except NotInSql:
+            plan.sql[key] = None
+    statement = plan.sql[key]
+    parameters = _parameters(fetches)
+    if statement is None or parameters is None:
+        return None
+    target = statement if isinstance(connection, RawConnection) else statement.statement
+    row = (await connection.execute(target, parameters)).first()
+    assert row is not None
+    return str(row[0]).encode()

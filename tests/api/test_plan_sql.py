@@ -1,0 +1,149 @@
+"""JSON built by PostgreSQL (restaurant_api.api.plan_sql) is the JSON the plans build in
+Python: every SQL twin of a rendering (`api.sql_json`) gives the same text for awkward
+values, and whole documents over awkward rows answer the same either way.
+
+On SQLite nothing is built in SQL: the same documents are answered in Python, and the test
+checks that too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import BigInteger, DateTime, Integer, String, cast, literal, select, text
+
+from restaurant_api.api import sql_json
+from restaurant_api.api.plan_specs import enum_names, global_id, optional, utc_time
+from restaurant_api.db import Database
+from restaurant_api.money import format_cents
+from restaurant_api.orders.models import OrderStatus
+from tests.api.test_front_door import door_of, in_order, post
+
+CENTS = [-(10**12) - 7, -10001, -101, -100, -99, -10, -5, -1, 0, 1, 5, 9, 10, 99, 100, 101]
+CENTS += [1299, 100000, 2**53 + 1]
+TIMES = [
+    datetime(2026, 11, 26, 16, 51, 6, 937386, tzinfo=UTC),
+    datetime(2026, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 6, 1, 23, 30, 15, 250000, tzinfo=timezone(timedelta(hours=2))),
+    datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+]
+IDS = [1, 9, 10, 99, 12345, 2**31 - 1, 2**62]
+
+
+async def rendered_by_postgresql(db: Database, expressions: list[Any]) -> list[Any]:
+    async with db.read_connection() as connection:
+        row = (await connection.execute(select(*expressions))).one()
+    return list(row)
+
+
+async def test_sql_twins_render_as_python(db: Database) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQL twins run on PostgreSQL only (SQLite answers are built in Python)")
+    amounts = [sql_json.amount(cast(literal(cents), BigInteger)) for cents in CENTS]
+    assert await rendered_by_postgresql(db, amounts) == [format_cents(c) for c in CENTS]
+
+    times = [utc_time.sql(cast(literal(value), DateTime(timezone=True))) for value in TIMES]
+    assert await rendered_by_postgresql(db, times) == [utc_time(value) for value in TIMES]
+
+    for type_name in ("MenuItem", "ModifierOption", "KitchenTicket"):
+        render = global_id(type_name)
+        ids = [render.sql(cast(literal(value), BigInteger)) for value in IDS]  # type: ignore[attr-defined]
+        assert await rendered_by_postgresql(db, ids) == [render(value) for value in IDS]
+
+    names = enum_names(OrderStatus)
+    stored = [member.value for member in OrderStatus]
+    mapped = [names.sql(cast(literal(value), String)) for value in [*stored, "unknown"]]  # type: ignore[attr-defined]
+    assert await rendered_by_postgresql(db, mapped) == [names(v) for v in stored] + [None]
+
+    maybe = optional(global_id("Table"))
+    both = [maybe.sql(cast(literal(value), Integer)) for value in (None, 7)]  # type: ignore[attr-defined]
+    assert await rendered_by_postgresql(db, both) == [None, maybe(7)]
+
+    quoted = ["it's", "a ' b '' c", "", "\\'; select 1; --"]
+    assert await rendered_by_postgresql(db, [sql_json.text(v) for v in quoted]) == quoted
+
+
+FULL_MENU = """{ menu { __typename id databaseId name description category
+  price { amount cents currency __typename } isAvailable displayOrder defaultCourse
+  prepMinutes updatedAt
+  modifierGroups { id databaseId name minSelections maxSelections required
+    options { id databaseId name kitchenName priceDelta { amount cents } isDefault
+              isAvailable displayOrder groupId } } } }"""
+
+AWKWARD_NAMES = [
+    'Quote " and backslash \\ and slash /',
+    "Line\nbreak\ttab\rreturn \u0001 control",
+    "Crème brûlée \u2028 \u2029 déjà vu",
+    "Emoji \U0001f35c and CJK 拉麵",
+]
+
+
+async def test_awkward_rows_answer_the_same_built_by_postgresql(
+    app: FastAPI, client: httpx.AsyncClient, gql: Any, manager: Any
+) -> None:
+    async def mutate(query: str, variables: dict[str, Any]) -> Any:
+        body = await gql(query, variables, staff=manager)
+        assert "errors" not in body, body
+        return body["data"]
+
+    items = []
+    for number, name in enumerate(AWKWARD_NAMES):
+        created = await mutate(
+            "mutation($input: MenuItemInput!) { createMenuItem(input: $input) { "
+            "... on MenuItemPayload { menuItem { id } } } }",
+            {"input": {"name": name, "price": f"{number}.0{number}", "category": name[:20],
+                       "description": name if number % 2 else None}},
+        )  # fmt: skip
+        items.append(created["createMenuItem"]["menuItem"]["id"])
+    group = await mutate(
+        "mutation($input: ModifierGroupInput!) { createModifierGroup(input: $input) { "
+        "... on ModifierGroupPayload { modifierGroup { id } } } }",
+        {"input": {"name": 'Extras "x"', "minSelections": 1, "maxSelections": 2, "options": [
+            {"name": "Credit", "priceDelta": "-1.05", "kitchenName": "CR\\EDIT"},
+            {"name": "Double", "priceDelta": "2.50", "isDefault": True},
+            {"name": "Free", "priceDelta": "0"},
+        ]}},
+    )  # fmt: skip
+    group_id = group["createModifierGroup"]["modifierGroup"]["id"]
+    await mutate(
+        "mutation($id: ID!, $groups: [ID!]!) { setMenuItemModifierGroups(menuItemId: $id, "
+        "groupIds: $groups) { __typename } }",
+        {"id": items[0], "groups": [group_id]},
+    )
+    async with app.state.db.read_connection() as connection:
+        # A time with no fraction: isoformat() leaves the fraction out.
+        await connection.execute(
+            text("UPDATE menu_items SET updated_at = '2026-01-02 03:04:05+00'")
+        )
+        await connection.commit()
+
+    door = door_of(app)
+    documents = [
+        (FULL_MENU, {}),
+        ("query($id: ID!) { menuItem(id: $id) { name modifierGroups { name } } }",
+         {"id": items[0]}),
+        ("{ a: menu(first: 2) { name } b: menu(first: 3) { name } }", {}),
+        ("{ __typename menu(available: true) { n: name p: price { a: amount } } }", {}),
+    ]  # fmt: skip
+    for query, variables in documents:
+        first = await post(app, client, query, variables)  # the normal path proves it
+        before = door.built_by_postgres
+        second = await post(app, client, query, variables)
+        assert first[0] == second[0] == 200, (first, second)
+        assert in_order(second[2]) == in_order(first[2]), query
+        assert "errors" not in orjson.loads(second[2])
+        # Two roots binding the same parameter (`limit`) are built in Python.
+        built = not app.state.db.is_sqlite and "a: menu" not in query
+        assert door.built_by_postgres == before + built, query
+    menu = orjson.loads((await post(app, client, FULL_MENU))[2])["data"]["menu"]
+    assert {item["name"] for item in menu} >= set(AWKWARD_NAMES)
+    assert {item["updatedAt"] for item in menu} == {"2026-01-02T03:04:05+00:00"}
+    options = next(i for i in menu if i["id"] == items[0])["modifierGroups"][0]["options"]
+    assert [o["priceDelta"]["amount"] for o in options] == ["-1.05", "2.50", "0.00"]
