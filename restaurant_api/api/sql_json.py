@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, literal_column, null
+from sqlalchemy import Integer, Text, case, cast, func, literal_column, null
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -42,6 +42,12 @@ def text(value: str) -> ColumnElement[str]:
     return literal_column("'" + value.replace("'", "''") + "'", Text)
 
 
+def number(value: int) -> ColumnElement[int]:
+    """A constant integer as a SQL literal: part of the statement's text, not one more
+    parameter to send with every execution."""
+    return literal_column(str(int(value)), Integer)
+
+
 def null_if_null(value: Any, rendered: Any) -> Any:
     return case((value.is_(None), null()), else_=rendered)
 
@@ -58,9 +64,9 @@ def global_id(type_name: str, database_id: Any) -> Any:
 
 def amount(cents: Any) -> Any:
     """`money.format_cents`: "12.98", "-0.05" (integer division, two-digit cents)."""
-    sign = case((cents < 0, text("-")), else_=text(""))
-    whole = cast(func.div(func.abs(cents), 100), Text)
-    part = func.lpad(cast(func.mod(func.abs(cents), 100), Text), 2, text("0"))
+    sign = case((cents < number(0), text("-")), else_=text(""))
+    whole = cast(func.div(func.abs(cents), number(100)), Text)
+    part = func.lpad(cast(func.mod(func.abs(cents), number(100)), Text), number(2), text("0"))
     return sign.concat(whole).concat(text(".")).concat(part)
 
 
