@@ -208,8 +208,9 @@ class KitchenTicketType(Node):
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:
-        lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
-        return [TicketLineType.from_model(line, self.event_context) for line in lines]
+        return await self.nested(
+            info, loaders.lines_by_ticket, self.database_id, TicketLineType.from_model
+        )
 
     @strawberry.field(
         description="Every status change, oldest first, as a cursor connection (from the "
@@ -239,8 +240,9 @@ class KitchenTicketType(Node):
     ) -> Annotated[OrderType, strawberry.lazy("restaurant_api.orders.graphql")] | None:
         from restaurant_api.orders.graphql import OrderType
 
-        order = await orders_loaders.order_by_id(self.context(info)).load(self.order_db_id)
-        return OrderType.from_model(order, self.event_context) if order else None
+        return await self.nested_one(
+            info, orders_loaders.order_by_id, self.order_db_id, OrderType.from_model
+        )
 
     @classmethod
     def from_model(

@@ -190,8 +190,9 @@ class OrderType(Node):
 
     @strawberry.field(description="The lines, in position order.")
     async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:
-        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
-        return [OrderLineType.from_model(line, self.event_context) for line in lines]
+        return await self.nested(
+            info, loaders.lines_by_order, self.database_id, OrderLineType.from_model
+        )
 
     @strawberry.field(description="Sum of the lines, exact.")
     async def total(self, info: Info[Context, None]) -> Money:
@@ -218,15 +219,15 @@ class OrderType(Node):
 
     @strawberry.field(description="The table, if the order is seated.")
     async def table(self, info: Info[Context, None]) -> TableType | None:
-        if self.table_db_id is None:
-            return None
-        table = await tables_loaders.table_by_id(self.context(info)).load(self.table_db_id)
-        return TableType.from_model(table, self.event_context) if table else None
+        return await self.nested_one(
+            info, tables_loaders.table_by_id, self.table_db_id, TableType.from_model
+        )
 
     @strawberry.field(description="Kitchen tickets of the order, in firing order.")
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
-        tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
-        return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
+        return await self.nested(
+            info, loaders.tickets_by_order, self.database_id, KitchenTicketType.from_model
+        )
 
     @strawberry.field(
         description="The order's courses in course order: held until fired (fireCourse), "
