@@ -32,11 +32,10 @@ from restaurant_api.api.pagination import (
     First,
     after_id_page,
     check_first,
-    connection_page,
     connection_type,
     decode_time_id_cursor,
-    encode_cursor,
     id_connection_page,
+    time_id_connection_page,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.db import utcnow
@@ -354,12 +353,11 @@ class Query:
                 before=before,
                 limit=first + 1,
             )
-        return connection_page(
+        return time_id_connection_page(
             KitchenTicketConnection,
             tickets,
-            first=first,
-            node=KitchenTicketType.from_model,
-            cursor=lambda ticket: encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            first,
+            KitchenTicketType.from_model,
             has_previous_page=after is not None,
         )
 

@@ -29,11 +29,10 @@ from restaurant_api.api.pagination import (
     After,
     First,
     after_id_page,
-    connection_page,
     connection_type,
     decode_time_id_cursor,
-    encode_cursor,
     id_connection_page,
+    time_id_connection_page,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
@@ -395,11 +394,10 @@ class Query:
         )
         async with info.context.use_session() as session:
             orders = await service.list_orders(session, actor=info.context.user, where=where)
-        return connection_page(
+        return time_id_connection_page(
             OrderConnection,
             orders,
-            first=first,
-            node=OrderType.from_model,
-            cursor=lambda order: encode_cursor(order.created_at.isoformat(), order.id),
+            first,
+            OrderType.from_model,
             has_previous_page=after is not None,
         )
