@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 TicketStatusType = described_enum(
     TicketStatus,
-    name="TicketStatus",
     description="held (a later course, not fired yet) -> pending -> preparing -> ready -> "
     "served; one step back is a recall.",
 )

@@ -57,11 +57,7 @@ from restaurant_api.pricing.graphql import DiningOptionType
 from restaurant_api.tables import loaders as tables_loaders
 from restaurant_api.tables.graphql import TableType
 
-OrderStatusType = described_enum(
-    OrderStatus,
-    name="OrderStatus",
-    description="Lifecycle of an order.",
-)
+OrderStatusType = described_enum(OrderStatus, description="Lifecycle of an order.")
 
 
 @strawberry.type(

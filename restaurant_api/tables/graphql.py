@@ -50,16 +50,8 @@ def order_type_of(order: Order, event_context: Context | None = None) -> OrderTy
     return OrderType.from_model(order, event_context)
 
 
-TableStatusType = described_enum(
-    TableStatus,
-    name="TableStatus",
-    description="Whether a table can be seated.",
-)
-SeatStatusType = described_enum(
-    SeatStatus,
-    name="SeatStatus",
-    description="Seat occupancy.",
-)
+TableStatusType = described_enum(TableStatus, description="Whether a table can be seated.")
+SeatStatusType = described_enum(SeatStatus, description="Seat occupancy.")
 
 
 @strawberry.type(name="Seat", description="One seat at a table.")
@@ -121,11 +113,7 @@ class TableType(Node):
         )
 
 
-SplitModeType = described_enum(
-    SplitMode,
-    name="SplitMode",
-    description="How a bill is split.",
-)
+SplitModeType = described_enum(SplitMode, description="How a bill is split.")
 
 
 @strawberry.input(description="Which order lines one seat pays for.")
