@@ -92,13 +92,14 @@ def from_row(node_type: type[N], row: PersistedRow, **values: Any) -> N:
     return node_type(**(ids | copied | values))  # `values` win over copied columns
 
 
-def described_enum(enum: type[D], *, name: str, description: str) -> type[D]:
+def described_enum(enum: type[D], *, description: str) -> type[D]:
     """`strawberry.enum` with every value's description, which the domain declares on its
-    members (`restaurant_api.enums.DescribedEnum`), for clients' generated docs."""
+    members (`restaurant_api.enums.DescribedEnum`), for clients' generated docs. The GraphQL
+    name is the domain enum's own."""
     missing = [member.name for member in enum if not member.description]
     if missing:
-        raise ValueError(f"{name}: describe {', '.join(missing)}")
-    wrapped = strawberry.enum(enum, name=name, description=description)
+        raise ValueError(f"{enum.__name__}: describe {', '.join(missing)}")
+    wrapped = strawberry.enum(enum, description=description)
     for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = enum[value.name].description
     return wrapped
@@ -106,14 +107,9 @@ def described_enum(enum: type[D], *, name: str, description: str) -> type[D]:
 
 ErrorCodeType = described_enum(
     ErrorCode,
-    name="ErrorCode",
     description="Stable machine-readable error codes: branch on these, never on messages.",
 )
-RoleType = described_enum(
-    Role,
-    name="Role",
-    description="What a staff member may do.",
-)
+RoleType = described_enum(Role, description="What a staff member may do.")
 
 
 @strawberry.type(description="An exact amount of money.")

@@ -30,6 +30,9 @@ MAX_NODES = 100
 _DIGITS = re.compile(r"[1-9][0-9]{0,18}")
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z]{0,63}")
 
+M = TypeVar("M")
+T = TypeVar("T")
+
 
 def to_global_id(type_name: str, database_id: int) -> strawberry.ID:
     return strawberry.ID(base64.b64encode(f"{type_name}:{database_id}".encode()).decode())
@@ -97,10 +100,33 @@ class Node:
         "that names this object; never parse it."
     )
 
+    async def nested(
+        self,
+        info: Info[Context, None],
+        loader: Callable[[Context], DataLoader[int, list[M]]],
+        key: int,
+        present: Callable[[M, Context | None], T],
+    ) -> list[T]:
+        """The rows `loader` groups under `key`, each as its GraphQL type: loaded through
+        this object's context and handed on to them (a subscription's shared one, say)."""
+        rows = await loader(self.context(info)).load(key)
+        return [present(row, self.event_context) for row in rows]
+
+    async def nested_one(
+        self,
+        info: Info[Context, None],
+        loader: Callable[[Context], DataLoader[int, M | None]],
+        key: int | None,
+        present: Callable[[M, Context | None], T],
+    ) -> T | None:
+        """`nested` for a reference: the row `key` names, or None (no key, or no row)."""
+        if key is None:
+            return None
+        row = await loader(self.context(info)).load(key)
+        return None if row is None else present(row, self.event_context)
+
 
 Loader = Callable[[Context, Sequence[int]], Awaitable[Sequence[Any | None]]]
-M = TypeVar("M")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,13 @@ class _Row(Protocol):
     def id(self) -> int: ...
 
 
+class _TimedRow(_Row, Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+
 IdRowT = TypeVar("IdRowT", bound=_Row)
+TimedRowT = TypeVar("TimedRowT", bound=_TimedRow)
 
 
 # The bases of what `connection_type` builds: how mypy sees a built `<Type>Connection` (the
@@ -138,6 +144,24 @@ def id_connection_page(
         first=first,
         node=node,
         cursor=lambda row: encode_cursor(row.id),
+        has_previous_page=has_previous_page,
+    )
+
+
+def time_id_connection_page(
+    kind: type[Connection[NodeT]],
+    rows: Sequence[TimedRowT],
+    first: int,
+    node: Callable[[TimedRowT], NodeT],
+    has_previous_page: bool,
+) -> Connection[NodeT]:
+    """`connection_page` of a page keyed by (created_at, id) (see `decode_time_id_cursor`)."""
+    return connection_page(
+        kind,
+        rows,
+        first=first,
+        node=node,
+        cursor=lambda row: encode_cursor(row.created_at.isoformat(), row.id),
         has_previous_page=has_previous_page,
     )
 

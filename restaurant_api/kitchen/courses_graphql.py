@@ -12,9 +12,7 @@ from restaurant_api.kitchen.courses import CourseStatus, CourseSummary, summariz
 from restaurant_api.kitchen.models import KitchenTicket
 
 CourseStatusType = described_enum(
-    CourseStatus,
-    name="CourseStatus",
-    description="Where a course of an order is: held -> fired -> ready -> served.",
+    CourseStatus, description="Where a course of an order is: held -> fired -> ready -> served."
 )
 
 

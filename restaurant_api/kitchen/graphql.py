@@ -32,11 +32,10 @@ from restaurant_api.api.pagination import (
     First,
     after_id_page,
     check_first,
-    connection_page,
     connection_type,
     decode_time_id_cursor,
-    encode_cursor,
     id_connection_page,
+    time_id_connection_page,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.db import utcnow
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
 
 TicketStatusType = described_enum(
     TicketStatus,
-    name="TicketStatus",
     description="held (a later course, not fired yet) -> pending -> preparing -> ready -> "
     "served; one step back is a recall.",
 )
@@ -208,8 +206,9 @@ class KitchenTicketType(Node):
 
     @strawberry.field(description="The fired lines, voided ones included.")
     async def lines(self, info: Info[Context, None]) -> list[TicketLineType]:
-        lines = await loaders.lines_by_ticket(self.context(info)).load(self.database_id)
-        return [TicketLineType.from_model(line, self.event_context) for line in lines]
+        return await self.nested(
+            info, loaders.lines_by_ticket, self.database_id, TicketLineType.from_model
+        )
 
     @strawberry.field(
         description="Every status change, oldest first, as a cursor connection (from the "
@@ -239,8 +238,9 @@ class KitchenTicketType(Node):
     ) -> Annotated[OrderType, strawberry.lazy("restaurant_api.orders.graphql")] | None:
         from restaurant_api.orders.graphql import OrderType
 
-        order = await orders_loaders.order_by_id(self.context(info)).load(self.order_db_id)
-        return OrderType.from_model(order, self.event_context) if order else None
+        return await self.nested_one(
+            info, orders_loaders.order_by_id, self.order_db_id, OrderType.from_model
+        )
 
     @classmethod
     def from_model(
@@ -352,12 +352,11 @@ class Query:
                 before=before,
                 limit=first + 1,
             )
-        return connection_page(
+        return time_id_connection_page(
             KitchenTicketConnection,
             tickets,
-            first=first,
-            node=KitchenTicketType.from_model,
-            cursor=lambda ticket: encode_cursor(ticket.created_at.isoformat(), ticket.id),
+            first,
+            KitchenTicketType.from_model,
             has_previous_page=after is not None,
         )
 

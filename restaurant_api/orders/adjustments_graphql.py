@@ -23,9 +23,7 @@ from restaurant_api.orders.models import (
 from restaurant_api.pricing.graphql import AdjustmentKindType
 
 AdjustmentStatusType = described_enum(
-    AdjustmentStatus,
-    name="AdjustmentStatus",
-    description="Where a discount or service charge of an order stands.",
+    AdjustmentStatus, description="Where a discount or service charge of an order stands."
 )
 
 

@@ -29,11 +29,10 @@ from restaurant_api.api.pagination import (
     After,
     First,
     after_id_page,
-    connection_page,
     connection_type,
     decode_time_id_cursor,
-    encode_cursor,
     id_connection_page,
+    time_id_connection_page,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
@@ -58,11 +57,7 @@ from restaurant_api.pricing.graphql import DiningOptionType
 from restaurant_api.tables import loaders as tables_loaders
 from restaurant_api.tables.graphql import TableType
 
-OrderStatusType = described_enum(
-    OrderStatus,
-    name="OrderStatus",
-    description="Lifecycle of an order.",
-)
+OrderStatusType = described_enum(OrderStatus, description="Lifecycle of an order.")
 
 
 @strawberry.type(
@@ -190,8 +185,9 @@ class OrderType(Node):
 
     @strawberry.field(description="The lines, in position order.")
     async def lines(self, info: Info[Context, None]) -> list[OrderLineType]:
-        lines = await loaders.lines_by_order(self.context(info)).load(self.database_id)
-        return [OrderLineType.from_model(line, self.event_context) for line in lines]
+        return await self.nested(
+            info, loaders.lines_by_order, self.database_id, OrderLineType.from_model
+        )
 
     @strawberry.field(description="Sum of the lines, exact.")
     async def total(self, info: Info[Context, None]) -> Money:
@@ -218,15 +214,15 @@ class OrderType(Node):
 
     @strawberry.field(description="The table, if the order is seated.")
     async def table(self, info: Info[Context, None]) -> TableType | None:
-        if self.table_db_id is None:
-            return None
-        table = await tables_loaders.table_by_id(self.context(info)).load(self.table_db_id)
-        return TableType.from_model(table, self.event_context) if table else None
+        return await self.nested_one(
+            info, tables_loaders.table_by_id, self.table_db_id, TableType.from_model
+        )
 
     @strawberry.field(description="Kitchen tickets of the order, in firing order.")
     async def tickets(self, info: Info[Context, None]) -> list[KitchenTicketType]:
-        tickets = await loaders.tickets_by_order(self.context(info)).load(self.database_id)
-        return [KitchenTicketType.from_model(ticket, self.event_context) for ticket in tickets]
+        return await self.nested(
+            info, loaders.tickets_by_order, self.database_id, KitchenTicketType.from_model
+        )
 
     @strawberry.field(
         description="The order's courses in course order: held until fired (fireCourse), "
@@ -394,11 +390,10 @@ class Query:
         )
         async with info.context.use_session() as session:
             orders = await service.list_orders(session, actor=info.context.user, where=where)
-        return connection_page(
+        return time_id_connection_page(
             OrderConnection,
             orders,
-            first=first,
-            node=OrderType.from_model,
-            cursor=lambda order: encode_cursor(order.created_at.isoformat(), order.id),
+            first,
+            OrderType.from_model,
             has_previous_page=after is not None,
         )

@@ -29,16 +29,11 @@ def order_type_of(order: Order) -> OrderType:
 
 TenderType = described_enum(
     Tender,
-    name="Tender",
     description="How a payment was made. Card processing happens outside this API (a "
     "terminal or provider); its transaction id goes in `externalReference`.",
 )
 
-PaymentStatusType = described_enum(
-    PaymentStatus,
-    name="PaymentStatus",
-    description="Whether a payment counts.",
-)
+PaymentStatusType = described_enum(PaymentStatus, description="Whether a payment counts.")
 
 
 @strawberry.type(

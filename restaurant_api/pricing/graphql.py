@@ -32,21 +32,14 @@ from restaurant_api.pricing.models import (
 
 DiningOptionType = described_enum(
     DiningOption,
-    name="DiningOption",
     description="How the guest eats the order: taxes and service charges can depend on it.",
 )
 
 AdjustmentKindType = described_enum(
-    AdjustmentKind,
-    name="AdjustmentKind",
-    description="How a discount or a service charge is expressed.",
+    AdjustmentKind, description="How a discount or a service charge is expressed."
 )
 
-DiscountScopeType = described_enum(
-    DiscountScope,
-    name="DiscountScope",
-    description="What a preset discount applies to.",
-)
+DiscountScopeType = described_enum(DiscountScope, description="What a preset discount applies to.")
 
 # Planning size of `TaxRate.categories` for the cost check (menus have a handful).
 CATEGORIES_PER_RATE = 20

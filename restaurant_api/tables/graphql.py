@@ -50,16 +50,8 @@ def order_type_of(order: Order, event_context: Context | None = None) -> OrderTy
     return OrderType.from_model(order, event_context)
 
 
-TableStatusType = described_enum(
-    TableStatus,
-    name="TableStatus",
-    description="Whether a table can be seated.",
-)
-SeatStatusType = described_enum(
-    SeatStatus,
-    name="SeatStatus",
-    description="Seat occupancy.",
-)
+TableStatusType = described_enum(TableStatus, description="Whether a table can be seated.")
+SeatStatusType = described_enum(SeatStatus, description="Seat occupancy.")
 
 
 @strawberry.type(name="Seat", description="One seat at a table.")
@@ -101,15 +93,15 @@ class TableType(Node):
 
     @strawberry.field(description="The table's seats, by seat number.")
     async def seats(self, info: Info[Context, None]) -> list[SeatType]:
-        seats = await loaders.seats_by_table(self.context(info)).load(self.database_id)
-        return [SeatType.from_model(seat, self.event_context) for seat in seats]
+        return await self.nested(
+            info, loaders.seats_by_table, self.database_id, SeatType.from_model
+        )
 
     @strawberry.field(description="The open order holding the table, if any.")
     async def current_order(self, info: Info[Context, None]) -> LazyOrderType | None:
-        if self.current_order_db_id is None:
-            return None
-        order = await orders_loaders.order_by_id(self.context(info)).load(self.current_order_db_id)
-        return order_type_of(order, self.event_context) if order else None
+        return await self.nested_one(
+            info, orders_loaders.order_by_id, self.current_order_db_id, order_type_of
+        )
 
     @classmethod
     def from_model(cls, table: DiningTable, event_context: Context | None = None) -> TableType:
@@ -121,11 +113,7 @@ class TableType(Node):
         )
 
 
-SplitModeType = described_enum(
-    SplitMode,
-    name="SplitMode",
-    description="How a bill is split.",
-)
+SplitModeType = described_enum(SplitMode, description="How a bill is split.")
 
 
 @strawberry.input(description="Which order lines one seat pays for.")
