@@ -18,7 +18,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import utcnow
+from restaurant_api.db import table_of, utcnow
 from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -122,16 +122,17 @@ async def fire_lines(
         session.add(ticket)
         tickets.append((ticket, routed_lines, True))
     await session.flush()
-    # The tickets' lines and first events are not read back here: plain multi-row INSERTs,
-    # without an ORM instance and unit-of-work bookkeeping per row.
+    # The tickets' lines and first events are not read back here: plain INSERTs of the
+    # tables, without an ORM instance and unit-of-work bookkeeping per row. One statement
+    # for all the rows (executemany: psycopg pipelines them), compiled once: a multi-row
+    # VALUES would be compiled again for every order (SQLAlchemy caches no such statement).
     await session.exec(
-        insert(KitchenTicketLine).values(
-            [
-                {"ticket_id": ticket.id, **routed.values}
-                for ticket, routed_lines, _ in tickets
-                for routed in routed_lines
-            ]
-        )
+        insert(table_of(KitchenTicketLine)),
+        params=[
+            {"ticket_id": ticket.id, **routed.values}
+            for ticket, routed_lines, _ in tickets
+            for routed in routed_lines
+        ],
     )
     new_events = [
         {"ticket_id": ticket.id, "status": ticket.status.value, "actor_id": actor_id, "at": now}
@@ -139,7 +140,7 @@ async def fire_lines(
         if created
     ]
     if new_events:
-        await session.exec(insert(TicketEvent).values(new_events))
+        await session.exec(insert(table_of(TicketEvent)), params=new_events)
     for ticket, _, _ in tickets:
         ticket_changed(session, ticket)
     return [ticket for ticket, _, _ in tickets]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import is_valid_id
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import InvalidInput
 from restaurant_api.inputs import check_text, clean_text, optional_text, price_cents
 from restaurant_api.menu import service as menu_service
@@ -159,6 +159,11 @@ def _resolve_line(
         quantity=draft.quantity,
         modifiers=modifiers,
         options=options,
+        # Set by snapshot_tax_rates. Given here, as `created_at`, so that pydantic runs no
+        # default factory: it inspects a factory's signature per instance (`list`'s is
+        # parsed from its text signature every time).
+        tax_rates=[],
+        created_at=utcnow(),
         seat_number=draft.seat_number,
         note=note,
         course=course,
