@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from restaurant_api.api import sql_json
 from restaurant_api.api.node import to_global_id
 from restaurant_api.api.scalars import serialize_datetime
-from restaurant_api.db import OneOf, raw_column, stored_utc
+from restaurant_api.db import OneOf, json_list, raw_column, stored_utc
 from restaurant_api.money import format_cents
 from restaurant_api.raw_reads import prebuilt
 
@@ -92,6 +92,9 @@ class Related:
     # PostgreSQL reads for one parent when it builds the JSON (`api.plan_sql`).
     rows: Select[Any] | None = None
     key_column: Any = None
+    # `reduce` in SQL: given one parent's rows (a subquery), the reduced object's row as
+    # SQL expressions (None: a plan with this field builds its answer in Python).
+    sql_reduce: Callable[[Any], tuple[Any, ...]] | None = None
 
     def __post_init__(self) -> None:
         prebuilt(self.statement)  # built once, with the spec
@@ -143,6 +146,11 @@ def row_columns(table: Table) -> list[Any]:
     all was a sixth of the page's CPU.
     """
     return [raw_column(column) for column in table.c]
+
+
+json_list_text = sql_json.Render(json_list, sql_json.json_text)
+# A time that is set (`isVoid`, `isDismissed`: the time it happened).
+is_set = sql_json.Render(lambda value: value is not None, lambda value: value.is_not(None))
 
 
 def _utc_time(value: datetime) -> str:

@@ -112,6 +112,10 @@ def _nested(field: ObjectField, columns: Sequence[Any], currency: str) -> Any:
     assert spec.rows is not None
     (parent_key,) = values
     rows = spec.rows.where(spec.key_column == parent_key).correlate(parent_key.table)
+    if spec.reduce is not None:
+        assert spec.sql_reduce is not None
+        reduced = spec.sql_reduce(rows.order_by(None).subquery())
+        return _object(field.node, list(reduced), currency)
     if spec.many:
         order = list(spec.rows._order_by_clauses)
         return _list_of(field.node, rows.order_by(None), order, currency)
@@ -121,7 +125,7 @@ def _nested(field: ObjectField, columns: Sequence[Any], currency: str) -> Any:
 def _related_in_sql(spec: Related) -> bool:
     return (
         spec.rows is not None
-        and spec.reduce is None
+        and (spec.reduce is None or spec.sql_reduce is not None)
         and spec.convert is list
         and (spec.many or spec.missing is None)
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Text, case, cast, func, literal_column, null
+from sqlalchemy import JSON, Integer, Text, case, cast, func, literal_column, null
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -80,6 +80,11 @@ def iso_utc(value: Any) -> Any:
         else_=func.to_char(utc, text(".US")),
     )
     return seconds.concat(fraction).concat(text("+00:00"))
+
+
+def json_text(value: Any) -> Any:
+    """`db.json_list` of a JSON column read as its text: the stored JSON itself."""
+    return cast(value, JSON)
 
 
 def mapped(value: Any, names: Mapping[Any, str]) -> Any:

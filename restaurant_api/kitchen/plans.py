@@ -9,12 +9,14 @@ from restaurant_api.api.plan_specs import (
     ObjectSpec,
     enum_names,
     global_id,
+    is_set,
+    json_list_text,
     optional,
     related,
     table_layout,
     utc_time,
 )
-from restaurant_api.db import json_list, stored_utc, table_of, utcnow
+from restaurant_api.db import stored_utc, table_of, utcnow
 from restaurant_api.kitchen.lateness import WORKING_STATUSES
 from restaurant_api.kitchen.models import KitchenTicket, KitchenTicketLine, TicketStatus
 from restaurant_api.orders.models import Order
@@ -52,8 +54,8 @@ TICKET_LINE = ObjectSpec(
         "databaseId": Leaf(("id",)),
         "name": Leaf(("name",)),
         "quantity": Leaf(("quantity",)),
-        "modifiers": Leaf(("modifiers",), json_list),
-        "options": Leaf(("options",), json_list),
+        "modifiers": Leaf(("modifiers",), json_list_text),
+        "options": Leaf(("options",), json_list_text),
         "seatNumber": Leaf(("seat_number",)),
         "note": Leaf(("note",)),
         "voidedAt": Leaf(("voided_at",), _optional_time),
@@ -61,7 +63,7 @@ TICKET_LINE = ObjectSpec(
         "prepMinutes": Leaf(("prep_minutes",)),
         "readyAt": Leaf(("ready_at",), _optional_time),
         "orderLineId": Leaf(("order_line_id",), optional(global_id("OrderLine"))),
-        "isVoid": Leaf(("voided_at",), lambda value: value is not None),
+        "isVoid": Leaf(("voided_at",), is_set),
     },
 )
 
@@ -85,7 +87,7 @@ KITCHEN_TICKET = ObjectSpec(
         "createdAt": Leaf(("created_at",), utc_time),
         "updatedAt": Leaf(("updated_at",), utc_time),
         "orderId": Leaf(("order_id",), global_id("Order")),
-        "isDismissed": Leaf(("dismissed_at",), lambda value: value is not None),
+        "isDismissed": Leaf(("dismissed_at",), is_set),
         "isLate": Leaf(("late_at", "due_at", "status", "dismissed_at", "ready_at"), _is_late),
         # As the lines_by_ticket loader: by id, voided lines included.
         "lines": related(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BigInteger, Select, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api.node import decode_id, decode_optional_id
@@ -24,6 +24,7 @@ from restaurant_api.api.plan_specs import (
     StatementFetch,
     enum_names,
     global_id,
+    json_list_text,
     money,
     optional,
     related,
@@ -69,6 +70,12 @@ def _total(lines: list[Any]) -> tuple[int]:
     return (sum(line[_PRICE] * line[_QUANTITY] for line in lines),)
 
 
+def _total_sql(lines: Any) -> tuple[Any]:
+    """`_total` in SQL, over one order's lines (a subquery of `_LINES.rows`)."""
+    products = func.sum(lines.c.unit_price_cents * lines.c.quantity)
+    return (select(cast(func.coalesce(products, 0), BigInteger)).scalar_subquery(),)
+
+
 SELECTED_OPTION = ObjectSpec(
     "SelectedOption",
     ("option_id", "group", "name", "kitchen_name", "price_delta_cents"),
@@ -100,7 +107,7 @@ ORDER_LINE = ObjectSpec(
         "name": Leaf(("name",)),
         "category": Leaf(("category",)),
         "quantity": Leaf(("quantity",)),
-        "modifiers": Leaf(("modifiers",), json_list),
+        "modifiers": Leaf(("modifiers",), json_list_text),
         "seatNumber": Leaf(("seat_number",)),
         "course": Leaf(("course",)),
         "note": Leaf(("note",)),
@@ -135,7 +142,9 @@ ORDER = ObjectSpec(
         "tip": money("tip_cents"),
         "diningOption": Leaf(("dining_option",), enum_names(DiningOption)),
         # `check` is not ported: a document selecting it runs on the executor.
-        "total": replace(_LINES, type_name="Money", many=False, reduce=_total),
+        "total": replace(
+            _LINES, type_name="Money", many=False, reduce=_total, sql_reduce=_total_sql
+        ),
         "lines": _LINES,
         "table": related("Table", "table_id", TABLES, "id", many=False),
         "tickets": related("KitchenTicket", "id", TICKETS, "order_id", many=True, order_by=("id",)),

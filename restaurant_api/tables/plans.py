@@ -46,6 +46,11 @@ SEAT = ObjectSpec(
     },
 )
 
+
+def _is_occupied(status: Any) -> Any:
+    return status == TableStatus.OCCUPIED  # a value, or (given a column) the test in SQL
+
+
 TABLE = ObjectSpec(
     "Table",
     table_layout(TABLES),
@@ -59,7 +64,7 @@ TABLE = ObjectSpec(
         "updatedAt": Leaf(("updated_at",), utc_time),
         "currentOrderId": Leaf(("current_order_id",), optional(global_id("Order"))),
         "mergedInto": Leaf(("merged_into",), optional(global_id("Table"))),
-        "isOccupied": Leaf(("status",), lambda value: value == TableStatus.OCCUPIED),
+        "isOccupied": Leaf(("status",), _is_occupied, sql=_is_occupied),
         # As the seats_by_table loader: by seat number.
         "seats": related("Seat", "id", SEATS, "table_id", many=True, order_by=("seat_number",)),
         "currentOrder": related("Order", "current_order_id", ORDERS, "id", many=False),

@@ -8,6 +8,7 @@ checks that too.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -18,8 +19,8 @@ from fastapi import FastAPI
 from sqlalchemy import BigInteger, DateTime, Integer, String, cast, literal, select, text
 
 from restaurant_api.api import sql_json
-from restaurant_api.api.plan_specs import enum_names, global_id, optional, utc_time
-from restaurant_api.db import Database
+from restaurant_api.api.plan_specs import enum_names, global_id, is_set, optional, utc_time
+from restaurant_api.db import Database, json_list
 from restaurant_api.money import format_cents
 from restaurant_api.orders.models import OrderStatus
 from tests.api.test_front_door import door_of, in_order, post
@@ -65,6 +66,18 @@ async def test_sql_twins_render_as_python(db: Database) -> None:
     maybe = optional(global_id("Table"))
     both = [maybe.sql(cast(literal(value), Integer)) for value in (None, 7)]  # type: ignore[attr-defined]
     assert await rendered_by_postgresql(db, both) == [None, maybe(7)]
+
+    times_or_none = [cast(literal(value), DateTime(timezone=True)) for value in (TIMES[0], None)]
+    assert await rendered_by_postgresql(db, [is_set.sql(t) for t in times_or_none]) == [  # type: ignore[attr-defined]
+        True,
+        False,
+    ]
+    texts = ['["a", "\\"b\\"", "\u00e9"]', "[]"]
+    as_json = [sql_json.json_text(cast(literal(t), String)) for t in texts]
+    assert [
+        json.loads(v) if isinstance(v, str) else v
+        for v in await rendered_by_postgresql(db, as_json)
+    ] == [json_list(t) for t in texts]
 
     quoted = ["it's", "a ' b '' c", "", "\\'; select 1; --"]
     assert await rendered_by_postgresql(db, [sql_json.text(v) for v in quoted]) == quoted
@@ -147,3 +160,47 @@ async def test_awkward_rows_answer_the_same_built_by_postgresql(
     assert {item["updatedAt"] for item in menu} == {"2026-01-02T03:04:05+00:00"}
     options = next(i for i in menu if i["id"] == items[0])["modifierGroups"][0]["options"]
     assert [o["priceDelta"]["amount"] for o in options] == ["-1.05", "2.50", "0.00"]
+
+
+ORDER = """query($id: ID!) { order(id: $id) { id databaseId status customerCount
+  specialRequests version createdAt updatedAt closedAt tableId diningOption
+  tip { amount } total { amount cents currency }
+  lines { id position name quantity modifiers seatNumber note unitPrice { amount }
+          menuItem { id name price { amount } } }
+  table { id tableNumber status seats { seatNumber status } }
+  tickets { id station status fireNumber createdAt isDismissed
+            lines { id name quantity modifiers voidedAt isVoid } } } }"""
+
+
+async def test_an_order_answers_the_same_built_by_postgresql(
+    app: FastAPI, client: httpx.AsyncClient, gql: Any, server: Any, manager: Any
+) -> None:
+    created = await gql(
+        "mutation($input: MenuItemInput!) { createMenuItem(input: $input) { "
+        "... on MenuItemPayload { menuItem { id } } } }",
+        {"input": {"name": "Soup", "price": "6.50", "category": "Starters"}},
+        staff=manager,
+    )
+    soup = created["data"]["createMenuItem"]["menuItem"]["id"]
+    lines = [
+        {"menuItemId": soup, "quantity": 3, "modifiers": ['no "salt"', "extra\\hot", "🌶️ x2"]},
+        {"name": "Bread", "price": "1.05", "category": "Sides", "note": "line\nbreak"},
+    ]
+    placed = await gql(
+        "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { "
+        "... on OrderPayload { order { id } } } }",
+        {"input": {"lines": lines, "customerCount": 2, "specialRequests": "ça va"}},
+        staff=server,
+    )
+    order = placed["data"]["placeOrder"]["order"]["id"]
+    door = door_of(app)
+    first = await post(app, client, ORDER, {"id": order}, server.headers)
+    before = door.built_by_postgres
+    second = await post(app, client, ORDER, {"id": order}, server.headers)
+    assert first[0] == second[0] == 200
+    assert in_order(second[2]) == in_order(first[2])
+    assert door.built_by_postgres == before + (not app.state.db.is_sqlite)
+    answer = orjson.loads(second[2])["data"]["order"]
+    assert answer["total"] == {"amount": "20.55", "cents": 2055, "currency": "USD"}
+    assert answer["lines"][0]["modifiers"] == lines[0]["modifiers"]
+    assert answer["tickets"] and answer["tickets"][0]["lines"][0]["modifiers"]
