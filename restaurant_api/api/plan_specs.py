@@ -181,7 +181,7 @@ def row_by_id(table: Table) -> Select[Any]:
     return prebuilt(select(*row_columns(table)).where(table.c.id == bindparam("id")))
 
 
-def global_id(type_name: str) -> Callable[[int], str]:
+def global_id(type_name: str) -> sql_json.Render:
     """`to_global_id` for one type, remembering the ids it made (hot reads repeat them)."""
     made: dict[int, str] = {}
 
@@ -207,7 +207,7 @@ def optional(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return sql_json.Render(python, lambda value: sql_json.null_if_null(value, render.sql(value)))
 
 
-def enum_names(enum: Any) -> Callable[[Any], str]:
+def enum_names(enum: Any) -> sql_json.Render:
     """A stored enum value to its GraphQL name (the member's name)."""
     names = {member.value: member.name for member in enum}
     return sql_json.Render(names.__getitem__, lambda value: sql_json.mapped(value, names))

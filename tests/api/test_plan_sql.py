@@ -55,12 +55,12 @@ async def test_sql_twins_render_as_python(db: Database) -> None:
 
     for type_name in ("MenuItem", "ModifierOption", "KitchenTicket"):
         render = global_id(type_name)
-        ids = [render.sql(cast(literal(value), BigInteger)) for value in IDS]  # type: ignore[attr-defined]
+        ids = [render.sql(cast(literal(value), BigInteger)) for value in IDS]
         assert await rendered_by_postgresql(db, ids) == [render(value) for value in IDS]
 
     names = enum_names(OrderStatus)
     stored = [member.value for member in OrderStatus]
-    mapped = [names.sql(cast(literal(value), String)) for value in [*stored, "unknown"]]  # type: ignore[attr-defined]
+    mapped = [names.sql(cast(literal(value), String)) for value in [*stored, "unknown"]]
     assert await rendered_by_postgresql(db, mapped) == [names(v) for v in stored] + [None]
 
     maybe = optional(global_id("Table"))
@@ -68,10 +68,8 @@ async def test_sql_twins_render_as_python(db: Database) -> None:
     assert await rendered_by_postgresql(db, both) == [None, maybe(7)]
 
     times_or_none = [cast(literal(value), DateTime(timezone=True)) for value in (TIMES[0], None)]
-    assert await rendered_by_postgresql(db, [is_set.sql(t) for t in times_or_none]) == [  # type: ignore[attr-defined]
-        True,
-        False,
-    ]
+    set_or_not = [is_set.sql(time) for time in times_or_none]
+    assert await rendered_by_postgresql(db, set_or_not) == [True, False]
     texts = ['["a", "\\"b\\"", "\u00e9"]', "[]"]
     as_json = [sql_json.json_text(cast(literal(t), String)) for t in texts]
     assert [
