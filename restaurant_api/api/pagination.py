@@ -52,7 +52,6 @@ class _TimedRow(_Row, Protocol):
 
 
 IdRowT = TypeVar("IdRowT", bound=_Row)
-TimedRowT = TypeVar("TimedRowT", bound=_TimedRow)
 
 
 # The bases of what `connection_type` builds: how mypy sees a built `<Type>Connection` (the
@@ -130,38 +129,32 @@ def connection_page(
     )
 
 
+def id_cursor(row: _Row) -> str:
+    """The cursor of a page keyed by id (see `after_id_page`)."""
+    return encode_cursor(row.id)
+
+
+def time_id_cursor(row: _TimedRow) -> str:
+    """The cursor of a page keyed by (created_at, id) (see `decode_time_id_cursor`)."""
+    return encode_cursor(row.created_at.isoformat(), row.id)
+
+
 def id_connection_page(
     kind: type[Connection[NodeT]],
     rows: Sequence[IdRowT],
     first: int,
     node: Callable[[IdRowT], NodeT],
     has_previous_page: bool,
+    cursor: Callable[[IdRowT], str] = id_cursor,
 ) -> Connection[NodeT]:
-    """`connection_page` of a page keyed by id (see `after_id_page`)."""
+    """`connection_page` of a page keyed by id, or by (created_at, id) with
+    `cursor=time_id_cursor`."""
     return connection_page(
         kind,
         rows,
         first=first,
         node=node,
-        cursor=lambda row: encode_cursor(row.id),
-        has_previous_page=has_previous_page,
-    )
-
-
-def time_id_connection_page(
-    kind: type[Connection[NodeT]],
-    rows: Sequence[TimedRowT],
-    first: int,
-    node: Callable[[TimedRowT], NodeT],
-    has_previous_page: bool,
-) -> Connection[NodeT]:
-    """`connection_page` of a page keyed by (created_at, id) (see `decode_time_id_cursor`)."""
-    return connection_page(
-        kind,
-        rows,
-        first=first,
-        node=node,
-        cursor=lambda row: encode_cursor(row.created_at.isoformat(), row.id),
+        cursor=cursor,
         has_previous_page=has_previous_page,
     )
 

@@ -35,7 +35,7 @@ from restaurant_api.api.pagination import (
     connection_type,
     decode_time_id_cursor,
     id_connection_page,
-    time_id_connection_page,
+    time_id_cursor,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.db import utcnow
@@ -352,12 +352,13 @@ class Query:
                 before=before,
                 limit=first + 1,
             )
-        return time_id_connection_page(
+        return id_connection_page(
             KitchenTicketConnection,
             tickets,
             first,
             KitchenTicketType.from_model,
             has_previous_page=after is not None,
+            cursor=time_id_cursor,
         )
 
 

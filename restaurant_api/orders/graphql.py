@@ -32,7 +32,7 @@ from restaurant_api.api.pagination import (
     connection_type,
     decode_time_id_cursor,
     id_connection_page,
-    time_id_connection_page,
+    time_id_cursor,
 )
 from restaurant_api.api.response_cache import staff_read
 from restaurant_api.kitchen.courses_graphql import OrderCourseType
@@ -390,10 +390,11 @@ class Query:
         )
         async with info.context.use_session() as session:
             orders = await service.list_orders(session, actor=info.context.user, where=where)
-        return time_id_connection_page(
+        return id_connection_page(
             OrderConnection,
             orders,
             first,
             OrderType.from_model,
             has_previous_page=after is not None,
+            cursor=time_id_cursor,
         )
