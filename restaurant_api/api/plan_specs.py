@@ -51,15 +51,13 @@ class StatementFetch:
 class Leaf:
     """A scalar or enum made from some of the row's values (`render` None: the one value).
 
-    `sql`: the same value computed by PostgreSQL from the columns' SQL expressions (and the
-    currency's), for plans whose JSON PostgreSQL builds (`api.plan_sql`); None: `render`'s
-    own `sql` where it is a `sql_json.Render`, else the leaf keeps such plans in Python.
+    A `render` that is a `sql_json.Render` also computes the value in SQL, for plans whose
+    JSON PostgreSQL builds (`api.plan_sql`); any other keeps such plans in Python.
     """
 
     columns: tuple[str, ...]
     render: Callable[..., Any] | None = None
     currency: bool = False  # render receives the currency after the values
-    sql: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +233,7 @@ MONEY = ObjectSpec(
     {
         "amount": Leaf(("cents",), _amount),
         "cents": Leaf(("cents",)),
-        "currency": Leaf((), lambda currency: currency, currency=True, sql=lambda c: c),
+        "currency": Leaf((), sql_json.Render.same(lambda currency: currency), currency=True),
     },
 )
 PAGE_INFO = ObjectSpec(

@@ -34,16 +34,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from restaurant_api.api import sql_json
 from restaurant_api.api.plan_specs import Fetch, Inline, Leaf, Related, StatementFetch
 from restaurant_api.api.plans import ObjectField, Plan, PlanNode
+from restaurant_api.api.sql_json import NotInSql
 from restaurant_api.raw_reads import OwnedStatement, RawConnection, RowReader
 
 # json_build_object takes at most 100 arguments: 50 keys and their values.
 MAX_KEYS = 50
 _EMPTY_LIST: ColumnElement[Any] = literal_column("'[]'::json")
 _ORDINAL = "_plan_ordinal"
-
-
-class NotInSql(Exception):
-    """Some field of the plan has no SQL twin: the plan builds its answer in Python."""
 
 
 def _plain(column: ColumnElement[Any]) -> bool:
@@ -62,7 +59,7 @@ def _leaf(spec: Leaf, node: PlanNode, columns: Sequence[Any], currency: str) -> 
     values = [columns[positions[name]] for name in spec.columns]
     if spec.currency:
         values.append(sql_json.text(currency))
-    render = spec.sql or sql_json.render_sql(spec.render)
+    render = sql_json.render_sql(spec.render)
     if render is not None:
         return render(*values)
     if spec.render is None and len(values) == 1 and _plain(values[0]):

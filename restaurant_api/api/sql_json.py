@@ -27,6 +27,16 @@ class Render:
     def __call__(self, *values: Any) -> Any:
         return self.python(*values)
 
+    @classmethod
+    def same(cls, function: Callable[..., Any]) -> Render:
+        """A rendering whose one function works on values and on SQL expressions alike
+        (`minimum >= 1`, `status == TableStatus.OCCUPIED`)."""
+        return cls(function, function)
+
+
+class NotInSql(Exception):
+    """Some field of the plan has no SQL twin: the plan builds its answer in Python."""
+
 
 def python(render: Callable[..., Any]) -> Callable[..., Any]:
     """The plain function of a rendering (generated plan code calls it per value)."""
@@ -57,7 +67,7 @@ def global_id(type_name: str, database_id: Any) -> Any:
     base64, which breaks lines every 76 characters: a type name and a bigint are under 57
     bytes)."""
     if len(type_name) > 36:
-        raise ValueError(f"type name too long for one base64 line: {type_name}")
+        raise NotInSql(f"type name too long for one base64 line: {type_name}")
     prefixed = text(type_name + ":").concat(cast(database_id, Text))
     return func.encode(func.convert_to(prefixed, text("UTF8")), text("base64"))
 

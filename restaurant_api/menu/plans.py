@@ -23,6 +23,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.api.sql_json import Render
 from restaurant_api.db import table_of
 from restaurant_api.menu import service as menu_service
 from restaurant_api.menu.graphql import MENU_PAGE
@@ -68,10 +69,6 @@ MODIFIER_OPTION = ObjectSpec(
 )
 
 
-def _required(minimum: Any) -> Any:
-    return minimum >= 1  # a value, or (given a column) the same test in SQL
-
-
 MODIFIER_GROUP = ObjectSpec(
     "ModifierGroup",
     ("menu_item_id", *table_layout(GROUPS)),
@@ -81,7 +78,7 @@ MODIFIER_GROUP = ObjectSpec(
         "name": Leaf(("name",)),
         "minSelections": Leaf(("min_selections",)),
         "maxSelections": Leaf(("max_selections",)),
-        "required": Leaf(("min_selections",), _required, sql=_required),
+        "required": Leaf(("min_selections",), Render.same(lambda minimum: minimum >= 1)),
         # As modifiers.options_for_groups: display order, then id.
         "options": related(
             "ModifierOption",

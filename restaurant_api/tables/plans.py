@@ -24,6 +24,7 @@ from restaurant_api.api.plan_specs import (
     table_layout,
     utc_time,
 )
+from restaurant_api.api.sql_json import Render
 from restaurant_api.db import table_of
 from restaurant_api.orders.models import Order
 from restaurant_api.raw_reads import prebuilt
@@ -47,10 +48,6 @@ SEAT = ObjectSpec(
 )
 
 
-def _is_occupied(status: Any) -> Any:
-    return status == TableStatus.OCCUPIED  # a value, or (given a column) the test in SQL
-
-
 TABLE = ObjectSpec(
     "Table",
     table_layout(TABLES),
@@ -64,7 +61,7 @@ TABLE = ObjectSpec(
         "updatedAt": Leaf(("updated_at",), utc_time),
         "currentOrderId": Leaf(("current_order_id",), optional(global_id("Order"))),
         "mergedInto": Leaf(("merged_into",), optional(global_id("Table"))),
-        "isOccupied": Leaf(("status",), _is_occupied, sql=_is_occupied),
+        "isOccupied": Leaf(("status",), Render.same(lambda status: status == TableStatus.OCCUPIED)),
         # As the seats_by_table loader: by seat number.
         "seats": related("Seat", "id", SEATS, "table_id", many=True, order_by=("seat_number",)),
         "currentOrder": related("Order", "current_order_id", ORDERS, "id", many=False),
