@@ -81,7 +81,7 @@ async def test_proven_documents_answer_as_the_normal_path(
     # Most of the corpus is answered at the door on its second request.
     assert answered_by_door > len(corpus(restaurant)) * 2
     # On PostgreSQL, the JSON of the documents whose every field has a SQL twin (the menu,
-    # tables, an order without its total...) was built by PostgreSQL.
+    # tables, an order by id...) was built by PostgreSQL.
     if app.state.db.is_sqlite:
         assert door.built_by_postgres == 0
     else:
