@@ -61,14 +61,9 @@ def operation_id(route: APIRoute) -> str:
 def _token_authenticator(settings: Settings, db: Database) -> Authenticate:
     async def authenticate(token: str) -> tuple[User, security.AccessClaims] | None:
         try:
-            claims = security.decode_access_token(
-                token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
-            )
-            async with db.session(read_only=True) as session:
-                user = await users_service.user_for_access_token(session, token, settings)
-        except (security.TokenError, DomainError):
+            return await users_service.caller_of_token(db, token, settings)
+        except DomainError:
             return None
-        return user, claims
 
     return authenticate
 

@@ -43,6 +43,11 @@ def prebuilt(statement: T, *, named: bool = False) -> T:
     return statement
 
 
+def is_prebuilt(statement: Any) -> bool:
+    found = _PREBUILT.get(id(statement))
+    return found is not None and found[0] is statement
+
+
 class OwnedStatement:
     """A statement built at run time (a plan's JSON statement, `api.plan_sql`): compiled
     once on first use and kept by its owner, not by the process-wide registry of

@@ -67,10 +67,9 @@ class Context(BaseContext):
             return
         self._authenticated = True
         try:
-            async with self.db.session(read_only=True) as session:
-                self.user = await users_service.user_for_access_token(
-                    session, self.bearer_token, self.settings
-                )
+            self.user, _ = await users_service.caller_of_token(
+                self.db, self.bearer_token, self.settings
+            )
         except DomainError as error:
             self.auth_error = error
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Boolean, Select, Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api import sql_json
@@ -47,6 +47,63 @@ class StatementFetch:
         return None if row is None else list(row)
 
 
+# A connection's row: its nodes' rows, whether more follow, whether the page follows a cursor.
+PAGE_LAYOUT = ("rows", "has_next", "has_previous")
+
+
+@dataclass(frozen=True, slots=True)
+class PageFetch:
+    """A connection root read by one prebuilt statement: its rows in page order, at most
+    the parameter `limit` of them, which is one more than the page holds (the extra row
+    says that more follow). The fetched value is the connection's row (`PAGE_LAYOUT`)."""
+
+    statement: Select[Any]
+    parameters: Mapping[str, Any]  # the statement's, `limit` included
+    has_previous: bool
+
+    async def __call__(self, connection: AsyncConnection) -> list[Any]:
+        result = await connection.execute(self.statement, self.parameters)
+        rows = [list(row) for row in result.all()]
+        first = self.parameters["limit"] - 1
+        return [rows[:first], len(rows) > first, self.has_previous]
+
+
+@dataclass(frozen=True)
+class SqlPage:
+    """A `PageFetch`'s rows in SQL, for plans whose JSON PostgreSQL builds: its statement
+    as a common table expression with each row's position (PostgreSQL reads it once, for
+    the edges and the page info alike). What stands for the `rows` of `PAGE_LAYOUT`."""
+
+    rows: Any  # the CTE: the statement's columns, then `ordinal`
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> SqlPage:
+        order = list(statement._order_by_clauses)
+        ordinal = func.row_number().over(order_by=order).label("ordinal")
+        return cls(statement.add_columns(ordinal).cte("page"))
+
+    def edges(self) -> Select[Any]:
+        """The page's rows (all but the extra one), in order, `ordinal` last."""
+        ordinal = self.rows.c.ordinal
+        return select(*self.rows.c).where(ordinal < bindparam("limit")).order_by(ordinal)
+
+    def has_next(self) -> Any:
+        more = func.count() >= bindparam("limit")
+        return select(more).select_from(self.rows).scalar_subquery()
+
+    def at_end(self, value: Callable[..., Any], names: Sequence[str], *, last: bool) -> Any:
+        """`value` of the columns `names` of the page's first or last row (NULL: empty)."""
+        ordinal = self.rows.c.ordinal
+        found = select(value(*[self.rows.c[name] for name in names]))
+        found = found.where(ordinal < bindparam("limit"))
+        found = found.order_by(ordinal.desc() if last else ordinal).limit(1)
+        return found.scalar_subquery()
+
+    @staticmethod
+    def has_previous() -> Any:
+        return bindparam("has_previous", type_=Boolean)
+
+
 @dataclass(frozen=True)
 class Leaf:
     """A scalar or enum made from some of the row's values (`render` None: the one value).
@@ -68,7 +125,9 @@ class Inline:
     columns: tuple[str, ...]
     derive: Callable[..., Any]
     many: bool = False
-    sql: Callable[..., tuple[Any, ...]] | None = None  # derive, on SQL expressions
+    # derive, on SQL expressions: the object's row (a tuple), or with `many` its rows (a
+    # select, ordered).
+    sql: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +305,50 @@ PAGE_INFO = ObjectSpec(
         "endCursor": Leaf(("end",)),
     },
 )
+
+
+def _same_row(*values: Any) -> tuple[Any, ...]:
+    return values
+
+
+def connection(
+    node: str, layout: tuple[str, ...], cursor: tuple[str, ...], render: sql_json.Render
+) -> tuple[ObjectSpec, ObjectSpec]:
+    """The specs of `<node>Connection` and `<node>Edge` for a `PageFetch` root over rows of
+    `layout`, whose cursor `render` makes of the columns `cursor`."""
+
+    def edges(rows: list[list[Any]]) -> list[list[Any]]:
+        # Copied: each object's row holds its own nested objects.
+        return [list(row) for row in rows]
+
+    def page_info(rows: list[list[Any]], has_next: bool, has_previous: bool) -> tuple[Any, ...]:
+        if not rows:
+            return (has_next, has_previous, None, None)
+        positions = [layout.index(name) for name in cursor]
+        start = render(*[rows[0][i] for i in positions])
+        return (has_next, has_previous, start, render(*[rows[-1][i] for i in positions]))
+
+    def page_info_sql(page: SqlPage, has_next: Any, has_previous: Any) -> tuple[Any, ...]:
+        start = page.at_end(render.sql, cursor, last=False)
+        return (has_next, has_previous, start, page.at_end(render.sql, cursor, last=True))
+
+    edge = ObjectSpec(
+        f"{node}Edge",
+        layout,
+        {
+            "node": Inline(node, layout, lambda *values: list(values), sql=_same_row),
+            "cursor": Leaf(cursor, render),
+        },
+    )
+    page = ObjectSpec(
+        f"{node}Connection",
+        PAGE_LAYOUT,
+        {
+            "edges": Inline(edge.name, ("rows",), edges, many=True, sql=SqlPage.edges),
+            "pageInfo": Inline("PageInfo", PAGE_LAYOUT, page_info, sql=page_info_sql),
+        },
+    )
+    return page, edge
 
 
 def _money_row(cents: Any) -> tuple[Any]:

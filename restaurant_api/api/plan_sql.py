@@ -29,18 +29,28 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 from restaurant_api.api import sql_json
-from restaurant_api.api.plan_specs import Fetch, Inline, Leaf, Related, StatementFetch
+from restaurant_api.api.plan_specs import (
+    PAGE_LAYOUT,
+    Fetch,
+    Inline,
+    Leaf,
+    PageFetch,
+    Related,
+    SqlPage,
+    StatementFetch,
+)
 from restaurant_api.api.plans import ObjectField, Plan, PlanNode
 from restaurant_api.api.sql_json import NotInSql
-from restaurant_api.raw_reads import OwnedStatement, RawConnection, RowReader
+from restaurant_api.raw_reads import OwnedStatement, RawConnection, RowReader, is_prebuilt
 
 # json_build_object takes at most 100 arguments: 50 keys and their values.
 MAX_KEYS = 50
 _EMPTY_LIST: ColumnElement[Any] = literal_column("'[]'::json")
-_ORDINAL = "_plan_ordinal"
 
 
 def _plain(column: ColumnElement[Any]) -> bool:
@@ -84,11 +94,33 @@ def _object(node: PlanNode, columns: Sequence[Any], currency: str) -> Any:
 
 
 def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> Any:
-    """A JSON list of `rows` (a select in the node's layout) built by `node`, in `order`."""
-    subquery = rows.add_columns(func.row_number().over(order_by=order).label(_ORDINAL)).subquery()
-    built = _object(node, list(subquery.c)[:-1], currency)
-    built = func.json_agg(aggregate_order_by(built, subquery.c[_ORDINAL]))
+    """A JSON list of `rows` (a select in the node's layout, maybe with more columns after)
+    built by `node`, in `order` (clauses over `rows`' tables)."""
+    subquery = rows.subquery()
+    adapted = _over(subquery, order)
+    if adapted is None:
+        # Ordered by columns `rows` does not select: number the rows in a window.
+        numbered = rows.add_columns(func.row_number().over(order_by=order).label("ordinal"))
+        subquery = numbered.subquery()
+        adapted = [subquery.c.ordinal]
+    built: Any = _object(node, list(subquery.c), currency)
+    if adapted:
+        built = aggregate_order_by(built, *adapted)
+    built = func.json_agg(built)
     return select(func.coalesce(built, _EMPTY_LIST)).select_from(subquery).scalar_subquery()
+
+
+def _over(subquery: Any, order: Sequence[Any]) -> list[Any] | None:
+    """`order` over the subquery's columns (None: some column is not among them). Ordering
+    the aggregate by them, PostgreSQL merges the subquery into the aggregate's scan; a
+    window numbering the rows would keep it apart, with one more sort per list."""
+    adapter = ClauseAdapter(subquery)
+    adapted = [adapter.traverse(clause) for clause in order]
+    for clause in adapted:
+        for element in iterate(clause):
+            if isinstance(element, ColumnClause) and element.table is not subquery:
+                return None
+    return adapted
 
 
 def _one_of(node: PlanNode, rows: Any, currency: str) -> Any:
@@ -101,9 +133,13 @@ def _nested(field: ObjectField, columns: Sequence[Any], currency: str) -> Any:
     spec = field.spec
     values = [columns[index] for index in field.indexes]
     if isinstance(spec, Inline):
-        if spec.sql is None or spec.many:
+        if spec.sql is None:
             raise NotInSql
-        return _object(field.node, list(spec.sql(*values)), currency)
+        derived = spec.sql(*values)
+        if spec.many:
+            order = list(derived._order_by_clauses)
+            return _list_of(field.node, derived.order_by(None), order, currency)
+        return _object(field.node, list(derived), currency)
     if not _related_in_sql(spec):
         raise NotInSql
     assert spec.rows is not None
@@ -135,9 +171,14 @@ def _statement(plan: Plan, fetches: Sequence[Fetch | None]) -> Any:
         if root is None:
             arguments.append(sql_json.text("Query"))
             continue
+        assert root.node is not None
+        if isinstance(fetch, PageFetch) and root.node.spec.layout == PAGE_LAYOUT:
+            page = SqlPage.of(fetch.statement)
+            row = [page, page.has_next(), page.has_previous()]
+            arguments.append(_object(root.node, row, plan.currency))
+            continue
         if not isinstance(fetch, StatementFetch) or fetch.many != root.spec.many:
             raise NotInSql
-        assert root.node is not None
         rows = fetch.statement
         if fetch.many:
             order = list(rows._order_by_clauses)
@@ -153,10 +194,13 @@ def _parameters(fetches: Sequence[Fetch | None]) -> dict[str, Any] | None:
     """The roots' parameters together (None: two roots bind the same name)."""
     merged: dict[str, Any] = {}
     for fetch in fetches:
-        if isinstance(fetch, StatementFetch):
-            if merged.keys() & fetch.parameters.keys():
+        if isinstance(fetch, (StatementFetch, PageFetch)):
+            parameters = dict(fetch.parameters)
+            if isinstance(fetch, PageFetch):
+                parameters["has_previous"] = fetch.has_previous
+            if merged.keys() & parameters.keys():
                 return None
-            merged.update(fetch.parameters)
+            merged.update(parameters)
     return merged
 
 
@@ -164,7 +208,12 @@ async def answer_data(
     plan: Plan, fetches: Sequence[Fetch | None], connection: RowReader
 ) -> bytes | None:
     """The answer's `data` as JSON built by PostgreSQL, or None: build it in Python."""
-    key = tuple(id(f.statement) if isinstance(f, StatementFetch) else 0 for f in fetches)
+    statements = [
+        f.statement if isinstance(f, (StatementFetch, PageFetch)) else None for f in fetches
+    ]
+    if not all(statement is None or is_prebuilt(statement) for statement in statements):
+        return None  # built per request: compiling its JSON statement would cost more
+    key = tuple(0 if statement is None else id(statement) for statement in statements)
     if key not in plan.sql:
         try:
             plan.sql[key] = _statement(plan, fetches)

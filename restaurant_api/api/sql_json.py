@@ -13,7 +13,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Text, case, cast, func, literal_column, null
+from sqlalchemy import (
+    JSON,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -69,27 +80,32 @@ def global_id(type_name: str, database_id: Any) -> Any:
     if len(type_name) > 36:
         raise NotInSql(f"type name too long for one base64 line: {type_name}")
     prefixed = text(type_name + ":").concat(cast(database_id, Text))
-    return func.encode(func.convert_to(prefixed, text("UTF8")), text("base64"))
+    # Text to bytea as it is: a type name and digits have no backslash to unescape.
+    return func.encode(cast(prefixed, LargeBinary), text("base64"))
 
 
 def amount(cents: Any) -> Any:
-    """`money.format_cents`: "12.98", "-0.05" (integer division, two-digit cents)."""
-    sign = case((cents < number(0), text("-")), else_=text(""))
-    whole = cast(func.div(func.abs(cents), number(100)), Text)
-    part = func.lpad(cast(func.mod(func.abs(cents), number(100)), Text), number(2), text("0"))
-    return sign.concat(whole).concat(text(".")).concat(part)
+    """`money.format_cents`: "12.98", "-0.05" (integer cents times an exact 0.01: a numeric
+    of scale 2, which PostgreSQL writes with its two digits)."""
+    return cast(cents * literal_column("0.01", Numeric), Text)
 
 
 def iso_utc(value: Any) -> Any:
     """`serialize_datetime` of a stored time: `datetime.isoformat()` in UTC, which leaves the
     fraction out when it is zero."""
     utc = value.op("AT TIME ZONE")(text("UTC"))
-    seconds = func.to_char(utc, text('YYYY-MM-DD"T"HH24:MI:SS'))
-    fraction = case(
-        (func.date_trunc(text("second"), value) == value, text("")),
-        else_=func.to_char(utc, text(".US")),
-    )
-    return seconds.concat(fraction).concat(text("+00:00"))
+    seconds = func.to_char(utc, text('YYYY-MM-DD"T"HH24:MI:SS.US'))
+    return func.replace(seconds, text(".000000"), text("")).concat(text("+00:00"))
+
+
+def cursor(*parts: Any) -> Any:
+    """`pagination.encode_cursor`: url-safe base64 of the parts' texts joined by "|"
+    (PostgreSQL's base64 breaks lines every 76 characters: the line breaks go)."""
+    joined = cast(parts[0], Text)
+    for part in parts[1:]:
+        joined = joined.concat(text("|")).concat(cast(part, Text))
+    encoded = func.encode(func.convert_to(joined, text("UTF8")), text("base64"))
+    return func.translate(encoded, text("+/").concat(func.chr(number(10))), text("-_"), type_=Text)
 
 
 def json_text(value: Any) -> Any:

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import BigInteger, bindparam, cast, func, select
 
+from restaurant_api.api import sql_json
 from restaurant_api.api.node import decode_id, decode_optional_id
 from restaurant_api.api.pagination import decode_time_id_cursor, encode_cursor
 from restaurant_api.api.plan_specs import (
@@ -20,8 +20,10 @@ from restaurant_api.api.plan_specs import (
     Inline,
     Leaf,
     ObjectSpec,
+    PageFetch,
     RootField,
     StatementFetch,
+    connection,
     enum_names,
     global_id,
     json_list_text,
@@ -40,7 +42,7 @@ from restaurant_api.orders.graphql import ORDERS_PAGE
 from restaurant_api.orders.models import Order, OrderLine, OrderStatus
 from restaurant_api.orders.service import (
     OrderFilter,
-    first_page_filters,
+    keyset_page_filters,
     newest_orders,
     order_filters,
 )
@@ -156,32 +158,12 @@ def _cursor(created_at: Any, order_id: int) -> str:
     return encode_cursor(stored_utc(created_at).isoformat(), order_id)
 
 
-def _page_info(orders: list[list[Any]], has_next: bool, has_previous: bool) -> tuple[Any, ...]:
-    if not orders:
-        return (has_next, has_previous, None, None)
-    start = _cursor(orders[0][_CREATED_AT], orders[0][_ID])
-    return (has_next, has_previous, start, _cursor(orders[-1][_CREATED_AT], orders[-1][_ID]))
+def _cursor_sql(created_at: Any, order_id: Any) -> Any:
+    return sql_json.cursor(sql_json.iso_utc(created_at), order_id)
 
 
-# The connection's row: (orders, has next page, has previous page); an edge's row is its
-# order's row, copied (each object's row holds its own nested objects).
-ORDER_CONNECTION = ObjectSpec(
-    "OrderConnection",
-    ("orders", "has_next", "has_previous"),
-    {
-        "edges": Inline(
-            "OrderEdge", ("orders",), lambda orders: [list(row) for row in orders], many=True
-        ),
-        "pageInfo": Inline("PageInfo", ("orders", "has_next", "has_previous"), _page_info),
-    },
-)
-ORDER_EDGE = ObjectSpec(
-    "OrderEdge",
-    ORDER_LAYOUT,
-    {
-        "node": Inline("Order", ORDER_LAYOUT, lambda *values: list(values)),
-        "cursor": Leaf(("created_at", "id"), _cursor),
-    },
+ORDER_CONNECTION, ORDER_EDGE = connection(
+    "Order", ORDER_LAYOUT, ("created_at", "id"), sql_json.Render(_cursor, _cursor_sql)
 )
 
 
@@ -190,16 +172,17 @@ def _signed_in(context: Any) -> None:
         raise Abandon  # IsAuthenticated answers with its error
 
 
-# The first page by status and table, built once (most screens read these); a page after a
-# cursor or between dates is built per request from `order_filters`.
-_FIRST_PAGES = {
-    (status, table): prebuilt(
-        newest_orders(row_columns(ORDERS), by_status=status, by_table=table).limit(
-            bindparam("limit")
-        )
+# Pages by status, table and cursor, built once (every screen reads these); a page between
+# dates is built per request from `order_filters`.
+_PAGES = {
+    (status, table, cursor): prebuilt(
+        newest_orders(
+            row_columns(ORDERS), by_status=status, by_table=table, by_cursor=cursor
+        ).limit(bindparam("limit"))
     )
     for status in (False, True)
     for table in (False, True)
+    for cursor in (False, True)
 }
 _ORDER = row_by_id(ORDERS)
 
@@ -209,21 +192,19 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
     _signed_in(context)
     first = ORDERS_PAGE.size(arguments["first"])
     after = arguments.get("after")
-    before = decode_time_id_cursor(after) if after else None
     where = OrderFilter(
         status=arguments.get("status"),
         table_id=decode_optional_id(arguments.get("tableId"), "Table", field="tableId"),
         created_from=arguments.get("createdFrom"),
         created_to=arguments.get("createdTo"),
-        before=before,
+        before=decode_time_id_cursor(after) if after else None,
         limit=first + 1,
     )
     clauses = order_filters(where)  # checks every filter, whichever statement runs
-    statement: Select[Any]
     parameters: dict[str, Any] = {"limit": where.limit}
-    filters = first_page_filters(where)
+    filters = keyset_page_filters(where)
     if filters is not None:
-        statement = _FIRST_PAGES["status" in filters, "table_id" in filters]
+        statement = _PAGES["status" in filters, "table_id" in filters, "before_id" in filters]
         parameters.update(filters)
     else:
         statement = (
@@ -232,12 +213,7 @@ def _orders(arguments: Mapping[str, Any], context: Any) -> Fetch:
             .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
             .limit(bindparam("limit"))
         )
-
-    async def fetch(connection: AsyncConnection) -> list[Any]:
-        rows = [list(row) for row in (await connection.execute(statement, parameters)).all()]
-        return [rows[:first], len(rows) > first, after is not None]
-
-    return fetch
+    return PageFetch(statement, parameters, has_previous=after is not None)
 
 
 def _order(arguments: Mapping[str, Any], context: Any) -> Fetch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,15 +195,26 @@ _ORDER_ROW = select(*(raw_column(_ORDERS[name]) for name in ORDER_ROW_COLUMNS))
 _STATUSES = frozenset(OrderStatus)
 
 
-def newest_orders(columns: Sequence[Any], *, by_status: bool, by_table: bool) -> Select[Any]:
+def newest_orders(
+    columns: Sequence[Any], *, by_status: bool, by_table: bool, by_cursor: bool = False
+) -> Select[Any]:
     """Orders with `columns`, newest first (the order of `list_orders`), filtered by the
-    `status` and `table_id` parameters: what the first pages are prebuilt from (REST's
-    list here, the GraphQL plans' first page)."""
+    `status` and `table_id` parameters, and with `by_cursor` only those after the keyset
+    (`before_at`, `before_id`): what pages are prebuilt from (REST's list here, the
+    GraphQL plans' pages)."""
     statement = select(*columns)
     if by_status:
         statement = statement.where(_ORDERS.status == bindparam("status"))
     if by_table:
         statement = statement.where(_ORDERS.table_id == bindparam("table_id"))
+    if by_cursor:
+        at = bindparam("before_at")
+        statement = statement.where(
+            or_(
+                _ORDERS.created_at < at,
+                (_ORDERS.created_at == at) & (_ORDERS.id < bindparam("before_id")),
+            )
+        )
     return statement.order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
 
 
@@ -222,6 +233,18 @@ def first_page_filters(where: OrderFilter) -> dict[str, Any] | None:
         parameters["status"] = OrderStatus(where.status).value
     if where.table_id is not None:
         parameters["table_id"] = where.table_id
+    return parameters
+
+
+def keyset_page_filters(where: OrderFilter) -> dict[str, Any] | None:
+    """`first_page_filters`, and a cursor's keyset (`before_at`, `before_id`) too."""
+    parameters = first_page_filters(replace(where, before=None))
+    if parameters is None or where.before is None:
+        return parameters
+    at, order_id = where.before
+    if not is_valid_id(order_id):
+        return None
+    parameters.update(before_at=as_utc(at, "after"), before_id=order_id)
     return parameters
 
 
