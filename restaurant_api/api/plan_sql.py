@@ -2,11 +2,12 @@
 
 A compiled plan (`api.plans`) reads rows and builds the answer in Python: one statement per
 relation and level, then a generated function per object. When every field of a document
-has a SQL twin (plain columns, global ids, money, enums, times: `api.sql_json`; objects
-read by `Related.rows`; roots read by a `StatementFetch`), the front door instead sends one
-statement that nests the same reads as correlated subqueries and returns the `data` object
-as JSON text: psycopg hands back one string, and no row, dict or encoder runs in Python.
-A document with any other field (a sum, a check, a cursor) keeps the Python build.
+has a SQL twin (plain columns, global ids, money, enums, times, cursors: `api.sql_json`;
+objects read by `Related.rows`; roots read by a `StatementFetch` or, for a connection, a
+`PageFetch`), the front door instead sends one statement that nests the same reads as
+correlated subqueries and returns the `data` object as JSON text: psycopg hands back one
+string, and no row, dict or encoder runs in Python. A document with any other field (an
+order's check) keeps the Python build.
 
 PostgreSQL spells JSON with spaces (`{"id" : 1, "name" : "x"}`): the same JSON values in
 the same order as the Python build, not the same bytes.
