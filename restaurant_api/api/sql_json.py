@@ -101,7 +101,7 @@ def iso_utc(value: Any) -> Any:
 def cursor(*parts: Any) -> Any:
     """`pagination.encode_cursor`: url-safe base64 of the parts' texts joined by "|"
     (PostgreSQL's base64 breaks lines every 76 characters: the line breaks go)."""
-    joined = cast(parts[0], Text)
+    joined: ColumnElement[str] = cast(parts[0], Text)
     for part in parts[1:]:
         joined = joined.concat(text("|")).concat(cast(part, Text))
     encoded = func.encode(func.convert_to(joined, text("UTF8")), text("base64"))

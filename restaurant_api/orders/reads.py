@@ -208,7 +208,7 @@ def newest_orders(
     if by_table:
         statement = statement.where(_ORDERS.table_id == bindparam("table_id"))
     if by_cursor:
-        at = bindparam("before_at")
+        at: Any = bindparam("before_at")
         statement = statement.where(
             or_(
                 _ORDERS.created_at < at,

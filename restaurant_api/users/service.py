@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, func, update
-from sqlalchemy import select as select_columns
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import security
 from restaurant_api.config import Settings
-from restaurant_api.db import Database, is_valid_id, raw_column, stored_utc, table_of, utcnow
+from restaurant_api.db import Database, is_valid_id, utcnow
 from restaurant_api.errors import (
-    AuthenticationFailed,
     Conflict,
     DomainError,
     ErrorCode,
@@ -29,7 +25,14 @@ from restaurant_api.errors import (
     PermissionDenied,
 )
 from restaurant_api.inputs import storable
-from restaurant_api.raw_reads import NotPrebuilt, prebuilt
+from restaurant_api.users.callers import caller_of_token as caller_of_token
+from restaurant_api.users.callers import user_for_access_token as user_for_access_token
+from restaurant_api.users.errors import EmailTaken as EmailTaken
+from restaurant_api.users.errors import InactiveUser as InactiveUser
+from restaurant_api.users.errors import InvalidCredentials as InvalidCredentials
+from restaurant_api.users.errors import InvalidToken as InvalidToken
+from restaurant_api.users.errors import RefreshTokenReused as RefreshTokenReused
+from restaurant_api.users.errors import WrongPassword as WrongPassword
 from restaurant_api.users.events import user_access_changed
 from restaurant_api.users.models import RefreshToken, Role, User
 from restaurant_api.users.permissions import ADMINS, require_role
@@ -37,54 +40,12 @@ from restaurant_api.users.permissions import ALL_STAFF as ALL_STAFF
 from restaurant_api.users.permissions import FLOOR_STAFF as FLOOR_STAFF
 from restaurant_api.users.permissions import MANAGERS as MANAGERS
 
-# Other domains and api/ reach users through this module: `User`, `Role`, `require_role`
-# and the role sets are re-exported above for them.
+# Other domains and api/ reach users through this module: `User`, `Role`, `require_role`,
+# the role sets, the errors and the caller of a token are re-exported above for them.
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_EMAIL_LENGTH = 254
-
-
-class EmailTaken(Conflict):
-    code = ErrorCode.EMAIL_TAKEN
-    http_status = 400
-
-    def __init__(self) -> None:
-        super().__init__("Email already registered", field="email")
-
-
-class InvalidCredentials(AuthenticationFailed):
-    code = ErrorCode.INVALID_CREDENTIALS
-
-    def __init__(self) -> None:
-        super().__init__("Invalid email or password")
-
-
-class InvalidToken(AuthenticationFailed):
-    code = ErrorCode.INVALID_TOKEN
-
-    def __init__(self, message: str = "Invalid token") -> None:
-        super().__init__(message)
-
-
-class RefreshTokenReused(InvalidToken):
-    # The family is revoked before reporting, and that revocation must stick.
-    keeps_changes = True
-
-    def __init__(self) -> None:
-        super().__init__("Refresh token was already used; sign in again")
-
-
-class WrongPassword(InvalidCredentials):
-    def __init__(self) -> None:
-        AuthenticationFailed.__init__(self, "Current password is incorrect")
-
-
-class InactiveUser(AuthenticationFailed):
-    code = ErrorCode.INACTIVE_USER
-
-    def __init__(self) -> None:
-        super().__init__("Inactive user")
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,73 +316,6 @@ async def ensure_first_admin(
 
 
 # --- tokens -----------------------------------------------------------------------------
-
-
-def _claims(token: str, settings: Settings) -> security.AccessClaims:
-    try:
-        return security.decode_access_token(
-            token, secret=settings.secret_key, algorithm=settings.jwt_algorithm
-        )
-    except security.TokenError as exc:
-        raise InvalidToken() from exc
-
-
-def _caller(user: User | None, claims: security.AccessClaims) -> User:
-    """`user` if it is the active holder of the token's current version."""
-    if user is None or user.token_version != claims.version:
-        raise InvalidToken()
-    if not user.is_active:
-        raise InactiveUser()
-    return user
-
-
-async def user_for_access_token(session: AsyncSession, token: str, settings: Settings) -> User:
-    """The active user of a valid token whose version is the user's current one."""
-    claims = _claims(token, settings)
-    user = await session.get(User, claims.user_id) if is_valid_id(claims.user_id) else None
-    return _caller(user, claims)
-
-
-_USERS = table_of(User)
-# A caller's row, built once: on PostgreSQL `caller_of_token` reads it on the raw reads.
-_USER_ROW = prebuilt(
-    select_columns(*[raw_column(column) for column in _USERS.c]).where(
-        _USERS.c.id == bindparam("id")
-    ),
-    named=True,
-)
-
-
-async def caller_of_token(
-    db: Database, token: str, settings: Settings
-) -> tuple[User, security.AccessClaims]:
-    """`user_for_access_token` in a read of its own, with the token's claims.
-
-    On PostgreSQL one prebuilt statement on the raw reads, and the user built from its row,
-    detached, as a session that has closed leaves it: an ORM session, its transaction and
-    identity map cost a read-only request more than the rest of its work (the plans)."""
-    claims = _claims(token, settings)
-    if not is_valid_id(claims.user_id):
-        raise InvalidToken()
-    if db.raw_reads is not None:
-        try:
-            async with db.raw_reads.connection() as raw:
-                row = (await raw.execute(_USER_ROW, {"id": claims.user_id})).first()
-        except NotPrebuilt:
-            pass
-        else:
-            return _caller(None if row is None else _detached_user(row), claims), claims
-    async with db.session(read_only=True) as session:
-        return _caller(await session.get(User, claims.user_id), claims), claims
-
-
-def _detached_user(row: Any) -> User:
-    values = row._asdict()
-    values["created_at"] = stored_utc(values["created_at"])
-    values["updated_at"] = stored_utc(values["updated_at"])
-    user = User(**values)
-    make_transient_to_detached(user)  # persistent again if a session takes it
-    return user
 
 
 async def _new_refresh_token(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import bcrypt
 import pytest
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from restaurant_api import security
 from restaurant_api.users import passwords, service
@@ -111,10 +111,10 @@ async def test_the_caller_of_a_token_is_the_stored_user_detached(db, app):
         assert count.one() == 1
         assert (await session.get(User, caller.id)).name == "Renamed"
     async with db.session() as session:
-        await session.exec(update(User).where(User.id == caller.id).values(is_active=False))
+        await session.exec(update(User).where(col(User.id) == caller.id).values(is_active=False))
     with pytest.raises(service.InactiveUser):
         await service.caller_of_token(db, tokens.access_token, settings)
-    forged = security.create_access_token(
+    forged, _ = security.create_access_token(
         caller.id, secret=settings.secret_key, algorithm=settings.jwt_algorithm,
         lifetime=timedelta(minutes=5), version=caller.token_version + 1,
     )  # fmt: skip
