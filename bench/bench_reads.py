@@ -559,7 +559,8 @@ def parse_args() -> argparse.Namespace:
         "--before",
         type=Path,
         help="another checkout of the project (with its .venv) to measure in the same rounds, "
-        "e.g. a `git worktree` of main before a change; its rows are labelled `before:`",
+        "e.g. a `git worktree` of main before a change; its rows are labelled `before:` "
+        "(its response cache is off, unless --cache on)",
     )
     parser.add_argument(
         "--access-log",
@@ -658,10 +659,12 @@ def start_references(bench: Bench, postgraphile: str | None) -> None:
         before_python = str(bench.args.before.resolve() / ".venv" / "bin" / "python")
         command = [before_python, "-m", "restaurant_api", "serve", "--port",
                    str(PORTS["before"])]  # fmt: skip
+        # Uncached unless only cached rows are asked for: its rows compare with `cache off`.
+        cache = "true" if bench.args.cache == "on" else "false"
         bench.start(
             "before",
             command,
-            bench.env,
+            {**bench.env, "RESPONSE_CACHE": cache},
             f"{before}/health",
             "the project server before the change",
             cwd=bench.args.before.resolve(),

@@ -308,14 +308,17 @@ async def _seed_orders(gql, server, add_menu_item, add_table, count):
 # Statements for `orders` with lines, their menu items, table, seats, tickets, ticket lines
 # and each ticket's order: 1 to authenticate the caller + 1 page of orders + 1 lines
 # + 1 menu items + 1 tables + 1 seats + 1 tickets + 1 ticket lines + 1 orders (ticket ->
-# order) = 9, whatever the page size.
+# order) = 9, whatever the page size. On PostgreSQL, once the front door has proven the
+# document, PostgreSQL builds the answer's JSON: the caller + one statement.
 ORDERS_QUERY_STATEMENTS = 9
+ORDERS_QUERY_STATEMENTS_IN_SQL = 2
 
 
 async def test_orders_query_statement_count_does_not_grow(
     gql, server, add_menu_item, add_table, count_statements, db
 ):
     counts = {}
+    expected = ORDERS_QUERY_STATEMENTS if db.is_sqlite else ORDERS_QUERY_STATEMENTS_IN_SQL
     for size in (5, 50):
         await _seed_orders(gql, server, add_menu_item, add_table, size)
         with count_statements() as counter:
@@ -324,7 +327,7 @@ async def test_orders_query_statement_count_does_not_grow(
         assert len(edges) == size
         assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
         counts[size] = counter.count
-    assert counts == {5: ORDERS_QUERY_STATEMENTS, 50: ORDERS_QUERY_STATEMENTS}, counts
+    assert counts == {5: expected, 50: expected}, counts
 
 
 async def test_orders_time_range(gql, server):
