@@ -282,3 +282,15 @@ async def test_order_pages_answer_the_same_built_by_postgresql(
     # A page between dates is built per request: Python builds its answer.
     dated = await both_ways({"first": 2, "from": "2026-01-01T00:00:00Z"}, in_sql=False)
     assert len(dated["edges"]) == 2
+
+    # A page next to another root, in one statement; next to the menu (which binds `limit`
+    # too) in Python.
+    order_id = whole["edges"][0]["node"]["id"]
+    for other, in_sql in ((f'order(id: "{order_id}") {{ version }}', True), ("menu { id }", False)):
+        query = f"{{ {other} orders(first: 2) {{ pageInfo {{ endCursor }} edges {{ cursor }} }} }}"
+        first = await post(app, client, query, {}, server.headers)
+        before = door.built_by_postgres
+        second = await post(app, client, query, {}, server.headers)
+        assert in_order(second[2]) == in_order(first[2])
+        assert b'"errors"' not in second[2]
+        assert door.built_by_postgres == before + (in_sql and not app.state.db.is_sqlite)
