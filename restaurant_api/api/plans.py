@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from graphql import (
@@ -43,6 +44,7 @@ from graphql.execution.values import get_argument_values, get_directive_values, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restaurant_api.api import sql_json
+from restaurant_api.api.plan_rows import load_objects
 from restaurant_api.api.plan_specs import (
     MONEY,
     PAGE_INFO,
@@ -115,6 +117,28 @@ class _Root:
     node: PlanNode | None  # None: only __typename... never; kept for clarity of types
     field_def: Any
     field_node: FieldNode
+    # The field's arguments once coerced, when they are literals only (the same for every
+    # request of the document; none of a variable's).
+    fixed_arguments: Mapping[str, Any] | None = None
+
+    def arguments(self, variables: Any) -> Mapping[str, Any]:
+        if self.fixed_arguments is not None:
+            return self.fixed_arguments
+        arguments = get_argument_values(self.field_def, self.field_node, variables)
+        if not _uses_variables(self.field_node):
+            self.fixed_arguments = MappingProxyType(arguments)
+        return arguments
+
+
+def _uses_variables(node: Any) -> bool:
+    found: list[Any] = []
+
+    class _Variables(Visitor):
+        def enter_variable(self, variable: Any, *_args: Any) -> None:
+            found.append(variable)
+
+    visit(node, _Variables())
+    return bool(found)
 
 
 class _SharedBuild:
@@ -160,8 +184,7 @@ class Plan:
                 continue
             try:
                 # A literal a scalar refuses is the executor's field error to report.
-                arguments = get_argument_values(root.field_def, root.field_node, variables)
-                fetches.append(root.spec.prepare(arguments, context))
+                fetches.append(root.spec.prepare(root.arguments(variables), context))
             except (DomainError, GraphQLError) as error:
                 raise Abandon from error
         return fetches
@@ -184,7 +207,7 @@ class Plan:
             value = await fetch(conn)
             assert root.node is not None
             rows = value if root.spec.many else ([] if value is None else [value])
-            await _load(root.node, rows, conn)
+            await load_objects(root.node, rows, conn)
             build = root.node.build
             self._clear_shared()
             try:
@@ -195,68 +218,6 @@ class Plan:
             finally:
                 self._clear_shared()
         return data
-
-
-async def _load(node: PlanNode, rows: list[Row], conn: AsyncConnection) -> None:
-    """Attach every nested object to its parent rows, one query per relation."""
-    fetched: dict[tuple[Any, int], Sequence[Any]] = {}
-    for child in node.objects:
-        spec = child.spec
-        if isinstance(spec, Inline):
-            indexes, derive = child.indexes, spec.derive
-            values = [derive(*[row[i] for i in indexes]) for row in rows]
-            for row, value in zip(rows, values, strict=True):
-                row.append(value)
-            if spec.many:
-                nested = [item for value in values for item in value]
-            else:
-                nested = [value for value in values if value is not None]
-        else:
-            (key_index,) = child.indexes
-            shared = (id(spec.statement), key_index)
-            records = fetched.get(shared)
-            if records is None:
-                keys = list(dict.fromkeys(row[key_index] for row in rows))
-                if None in keys:
-                    keys.remove(None)
-                records = []
-                if keys:
-                    records = (await conn.execute(spec.statement, {"keys": keys})).all()
-                fetched[shared] = records
-            nested = _attach(spec, key_index, rows, records)
-        if child.node.objects and nested:
-            await _load(child.node, nested, conn)
-
-
-def _attach(spec: Related, key_index: int, rows: list[Row], records: Sequence[Any]) -> list[Any]:
-    """Give each parent row its objects from `records`; returns every object made."""
-    found = spec.key_index
-    grouped: dict[Any, Any] = {}
-    if spec.reduce is not None:
-        for record in records:
-            grouped.setdefault(record[found], []).append(record)
-        reduce = spec.reduce
-        nested = []
-        for row in rows:
-            value = reduce(grouped.get(row[key_index], []))
-            row.append(value)
-            nested.append(value)
-        return nested
-    convert = spec.convert
-    nested = [convert(record) for record in records]
-    if spec.many:
-        for record, item in zip(records, nested, strict=True):
-            grouped.setdefault(record[found], []).append(item)
-        for row in rows:
-            row.append(grouped.get(row[key_index], []))
-    else:
-        for record, item in zip(records, nested, strict=True):
-            grouped[record[found]] = item
-        missing = spec.missing
-        for row in rows:
-            value = grouped.get(row[key_index])
-            row.append(missing if value is None else value)
-    return nested
 
 
 class _Compiler:
