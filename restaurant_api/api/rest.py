@@ -76,9 +76,8 @@ async def _current_user(
         raise AuthenticationFailed("Not authenticated")
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.db
-    # Authenticate in a short read transaction of its own, before the handler's session.
-    async with db.session(read_only=True) as session:
-        user = await users_service.user_for_access_token(session, token, settings)
+    # Authenticate in a short read of its own, before the handler's session.
+    user, _ = await users_service.caller_of_token(db, token, settings)
     request.state.user = user
     return user
 
