@@ -49,6 +49,7 @@ class StatementFetch:
 
 # A connection's row: its nodes' rows, whether more follow, whether the page follows a cursor.
 PAGE_LAYOUT = ("rows", "has_next", "has_previous")
+_HAS_PREVIOUS = "has_previous"  # the parameter of a page's JSON statement (`api.plan_sql`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,11 @@ class PageFetch:
     statement: Select[Any]
     parameters: Mapping[str, Any]  # the statement's, `limit` included
     has_previous: bool
+
+    @property
+    def sql_parameters(self) -> dict[str, Any]:
+        """The parameters of the page's JSON statement (`SqlPage`)."""
+        return {**self.parameters, _HAS_PREVIOUS: self.has_previous}
 
     async def __call__(self, connection: AsyncConnection) -> list[Any]:
         result = await connection.execute(self.statement, self.parameters)
@@ -101,7 +107,7 @@ class SqlPage:
 
     @staticmethod
     def has_previous() -> Any:
-        return bindparam("has_previous", type_=Boolean)
+        return bindparam(_HAS_PREVIOUS, type_=Boolean)
 
 
 @dataclass(frozen=True)

@@ -196,9 +196,7 @@ def _parameters(fetches: Sequence[Fetch | None]) -> dict[str, Any] | None:
     merged: dict[str, Any] = {}
     for fetch in fetches:
         if isinstance(fetch, (StatementFetch, PageFetch)):
-            parameters = dict(fetch.parameters)
-            if isinstance(fetch, PageFetch):
-                parameters["has_previous"] = fetch.has_previous
+            parameters = fetch.sql_parameters if isinstance(fetch, PageFetch) else fetch.parameters
             if merged.keys() & parameters.keys():
                 return None
             merged.update(parameters)

@@ -53,8 +53,6 @@ from restaurant_api.tables.plans import TABLES
 ORDERS = table_of(Order)
 LINES = table_of(OrderLine)
 ORDER_LAYOUT = table_layout(ORDERS)
-_CREATED_AT = ORDER_LAYOUT.index("created_at")
-_ID = ORDER_LAYOUT.index("id")
 
 
 # As the lines_by_order loader: by position. `total` shares its query (and sums it).

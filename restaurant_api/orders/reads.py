@@ -137,13 +137,13 @@ def order_filters(where: OrderFilter) -> list[ColumnElement[bool]]:
         at, order_id = as_utc(where.before[0], "after"), where.before[1]
         if not is_valid_id(order_id):
             raise InvalidInput("Invalid cursor", field="after")
-        clauses.append(
-            or_(
-                col(Order.created_at) < at,
-                (col(Order.created_at) == at) & (col(Order.id) < order_id),
-            )
-        )
+        clauses.append(_after_keyset(at, order_id))
     return clauses
+
+
+def _after_keyset(at: Any, order_id: Any) -> ColumnElement[bool]:
+    """Orders listed after the one created at `at` with id `order_id` (newest first)."""
+    return or_(_ORDERS.created_at < at, (_ORDERS.created_at == at) & (_ORDERS.id < order_id))
 
 
 def _valid_page(where: OrderFilter) -> bool:
@@ -208,13 +208,7 @@ def newest_orders(
     if by_table:
         statement = statement.where(_ORDERS.table_id == bindparam("table_id"))
     if by_cursor:
-        at: Any = bindparam("before_at")
-        statement = statement.where(
-            or_(
-                _ORDERS.created_at < at,
-                (_ORDERS.created_at == at) & (_ORDERS.id < bindparam("before_id")),
-            )
-        )
+        statement = statement.where(_after_keyset(bindparam("before_at"), bindparam("before_id")))
     return statement.order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
 
 
