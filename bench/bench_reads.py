@@ -134,9 +134,12 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def prepared_database(database_url: str) -> dict[str, str]:
+def prepared_database(database_url: str, checkout: Path | None = None) -> dict[str, str]:
     """The environment of a production server of `database_url`, which is migrated, seeded
-    (21 menu items, 8 tables) and has the admin ADMIN_EMAIL / ADMIN_PASSWORD."""
+    (21 menu items, 8 tables) and has the admin ADMIN_EMAIL / ADMIN_PASSWORD: by this
+    checkout's CLI, or by `checkout`'s (its .venv, its migrations)."""
+    cli = CLI if checkout is None else [str(checkout / ".venv" / "bin" / "python"), "-m",
+                                        "restaurant_api"]  # fmt: skip
     env = {
         **os.environ,
         "ENVIRONMENT": "production",
@@ -150,7 +153,9 @@ def prepared_database(database_url: str) -> dict[str, str]:
         ["create-user", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role",
          "admin", "--name", "Bench"],
     ):  # fmt: skip
-        subprocess.run([*CLI, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [*cli, *command], env=env, cwd=checkout or ROOT, check=True, capture_output=True
+        )
     return env
 
 

@@ -14,6 +14,10 @@ The raw Starlette + psycopg app (bench/raw_app.py) is measured the same way as t
 baseline. Workers of the checkouts take turns, in an order reversed every round; the table shows
 medians.
 
+`--before-own-database`: the `--before` checkout gets a database of its own, migrated,
+seeded and given its open orders by its own CLI and app (for a checkout whose migrations
+differ: placing an order there needs its own schema).
+
 `--profile NAME` runs cProfile over that read in this checkout and prints the top costs.
 """
 
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -285,6 +290,11 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout (with its .venv)")
     parser.add_argument("--requests", type=int, default=400, help="timed requests per read")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--before-own-database",
+        action="store_true",
+        help="migrate and seed a database of --before's own (its migrations differ)",
+    )
     parser.add_argument("--orders", type=int, default=50, help="open orders to seed")
     parser.add_argument("--profile", help="cProfile this read (a name of the table)")
     parser.add_argument("--top", type=int, default=30, help="rows of the profile")
@@ -305,9 +315,19 @@ def main() -> None:
     admin_url = os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
-    with postgres_database(admin_url) as database_url:
+    with ExitStack() as stack:
+        database_url = stack.enter_context(postgres_database(admin_url))
         env = {**prepared_database(database_url), "RESPONSE_CACHE": "false"}
         run_worker(ROOT, env, ["--seed-orders", str(args.orders)])
+        envs: dict[Path | None, dict[str, str]] = {ROOT: env}
+        if args.before is not None and args.before_own_database:
+            before = args.before.resolve()
+            before_url = stack.enter_context(postgres_database(admin_url))
+            envs[before] = {
+                **prepared_database(before_url, checkout=before),
+                "RESPONSE_CACHE": "false",
+            }
+            run_worker(before, envs[before], ["--seed-orders", str(args.orders)])
 
         if args.profile:
             extra = ["--profile", args.profile, "--top", str(args.top), "--reads", args.profile]
@@ -327,7 +347,7 @@ def main() -> None:
             for label, checkout in order if number % 2 == 0 else reversed(order):
                 results = run_worker(
                     checkout,
-                    raw_env if checkout is None else env,
+                    raw_env if checkout is None else envs.get(checkout, env),
                     ["--requests", str(args.requests), "--reads", *args.reads],
                 )
                 for name, value in results.items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import select
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 import psycopg
@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -43,7 +44,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.raw_reads import RawReads
+from restaurant_api.raw_reads import NotPrebuilt, RawConnection, RawReads, RawStatements
 
 # Named constraints make migrations reproducible and let batch mode on SQLite drop them.
 SQLModel.metadata.naming_convention = {
@@ -54,7 +55,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
 AFTER_COMMIT_KEY = "after_commit"
+# The prebuilt statements' SQL for the sessions' dialect (PostgreSQL): see `transaction_rows`.
+RAW_STATEMENTS_KEY = "raw_statements"
 BEFORE_COMMIT_KEY = "before_commit"
 
 # Primary keys are 32-bit INTEGERs: a larger number names no row, and must not reach the
@@ -159,6 +164,61 @@ def _one_of_in(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 def _one_of_any(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     array = bindparam(element.name, type_=ARRAY(element.column.type))
     return compiler.process(element.column == any_(array), **kw)
+
+
+def whole_rows(model: type[SQLModel]) -> list[Any]:
+    """The columns of `model`'s table as `detached_instance` reads them back."""
+    return [raw_column(column) for column in table_of(model).c]
+
+
+def detached_instance(model: type[ModelT], row: Sequence[Any]) -> ModelT:
+    """An instance of `model` from a row of its `whole_rows` columns (validated as the
+    model's fields), detached: a session that takes it updates its row, never inserts."""
+    values = {}
+    for column, value in zip(table_of(model).c, row, strict=True):
+        if value is not None and isinstance(column.type, JSON):
+            value = json_column_loads(value)
+        elif value is not None and isinstance(column.type, UTCDateTime):
+            value = stored_utc(value)  # SQLite's driver gives naive times
+        values[column.key] = value
+    instance = model.model_validate(values)
+    make_transient_to_detached(instance)
+    return instance
+
+
+async def transaction_rows(
+    session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None
+) -> Sequence[Any]:
+    """The rows of a Core select in the session's transaction (its locks and snapshot, its
+    flushed changes), as tuples (named ones if the statement was prebuilt `named`).
+
+    On PostgreSQL a `prebuilt` statement runs straight on the session's psycopg connection
+    (`RawConnection`: its SQL compiled once, no execution context or result objects): a
+    third of an ORM read's CPU. Writes read their reference data (tax rates, charge rules,
+    stations) this way. Elsewhere, or for a statement built per call, SQLAlchemy runs it.
+    Columns must give the driver's values as they are (`raw_column`).
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the ORM's autoflush would have done
+    connection = await session.connection()
+    statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
+    if statements is not None:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # a checked-out connection has its driver's connection
+        try:
+            return (await RawConnection(driver, statements).execute(statement, parameters)).all()
+        except NotPrebuilt:
+            pass
+        except psycopg.Error as error:
+            # As SQLAlchemy would raise it (the handlers answer 503 for a lost database),
+            # with the pool told of a broken connection.
+            broken = driver.closed or driver.broken
+            if broken:
+                await connection.invalidate()
+            raise exc.DBAPIError.instance(
+                str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
+            ) from error
+    return (await connection.execute(statement, parameters or {})).all()
 
 
 def json_column_loads(text: str | bytes) -> Any:
@@ -328,18 +388,20 @@ class Database:
             snapshot_engine = self.engine.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
+        # Sessions on PostgreSQL run prebuilt reads on their own psycopg connection.
+        info = {} if self.raw_reads is None else {RAW_STATEMENTS_KEY: self.raw_reads.statements}
         # SQLite has one writer at a time. Queuing this process's writers here, in order,
         # replaces SQLite's busy handler (which sleeps in growing steps) for them.
         self._writer = asyncio.Lock() if self.is_sqlite else None
         self.sessionmaker = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
+            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=True, info=info
         )
         self.read_engine = read_engine
         self.read_sessionmaker = async_sessionmaker(
-            read_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
+            read_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True, info=info
         )
         self.snapshot_sessionmaker = async_sessionmaker(
-            snapshot_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True
+            snapshot_engine, class_=AsyncSession, expire_on_commit=False, autoflush=True, info=info
         )
 
     async def acquire_write_turn(self) -> bool:

@@ -423,7 +423,7 @@ def create_bus(database_url: str, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> Ev
 def attach(db: Database, bus: EventBus) -> None:
     """Make `bus` the one that sessions of `db` publish to (see `publish_after_commit`)."""
     for factory in (db.sessionmaker, db.read_sessionmaker):
-        factory.configure(info={SESSION_BUS_KEY: bus})
+        factory.configure(info={**(factory.kw.get("info") or {}), SESSION_BUS_KEY: bus})
 
 
 def bus_of(session: AsyncSession) -> EventBus | None:

@@ -11,7 +11,7 @@ A fired ticket is due at `fired_at` + the longest prep-time target of its lines.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert
@@ -65,12 +65,15 @@ async def fire_lines(
     new_order: bool = False,
     fire_all: bool = False,
     now: datetime | None = None,
+    prep_by_item: Mapping[int, int | None] | None = None,
 ) -> list[KitchenTicket]:
     """Send `lines` to their stations, holding the courses after the ones already fired.
 
     `new_order`: the order was created in this transaction: its first course fires (every
     course with `fire_all`), the others are held. On an existing order a line fires when
     its course is not after the highest course fired (or with `fire_all`).
+    `prep_by_item`: the prep-time targets of the lines' menu items, when the caller has
+    read the items (else they are read here).
     Returns the tickets created or given lines.
     """
     if not lines:
@@ -87,7 +90,7 @@ async def fire_lines(
         first_held = min((course for _, course in held), default=None)
         first_new = min(line.course for line in lines)
         highest = first_new if first_held is None else min(first_new, first_held - 1)
-    routing = await routing_for(session, lines)
+    routing = await routing_for(session, lines, prep_by_item)
     groups: dict[tuple[int, int, bool], list[RoutedLine]] = defaultdict(list)
     for line in lines:
         fire_now = fire_all or line.course <= highest

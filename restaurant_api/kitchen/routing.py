@@ -9,17 +9,20 @@ come from the item, else from the station the line lands on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_
-from sqlmodel import col, select
+from sqlalchemy import select as core_select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import OneOf, table_of, transaction_rows
 from restaurant_api.errors import Conflict
 from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
 from restaurant_api.menu.service import MenuItem
+from restaurant_api.raw_reads import prebuilt
 
 
 class OrderLineView(Protocol):
@@ -58,36 +61,48 @@ def category_key(category: str) -> str:
     return category.strip().lower()
 
 
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A station in service as routing reads it (a row, not an ORM instance)."""
+
+    id: int
+    name: str
+    display_order: int
+    is_expo: bool
+    is_default: bool
+    default_prep_minutes: int | None
+
+
 @dataclass(frozen=True)
 class RoutedLine:
     """One ticket line to write: where it goes and what the station reads."""
 
-    station: KitchenStation
+    station: Station
     course: int
     values: dict[str, Any]
 
 
 @dataclass
 class RoutingTable:
-    default: KitchenStation
-    by_category: dict[str, KitchenStation] = field(default_factory=dict)
-    by_item: dict[int, KitchenStation] = field(default_factory=dict)
-    by_option: dict[int, KitchenStation] = field(default_factory=dict)
+    default: Station
+    by_category: dict[str, Station] = field(default_factory=dict)
+    by_item: dict[int, Station] = field(default_factory=dict)
+    by_option: dict[int, Station] = field(default_factory=dict)
     prep_by_item: dict[int, int | None] = field(default_factory=dict)
 
-    def station_for(self, line: OrderLineView) -> KitchenStation:
+    def station_for(self, line: OrderLineView) -> Station:
         if line.menu_item_id is not None and line.menu_item_id in self.by_item:
             return self.by_item[line.menu_item_id]
         return self.by_category.get(category_key(line.category), self.default)
 
-    def prep_minutes(self, line: OrderLineView, station: KitchenStation) -> int | None:
+    def prep_minutes(self, line: OrderLineView, station: Station) -> int | None:
         own = self.prep_by_item.get(line.menu_item_id) if line.menu_item_id else None
         return own if own is not None else station.default_prep_minutes
 
     def route(self, line: OrderLineView) -> list[RoutedLine]:
         station = self.station_for(line)
         kept: list[str] = []
-        elsewhere: list[tuple[KitchenStation, dict[str, Any]]] = []
+        elsewhere: list[tuple[Station, dict[str, Any]]] = []
         for option in line.options or ():
             target = self.by_option.get(option.get("option_id", -1))
             if target is None or target.id == station.id:
@@ -132,17 +147,7 @@ def _values(
     }
 
 
-async def active_stations(session: AsyncSession) -> list[KitchenStation]:
-    """Stations in service, in display order (expo included)."""
-    rows = await session.exec(
-        select(KitchenStation)
-        .where(col(KitchenStation.retired_at).is_(None))
-        .order_by(col(KitchenStation.display_order), col(KitchenStation.id))
-    )
-    return list(rows.all())
-
-
-def default_station(stations: Iterable[KitchenStation]) -> KitchenStation:
+def default_station(stations: Iterable[Station]) -> Station:
     """The station flagged default, else the first that makes food (not the expo)."""
     makers = [station for station in stations if not station.is_expo]
     if not makers:
@@ -150,9 +155,52 @@ def default_station(stations: Iterable[KitchenStation]) -> KitchenStation:
     return next((station for station in makers if station.is_default), makers[0])
 
 
-async def routing_for(session: AsyncSession, lines: Sequence[OrderLineView]) -> RoutingTable:
+_STATIONS = table_of(KitchenStation)
+_ROUTES = table_of(KitchenRoute)
+_ITEMS = table_of(MenuItem)
+# Built once (fired lines read them in the writer's transaction, `transaction_rows`): the
+# stations in service, each with the rules that can apply to the lines (or none).
+_STATIONS_WITH_RULES = prebuilt(
+    core_select(
+        _STATIONS.c.id,
+        _STATIONS.c.name,
+        _STATIONS.c.display_order,
+        _STATIONS.c.is_expo,
+        _STATIONS.c.is_default,
+        _STATIONS.c.default_prep_minutes,
+        _ROUTES.c.category_key,
+        _ROUTES.c.menu_item_id,
+        _ROUTES.c.modifier_option_id,
+    )
+    .select_from(
+        _STATIONS.outerjoin(
+            _ROUTES,
+            and_(
+                _ROUTES.c.station_id == _STATIONS.c.id,
+                or_(
+                    OneOf(_ROUTES.c.category_key, "categories"),
+                    OneOf(_ROUTES.c.menu_item_id, "item_ids"),
+                    OneOf(_ROUTES.c.modifier_option_id, "option_ids"),
+                ),
+            ),
+        )
+    )
+    .where(_STATIONS.c.retired_at.is_(None))
+    .order_by(_STATIONS.c.display_order, _STATIONS.c.id)
+)
+_PREP_TARGETS = prebuilt(
+    core_select(_ITEMS.c.id, _ITEMS.c.prep_minutes).where(OneOf(_ITEMS.c.id, "item_ids"))
+)
+
+
+async def routing_for(
+    session: AsyncSession,
+    lines: Sequence[OrderLineView],
+    prep_by_item: Mapping[int, int | None] | None = None,
+) -> RoutingTable:
     """The rules that can apply to `lines`: the stations in service with those rules (one
-    read), then the items' prep-time targets (one more when a line has a menu item)."""
+    read), then the items' prep-time targets (one more when a line has a menu item, unless
+    the caller read the items already and gives their targets as `prep_by_item`)."""
     item_ids = sorted({line.menu_item_id for line in lines if line.menu_item_id is not None})
     option_ids = sorted(
         {
@@ -163,42 +211,34 @@ async def routing_for(session: AsyncSession, lines: Sequence[OrderLineView]) -> 
         }
     )
     categories = sorted({category_key(line.category) for line in lines})
-    applies = [col(KitchenRoute.category_key).in_(categories)]
-    if item_ids:
-        applies.append(col(KitchenRoute.menu_item_id).in_(item_ids))
-    if option_ids:
-        applies.append(col(KitchenRoute.modifier_option_id).in_(option_ids))
-    rows = await session.exec(
-        select(KitchenStation, KitchenRoute)
-        .outerjoin(
-            KitchenRoute,
-            and_(col(KitchenRoute.station_id) == col(KitchenStation.id), or_(*applies)),
-        )
-        .where(col(KitchenStation.retired_at).is_(None))
-        .order_by(col(KitchenStation.display_order), col(KitchenStation.id))
+    rows = await transaction_rows(
+        session,
+        _STATIONS_WITH_RULES,
+        {"categories": categories, "item_ids": item_ids, "option_ids": option_ids},
     )
-    stations: dict[int, KitchenStation] = {}
-    rules: list[KitchenRoute] = []
-    for station, rule in rows.all():
-        stations[station.id] = station
-        if rule is not None and not station.is_expo:  # nothing is routed to the expo
-            rules.append(rule)
+    stations: dict[int, Station] = {}
+    rules: list[tuple[Station, str | None, int | None, int | None]] = []
+    for station_id, name, order, is_expo, is_default, prep, category, item_id, option_id in rows:
+        station = stations.get(station_id)
+        if station is None:
+            station = Station(station_id, name, order, bool(is_expo), bool(is_default), prep)
+            stations[station_id] = station
+        matched = category is not None or item_id is not None or option_id is not None
+        if matched and not station.is_expo:  # nothing is routed to the expo
+            rules.append((station, category, item_id, option_id))
     table = RoutingTable(default=default_station(stations.values()))
-    for rule in rules:
-        station = stations[rule.station_id]
-        if rule.modifier_option_id is not None:
-            table.by_option[rule.modifier_option_id] = station
-        elif rule.menu_item_id is not None:
-            table.by_item[rule.menu_item_id] = station
-        elif rule.category_key is not None:
-            table.by_category[rule.category_key] = station
-    if item_ids:
-        targets = await session.exec(
-            select(col(MenuItem.id), col(MenuItem.prep_minutes)).where(
-                col(MenuItem.id).in_(item_ids)
-            )
-        )
-        table.prep_by_item = dict(targets.all())
+    for station, category, item_id, option_id in rules:
+        if option_id is not None:
+            table.by_option[option_id] = station
+        elif item_id is not None:
+            table.by_item[item_id] = station
+        elif category is not None:
+            table.by_category[category] = station
+    if prep_by_item is not None:
+        table.prep_by_item = {item_id: prep_by_item.get(item_id) for item_id in item_ids}
+    elif item_ids:
+        targets = await transaction_rows(session, _PREP_TARGETS, {"item_ids": item_ids})
+        table.prep_by_item = {item_id: minutes for item_id, minutes in targets}
     return table
 
 

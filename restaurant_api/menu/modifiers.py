@@ -19,7 +19,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import (
+    is_valid_id,
+    utcnow,
+)
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import clean_text
 from restaurant_api.menu.events import menu_changed
@@ -254,35 +257,6 @@ async def groups_for_items(
     for item_id, group in rows:
         result[item_id].append(OfferedGroup(group, options.get(group.id, [])))
     return result
-
-
-async def items_with_groups(
-    session: AsyncSession, item_ids: Sequence[int]
-) -> tuple[dict[int, MenuItem], dict[int, list[OfferedGroup]]]:
-    """Menu items by id and the groups each offers (with options), for placing lines: one
-    statement when none of the items offers a group, two otherwise."""
-    wanted = sorted({i for i in item_ids if is_valid_id(i)})
-    items: dict[int, MenuItem] = {}
-    offered: dict[int, list[OfferedGroup]] = defaultdict(list)
-    if not wanted:
-        return items, offered
-    link = MenuItemModifierGroup
-    rows = (
-        await session.exec(
-            select(MenuItem, ModifierGroup)
-            .outerjoin(link, col(link.menu_item_id) == col(MenuItem.id))
-            .outerjoin(ModifierGroup, col(ModifierGroup.id) == col(link.group_id))
-            .where(col(MenuItem.id).in_(wanted))
-            .order_by(col(MenuItem.id), col(link.position), col(ModifierGroup.id))
-        )
-    ).all()
-    groups = [group for _, group in rows if group is not None]
-    options = await options_for_groups(session, [group.id for group in groups])
-    for item, group in rows:
-        items[item.id] = item
-        if group is not None:
-            offered[item.id].append(OfferedGroup(group, options.get(group.id, [])))
-    return items, offered
 
 
 # --- groups ---------------------------------------------------------------------------------

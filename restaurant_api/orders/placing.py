@@ -28,7 +28,7 @@ from restaurant_api.orders.validation import (
     check_order_total,
     check_total,
     optional_text,
-    resolve_lines,
+    resolve_lines_and_items,
 )
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.service import FLOOR_STAFF, User, require_role
@@ -149,7 +149,7 @@ async def place_order_with_lines(
     if draft.table_id is not None and not is_valid_id(draft.table_id):
         raise tables_service.TableNotFound()
     dining_option = check_dining_option(draft.dining_option, draft.table_id)
-    lines = await resolve_lines(session, draft.lines)
+    lines, menu = await resolve_lines_and_items(session, draft.lines)
     check_total(check_order_total(lines), draft.total)
     await snapshot_tax_rates(session, lines)
 
@@ -179,6 +179,7 @@ async def place_order_with_lines(
         actor_id=user.id,
         new_order=True,
         fire_all=draft.fire_all,
+        prep_by_item={item_id: item.prep_minutes for item_id, item in menu.items()},
     )
     if record_id is not None:
         await session.exec(

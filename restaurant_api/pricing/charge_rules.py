@@ -13,10 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db import (
+    detached_instance,
+    is_valid_id,
+    table_of,
+    transaction_rows,
+    utcnow,
+    whole_rows,
+)
 from restaurant_api.errors import InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset
 from restaurant_api.limits import MAX_CUSTOMERS, MAX_PRICING_ROWS
@@ -31,6 +39,7 @@ from restaurant_api.pricing.rules import (
     name_taken,
     terms,
 )
+from restaurant_api.raw_reads import prebuilt
 from restaurant_api.users.service import ALL_STAFF, MANAGERS, User, require_role
 
 WHAT = "service charge rule"
@@ -105,16 +114,21 @@ async def load_service_charge_rule(session: AsyncSession, rule_id: int) -> Servi
     return rule
 
 
+_RULES = table_of(ServiceChargeRule)
+# Built once: placing an order reads it in its transaction (`transaction_rows`).
+_AUTOMATIC_RULES = prebuilt(
+    core_select(*whole_rows(ServiceChargeRule))
+    .where(_RULES.c.is_active, _RULES.c.auto_min_guests.is_not(None))
+    .order_by(_RULES.c.id)
+    .limit(MAX_PRICING_ROWS)
+)
+
+
 async def all_automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
     """The active rules that add themselves to checks (automatic gratuity), by id: one read.
     Orders add their charges in this order, and quotes show them in it."""
-    query = (
-        select(ServiceChargeRule)
-        .where(col(ServiceChargeRule.is_active))
-        .where(col(ServiceChargeRule.auto_min_guests).is_not(None))
-        .order_by(col(ServiceChargeRule.id))
-    )
-    return list((await session.exec(query.limit(MAX_PRICING_ROWS))).all())
+    rows = await transaction_rows(session, _AUTOMATIC_RULES)
+    return [detached_instance(ServiceChargeRule, row) for row in rows]
 
 
 def rule_is_due(rule: ServiceChargeRule, *, guests: int, dining_option: str) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from restaurant_api.db import OneOf, json_list, raw_column, table_of, transaction_rows
 from restaurant_api.pricing.charge_rules import (
     ServiceChargeRuleChanges,
     ServiceChargeRuleDraft,
@@ -80,6 +81,7 @@ from restaurant_api.pricing.taxes import (
     tax_rate_views_by_id,
     update_tax_rate,
 )
+from restaurant_api.raw_reads import prebuilt
 
 __all__ = [
     "AMOUNT",
@@ -173,32 +175,62 @@ class TaxRates:
         return self.by_category.get(category.lower(), self.defaults)
 
 
+_RATES = table_of(TaxRate)
+_ITEM_LINKS = table_of(MenuItemTaxRate)
+_CATEGORY_LINKS = table_of(CategoryTaxRate)
+# Built once: writes that price lines read them in their transaction (`transaction_rows`).
+_ACTIVE_RATES = prebuilt(
+    select(
+        _RATES.c.id,
+        _RATES.c.name,
+        _RATES.c.rate_ppm,
+        _RATES.c.inclusive,
+        _RATES.c.is_default,
+        raw_column(_RATES.c.dining_options),
+    ).where(_RATES.c.is_active)
+)
+_RATES_OF_ITEMS = prebuilt(
+    select(_ITEM_LINKS.c.menu_item_id, _ITEM_LINKS.c.tax_rate_id).where(
+        OneOf(_ITEM_LINKS.c.menu_item_id, "item_ids")
+    )
+)
+_RATES_OF_CATEGORIES = prebuilt(select(_CATEGORY_LINKS.c.category, _CATEGORY_LINKS.c.tax_rate_id))
+
+
 async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = ()) -> TaxRates:
     """The rates lines of these menu items (and any category) take: three small reads."""
-    rates = {
-        rate.id: rate
-        for rate in (await session.exec(select(TaxRate).where(col(TaxRate.is_active)))).all()
-    }
+    rates: dict[int, TaxSnapshot] = {}
+    defaults: list[TaxSnapshot] = []
+    for rate_id, name, rate_ppm, inclusive, is_default, dining_options in await transaction_rows(
+        session, _ACTIVE_RATES
+    ):
+        rate = TaxSnapshot(
+            id=rate_id,
+            name=name,
+            rate_ppm=rate_ppm,
+            inclusive=bool(inclusive),
+            dining_options=tuple(json_list(dining_options)),
+        )
+        rates[rate_id] = rate
+        if is_default:
+            defaults.append(rate)
     by_item: dict[int, list[TaxSnapshot]] = {}
     wanted = sorted(set(menu_item_ids))
     if wanted and rates:
-        assigned = await session.exec(
-            select(MenuItemTaxRate).where(col(MenuItemTaxRate.menu_item_id).in_(wanted))
-        )
-        for link in assigned.all():
-            if link.tax_rate_id in rates:
-                by_item.setdefault(link.menu_item_id, []).append(snapshot(rates[link.tax_rate_id]))
+        for item_id, rate_id in await transaction_rows(
+            session, _RATES_OF_ITEMS, {"item_ids": wanted}
+        ):
+            if rate_id in rates:
+                by_item.setdefault(item_id, []).append(rates[rate_id])
     by_category: dict[str, list[TaxSnapshot]] = {}
     if rates:
-        for category_link in (await session.exec(select(CategoryTaxRate))).all():
-            if category_link.tax_rate_id in rates:
-                by_category.setdefault(category_link.category.lower(), []).append(
-                    snapshot(rates[category_link.tax_rate_id])
-                )
+        for category, rate_id in await transaction_rows(session, _RATES_OF_CATEGORIES):
+            if rate_id in rates:
+                by_category.setdefault(category.lower(), []).append(rates[rate_id])
     return TaxRates(
         by_item={key: _ordered(value) for key, value in by_item.items()},
         by_category={key: _ordered(value) for key, value in by_category.items()},
-        defaults=_ordered([snapshot(rate) for rate in rates.values() if rate.is_default]),
+        defaults=_ordered(defaults),
     )
 
 

@@ -89,13 +89,12 @@ async def test_placing_an_order_takes_fewer_statements(
     notify = ["SELECT"] if backend.name == "postgresql" else []
     caller = ["SELECT"]  # the caller, in its own short read transaction
     writes = [
-        "SELECT",  # the menu items
+        "SELECT",  # the menu items (with their prep-time targets, which firing reuses)
         "SELECT",  # the active tax rates (none here: no reads of their assignments)
         "INSERT INTO orders",
         "INSERT INTO order_lines",
         "SELECT",  # the automatic service-charge rules (none here)
         "SELECT",  # the kitchen stations with the routing rules that apply to the lines
-        "SELECT",  # the items' prep-time targets
         "INSERT INTO kitchen_tickets",  # one per station and course
         "INSERT INTO kitchen_ticket_lines",
         "INSERT INTO kitchen_ticket_events",  # their first status

@@ -1,0 +1,108 @@
+"""Reads of a writer's reference data in its own transaction (`db.transaction_rows`): on
+PostgreSQL straight on the session's psycopg connection, elsewhere through SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import psycopg
+import pytest
+from sqlalchemy import exc
+from sqlmodel import select
+
+from restaurant_api.db import detached_instance, table_of, transaction_rows, whole_rows
+from restaurant_api.pricing import charge_rules
+from restaurant_api.pricing.models import AdjustmentKind, ServiceChargeRule, TaxRate
+from restaurant_api.pricing.service import load_tax_rates
+from restaurant_api.raw_reads import prebuilt
+
+_RULES = table_of(ServiceChargeRule)
+_RULE_BY_NAME = prebuilt(
+    select(*whole_rows(ServiceChargeRule)).where(_RULES.c.name_key == "large party")
+)
+
+
+def _columns(rule: ServiceChargeRule) -> dict[str, object]:
+    return {column.key: getattr(rule, column.key) for column in _RULES.c}
+
+
+def _rule(**changes: object) -> ServiceChargeRule:
+    values: dict[str, object] = {
+        "name": "Large party",
+        "name_key": "large party",
+        "kind": AdjustmentKind.PERCENT,
+        "rate_ppm": 180_000,
+        "taxable": True,
+        "auto_min_guests": 6,
+        "dining_options": ["dine_in"],
+    }
+    return ServiceChargeRule(**(values | changes))
+
+
+async def test_reads_see_the_transactions_own_changes_and_run_on_psycopg(db, backend):
+    raw_sql: list[str] = []
+    if db.raw_reads is not None:
+        db.raw_reads.statements.observers.append(raw_sql.append)
+    try:
+        async with db.session() as session:
+            # Pending, not flushed: the read flushes first, as the ORM's autoflush would.
+            session.add(TaxRate(name="City", name_key="city", rate_ppm=45_000, is_default=True))
+            rates = await load_tax_rates(session)
+            assert [(rate.name, rate.rate_ppm) for rate in rates.defaults] == [("City", 45_000)]
+            await session.rollback()
+        async with db.session() as session:
+            assert (await load_tax_rates(session)).defaults == ()  # rolled back with it
+    finally:
+        if db.raw_reads is not None:
+            db.raw_reads.statements.observers.remove(raw_sql.append)
+    if backend.name == "postgresql":
+        assert sum("FROM tax_rates" in sql for sql in raw_sql) == 2
+    else:
+        assert raw_sql == []
+
+
+async def test_a_detached_instance_is_the_row_the_orm_loads(db):
+    async with db.session() as session:
+        session.add(_rule())
+    async with db.session() as session:
+        (row,) = await transaction_rows(session, _RULE_BY_NAME)
+        rule = detached_instance(ServiceChargeRule, row)
+        loaded = (await session.exec(select(ServiceChargeRule))).one()
+        assert rule is not loaded
+        assert _columns(rule) == _columns(loaded)
+        assert rule.kind is AdjustmentKind.PERCENT
+        assert rule.dining_options == ["dine_in"]
+        assert rule.created_at.tzinfo is not None
+        assert rule.created_at.astimezone(UTC) == loaded.created_at.astimezone(UTC)
+        (automatic,) = await charge_rules.all_automatic_charge_rules(session)
+        assert _columns(automatic) == _columns(loaded)
+
+
+async def test_a_detached_instance_updates_its_row_never_inserts(db):
+    async with db.session() as session:
+        session.add(_rule())
+    async with db.session() as session:
+        (row,) = await transaction_rows(session, _RULE_BY_NAME)
+        rule = detached_instance(ServiceChargeRule, row)
+        session.add(rule)
+        rule.rate_ppm = 200_000
+    async with db.session() as session:
+        rules = (await session.exec(select(ServiceChargeRule))).all()
+        assert [(r.name, r.rate_ppm) for r in rules] == [("Large party", 200_000)]
+
+
+async def test_a_lost_connection_is_a_database_error_and_leaves_the_pool(db, backend, postgres):
+    if backend.name != "postgresql":
+        pytest.skip("the psycopg path runs on PostgreSQL only")
+    async with db.session() as session:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        pid = driver.info.backend_pid
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(exc.DBAPIError) as raised:
+            await load_tax_rates(session)
+        assert raised.value.connection_invalidated
+        await session.rollback()
+    async with db.session() as session:  # a new connection: the broken one is gone
+        assert (await load_tax_rates(session)).defaults == ()
