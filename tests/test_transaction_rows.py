@@ -26,17 +26,16 @@ def _columns(rule: ServiceChargeRule) -> dict[str, object]:
     return {column.key: getattr(rule, column.key) for column in _RULES.c}
 
 
-def _rule(**changes: object) -> ServiceChargeRule:
-    values: dict[str, object] = {
-        "name": "Large party",
-        "name_key": "large party",
-        "kind": AdjustmentKind.PERCENT,
-        "rate_ppm": 180_000,
-        "taxable": True,
-        "auto_min_guests": 6,
-        "dining_options": ["dine_in"],
-    }
-    return ServiceChargeRule(**(values | changes))
+def _rule() -> ServiceChargeRule:
+    return ServiceChargeRule(
+        name="Large party",
+        name_key="large party",
+        kind=AdjustmentKind.PERCENT,
+        rate_ppm=180_000,
+        taxable=True,
+        auto_min_guests=6,
+        dining_options=["dine_in"],
+    )
 
 
 async def test_reads_see_the_transactions_own_changes_and_run_on_psycopg(db, backend):
