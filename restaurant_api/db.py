@@ -8,6 +8,7 @@ import select
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -36,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -171,17 +172,28 @@ def whole_rows(model: type[SQLModel]) -> list[Any]:
     return [raw_column(column) for column in table_of(model).c]
 
 
+@cache
+def _row_decoders(model: type[SQLModel]) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each column's attribute name, and how a `raw_column` value of it becomes the ORM's."""
+    decoders: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for column in table_of(model).c:
+        if isinstance(column.type, JSON):
+            decoders.append((column.key, json_column_loads))
+        elif isinstance(column.type, UTCDateTime):
+            decoders.append((column.key, stored_utc))  # SQLite's driver gives naive times
+        else:
+            decoders.append((column.key, None))
+    return tuple(decoders)
+
+
 def detached_instance(model: type[ModelT], row: Sequence[Any]) -> ModelT:
-    """An instance of `model` from a row of its `whole_rows` columns (validated as the
-    model's fields), detached: a session that takes it updates its row, never inserts."""
-    values = {}
-    for column, value in zip(table_of(model).c, row, strict=True):
-        if value is not None and isinstance(column.type, JSON):
-            value = json_column_loads(value)
-        elif value is not None and isinstance(column.type, UTCDateTime):
-            value = stored_utc(value)  # SQLite's driver gives naive times
-        values[column.key] = value
-    instance = model.model_validate(values)
+    """An instance of `model` from a row of its `whole_rows` columns, as the ORM loads one
+    (values as stored, no validation: a quarter of `model_validate`'s cost), detached: a
+    session that takes it updates its row, never inserts."""
+    instance = class_mapper(model).class_manager.new_instance()
+    values = instance.__dict__
+    for (key, decode), value in zip(_row_decoders(model), row, strict=True):
+        values[key] = value if decode is None or value is None else decode(value)
     make_transient_to_detached(instance)
     return instance
 

@@ -69,7 +69,7 @@ async def test_a_detached_instance_is_the_row_the_orm_loads(db):
         loaded = (await session.exec(select(ServiceChargeRule))).one()
         assert rule is not loaded
         assert _columns(rule) == _columns(loaded)
-        assert rule.kind is AdjustmentKind.PERCENT
+        assert rule.kind == AdjustmentKind.PERCENT  # as the ORM loads it: the stored text
         assert rule.dining_options == ["dine_in"]
         assert rule.created_at.tzinfo is not None
         assert rule.created_at.astimezone(UTC) == loaded.created_at.astimezone(UTC)

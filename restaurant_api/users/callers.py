@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import security
 from restaurant_api.config import Settings
-from restaurant_api.db import Database, is_valid_id, raw_column, stored_utc, table_of
+from restaurant_api.db import Database, detached_instance, is_valid_id, table_of, whole_rows
 from restaurant_api.raw_reads import NotPrebuilt, prebuilt
 from restaurant_api.users.errors import InactiveUser, InvalidToken
 from restaurant_api.users.models import User
@@ -43,10 +40,7 @@ async def user_for_access_token(session: AsyncSession, token: str, settings: Set
 
 _USERS = table_of(User)
 # A caller's row, built once: on PostgreSQL `caller_of_token` reads it on the raw reads.
-_USER_ROW = prebuilt(
-    select(*[raw_column(column) for column in _USERS.c]).where(_USERS.c.id == bindparam("id")),
-    named=True,
-)
+_USER_ROW = prebuilt(select(*whole_rows(User)).where(_USERS.c.id == bindparam("id")))
 
 
 async def caller_of_token(
@@ -67,15 +61,6 @@ async def caller_of_token(
         except NotPrebuilt:
             pass
         else:
-            return _caller(None if row is None else _detached_user(row), claims), claims
+            return _caller(None if row is None else detached_instance(User, row), claims), claims
     async with db.session(read_only=True) as session:
         return _caller(await session.get(User, claims.user_id), claims), claims
-
-
-def _detached_user(row: Any) -> User:
-    values = row._asdict()
-    values["created_at"] = stored_utc(values["created_at"])
-    values["updated_at"] = stored_utc(values["updated_at"])
-    user = User(**values)
-    make_transient_to_detached(user)  # persistent again if a session takes it
-    return user
