@@ -253,12 +253,12 @@ class Mutation:
             ),
         ] = None,
     ) -> PlaceOrderResult:
-        order, lines = await service.place_order_with_lines(
+        placed = await service.place_order_with_lines(
             session, actor=info.context.user, draft=input.draft(), idempotency_key=idempotency_key
         )
-        if lines is not None:  # a new order: its lines need not be read back
-            loaders.lines_by_order(info.context).prime(order.id, lines)
-        return _payload(order)
+        if placed.lines is not None:  # a new order: its lines need not be read back
+            loaders.lines_by_order(info.context).prime(placed.order.id, placed.lines)
+        return _payload(placed.order)
 
     # "An order needs at least one item" comes from removing every line: no single input.
     @strawberry.mutation(description="Change an open order (lines, table, guests, requests).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from sqlalchemy import update
@@ -100,6 +100,18 @@ async def _claim_idempotency_key(
     return None, order
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """A placed order with what its answer needs without reading it back."""
+
+    order: Order
+    # In position order; None when an idempotent retry answered with an earlier order.
+    lines: list[OrderLine] | None
+    # Automatic service charges were added (placing adds no discount): else the order has
+    # no adjustments to read.
+    adjusted: bool
+
+
 async def place_order(
     session: AsyncSession,
     *,
@@ -111,10 +123,10 @@ async def place_order(
 
     With an idempotency key, a retry returns the first order (same key, other request: 422).
     """
-    order, _ = await place_order_with_lines(
+    placed = await place_order_with_lines(
         session, actor=actor, draft=draft, idempotency_key=idempotency_key
     )
-    return order
+    return placed.order
 
 
 async def place_order_with_lines(
@@ -123,9 +135,9 @@ async def place_order_with_lines(
     actor: User | None,
     draft: OrderDraft,
     idempotency_key: str | None = None,
-) -> tuple[Order, list[OrderLine] | None]:
-    """`place_order`, also returning the new order's lines in position order (presenters
-    need not read them back); None when an idempotent retry returned an earlier order."""
+) -> PlacedOrder:
+    """`place_order`, also returning the new order's lines and whether it has adjustments
+    (presenters need not read them back)."""
     user = require_role(actor, FLOOR_STAFF)
     record_id: int | None = None
     if idempotency_key is not None:
@@ -141,7 +153,7 @@ async def place_order_with_lines(
             request_hash=_request_hash(draft),
         )
         if replay is not None:
-            return replay, None
+            return PlacedOrder(replay, None, adjusted=True)
     if not draft.lines:
         raise InvalidInput("An order needs at least one item", field="order")
     check_customers(draft.customer_count)
@@ -169,7 +181,7 @@ async def place_order_with_lines(
         line.position = position
         session.add(line)
     await session.flush()
-    await sync_automatic_charges(session, order, user.id, new_order=True)
+    adjusted = await sync_automatic_charges(session, order, user.id, new_order=True)
     if draft.table_id is not None:
         await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
     await kitchen_service.fire_lines(
@@ -188,4 +200,4 @@ async def place_order_with_lines(
             .values(order_id=order.id)
         )
     order_changed(session, order)
-    return order, lines
+    return PlacedOrder(order, lines, adjusted)

@@ -279,14 +279,18 @@ async def place_order(
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    order, lines = await service.place_order_with_lines(
+    placed = await service.place_order_with_lines(
         session, actor=user, draft=body.draft(), idempotency_key=idempotency_key
     )
+    order, lines = placed.order, placed.lines
     if lines is None:  # an idempotent retry: the first order, read back
         return await present_order(session, order)
-    # Its lines need not be read back; its automatic service charges may have been added.
-    discounts, charges = await service.adjustments_for_orders(session, [order.id])
-    check = service.check_of(order, lines, discounts[order.id], charges[order.id])
+    # Its lines need not be read back, nor its adjustments unless charges were added.
+    if placed.adjusted:
+        discounts, charges = await service.adjustments_for_orders(session, [order.id])
+        check = service.check_of(order, lines, discounts[order.id], charges[order.id])
+    else:
+        check = service.check_of(order, lines, [], [])
     return OrderPublic.from_model(order, lines, check)
 
 

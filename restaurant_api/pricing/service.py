@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal_column, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import OneOf, json_list, raw_column, table_of, transaction_rows
@@ -178,8 +178,18 @@ class TaxRates:
 _RATES = table_of(TaxRate)
 _ITEM_LINKS = table_of(MenuItemTaxRate)
 _CATEGORY_LINKS = table_of(CategoryTaxRate)
-# Built once: writes that price lines read them in their transaction (`transaction_rows`).
-_ACTIVE_RATES = prebuilt(
+# The assignments that can apply to some menu items' lines: theirs, and every category's.
+_LINKS = union_all(
+    select(
+        literal_column("'item'").label("kind"),
+        cast(_ITEM_LINKS.c.menu_item_id, String).label("key"),
+        _ITEM_LINKS.c.tax_rate_id,
+    ).where(OneOf(_ITEM_LINKS.c.menu_item_id, "item_ids")),
+    select(literal_column("'category'"), _CATEGORY_LINKS.c.category, _CATEGORY_LINKS.c.tax_rate_id),
+).subquery("links")
+# Built once (writes that price lines read it in their transaction, `transaction_rows`):
+# each active rate with each of those assignments, or once with none.
+_ACTIVE_RATES_WITH_LINKS = prebuilt(
     select(
         _RATES.c.id,
         _RATES.c.name,
@@ -187,46 +197,39 @@ _ACTIVE_RATES = prebuilt(
         _RATES.c.inclusive,
         _RATES.c.is_default,
         raw_column(_RATES.c.dining_options),
-    ).where(_RATES.c.is_active)
-)
-_RATES_OF_ITEMS = prebuilt(
-    select(_ITEM_LINKS.c.menu_item_id, _ITEM_LINKS.c.tax_rate_id).where(
-        OneOf(_ITEM_LINKS.c.menu_item_id, "item_ids")
+        _LINKS.c.kind,
+        _LINKS.c.key,
     )
+    .select_from(_RATES.outerjoin(_LINKS, _LINKS.c.tax_rate_id == _RATES.c.id))
+    .where(_RATES.c.is_active)
 )
-_RATES_OF_CATEGORIES = prebuilt(select(_CATEGORY_LINKS.c.category, _CATEGORY_LINKS.c.tax_rate_id))
 
 
 async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = ()) -> TaxRates:
-    """The rates lines of these menu items (and any category) take: three small reads."""
+    """The rates lines of these menu items (and any category) take: one read."""
     rates: dict[int, TaxSnapshot] = {}
-    defaults: list[TaxSnapshot] = []
-    for rate_id, name, rate_ppm, inclusive, is_default, dining_options in await transaction_rows(
-        session, _ACTIVE_RATES
-    ):
-        rate = TaxSnapshot(
-            id=rate_id,
-            name=name,
-            rate_ppm=rate_ppm,
-            inclusive=bool(inclusive),
-            dining_options=tuple(json_list(dining_options)),
-        )
-        rates[rate_id] = rate
-        if is_default:
-            defaults.append(rate)
     by_item: dict[int, list[TaxSnapshot]] = {}
-    wanted = sorted(set(menu_item_ids))
-    if wanted and rates:
-        for item_id, rate_id in await transaction_rows(
-            session, _RATES_OF_ITEMS, {"item_ids": wanted}
-        ):
-            if rate_id in rates:
-                by_item.setdefault(item_id, []).append(rates[rate_id])
     by_category: dict[str, list[TaxSnapshot]] = {}
-    if rates:
-        for category, rate_id in await transaction_rows(session, _RATES_OF_CATEGORIES):
-            if rate_id in rates:
-                by_category.setdefault(category.lower(), []).append(rates[rate_id])
+    defaults: list[TaxSnapshot] = []
+    rows = await transaction_rows(
+        session, _ACTIVE_RATES_WITH_LINKS, {"item_ids": sorted(set(menu_item_ids))}
+    )
+    for rate_id, name, rate_ppm, inclusive, is_default, dining_options, kind, key in rows:
+        rate = rates.get(rate_id)
+        if rate is None:
+            rate = rates[rate_id] = TaxSnapshot(
+                id=rate_id,
+                name=name,
+                rate_ppm=rate_ppm,
+                inclusive=bool(inclusive),
+                dining_options=tuple(json_list(dining_options)),
+            )
+            if is_default:
+                defaults.append(rate)
+        if kind == "item":
+            by_item.setdefault(int(key), []).append(rate)
+        elif kind == "category":
+            by_category.setdefault(key.lower(), []).append(rate)
     return TaxRates(
         by_item={key: _ordered(value) for key, value in by_item.items()},
         by_category={key: _ordered(value) for key, value in by_category.items()},

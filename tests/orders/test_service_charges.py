@@ -273,3 +273,24 @@ async def test_taxes_apply_to_discounted_amounts(db, gql, manager, add_order):
     assert (check.discount_cents, check.tax_cents, check.total_cents) == (300, 270, 2970)
     entries = await audit_actions(gql, manager, gid("Order", order.id))
     assert moves(entries) == [("discount_applied", "33.00", "29.70")]
+
+
+async def test_rest_answers_a_placed_order_with_its_automatic_charge(db, client, server):
+    """REST prices its answer from the rows it wrote: it reads the new order's adjustments
+    only when a charge was added, and the answer is what a read of the order shows."""
+    await add_rule(db, "Gratuity", rate_ppm=180_000, auto_min_guests=6)
+    lines = [
+        {"name": "Steak", "price": "50.00", "category": "Mains"},
+        {"name": "Wine", "price": "50.00", "category": "Drinks"},
+    ]
+    for guests, charged in ((5, 0), (6, 18)):
+        placed = await client.post(
+            "/api/orders",
+            json={"order": lines, "customer_count": guests},
+            headers=server.headers,
+        )
+        assert placed.status_code == 200, placed.text
+        read = await client.get(f"/api/orders/{placed.json()['id']}", headers=server.headers)
+        assert placed.json() == read.json()
+        assert placed.json()["service_charge_total"] == charged
+        assert placed.json()["subtotal"] == 100
