@@ -18,7 +18,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import OneOf, table_of, transaction_rows
+from restaurant_api.db import OneOf, table_of
+from restaurant_api.db_rows import transaction_rows
 from restaurant_api.errors import Conflict
 from restaurant_api.kitchen.models import KitchenRoute, KitchenStation
 from restaurant_api.menu.service import MenuItem

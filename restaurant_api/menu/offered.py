@@ -9,14 +9,8 @@ from collections.abc import Sequence
 from sqlalchemy import select as core_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import (
-    OneOf,
-    detached_instance,
-    is_valid_id,
-    table_of,
-    transaction_rows,
-    whole_rows,
-)
+from restaurant_api.db import OneOf, is_valid_id, table_of
+from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
 from restaurant_api.menu.models import (
     MenuItem,
     MenuItemModifierGroup,

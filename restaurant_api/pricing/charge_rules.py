@@ -17,14 +17,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import (
-    detached_instance,
-    is_valid_id,
-    table_of,
-    transaction_rows,
-    utcnow,
-    whole_rows,
-)
+from restaurant_api.db import is_valid_id, table_of, utcnow
+from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
 from restaurant_api.errors import InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset
 from restaurant_api.limits import MAX_CUSTOMERS, MAX_PRICING_ROWS

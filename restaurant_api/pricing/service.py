@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, literal_column, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import OneOf, json_list, raw_column, table_of, transaction_rows
+from restaurant_api.db import OneOf, json_list, raw_column, table_of
+from restaurant_api.db_rows import transaction_rows
 from restaurant_api.pricing.charge_rules import (
     ServiceChargeRuleChanges,
     ServiceChargeRuleDraft,

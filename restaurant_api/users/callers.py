@@ -7,7 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import security
 from restaurant_api.config import Settings
-from restaurant_api.db import Database, detached_instance, is_valid_id, table_of, whole_rows
+from restaurant_api.db import Database, is_valid_id, table_of
+from restaurant_api.db_rows import detached_instance, whole_rows
 from restaurant_api.raw_reads import NotPrebuilt, prebuilt
 from restaurant_api.users.errors import InactiveUser, InvalidToken
 from restaurant_api.users.models import User
