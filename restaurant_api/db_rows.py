@@ -1,7 +1,7 @@
 """Rows in a writer's transaction without the ORM's per-statement cost: reference data read
-(`transaction_rows`), rows built as the ORM loads them (`detached_instance`), rows written
-in one statement (`insert_rows`). On PostgreSQL they run on the session's own psycopg
-connection with SQL compiled once; elsewhere through SQLAlchemy."""
+(`transaction_rows`, on PostgreSQL straight on the session's own psycopg connection with
+SQL compiled once) and instances built from rows as the ORM loads them
+(`detached_instance`)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import JSON, Table, exc, insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, exc
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api import generations
 from restaurant_api.db import (
     RAW_STATEMENTS_KEY,
     UTCDateTime,
@@ -94,54 +92,3 @@ async def transaction_rows(
                 str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
             ) from error
     return (await connection.execute(statement, parameters or {})).all()
-
-
-@cache
-def _unnest_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
-    """`INSERT INTO table (columns) SELECT * FROM unnest(one array per column)`: one SQL
-    text whatever the number of rows, so psycopg prepares it once."""
-    arrays = ", ".join(
-        f"%({name})s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns
-    )
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    return f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
-
-
-async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (the same keys each, none read back) in the session's transaction.
-
-    On PostgreSQL one statement on the session's psycopg connection, the values as one
-    array per column (`unnest`): an executemany pipelines a statement per row, and its
-    pipeline costs more than the rows. Elsewhere an executemany through SQLAlchemy.
-    """
-    if not rows:
-        return
-    statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
-    if statements is None:
-        await session.exec(insert(table), params=rows)
-        return
-    connection = await session.connection()
-    columns = tuple(rows[0])
-    sql = _unnest_insert(table, columns, connection.dialect)
-    arrays: dict[str, list[Any]] = {}
-    for name in columns:
-        values = [row[name] for row in rows]
-        # As SQLAlchemy binds them (JSON serialized, times checked aware and in UTC).
-        process = table.c[name].type._cached_bind_processor(connection.dialect)
-        arrays[name] = values if process is None else [process(value) for value in values]
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None  # a checked-out connection has its driver's connection
-    # What the ORM's execute event would have recorded: the response cache's topics.
-    generations.table_written(session.sync_session, table.name)
-    for observe in statements.observers:
-        observe(sql)
-    try:
-        await driver.execute(sql, arrays)
-    except psycopg.Error as error:
-        broken = driver.closed or driver.broken
-        if broken:
-            await connection.invalidate()
-        raise exc.DBAPIError.instance(
-            sql, None, error, psycopg.Error, connection_invalidated=broken
-        ) from error

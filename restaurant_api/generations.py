@@ -255,13 +255,6 @@ def _touched(session: Session, topics: Iterable[Topic]) -> None:
         hooks.append(hook)
 
 
-def table_written(session: Session, table_name: str) -> None:
-    """A write the ORM does not see (`db_rows.insert_rows` on psycopg) changed this table."""
-    topic = TABLE_TOPICS.get(table_name)
-    if topic is not None:
-        _touched(session, [topic])
-
-
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     topics = set()

@@ -1,5 +1,5 @@
-"""Rows in a writer's transaction (`db_rows`): reference data read, rows built as the ORM
-loads them, rows inserted; on PostgreSQL on the session's psycopg connection."""
+"""Rows in a writer's transaction (`db_rows`): reference data read (on PostgreSQL on the
+session's psycopg connection) and instances built as the ORM loads them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from sqlalchemy import exc
 from sqlmodel import select
 
 from restaurant_api.db import table_of
-from restaurant_api.db_rows import detached_instance, insert_rows, transaction_rows, whole_rows
-from restaurant_api.events import Topic
-from restaurant_api.generations import TOPIC_INDEX
+from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.pricing import charge_rules
 from restaurant_api.pricing.models import AdjustmentKind, ServiceChargeRule, TaxRate
@@ -110,34 +108,3 @@ async def test_a_lost_connection_is_a_database_error_and_leaves_the_pool(db, bac
         await session.rollback()
     async with db.session() as session:  # a new connection: the broken one is gone
         assert (await load_tax_rates(session)).defaults == ()
-
-
-async def test_inserted_rows_read_back_as_the_orm_wrote_them(db, backend):
-    """`insert_rows` (an unnest of arrays on PostgreSQL): JSON, NULLs, times and booleans."""
-    written = [_rule(), _rule()]
-    written[1].name, written[1].name_key = "Delivery fee", "delivery fee"
-    written[1].kind, written[1].auto_min_guests = AdjustmentKind.AMOUNT, None
-    written[1].dining_options, written[1].taxable = [], False
-    rows = [{k: v for k, v in _columns(rule).items() if k != "id"} for rule in written]
-    async with db.session() as session:
-        await insert_rows(session, _RULES, rows)
-        await insert_rows(session, _RULES, [])  # nothing to insert: no statement
-    async with db.session() as session:
-        read = (await session.exec(select(ServiceChargeRule).order_by(_RULES.c.id))).all()
-    assert [{k: v for k, v in _columns(rule).items() if k != "id"} for rule in read] == rows
-    assert read[1].dining_options == [] and read[1].auto_min_guests is None
-
-
-async def test_inserted_rows_invalidate_cached_answers_of_their_table(app, db):
-    """An insert the ORM does not see still bumps its topic's generation on commit (the
-    response cache's invalidation), as SQLAlchemy's execute event does for the others."""
-    item = MenuItem(name="Soup", name_key="soup", category="Mains", price_cents=650)
-    row = {column.key: getattr(item, column.key) for column in _ITEMS.c if column.key != "id"}
-    before = await app.state.generations.read()
-    async with db.session() as session:
-        await insert_rows(session, _ITEMS, [row])
-    after = await app.state.generations.read()
-    menu = TOPIC_INDEX[Topic.MENU]
-    assert after[menu] > before[menu]
-    changed = [index for index, (a, b) in enumerate(zip(after, before, strict=True)) if a != b]
-    assert changed == [menu]

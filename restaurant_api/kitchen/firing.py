@@ -14,12 +14,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import table_of, utcnow
-from restaurant_api.db_rows import insert_rows
 from restaurant_api.kitchen.events import ticket_changed
 from restaurant_api.kitchen.models import (
     KitchenTicket,
@@ -127,12 +126,12 @@ async def fire_lines(
         tickets.append((ticket, routed_lines, True))
     await session.flush()
     # The tickets' lines and first events are not read back here: plain INSERTs of the
-    # tables, without an ORM instance and unit-of-work bookkeeping per row, one statement
-    # for all the rows of a table (`insert_rows`: the same SQL text whatever their number).
-    await insert_rows(
-        session,
-        table_of(KitchenTicketLine),
-        [
+    # tables, without an ORM instance and unit-of-work bookkeeping per row. One statement
+    # for all the rows (executemany: psycopg pipelines them), compiled once: a multi-row
+    # VALUES would be compiled again for every order (SQLAlchemy caches no such statement).
+    await session.exec(
+        insert(table_of(KitchenTicketLine)),
+        params=[
             {"ticket_id": ticket.id, **routed.values}
             for ticket, routed_lines, _ in tickets
             for routed in routed_lines
@@ -143,7 +142,8 @@ async def fire_lines(
         for ticket, _, created in tickets
         if created
     ]
-    await insert_rows(session, table_of(TicketEvent), new_events)
+    if new_events:
+        await session.exec(insert(table_of(TicketEvent)), params=new_events)
     for ticket, _, _ in tickets:
         ticket_changed(session, ticket)
     return [ticket for ticket, _, _ in tickets]
