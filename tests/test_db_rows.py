@@ -12,14 +12,12 @@ from sqlmodel import select
 
 from restaurant_api.db import table_of
 from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
-from restaurant_api.menu.models import MenuItem
 from restaurant_api.pricing import charge_rules
 from restaurant_api.pricing.models import AdjustmentKind, ServiceChargeRule, TaxRate
 from restaurant_api.pricing.service import load_tax_rates
 from restaurant_api.raw_reads import prebuilt
 
 _RULES = table_of(ServiceChargeRule)
-_ITEMS = table_of(MenuItem)
 _RULE_BY_NAME = prebuilt(
     select(*whole_rows(ServiceChargeRule)).where(_RULES.c.name_key == "large party")
 )
@@ -39,6 +37,16 @@ def _rule() -> ServiceChargeRule:
         auto_min_guests=6,
         dining_options=["dine_in"],
     )
+
+
+async def _store_rule(db) -> None:
+    async with db.session() as session:
+        session.add(_rule())
+
+
+async def _read_rule(session) -> ServiceChargeRule:
+    (row,) = await transaction_rows(session, _RULE_BY_NAME)
+    return detached_instance(ServiceChargeRule, row)
 
 
 async def test_reads_see_the_transactions_own_changes_and_run_on_psycopg(db, backend):
@@ -64,11 +72,9 @@ async def test_reads_see_the_transactions_own_changes_and_run_on_psycopg(db, bac
 
 
 async def test_a_detached_instance_is_the_row_the_orm_loads(db):
+    await _store_rule(db)
     async with db.session() as session:
-        session.add(_rule())
-    async with db.session() as session:
-        (row,) = await transaction_rows(session, _RULE_BY_NAME)
-        rule = detached_instance(ServiceChargeRule, row)
+        rule = await _read_rule(session)
         loaded = (await session.exec(select(ServiceChargeRule))).one()
         assert rule is not loaded
         assert _columns(rule) == _columns(loaded)
@@ -81,11 +87,9 @@ async def test_a_detached_instance_is_the_row_the_orm_loads(db):
 
 
 async def test_a_detached_instance_updates_its_row_never_inserts(db):
+    await _store_rule(db)
     async with db.session() as session:
-        session.add(_rule())
-    async with db.session() as session:
-        (row,) = await transaction_rows(session, _RULE_BY_NAME)
-        rule = detached_instance(ServiceChargeRule, row)
+        rule = await _read_rule(session)
         session.add(rule)
         rule.rate_ppm = 200_000
     async with db.session() as session:

@@ -19,10 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api import limits
-from restaurant_api.db import (
-    is_valid_id,
-    utcnow,
-)
+from restaurant_api.db import is_valid_id, utcnow
 from restaurant_api.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from restaurant_api.inputs import clean_text
 from restaurant_api.menu.events import menu_changed

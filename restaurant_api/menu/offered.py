@@ -11,19 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import OneOf, is_valid_id, table_of
 from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
-from restaurant_api.menu.models import (
-    MenuItem,
-    MenuItemModifierGroup,
-    ModifierGroup,
-    ModifierOption,
-)
-from restaurant_api.menu.modifiers import OfferedGroup
+from restaurant_api.menu.models import MenuItem, MenuItemModifierGroup, ModifierGroup
+from restaurant_api.menu.modifiers import OfferedGroup, options_for_groups
 from restaurant_api.raw_reads import prebuilt
 
 _ITEMS = table_of(MenuItem)
 _GROUPS = table_of(ModifierGroup)
 _OFFERS = table_of(MenuItemModifierGroup)
-_OPTIONS = table_of(ModifierOption)
 _ITEM_COLUMNS = len(_ITEMS.c)
 # Built once: placing and changing lines read them in the writer's transaction
 # (`transaction_rows`): each item with the groups it offers (none: one row of NULLs).
@@ -37,19 +31,14 @@ _ITEMS_WITH_GROUPS = prebuilt(
     .where(OneOf(_ITEMS.c.id, "item_ids"))
     .order_by(_ITEMS.c.id, _OFFERS.c.position, _GROUPS.c.id)
 )
-_OPTIONS_OF_GROUPS = prebuilt(
-    core_select(*whole_rows(ModifierOption))
-    .where(OneOf(_OPTIONS.c.group_id, "group_ids"))
-    .order_by(_OPTIONS.c.group_id, _OPTIONS.c.display_order, _OPTIONS.c.id)
-)
 
 
 async def items_with_groups(
     session: AsyncSession, item_ids: Sequence[int]
 ) -> tuple[dict[int, MenuItem], dict[int, list[OfferedGroup]]]:
     """Menu items by id and the groups each offers (with options), for placing lines: one
-    statement when none of the items offers a group, two otherwise. The instances are
-    detached (read as rows in the session's transaction, not loaded by the ORM)."""
+    statement when none of the items offers a group, two otherwise. The items and groups
+    are detached (read as rows in the session's transaction, not loaded by the ORM)."""
     wanted = sorted({i for i in item_ids if is_valid_id(i)})
     items: dict[int, MenuItem] = {}
     offered: dict[int, list[OfferedGroup]] = defaultdict(list)
@@ -64,11 +53,7 @@ async def items_with_groups(
         if row[_ITEM_COLUMNS] is not None:
             pairs.append((item_id, detached_instance(ModifierGroup, row[_ITEM_COLUMNS:])))
     if pairs:
-        group_ids = sorted({group.id for _, group in pairs})
-        options: dict[int, list[ModifierOption]] = defaultdict(list)
-        for row in await transaction_rows(session, _OPTIONS_OF_GROUPS, {"group_ids": group_ids}):
-            option = detached_instance(ModifierOption, row)
-            options[option.group_id].append(option)
+        options = await options_for_groups(session, [group.id for _, group in pairs])
         for item_id, group in pairs:
             offered[item_id].append(OfferedGroup(group, options.get(group.id, [])))
     return items, offered

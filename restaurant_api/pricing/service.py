@@ -140,22 +140,11 @@ __all__ = [
     "service_charge_rules_by_id",
     "set_category_tax_rates",
     "set_menu_item_tax_rates",
-    "snapshot",
     "tax_rate_views_by_id",
     "update_discount_preset",
     "update_service_charge_rule",
     "update_tax_rate",
 ]
-
-
-def snapshot(rate: TaxRate) -> TaxSnapshot:
-    return TaxSnapshot(
-        id=rate.id,
-        name=rate.name,
-        rate_ppm=rate.rate_ppm,
-        inclusive=rate.inclusive,
-        dining_options=tuple(rate.dining_options),
-    )
 
 
 @dataclass(frozen=True, slots=True)
