@@ -30,6 +30,7 @@ from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_e
 from restaurant_api.api.fanout import LiveExecutor
 from restaurant_api.api.front_door import plan_answered
 from restaurant_api.api.graphql import ERROR_TYPES
+from restaurant_api.api.input_conversion import plan_input_types
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
@@ -274,6 +275,8 @@ def build_schema(settings: Settings) -> RestaurantSchema:
         ),
     )
     schema.hide_suggestions = settings.is_production
+    # Every input type of this schema is planned (tests/api/test_input_conversion.py checks it).
+    plan_input_types(schema)
     if settings.graphql_compiled_plans:
         schema.plans = build_plans(schema)
     return schema
