@@ -15,7 +15,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -26,6 +25,7 @@ from strawberry.utils.await_maybe import await_maybe
 from restaurant_api.api import node as node_graphql
 from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
+from restaurant_api.api.document_caches import DocumentValidationCache
 from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_error
 from restaurant_api.api.fanout import LiveExecutor
 from restaurant_api.api.front_door import plan_answered
@@ -255,8 +255,8 @@ def build_schema(settings: Settings) -> RestaurantSchema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: SafeParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=512),
-        # After ValidationCache: it checks a valid document before execution starts.
+        DocumentValidationCache,
+        # After the validation cache: it checks a valid document before execution starts.
         lambda: QueryCost(bounds=bounds, budget=settings.graphql_max_cost),
         lambda: ErrorMask(should_mask_error=lambda error: not is_expected_error(error)),
     ]

@@ -44,6 +44,7 @@ from starlette.websockets import WebSocket
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from restaurant_api.api.document_caches import remembered_cost
 from restaurant_api.errors import InvalidInput
 
 # Relay connections (DESIGN.md): `first` at most 100 unless a field declares otherwise.
@@ -277,7 +278,17 @@ def document_cost(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
 ) -> int:
-    """Objects the operation's answer can hold, at most."""
+    """Objects the operation's answer can hold, at most (remembered per document)."""
+    return remembered_cost(_document_cost, schema, bounds, document, operation_name, variables)
+
+
+def _document_cost(
+    schema: GraphQLSchema,
+    bounds: ListBounds,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
     operation = _operation(document, operation_name)
     if operation is None:
         return 0
@@ -292,7 +303,14 @@ def document_cost(
         default = definition.default_value
         if isinstance(default, IntValueNode):
             defaults[definition.variable.name.value] = int(default.value)
-    values = dict(variables) if isinstance(variables, Mapping) else {}
+    # A dict is only read (api.document_caches passes one that records the names read).
+    values: Mapping[str, Any] = (
+        variables
+        if isinstance(variables, dict)
+        else dict(variables)
+        if isinstance(variables, Mapping)
+        else {}
+    )
     walker = _CostWalker(schema, bounds, fragments, values, defaults)
     return walker.selection_set(root, operation.selection_set, DEFAULT_PAGE_MAXIMUM)
 
