@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +27,8 @@ from restaurant_api import limits
 from restaurant_api.api.context import Context
 from restaurant_api.api.mutations import SELF_MANAGED_MUTATIONS, nul_path
 from restaurant_api.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("restaurant_api.graphql")
 
 
 def root_field_names(document: DocumentNode | None, operation_name: str | None) -> set[str]:
@@ -86,8 +89,24 @@ class UnitOfWork(SchemaExtension):
             # Also when the operation raised: the transaction and write turn must end.
             context = self.execution_context.context
             if isinstance(context, Context):
-                errors = getattr(self.execution_context.result, "errors", None)
-                await context.finish(success=completed and not errors)
+                result = self.execution_context.result
+                success = completed and not getattr(result, "errors", None)
+                try:
+                    await context.finish(success=success)
+                except Exception as error:
+                    if not success or result is None:
+                        raise
+                    # Executed, then the commit failed: the answer says so, masked as every
+                    # unexpected error is (raised from here it reached the client verbatim).
+                    logger.exception("committing the operation failed")
+                    result.data, result.errors = None, [unexpected_error(error)]
+
+
+UNEXPECTED_ERROR = "Unexpected error."  # what Strawberry's MaskErrors answers
+
+
+def unexpected_error(error: Exception) -> GraphQLError:
+    return GraphQLError(UNEXPECTED_ERROR, original_error=error)
 
 
 def is_expected_error(error: GraphQLError) -> bool:
