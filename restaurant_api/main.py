@@ -211,6 +211,9 @@ def _plan_door(settings: Settings, backends: _Backends) -> PlanDoor | None:
     schema = backends.graphql_router.schema
     if not isinstance(schema, RestaurantSchema) or schema.plans is None:
         return None
+    # Proven mutations run graphql-core's executor without Strawberry's extensions, which
+    # changes nothing only while no extension hooks into the resolvers (a `resolve`).
+    hooked = any(extension._implements_resolve() for extension in schema.get_extensions())
     return PlanDoor(
         schema.plans,
         schema._schema,
@@ -218,6 +221,7 @@ def _plan_door(settings: Settings, backends: _Backends) -> PlanDoor | None:
         settings=settings,
         bounds=list_bounds(settings),
         events=backends.bus,
+        execute_proven=None if hooked else schema.execute_proven,
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import strawberry
-from graphql import DocumentNode, ExecutionResult, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError, OperationType, get_operation_ast
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -26,11 +27,17 @@ from restaurant_api.api import node as node_graphql
 from restaurant_api.api.context import Context, EventContext
 from restaurant_api.api.cost import QueryCost, SafeParserCache, depth_limit_rule, strip_suggestions
 from restaurant_api.api.document_caches import DocumentValidationCache
-from restaurant_api.api.extensions import InputBounds, UnitOfWork, is_expected_error
+from restaurant_api.api.extensions import (
+    InputBounds,
+    UnitOfWork,
+    is_expected_error,
+    root_field_names,
+)
 from restaurant_api.api.fanout import LiveExecutor
-from restaurant_api.api.front_door import plan_answered
+from restaurant_api.api.front_door import mutation_answered, plan_answered
 from restaurant_api.api.graphql import ERROR_TYPES
 from restaurant_api.api.input_conversion import plan_input_types
+from restaurant_api.api.mutations import SELF_MANAGED_MUTATIONS
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.scalars import SCALARS
@@ -186,11 +193,11 @@ class RestaurantSchema(strawberry.Schema):
                 or (middleware is not None and getattr(middleware, "middlewares", None))
             ):
                 return normal(schema, document, *args, **kwargs)
+            operation_name = kwargs.get("operation_name")
+            if _door_runs_mutations(document, operation_name):
+                return _watch_mutation(document, normal(schema, document, *args, **kwargs))
             found = plans.plan_for(
-                document,
-                kwargs.get("operation_name"),
-                kwargs.get("variable_values"),
-                context.settings.currency,
+                document, operation_name, kwargs.get("variable_values"), context.settings.currency
             )
             if found is None:
                 return normal(schema, document, *args, **kwargs)
@@ -205,6 +212,46 @@ class RestaurantSchema(strawberry.Schema):
             )
 
         return execute
+
+    async def execute_proven(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> ExecutionResult:
+        """graphql-core's execution of a document Strawberry's pipeline has already run (the
+        front door's proven mutations): the same call as Strawberry's execution step,
+        without the steps that depend only on the document (parsing, validation)."""
+        result = super()._get_execute_function()(
+            self._schema,
+            document,
+            root_value=None,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=context,
+            is_awaitable=optimized_is_awaitable,
+            executor_class=self.execution_context_class,
+            operation_extensions=None,
+        )
+        return cast("ExecutionResult", await await_maybe(result))
+
+
+def _door_runs_mutations(document: DocumentNode, operation_name: str | None) -> bool:
+    """A mutation the front door may run once proven: not one of the self-managed ones
+    (they keep no transaction and read the client's address from the request)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.MUTATION:
+        return False
+    names = root_field_names(document, operation_name)
+    return bool(names) and not names & SELF_MANAGED_MUTATIONS
+
+
+async def _watch_mutation(document: DocumentNode, running: Any) -> Any:
+    result = await await_maybe(running)
+    if isinstance(result, ExecutionResult) and not result.errors:
+        mutation_answered(document)  # the front door may run this document from now on
+    return result
 
 
 async def _run_plan(

@@ -15,9 +15,17 @@ answers), in front of FastAPI's routing, dependencies and Strawberry's request p
    (the context getter and FastAPI's dependencies, the extension hooks, result
    processing), which was most of a planned read's CPU.
 
+3. **Proven mutations**: a mutation document (none of its fields self-managed) that the
+   normal path executed without an error runs here through graphql-core's executor, in the
+   same unit of work (the write turn, one transaction, committed when no error, the
+   after-commit hooks before the answer). An execution with any error is rolled back and
+   handed to the normal path, which runs it again from the same state and words its errors;
+   nothing of a rolled-back execution is visible (events and generations follow commits).
+
 A document is proven by the normal path itself: the layer leaves a `_Candidate` in a
-context variable, and `schema._run_plan` fills it in when the plan answered. A proven
-document is only a cache of that verdict: the normal path never changes.
+context variable, and `schema._run_plan` (a plan answered) or `schema._watch_mutation`
+(a mutation ran without errors) fills it in. A proven document is only a cache of that
+verdict: the normal path never changes.
 """
 
 from __future__ import annotations
@@ -31,9 +39,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
+from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationDefinitionNode
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 from strawberry.types.graphql import OperationType
@@ -41,7 +50,7 @@ from strawberry.types.graphql import OperationType
 from restaurant_api.api import plan_sql
 from restaurant_api.api.context import Context
 from restaurant_api.api.cost import ListBounds, document_cost
-from restaurant_api.api.extensions import input_refusal
+from restaurant_api.api.extensions import UNEXPECTED_ERROR, input_refusal
 from restaurant_api.api.input_guard import buffer_body, parsed_body
 from restaurant_api.api.live import (
     GRAPHQL_RESPONSE_JSON,
@@ -75,6 +84,7 @@ MAX_DOCUMENT_CHARS = 16_384
 class _Proven:
     document: DocumentNode
     cost: int | None  # the cost when it depends on no variable, else None
+    mutation: bool = False
 
 
 @dataclass(slots=True)
@@ -83,6 +93,7 @@ class _Candidate:
 
     key: DocumentKey
     document: DocumentNode | None = None
+    mutation: bool = False
 
 
 _CANDIDATE: ContextVar[_Candidate | None] = ContextVar("front_door_candidate", default=None)
@@ -93,6 +104,32 @@ def plan_answered(document: DocumentNode) -> None:
     candidate = _CANDIDATE.get()
     if candidate is not None:
         candidate.document = document
+
+
+def mutation_answered(document: DocumentNode) -> None:
+    """Called by the schema when a mutation of this request's document ran without errors."""
+    candidate = _CANDIDATE.get()
+    if candidate is not None:
+        candidate.document, candidate.mutation = document, True
+
+
+class CommitUncertain(Exception):
+    """A proven mutation executed, then its commit (or an after-commit hook) failed: the
+    normal path must not run it again. Answered as the normal path answers it (`UnitOfWork`)."""
+
+    def __init__(self, extensions: bytes) -> None:
+        super().__init__("committing a proven mutation failed")
+        self.answer = (
+            orjson.dumps({"data": None, "errors": [{"message": UNEXPECTED_ERROR}]})[:-1]
+            + b',"extensions":'
+            + extensions
+            + b"}"
+        )
+
+
+ExecuteProven = Callable[
+    [DocumentNode, "dict[str, Any] | None", "str | None", Context], Awaitable[ExecutionResult]
+]
 
 
 def _as_sqlalchemy(connection: RawConnection) -> AsyncConnection:
@@ -121,9 +158,11 @@ class PlanDoor:
         settings: Settings,
         bounds: ListBounds,
         events: EventBus | None = None,
+        execute_proven: ExecuteProven | None = None,
         max_documents: int = 256,
     ) -> None:
         self.plans = plans
+        self.execute_proven = execute_proven  # None: mutations always take the normal path
         self.schema = schema
         self.db = db
         self.settings = settings
@@ -133,7 +172,8 @@ class PlanDoor:
         self._proven: OrderedDict[DocumentKey, _Proven] = OrderedDict()
         # Documents whose plan reads a statement built per request (SQLAlchemy reads them).
         self._through_sqlalchemy: set[DocumentKey] = set()
-        self.answered = 0
+        self.answered = 0  # by a plan
+        self.mutations_answered = 0
         self.built_by_postgres = 0  # answers whose JSON PostgreSQL built (api.plan_sql)
 
     def candidate(self, data: Any) -> _Candidate | None:
@@ -153,8 +193,10 @@ class PlanDoor:
             isinstance(definition, OperationDefinitionNode) and definition.variable_definitions
             for definition in document.definitions
         )
+        if candidate.mutation and self.execute_proven is None:
+            return
         cost = document_cost(self.schema, self.bounds, document, operation_name, {})
-        self._proven[candidate.key] = _Proven(document, cost if fixed else None)
+        self._proven[candidate.key] = _Proven(document, cost if fixed else None, candidate.mutation)
         while len(self._proven) > self.max_documents:
             evicted, _ = self._proven.popitem(last=False)
             self._through_sqlalchemy.discard(evicted)
@@ -182,8 +224,10 @@ class PlanDoor:
                     return data
             return await plan.run(variables, context, _given(connection), fetches)
 
-    async def answer(self, data: Any, token: str | None, lookup: Lookup | None) -> bytes | None:
-        """The response of a proven document's plan, or None: the normal path answers."""
+    async def answer(
+        self, data: Any, token: str | None, lookup: Lookup | None, scope: ASGIScope
+    ) -> bytes | None:
+        """The response of a proven document, or None: the normal path answers."""
         parts = request_parts(data)
         if parts is None:
             return None
@@ -193,13 +237,19 @@ class PlanDoor:
             return None
         document = proven.document
         # What Strawberry's pipeline checks per request (the document's own checks passed).
-        if input_refusal(variables, document, OperationType.QUERY) is not None:
+        operation = OperationType.MUTATION if proven.mutation else OperationType.QUERY
+        if input_refusal(variables, document, operation) is not None:
             return None
         cost = proven.cost
         if cost is None:
             cost = document_cost(self.schema, self.bounds, document, operation_name, variables)
         if cost > self.settings.graphql_max_cost:
             return None
+        extensions = orjson.dumps(
+            {"cost": {"requested": cost, "maximum": self.settings.graphql_max_cost}}
+        )
+        if proven.mutation:
+            return await self._mutate(proven, variables, operation_name, token, scope, extensions)
         found = self.plans.plan_for(document, operation_name, variables, self.settings.currency)
         if found is None:
             return None
@@ -218,13 +268,44 @@ class PlanDoor:
             return None
         self.plans.answered += 1
         self.answered += 1
-        extensions = orjson.dumps(
-            {"cost": {"requested": cost, "maximum": self.settings.graphql_max_cost}}
-        )
         if isinstance(result, bytes):
             self.built_by_postgres += 1
             return b'{"data":' + result + b',"extensions":' + extensions + b"}"
         return orjson.dumps({"data": result})[:-1] + b',"extensions":' + extensions + b"}"
+
+    async def _mutate(
+        self,
+        proven: _Proven,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        token: str | None,
+        scope: ASGIScope,
+        extensions: bytes,
+    ) -> bytes | None:
+        """A proven mutation in its unit of work, as `UnitOfWork` runs one (see module)."""
+        assert self.execute_proven is not None
+        context = Context(
+            db=self.db, settings=self.settings, user=None, events=self.events, bearer_token=token
+        )
+        context.request = Request(scope)
+        await context.authenticate()
+        if context.auth_error is not None:
+            return None  # the normal path answers each field's typed error
+        await context.begin(read_only=False)
+        try:
+            result = await self.execute_proven(proven.document, variables, operation_name, context)
+        except BaseException:
+            await context.finish(success=False)
+            raise
+        if result.errors:
+            await context.finish(success=False)
+            return None
+        try:
+            await context.finish(success=True)
+        except Exception as error:
+            raise CommitUncertain(extensions) from error
+        self.mutations_answered += 1
+        return orjson.dumps({"data": result.data})[:-1] + b',"extensions":' + extensions + b"}"
 
 
 class FrontDoorMiddleware:
@@ -273,7 +354,11 @@ class FrontDoorMiddleware:
         answer = None
         if self.door is not None and data is not None:
             try:
-                answer = await self.door.answer(data, token, lookup)
+                answer = await self.door.answer(data, token, lookup, scope)
+            except CommitUncertain as error:
+                # Executed, then the commit failed: never run twice.
+                logger.exception("committing the operation failed")
+                answer = error.answer
             except Exception:
                 # A value no spec expected, or the database: the normal path answers.
                 logger.warning("compiled plan failed at the front door", exc_info=True)
