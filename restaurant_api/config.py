@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     # Hot query documents run as compiled plans over plain rows (restaurant_api.api.plans);
     # false runs every document through graphql-core's executor (for comparisons).
     graphql_compiled_plans: bool = True
+    # FastAPI's native OpenTelemetry (spans, metrics, logs through the process's global
+    # providers). Off by default: nothing here configures providers, and checking for them
+    # cost every request ~2% of a menu read.
+    opentelemetry: bool = False
     # Largest websocket message uvicorn accepts (`serve`); subscribe messages are small.
     websocket_max_message_bytes: int = Field(default=65_536, ge=1024)
     # A socket must send `connection_init` this soon (4408 otherwise; Strawberry: 1 minute),

@@ -186,6 +186,11 @@ def _application(settings: Settings, backends: _Backends) -> HardenedFastAPI:
             "these REST endpoints keep existing clients working."
         ),
         lifespan=_lifespan(backends, settings),
+        telemetry={
+            "tracing": settings.opentelemetry,
+            "metrics": settings.opentelemetry,
+            "logs": settings.opentelemetry,
+        },
         # Production publishes no API description unless API_DOCS_ENABLED=true.
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,

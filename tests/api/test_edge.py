@@ -342,3 +342,21 @@ async def test_validation_errors_keep_short_harmless_inputs(client: httpx.AsyncC
     assert entries[("body", "email")]["input"] == "not-an-email"
     assert "input" not in entries[("body", "password")]
     assert entries[("body", "password")]["ctx"] == {"min_length": 8}
+
+
+# --- FastAPI's native OpenTelemetry: off unless asked for -----------------------------------
+
+
+@pytest.mark.parametrize("wanted", [False, True])
+async def test_opentelemetry_follows_its_setting(backend: Backend, wanted: bool) -> None:
+    app = create_app(make_settings(backend.url, opentelemetry=wanted))
+    try:
+        config = app._telemetry
+        assert (config["tracing"], config["metrics"], config["logs"]) == (wanted,) * 3
+        if not wanted:  # no check for providers on each request
+            assert not app._native_telemetry.enabled()
+        async with _http(app) as http:
+            response = await http.get("/health")
+        assert response.status_code == 200 and response.json() == {"status": "healthy"}
+    finally:
+        await app.state.db.dispose()
