@@ -214,10 +214,12 @@ class RawReads:
                 yield RawConnection(connection, self.statements)
             finally:
                 # A statement that failed leaves an autocommit connection idle; a broken
-                # one is closed or in a bad state.
+                # one is closed or in a bad state. (libpq's own state: `connection.info`
+                # builds a new object on every read.)
+                pgconn = connection.pgconn
                 if (
-                    not connection.closed
-                    and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                    pgconn.status == psycopg.pq.ConnStatus.OK
+                    and pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
                 ):
                     self._idle.append(connection)
                 else:

@@ -340,6 +340,12 @@ def wants_graphql_response_json(accept: str | None) -> bool:
     """GraphQL over HTTP: answer application/graphql-response+json when the client prefers it."""
     if not accept:
         return False
+    return _prefers_graphql_response_json(accept)
+
+
+# A client sends the same Accept header with every request: parsed once (bounded).
+@functools.lru_cache(maxsize=256)
+def _prefers_graphql_response_json(accept: str) -> bool:
     wanted = _quality(accept, GRAPHQL_RESPONSE_JSON)
     return wanted > 0 and wanted >= _quality(accept, "application/json")
 
