@@ -39,7 +39,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -238,7 +244,10 @@ class PlanDoor:
         document = proven.document
         # What Strawberry's pipeline checks per request (the document's own checks passed).
         operation = OperationType.MUTATION if proven.mutation else OperationType.QUERY
-        if input_refusal(variables, document, operation) is not None:
+        try:
+            if input_refusal(variables, document, operation) is not None:
+                return None
+        except GraphQLError:  # variables nested too deep: refused by the normal path
             return None
         cost = proven.cost
         if cost is None:
