@@ -126,6 +126,8 @@ class HotRead(BaseRoute):
     matches nothing here and reaches the documented route, which validates and answers as
     before. Errors raised here (401, 403, database) go to the same exception handlers.
     Not in the OpenAPI document: the documented route describes the operation.
+    A path may end with one parameter (`/api/orders/{order_id}`), read by `path_reader`
+    the same way: a segment it refuses goes to the documented route.
     """
 
     def __init__(
@@ -137,8 +139,15 @@ class HotRead(BaseRoute):
         user: bool = False,
         snapshot: bool = False,
         raw_endpoint: Callable[..., Awaitable[Response]] | None = None,
+        path_reader: QueryReader | None = None,
     ) -> None:
         self.path = self.path_format = path
+        # "/api/orders/{order_id}": the prefix before the parameter, and its name.
+        self.prefix, _, parameter = path.partition("{")
+        self.parameter = parameter.removesuffix("}") if parameter else None
+        if (self.parameter is None) != (path_reader is None):
+            raise ValueError(f"{path}: a path parameter needs a reader, and only then")
+        self.path_reader = path_reader
         self.endpoint = endpoint
         # The same answer from a `raw_reads` connection (PostgreSQL), without a session.
         self.raw_endpoint = raw_endpoint
@@ -161,11 +170,26 @@ class HotRead(BaseRoute):
         return arguments
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == self.path:
-            arguments = self._arguments(scope["query_string"])
-            if arguments is not None:
-                return Match.FULL, {_HOT_ARGUMENTS_KEY: arguments}
-        return Match.NONE, {}
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return Match.NONE, {}
+        path: str = scope["path"]
+        value = None
+        if self.path_reader is None:
+            if path != self.path:
+                return Match.NONE, {}
+        elif path.startswith(self.prefix):
+            try:
+                value = self.path_reader(path[len(self.prefix) :])
+            except ValueError:
+                return Match.NONE, {}
+        else:
+            return Match.NONE, {}
+        arguments = self._arguments(scope["query_string"])
+        if arguments is None:
+            return Match.NONE, {}
+        if self.parameter is not None:
+            arguments[self.parameter] = value
+        return Match.FULL, {_HOT_ARGUMENTS_KEY: arguments}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

@@ -342,8 +342,27 @@ hot_reads = [
 
 @router.get("/{order_id}", response_model=OrderPublic, summary="One order")
 async def get_order(order_id: int, user: CurrentUser, session: SnapshotSessionDep) -> Any:
-    order = await service.get_order_row(session, actor=user, order_id=order_id)
-    return FastJSONResponse((await orders_json(session, [order]))[0])
+    return await get_order_on(await session.connection(), user, order_id)
+
+
+async def get_order_on(connection: RowReader, user: User, order_id: int) -> Any:
+    """`get_order` on a connection of its own (`raw_reads`): the order and its rows read in
+    one snapshot, as the documented route's session reads them."""
+    order = await service.get_order_row_on(connection, actor=user, order_id=order_id)
+    return FastJSONResponse((await orders_json_on(connection, [order]))[0])
+
+
+hot_reads.append(
+    HotRead(
+        "/api/orders/{order_id}",
+        get_order,
+        {},
+        user=True,
+        snapshot=True,
+        raw_endpoint=get_order_on,
+        path_reader=query_int(1, MAX_ID),
+    )
+)
 
 
 @router.put("/{order_id}", response_model=OrderPublic, summary="Change an open order")

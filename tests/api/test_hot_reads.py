@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.routing import Match
 
-from restaurant_api.api.rest import HotRead
+from restaurant_api.api.rest import _HOT_ARGUMENTS_KEY, HotRead
 from tests.conftest import Staff
 
 MENU_QUERIES = [
@@ -100,9 +100,26 @@ async def test_same_answers_with_and_without_hot_reads(
         await _both(app, client, "HEAD", "/api/menu" + query, {})
     for query in ORDER_QUERIES:
         await _both(app, client, "GET", "/api/orders" + query, manager.headers)
+    order = placed.json()["id"]
+    for path in (
+        f"{order}",
+        f"00{order}",
+        f"+{order}",
+        f"{order}/",
+        f"{order}?status=open",
+        f"{order + 1000}",
+        "0",
+        "-1",
+        "abc",
+        "2147483648",
+        "99999999999999999999",
+        "\u0661",
+    ):
+        await _both(app, client, "GET", f"/api/orders/{path}", manager.headers)
     # Who may not read: no token, a malformed one, a forged one.
     for headers in ({}, {"Authorization": "Basic x"}, {"Authorization": "Bearer forged"}):
         await _both(app, client, "GET", "/api/orders?status=open", headers)
+        await _both(app, client, "GET", f"/api/orders/{order}", headers)
 
 
 def test_canonical_queries_take_the_hot_path(app: FastAPI) -> None:
@@ -119,3 +136,13 @@ def test_canonical_queries_take_the_hot_path(app: FastAPI) -> None:
     assert match("/api/orders", b"limit=5&limit=6") is Match.NONE
     assert match("/api/menu", b"", "HEAD") is Match.NONE
     assert match("/api/menu/", b"", route="/api/menu") is Match.NONE
+    one = "/api/orders/{order_id}"
+    assert match("/api/orders/42", b"", route=one) is Match.FULL
+    _, child_scope = hot[one].matches(
+        {"type": "http", "method": "GET", "path": "/api/orders/042", "query_string": b""}
+    )
+    assert child_scope == {_HOT_ARGUMENTS_KEY: {"order_id": 42}}  # read as FastAPI reads it
+    for path in ("/api/orders/0", "/api/orders/x", "/api/orders/42/", "/api/orders/2147483648"):
+        assert match(path, b"", route=one) is Match.NONE, path
+    assert match("/api/orders/42", b"x=1", route=one) is Match.NONE
+    assert match("/api/orders/42", b"", "HEAD", route=one) is Match.NONE
