@@ -286,16 +286,9 @@ async def list_order_rows_on(
     return (await connection.execute(query)).all()
 
 
-async def get_order_row(session: AsyncSession, *, actor: User | None, order_id: int) -> Row[Any]:
-    """`get_order` as a plain row of `ORDER_ROW_COLUMNS`."""
-    require_role(actor, ALL_STAFF)
-    if not is_valid_id(order_id):
-        raise OrderNotFound()
-    return await get_order_row_on(await session.connection(), actor=actor, order_id=order_id)
-
-
 async def get_order_row_on(connection: RowReader, *, actor: User | None, order_id: int) -> Any:
-    """`get_order_row` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
+    """`get_order` as a plain row of `ORDER_ROW_COLUMNS`, read on a connection: SQLAlchemy's,
+    or straight psycopg (`raw_reads`)."""
     require_role(actor, ALL_STAFF)
     row = None
     if is_valid_id(order_id):

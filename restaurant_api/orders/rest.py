@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.api.json import FastJSONResponse
 from restaurant_api.api.order_presenter import OrderPublic, check_fields, present_order
@@ -123,12 +122,6 @@ def order_json(order: Any, lines: Sequence[Any], check: service.Check) -> dict[s
     }
 
 
-async def orders_json(session: AsyncSession, orders: Sequence[Any]) -> list[dict[str, Any]]:
-    """Orders (rows) as clients see them; the lines of all of them come in one query, their
-    discounts and service charges in two more (priced by `service.check_of_rows`)."""
-    return await orders_json_on(await session.connection(), orders)
-
-
 # An order's JSON by every row it is built from (the order, its lines, discounts and
 # service charges, all read on this request): `order_json` and the check are pure functions
 # of them, so an equal key is the same JSON, whatever wrote the rows and whenever. Screens
@@ -139,7 +132,9 @@ ORDER_JSON_MEMO_SIZE = 4096
 
 
 async def orders_json_on(connection: RowReader, orders: Sequence[Any]) -> list[dict[str, Any]]:
-    """`orders_json` on a connection: SQLAlchemy's, or psycopg's (`raw_reads`)."""
+    """Orders (rows) as clients see them, read on a connection: SQLAlchemy's, or psycopg's
+    (`raw_reads`). The lines of all of them come in one query, their discounts and service
+    charges in two more (priced by `service.check_of_rows`)."""
     ids = [order[0] for order in orders]
     lines = await service.line_rows_for_orders_on(connection, ids)
     discounts, charges = await service.adjustment_rows_for_orders_on(connection, ids)
