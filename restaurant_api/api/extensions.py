@@ -99,14 +99,11 @@ class UnitOfWork(SchemaExtension):
                     # Executed, then the commit failed: the answer says so, masked as every
                     # unexpected error is (raised from here it reached the client verbatim).
                     logger.exception("committing the operation failed")
-                    result.data, result.errors = None, [unexpected_error(error)]
+                    masked = GraphQLError(UNEXPECTED_ERROR, original_error=error)
+                    result.data, result.errors = None, [masked]
 
 
 UNEXPECTED_ERROR = "Unexpected error."  # what Strawberry's MaskErrors answers
-
-
-def unexpected_error(error: Exception) -> GraphQLError:
-    return GraphQLError(UNEXPECTED_ERROR, original_error=error)
 
 
 def is_expected_error(error: GraphQLError) -> bool:

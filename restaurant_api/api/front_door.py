@@ -125,12 +125,16 @@ class CommitUncertain(Exception):
 
     def __init__(self, extensions: bytes) -> None:
         super().__init__("committing a proven mutation failed")
-        self.answer = (
-            orjson.dumps({"data": None, "errors": [{"message": UNEXPECTED_ERROR}]})[:-1]
-            + b',"extensions":'
-            + extensions
-            + b"}"
-        )
+        self.answer = _response(b"null", extensions, errors=_UNEXPECTED_ERRORS)
+
+
+_UNEXPECTED_ERRORS = orjson.dumps([{"message": UNEXPECTED_ERROR}])
+
+
+def _response(data: bytes, extensions: bytes, *, errors: bytes | None = None) -> bytes:
+    """A GraphQL response from its parts' JSON, in Strawberry's order of keys."""
+    middle = b"" if errors is None else b',"errors":' + errors
+    return b'{"data":' + data + middle + b',"extensions":' + extensions + b"}"
 
 
 ExecuteProven = Callable[
@@ -279,8 +283,8 @@ class PlanDoor:
         self.answered += 1
         if isinstance(result, bytes):
             self.built_by_postgres += 1
-            return b'{"data":' + result + b',"extensions":' + extensions + b"}"
-        return orjson.dumps({"data": result})[:-1] + b',"extensions":' + extensions + b"}"
+            return _response(result, extensions)
+        return _response(orjson.dumps(result), extensions)
 
     async def _mutate(
         self,
@@ -314,7 +318,7 @@ class PlanDoor:
         except Exception as error:
             raise CommitUncertain(extensions) from error
         self.mutations_answered += 1
-        return orjson.dumps({"data": result.data})[:-1] + b',"extensions":' + extensions + b"}"
+        return _response(orjson.dumps(result.data), extensions)
 
 
 class FrontDoorMiddleware:
