@@ -17,11 +17,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi._body_limit import AppBodyLimitMiddleware
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Match, get_route_path
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import BaseRoute, Match, Router, get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from restaurant_api.api.input_guard import BODY_TOO_LARGE, InputChecks
@@ -222,6 +225,29 @@ class Edge:
             await self.app(slash_insensitive(scope, self.routes), admitted, send)
 
 
+def _without_inert_layers(stack: ASGIApp, app: FastAPI) -> ASGIApp:
+    """FastAPI's stack without the two layers it adds that do nothing here: the exception
+    telemetry (it only records when native telemetry is on, `OPENTELEMETRY`) and the
+    app's body limit (only with FastAPI's own `max_body_size`, which stays None: the edge
+    bounds bodies). Each is a coroutine frame on every request."""
+    # As configured, not `enabled()`: that also asks OpenTelemetry's global providers,
+    # which may be installed after the stack is built.
+    telemetry_on = any(app._telemetry.get(part) for part in ("tracing", "metrics", "logs"))
+    layer, outer = stack, None
+    while hasattr(layer, "app"):
+        inert = (isinstance(layer, ExceptionTelemetryMiddleware) and not telemetry_on) or (
+            isinstance(layer, AppBodyLimitMiddleware) and app.max_body_size is None
+        )
+        if inert and outer is not None:
+            outer.app = layer.app  # skipped: its parent calls what it wrapped
+        else:
+            outer = layer
+        layer = layer.app
+        if isinstance(layer, (ExceptionMiddleware, Router)):
+            break  # the user middleware and FastAPI's own layers inside are kept
+    return stack
+
+
 class HardenedFastAPI(FastAPI):
     """FastAPI with the `Edge` outside everything else, Starlette's error middleware
     included: `edge_hsts_seconds` is the HSTS max-age (None or 0: no header),
@@ -233,7 +259,7 @@ class HardenedFastAPI(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return Edge(
-            super().build_middleware_stack(),
+            _without_inert_layers(super().build_middleware_stack(), self),
             hsts_seconds=self.edge_hsts_seconds,
             max_body_bytes=self.edge_max_body_bytes,
             routes=self.router.routes,

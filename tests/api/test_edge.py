@@ -347,6 +347,14 @@ async def test_validation_errors_keep_short_harmless_inputs(client: httpx.AsyncC
 # --- FastAPI's native OpenTelemetry: off unless asked for -----------------------------------
 
 
+def _layers(stack: object) -> list[str]:
+    names = []
+    while hasattr(stack, "app"):
+        names.append(type(stack).__name__)
+        stack = stack.app
+    return names
+
+
 @pytest.mark.parametrize("wanted", [False, True])
 async def test_opentelemetry_follows_its_setting(backend: Backend, wanted: bool) -> None:
     app = create_app(make_settings(backend.url, opentelemetry=wanted))
@@ -355,6 +363,12 @@ async def test_opentelemetry_follows_its_setting(backend: Backend, wanted: bool)
         assert (config["tracing"], config["metrics"], config["logs"]) == (wanted,) * 3
         if not wanted:  # no check for providers on each request
             assert not app._native_telemetry.enabled()
+        layers = _layers(app.build_middleware_stack())
+        # The exception telemetry layer only when it records; FastAPI's body limit never
+        # (the edge bounds bodies); Starlette's error and exception layers always.
+        assert ("ExceptionTelemetryMiddleware" in layers) is wanted
+        assert "AppBodyLimitMiddleware" not in layers
+        assert {"Edge", "ServerErrorMiddleware", "ExceptionMiddleware"} <= set(layers)
         async with _http(app) as http:
             response = await http.get("/health")
         assert response.status_code == 200 and response.json() == {"status": "healthy"}
