@@ -5,13 +5,22 @@ SQL compiled once) and instances built from rows as the ORM loads them
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import JSON, exc
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
+from sqlalchemy import JSON, event, exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    class_mapper,
+    make_transient_to_detached,
+)
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +32,7 @@ from restaurant_api.db import (
     stored_utc,
     table_of,
 )
-from restaurant_api.raw_reads import NotPrebuilt, RawConnection, RawStatements
+from restaurant_api.raw_reads import NotPrebuilt, RawConnection, RawStatements, is_prebuilt
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
@@ -59,6 +68,12 @@ def detached_instance(model: type[ModelT], row: Sequence[Any]) -> ModelT:
     return instance
 
 
+# A read in a writer's transaction: a prebuilt statement and its parameters.
+Read = tuple[Any, dict[str, Any] | None]
+# session.info: rows read ahead (`prefetch_rows`) by `_read_key`, with their tables' names.
+PREFETCHED_KEY = "prefetched_rows"
+
+
 async def transaction_rows(
     session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None
 ) -> Sequence[Any]:
@@ -69,10 +84,18 @@ async def transaction_rows(
     (`RawConnection`: its SQL compiled once, no execution context or result objects): a
     third of an ORM read's CPU. Writes read their reference data (tax rates, charge rules,
     stations) this way. Elsewhere, or for a statement built per call, SQLAlchemy runs it.
-    Columns must give the driver's values as they are (`raw_column`).
+    Columns must give the driver's values as they are (`raw_column`). Rows read ahead for
+    exactly this read (`prefetch_rows`) are served once, without a round trip.
     """
     if session.new or session.dirty or session.deleted:
         await session.flush()  # what the ORM's autoflush would have done
+    prefetched: dict[Any, tuple[frozenset[str], Sequence[Any]]] | None = session.info.get(
+        PREFETCHED_KEY
+    )
+    if prefetched:
+        found = prefetched.pop(_read_key(statement, parameters), None)
+        if found is not None:
+            return found[1]
     connection = await session.connection()
     statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
     if statements is not None:
@@ -83,12 +106,98 @@ async def transaction_rows(
         except NotPrebuilt:
             pass
         except psycopg.Error as error:
-            # As SQLAlchemy would raise it (the handlers answer 503 for a lost database),
-            # with the pool told of a broken connection.
-            broken = driver.closed or driver.broken
-            if broken:
-                await connection.invalidate()
-            raise exc.DBAPIError.instance(
-                str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
+            raise await _as_sqlalchemy_error(
+                connection, driver, error, statement, parameters
             ) from error
     return (await connection.execute(statement, parameters or {})).all()
+
+
+async def prefetch_rows(session: AsyncSession, reads: Sequence[Read]) -> None:
+    """Run these reads now, together: one round trip on PostgreSQL (psycopg's pipeline
+    mode) instead of one each, for `transaction_rows` calls later in this transaction that
+    ask for the same statement with the same parameters (each served once).
+
+    What the session writes afterwards to a table a read ahead read drops its rows (the
+    call then reads them again), so a read never misses the transaction's own changes.
+    Elsewhere (SQLite), or if a read is not prebuilt, nothing: each read runs when asked.
+    """
+    statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
+    if statements is None or len(reads) < 2:
+        return
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        results = await RawConnection(driver, statements).execute_together(reads)
+    except NotPrebuilt:
+        return
+    except psycopg.Error as error:
+        raise await _as_sqlalchemy_error(connection, driver, error, reads[0][0], None) from error
+    store = session.info.setdefault(PREFETCHED_KEY, {})
+    for (statement, parameters), rows in zip(reads, results, strict=True):
+        store[_read_key(statement, parameters)] = (_tables_read(statement), rows.all())
+
+
+def _read_key(statement: Any, parameters: dict[str, Any] | None) -> Any:
+    # Prebuilt statements live as long as the process: their ids are theirs alone.
+    items = sorted((parameters or {}).items())
+    return id(statement), tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in items
+    )
+
+
+@cache
+def _tables_of(statement: Any) -> frozenset[str]:
+    return frozenset(table.name for table in find_tables(statement, include_crud=True))
+
+
+def _tables_read(statement: Any) -> frozenset[str]:
+    return _tables_of(statement) if is_prebuilt(statement) else frozenset()
+
+
+def forget_prefetched(session: Session, tables: Iterable[str]) -> None:
+    """Drop rows read ahead from any of `tables`: the session is writing to them."""
+    prefetched = session.info.get(PREFETCHED_KEY)
+    if not prefetched:
+        return
+    written = set(tables)
+    for key in [key for key, (read, _) in prefetched.items() if not read.isdisjoint(written)]:
+        del prefetched[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    if session.info.get(PREFETCHED_KEY):
+        forget_prefetched(
+            session,
+            (
+                getattr(instance, "__tablename__", "")
+                for instance in (*session.new, *session.dirty, *session.deleted)
+            ),
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if isinstance(statement, UpdateBase) and state.session.info.get(PREFETCHED_KEY):
+        forget_prefetched(state.session, [getattr(statement.table, "name", "")])
+
+
+async def _as_sqlalchemy_error(
+    connection: AsyncConnection,
+    driver: psycopg.AsyncConnection[Any],
+    error: psycopg.Error,
+    statement: Any,
+    parameters: dict[str, Any] | None,
+) -> exc.StatementError:
+    """A driver's error as SQLAlchemy would raise it (the handlers answer 503 for a lost
+    database), with the pool told of a broken connection."""
+    broken = driver.closed or driver.broken
+    if broken:
+        await connection.invalidate()
+    return exc.DBAPIError.instance(
+        str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
+    )

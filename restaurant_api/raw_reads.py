@@ -152,6 +152,12 @@ class RawStatements:
         )
 
 
+def _made(compiled: _Compiled, rows: list[Any]) -> list[Any]:
+    if compiled.make_row is not None:
+        return [compiled.make_row(row) for row in rows]
+    return rows
+
+
 class RawConnection:
     """What a plan calls on its connection (`execute(statement, parameters)`), on psycopg."""
 
@@ -160,6 +166,41 @@ class RawConnection:
         self.statements = statements
 
     async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> _Rows:
+        compiled, values = self._bound(statement, parameters)
+        cursor = self.connection.cursor()
+        try:
+            await cursor.execute(self._observed(compiled), values)
+            rows = await cursor.fetchall()
+        finally:
+            await cursor.close()
+        return _Rows(_made(compiled, rows))
+
+    async def execute_together(
+        self, reads: Sequence[tuple[Any, Mapping[str, Any] | None]]
+    ) -> list[_Rows]:
+        """Several reads in one round trip (psycopg's pipeline mode; one after the other
+        where libpq has none): the rows of each, in order. Raises `NotPrebuilt` before
+        anything runs if one of them is not prebuilt."""
+        bound = [self._bound(statement, parameters) for statement, parameters in reads]
+        if not psycopg.Pipeline.is_supported():
+            return [await self.execute(statement, parameters) for statement, parameters in reads]
+        cursors = [self.connection.cursor() for _ in bound]
+        try:
+            async with self.connection.pipeline():
+                for cursor, (compiled, values) in zip(cursors, bound, strict=True):
+                    await cursor.execute(self._observed(compiled), values)
+            return [
+                _Rows(_made(compiled, await cursor.fetchall()))
+                for cursor, (compiled, _) in zip(cursors, bound, strict=True)
+            ]
+        finally:
+            for cursor in cursors:
+                await cursor.close()
+
+    def _bound(
+        self, statement: Any, parameters: Mapping[str, Any] | None
+    ) -> tuple[_Compiled, dict[str, Any]]:
+        """The statement's SQL and its parameters as psycopg takes them."""
         compiled = self.statements.compiled(statement)
         values = dict(compiled.defaults)
         if parameters:
@@ -169,17 +210,12 @@ class RawConnection:
                 values[name] = process(values[name])
                 if type(values[name]) is list:
                     values[name] = _array_text(values[name])
+        return compiled, values
+
+    def _observed(self, compiled: _Compiled) -> str:
         for observe in self.statements.observers:
             observe(compiled.sql)
-        cursor = self.connection.cursor()
-        try:
-            await cursor.execute(compiled.sql, values)
-            rows = await cursor.fetchall()
-        finally:
-            await cursor.close()
-        if compiled.make_row is not None:
-            rows = [compiled.make_row(row) for row in rows]
-        return _Rows(rows)
+        return compiled.sql
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[None]:

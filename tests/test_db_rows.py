@@ -8,13 +8,18 @@ from datetime import UTC
 import psycopg
 import pytest
 from sqlalchemy import exc
-from sqlmodel import select
+from sqlmodel import select, update
 
 from restaurant_api.db import table_of
-from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
+from restaurant_api.db_rows import (
+    detached_instance,
+    prefetch_rows,
+    transaction_rows,
+    whole_rows,
+)
 from restaurant_api.pricing import charge_rules
 from restaurant_api.pricing.models import AdjustmentKind, ServiceChargeRule, TaxRate
-from restaurant_api.pricing.service import load_tax_rates
+from restaurant_api.pricing.service import load_tax_rates, tax_rates_read
 from restaurant_api.raw_reads import prebuilt
 
 _RULES = table_of(ServiceChargeRule)
@@ -112,3 +117,67 @@ async def test_a_lost_connection_is_a_database_error_and_leaves_the_pool(db, bac
         await session.rollback()
     async with db.session() as session:  # a new connection: the broken one is gone
         assert (await load_tax_rates(session)).defaults == ()
+
+
+# --- reads ahead (`prefetch_rows`): one round trip for reads that need no other's answer ---
+
+
+def _reads_of(counter, table: str) -> int:
+    return sum(f"FROM {table}" in sql for sql in counter.statements)
+
+
+async def test_reads_ahead_are_served_once_each(db, backend, count_statements):
+    await _store_rule(db)
+    async with db.session() as session:
+        with count_statements() as ahead:
+            await prefetch_rows(session, [tax_rates_read(), charge_rules.automatic_rules_read()])
+        with count_statements() as asked:
+            rates = await load_tax_rates(session)
+            (rule,) = await charge_rules.all_automatic_charge_rules(session)
+        with count_statements() as again:
+            (same,) = await charge_rules.all_automatic_charge_rules(session)
+    assert rates.defaults == () and rule.name == same.name == "Large party"
+    assert _reads_of(again, "service_charge_rules") == 1  # served once: read again
+    if backend.name == "postgresql":
+        assert _reads_of(ahead, "tax_rates") == _reads_of(ahead, "service_charge_rules") == 1
+        assert asked.statements == []
+    else:  # nothing ahead: each read runs when asked
+        assert ahead.statements == []
+        assert _reads_of(asked, "tax_rates") == _reads_of(asked, "service_charge_rules") == 1
+
+
+async def test_a_read_ahead_is_not_served_for_other_parameters(db, count_statements):
+    async with db.session() as session:
+        await prefetch_rows(session, [tax_rates_read([1]), charge_rules.automatic_rules_read()])
+        with count_statements() as asked:
+            await load_tax_rates(session, [2])
+        assert _reads_of(asked, "tax_rates") == 1
+
+
+async def test_a_write_to_a_table_read_ahead_drops_its_rows(db, count_statements):
+    await _store_rule(db)
+    async with db.session() as session:
+        await prefetch_rows(session, [tax_rates_read(), charge_rules.automatic_rules_read()])
+        # Pending, flushed by the read: the rows read ahead of tax_rates are dropped ...
+        session.add(TaxRate(name="City", name_key="city", rate_ppm=45_000, is_default=True))
+        with count_statements() as asked:
+            rates = await load_tax_rates(session)
+        assert [(rate.name, rate.rate_ppm) for rate in rates.defaults] == [("City", 45_000)]
+        assert _reads_of(asked, "tax_rates") == 1
+        # ... and a Core UPDATE drops those of the table it writes.
+        await session.exec(update(ServiceChargeRule).values(rate_ppm=200_000))
+        (rule,) = await charge_rules.all_automatic_charge_rules(session)
+        assert rule.rate_ppm == 200_000
+        await session.rollback()
+
+
+async def test_a_failed_read_ahead_is_a_database_error(db, backend):
+    if backend.name != "postgresql":
+        pytest.skip("reads ahead run on PostgreSQL only")
+    async with db.session() as session:
+        with pytest.raises(exc.DBAPIError) as raised:  # beyond PostgreSQL's INTEGER
+            await prefetch_rows(session, [tax_rates_read([2**40]), tax_rates_read([1])])
+        assert not raised.value.connection_invalidated
+        await session.rollback()
+    async with db.session() as session:  # the connection is usable again
+        assert (await load_tax_rates(session, [1])).defaults == ()

@@ -179,9 +179,12 @@ _STATIONS_WITH_RULES = prebuilt(
             and_(
                 _ROUTES.c.station_id == _STATIONS.c.id,
                 or_(
-                    OneOf(_ROUTES.c.category_key, "categories"),
+                    # Every category's and modifier option's rule (a restaurant has a
+                    # few): the read needs no line's category or default options, so it
+                    # can go before the items are read (`prefetch_rows`).
+                    _ROUTES.c.category_key.is_not(None),
                     OneOf(_ROUTES.c.menu_item_id, "item_ids"),
-                    OneOf(_ROUTES.c.modifier_option_id, "option_ids"),
+                    _ROUTES.c.modifier_option_id.is_not(None),
                 ),
             ),
         )
@@ -194,6 +197,12 @@ _PREP_TARGETS = prebuilt(
 )
 
 
+def stations_read(item_ids: Iterable[int]) -> tuple[Any, dict[str, Any]]:
+    """The read `routing_for` starts with, for lines of these menu items (for
+    `prefetch_rows`)."""
+    return _STATIONS_WITH_RULES, {"item_ids": sorted(set(item_ids))}
+
+
 async def routing_for(
     session: AsyncSession,
     lines: Sequence[OrderLineView],
@@ -202,21 +211,10 @@ async def routing_for(
     """The rules that can apply to `lines`: the stations in service with those rules (one
     read), then the items' prep-time targets (one more when a line has a menu item, unless
     the caller read the items already and gives their targets as `prep_by_item`)."""
-    item_ids = sorted({line.menu_item_id for line in lines if line.menu_item_id is not None})
-    option_ids = sorted(
-        {
-            option["option_id"]
-            for line in lines
-            for option in line.options or ()
-            if option.get("option_id") is not None
-        }
+    statement, parameters = stations_read(
+        line.menu_item_id for line in lines if line.menu_item_id is not None
     )
-    categories = sorted({category_key(line.category) for line in lines})
-    rows = await transaction_rows(
-        session,
-        _STATIONS_WITH_RULES,
-        {"categories": categories, "item_ids": item_ids, "option_ids": option_ids},
-    )
+    rows = await transaction_rows(session, statement, parameters)
     stations: dict[int, Station] = {}
     rules: list[tuple[Station, str | None, int | None, int | None]] = []
     for station_id, name, order, is_expo, is_default, prep, category, item_id, option_id in rows:
@@ -235,6 +233,7 @@ async def routing_for(
             table.by_item[item_id] = station
         elif category is not None:
             table.by_category[category] = station
+    item_ids = parameters["item_ids"]
     if prep_by_item is not None:
         table.prep_by_item = {item_id: prep_by_item.get(item_id) for item_id in item_ids}
     elif item_ids:

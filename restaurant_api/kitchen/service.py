@@ -28,6 +28,7 @@ from restaurant_api.kitchen.models import (
     TicketStatus,
 )
 from restaurant_api.kitchen.routing import OrderLineView
+from restaurant_api.kitchen.routing import stations_read as stations_read
 from restaurant_api.orders import service as orders_service
 from restaurant_api.users.service import ALL_STAFF, User, require_role
 

@@ -4,7 +4,8 @@ read as rows in a writer's transaction (placing lines, changing their options)."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select as core_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,18 +34,23 @@ _ITEMS_WITH_GROUPS = prebuilt(
 )
 
 
+def items_read(item_ids: Iterable[int]) -> tuple[Any, dict[str, Any]]:
+    """The read `items_with_groups` starts with (for `prefetch_rows`)."""
+    return _ITEMS_WITH_GROUPS, {"item_ids": sorted({i for i in item_ids if is_valid_id(i)})}
+
+
 async def items_with_groups(
     session: AsyncSession, item_ids: Sequence[int]
 ) -> tuple[dict[int, MenuItem], dict[int, list[OfferedGroup]]]:
     """Menu items by id and the groups each offers (with options), for placing lines: one
     statement when none of the items offers a group, two otherwise. The items and groups
     are detached (read as rows in the session's transaction, not loaded by the ORM)."""
-    wanted = sorted({i for i in item_ids if is_valid_id(i)})
+    statement, parameters = items_read(item_ids)
     items: dict[int, MenuItem] = {}
     offered: dict[int, list[OfferedGroup]] = defaultdict(list)
-    if not wanted:
+    if not parameters["item_ids"]:
         return items, offered
-    rows = await transaction_rows(session, _ITEMS_WITH_GROUPS, {"item_ids": wanted})
+    rows = await transaction_rows(session, statement, parameters)
     pairs: list[tuple[int, ModifierGroup]] = []
     for row in rows:
         item_id = row[0]

@@ -19,7 +19,7 @@ from restaurant_api.inputs import UNSET, Unset, check_text, clean_text, optional
 from restaurant_api.menu.events import menu_changed
 from restaurant_api.menu.models import MenuItem
 from restaurant_api.menu.modifiers import OfferedGroup, groups_for_items
-from restaurant_api.menu.offered import items_with_groups
+from restaurant_api.menu.offered import items_read, items_with_groups
 from restaurant_api.menu.selections import choose_options, options_delta_cents
 from restaurant_api.raw_reads import RowReader, prebuilt
 from restaurant_api.users.service import MANAGERS, User, require_role
@@ -30,6 +30,7 @@ __all__ = [
     "OfferedGroup",
     "choose_options",
     "groups_for_items",
+    "items_read",
     "items_with_groups",
     "options_delta_cents",
 ]

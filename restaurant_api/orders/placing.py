@@ -13,9 +13,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
+from restaurant_api.db_rows import Read, prefetch_rows
 from restaurant_api.errors import InvalidInput
 from restaurant_api.inputs import check_text
 from restaurant_api.kitchen import service as kitchen_service
+from restaurant_api.limits import MAX_LINES, MAX_OPTIONS_PER_LINE
+from restaurant_api.menu import service as menu_service
 from restaurant_api.money import MoneyError, to_cents
 from restaurant_api.orders.drafts import OrderDraft
 from restaurant_api.orders.errors import IdempotencyInProgress, IdempotencyMismatch
@@ -30,6 +33,7 @@ from restaurant_api.orders.validation import (
     optional_text,
     resolve_lines_and_items,
 )
+from restaurant_api.pricing import service as pricing
 from restaurant_api.tables import service as tables_service
 from restaurant_api.users.service import FLOOR_STAFF, User, require_role
 
@@ -100,6 +104,28 @@ async def _claim_idempotency_key(
     return None, order
 
 
+def _reference_reads(draft: OrderDraft) -> list[Read]:
+    """What placing `draft` reads besides what it writes: its menu items (with their
+    modifier groups), their tax rates, the automatic service charges, the stations with
+    their routing rules. None needs another's answer: one round trip for the four."""
+    lines = draft.lines
+    if len(lines) > MAX_LINES or any(
+        len(line.option_ids or ()) > MAX_OPTIONS_PER_LINE for line in lines
+    ):
+        return []  # refused before any read by the checks that follow
+    item_ids = [
+        line.menu_item_id
+        for line in lines
+        if line.menu_item_id is not None and is_valid_id(line.menu_item_id)
+    ]
+    return [
+        menu_service.items_read(item_ids),
+        pricing.tax_rates_read(item_ids),
+        pricing.automatic_rules_read(),
+        kitchen_service.stations_read(item_ids),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class PlacedOrder:
     """A placed order with what its answer needs without reading it back."""
@@ -161,6 +187,7 @@ async def place_order_with_lines(
     if draft.table_id is not None and not is_valid_id(draft.table_id):
         raise tables_service.TableNotFound()
     dining_option = check_dining_option(draft.dining_option, draft.table_id)
+    await prefetch_rows(session, _reference_reads(draft))
     lines, menu = await resolve_lines_and_items(session, draft.lines)
     check_total(check_order_total(lines), draft.total)
     await snapshot_tax_rates(session, lines)

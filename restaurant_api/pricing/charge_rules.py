@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, table_of, utcnow
-from restaurant_api.db_rows import detached_instance, transaction_rows, whole_rows
+from restaurant_api.db_rows import Read, detached_instance, transaction_rows, whole_rows
 from restaurant_api.errors import InvalidInput, NotFound
 from restaurant_api.inputs import UNSET, Unset
 from restaurant_api.limits import MAX_CUSTOMERS, MAX_PRICING_ROWS
@@ -118,10 +118,15 @@ _AUTOMATIC_RULES = prebuilt(
 )
 
 
+def automatic_rules_read() -> Read:
+    """The read `all_automatic_charge_rules` makes (for `prefetch_rows`)."""
+    return _AUTOMATIC_RULES, None
+
+
 async def all_automatic_charge_rules(session: AsyncSession) -> list[ServiceChargeRule]:
     """The active rules that add themselves to checks (automatic gratuity), by id: one read.
     Orders add their charges in this order, and quotes show them in it."""
-    rows = await transaction_rows(session, _AUTOMATIC_RULES)
+    rows = await transaction_rows(session, *automatic_rules_read())
     return [detached_instance(ServiceChargeRule, row) for row in rows]
 
 

@@ -14,13 +14,14 @@ from sqlalchemy import String, cast, literal_column, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import OneOf, json_list, raw_column, table_of
-from restaurant_api.db_rows import transaction_rows
+from restaurant_api.db_rows import Read, transaction_rows
 from restaurant_api.pricing.charge_rules import (
     ServiceChargeRuleChanges,
     ServiceChargeRuleDraft,
     ServiceChargeRuleNotFound,
     all_automatic_charge_rules,
     automatic_charge_rules,
+    automatic_rules_read,
     create_service_charge_rule,
     list_service_charge_rules,
     load_service_charge_rule,
@@ -119,6 +120,7 @@ __all__ = [
     "TaxSnapshot",
     "all_automatic_charge_rules",
     "automatic_charge_rules",
+    "automatic_rules_read",
     "create_discount_preset",
     "create_service_charge_rule",
     "create_tax_rate",
@@ -141,6 +143,7 @@ __all__ = [
     "set_category_tax_rates",
     "set_menu_item_tax_rates",
     "tax_rate_views_by_id",
+    "tax_rates_read",
     "update_discount_preset",
     "update_service_charge_rule",
     "update_tax_rate",
@@ -195,15 +198,18 @@ _ACTIVE_RATES_WITH_LINKS = prebuilt(
 )
 
 
+def tax_rates_read(menu_item_ids: Iterable[int] = ()) -> Read:
+    """The read `load_tax_rates` makes for these items (for `prefetch_rows`)."""
+    return _ACTIVE_RATES_WITH_LINKS, {"item_ids": sorted(set(menu_item_ids))}
+
+
 async def load_tax_rates(session: AsyncSession, menu_item_ids: Iterable[int] = ()) -> TaxRates:
     """The rates lines of these menu items (and any category) take: one read."""
     rates: dict[int, TaxSnapshot] = {}
     by_item: dict[int, list[TaxSnapshot]] = {}
     by_category: dict[str, list[TaxSnapshot]] = {}
     defaults: list[TaxSnapshot] = []
-    rows = await transaction_rows(
-        session, _ACTIVE_RATES_WITH_LINKS, {"item_ids": sorted(set(menu_item_ids))}
-    )
+    rows = await transaction_rows(session, *tax_rates_read(menu_item_ids))
     for rate_id, name, rate_ppm, inclusive, is_default, dining_options, kind, key in rows:
         rate = rates.get(rate_id)
         if rate is None:
