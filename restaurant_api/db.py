@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import select
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -43,7 +43,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.raw_reads import RawReads
+from restaurant_api.raw_reads import RawReads, RawStatements
 
 # Named constraints make migrations reproducible and let batch mode on SQLite drop them.
 SQLModel.metadata.naming_convention = {
@@ -58,6 +58,7 @@ AFTER_COMMIT_KEY = "after_commit"
 # The prebuilt statements' SQL for the sessions' dialect (PostgreSQL): see `transaction_rows`.
 RAW_STATEMENTS_KEY = "raw_statements"
 BEFORE_COMMIT_KEY = "before_commit"
+WITH_COMMIT_KEY = "with_commit"
 
 # Primary keys are 32-bit INTEGERs: a larger number names no row, and must not reach the
 # database (PostgreSQL rejects it, SQLite's driver overflows).
@@ -212,6 +213,42 @@ async def run_before_commit(session: AsyncSession) -> None:
         batches.setdefault(handler, []).append(item)
     for handler, items in batches.items():
         await handler(session, items)
+
+
+def send_with_commit(session: AsyncSession, sql: str, params: Sequence[Any]) -> None:
+    """Run `sql` (psycopg's placeholders) last in the transaction, in the round trip of its
+    COMMIT (`commit_session`, PostgreSQL): for statements whose answer nobody reads (the
+    change events' pg_notify). Register them from a before-commit handler."""
+    session.info.setdefault(WITH_COMMIT_KEY, []).append((sql, params))
+
+
+async def commit_session(session: AsyncSession) -> None:
+    """`session.commit()`, with the statements sent with it (`send_with_commit`) and the
+    COMMIT in one round trip (psycopg's pipeline mode): the ORM's pending changes are
+    flushed first, so SQLAlchemy's commit then has nothing to send (psycopg sends no
+    COMMIT outside a transaction). A failure is raised as SQLAlchemy raises it."""
+    last: list[tuple[str, Sequence[Any]]] | None = session.info.pop(WITH_COMMIT_KEY, None)
+    if last:
+        await session.flush()
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(driver, psycopg.AsyncConnection)  # registered on PostgreSQL only
+        raw: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
+        try:
+            async with driver.pipeline():
+                for sql, params in last:
+                    for observe in raw.observers if raw is not None else ():
+                        observe(sql)  # counted as the statements run on psycopg
+                    await driver.execute(sql, params)
+                await driver.commit()
+        except psycopg.Error as error:
+            broken = driver.closed or driver.broken
+            if broken:
+                await connection.invalidate()
+            raise exc.DBAPIError.instance(
+                last[-1][0], last[-1][1], error, psycopg.Error, connection_invalidated=broken
+            ) from error
+    await session.commit()
 
 
 def commit_hooks_mark(session: AsyncSession) -> tuple[int, int]:
@@ -383,7 +420,7 @@ class Database:
             try:
                 yield session
                 await run_before_commit(session)
-                await session.commit()
+                await commit_session(session)
             except BaseException as error:
                 if getattr(error, "keeps_changes", False):
                     await session.commit()

@@ -33,11 +33,10 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restaurant_api.db import Database, after_commit, before_commit
+from restaurant_api.db import Database, after_commit, before_commit, send_with_commit
 
 logger = logging.getLogger("restaurant_api.events")
 
@@ -333,21 +332,15 @@ class PostgresBus(EventBus):
 
     async def send_in_transaction(self, session: AsyncSession, batch: list[Event]) -> None:
         # Delivered by PostgreSQL on commit (to this process's listener too), dropped on
-        # rollback: one statement for the whole transaction.
+        # rollback: one statement for the whole transaction, sent with its COMMIT.
         payloads = pack_payloads(batch)
-        connection = await session.connection()
         if len(payloads) == 1:
-            await connection.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": self.channel, "payload": payloads[0]},
-            )
+            send_with_commit(session, "SELECT pg_notify(%s, %s)", (self.channel, payloads[0]))
         elif payloads:
-            await connection.execute(
-                text(
-                    "SELECT pg_notify(:channel, payload) "
-                    "FROM unnest(CAST(:payloads AS text[])) AS payload"
-                ),
-                {"channel": self.channel, "payloads": payloads},
+            send_with_commit(
+                session,
+                "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+                (self.channel, payloads),
             )
 
     async def _listen(self) -> None:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.fastapi import BaseContext
 
 from restaurant_api.config import Settings
-from restaurant_api.db import AFTER_COMMIT_KEY, Database, run_before_commit
+from restaurant_api.db import AFTER_COMMIT_KEY, Database, commit_session, run_before_commit
 from restaurant_api.errors import DomainError
 from restaurant_api.users import service as users_service
 from restaurant_api.users.service import User
@@ -107,7 +107,7 @@ class Context(BaseContext):
                 try:
                     if success:
                         await run_before_commit(session)
-                        await session.commit()
+                        await commit_session(session)
                         callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
                     else:
                         await session.rollback()
