@@ -240,7 +240,9 @@ async def commit_session(session: AsyncSession) -> None:
                     for observe in raw.observers if raw is not None else ():
                         observe(sql)  # counted as the statements run on psycopg
                     await driver.execute(sql, params)
-                await driver.commit()
+                # As a statement, not `driver.commit()`: that syncs inside the pipeline,
+                # and leaving the pipeline syncs again (a second round trip).
+                await driver.execute("COMMIT")
         except psycopg.Error as error:
             broken = driver.closed or driver.broken
             if broken:
