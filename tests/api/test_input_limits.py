@@ -628,3 +628,40 @@ def test_depth_of_a_wide_document_is_its_deepest_branch():
     input_guard._check_depth(document)  # no error: 31 levels
     with pytest.raises(input_guard.InputRefused):
         input_guard._check_depth(b"[" * 3 + document + b"]" * 3)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{"query": "{ menu { id } }", "variables": {"first": 50, "ids": [1, 2, 3]}}',
+        '{"a": 18446744073709551615, "b": -9223372036854775808, "c": -0}',
+        '{"a": 1234567890123456789012345}',  # beyond 64 bits: an int all the same
+        '{"a": 6.8, "b": [1.5e3, {"c": 0.1}]}',
+        '{"a": "\\ud83d\\ude00 \\u0000 \\u00e9", "a": "last one wins"}',
+        '[true, false, null, "x", [], {}]',
+        ' \t\n{"deep": [[[[{"x": [1]}]]]]}\r\n',
+    ],
+)
+def test_the_fast_decoder_gives_what_the_checked_one_gives(document):
+    # orjson first; what it gives must be exactly what json.loads would, types included.
+    parsed = input_guard.parse_json(document.encode())
+    expected = json.loads(document)
+    assert parsed == expected
+    assert json.dumps(parsed) == json.dumps(expected)  # ints stay ints, floats floats
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('{"a": ' + "9" * 41 + "}", "more than 40 characters"),
+        ('{"a": 1e400}', "exponent is out of range"),
+        ('{"a": NaN}', "NaN and Infinity"),
+        ('{"a": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"a": 1,}', "not valid JSON"),
+    ],
+)
+def test_refusals_are_worded_by_the_checked_decoder(document, message):
+    with pytest.raises(input_guard.InputRefused, match=message):
+        input_guard.parse_json(document.encode())
+    with pytest.raises(input_guard.InputRefused, match="not valid UTF-8"):
+        input_guard.parse_json(b'{"a": "\xff"}')
