@@ -244,13 +244,25 @@ async def commit_session(session: AsyncSession) -> None:
                 # and leaving the pipeline syncs again (a second round trip).
                 await driver.execute("COMMIT")
         except psycopg.Error as error:
-            broken = driver.closed or driver.broken
-            if broken:
-                await connection.invalidate()
-            raise exc.DBAPIError.instance(
-                last[-1][0], last[-1][1], error, psycopg.Error, connection_invalidated=broken
-            ) from error
+            raise await driver_error(connection, driver, error, *last[-1]) from error
     await session.commit()
+
+
+async def driver_error(
+    connection: AsyncConnection,
+    driver: psycopg.AsyncConnection[Any],
+    error: psycopg.Error,
+    statement: Any,
+    parameters: Any,
+) -> exc.StatementError:
+    """An error of SQL run straight on psycopg, as SQLAlchemy would raise it (the handlers
+    answer 503 for a lost database), with the pool told of a broken connection."""
+    broken = driver.closed or driver.broken
+    if broken:
+        await connection.invalidate()
+    return exc.DBAPIError.instance(
+        str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
+    )
 
 
 def commit_hooks_mark(session: AsyncSession) -> tuple[int, int]:

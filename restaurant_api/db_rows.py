@@ -10,8 +10,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import JSON, event, exc
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import JSON, event
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -27,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.db import (
     RAW_STATEMENTS_KEY,
     UTCDateTime,
+    driver_error,
     json_column_loads,
     raw_column,
     stored_utc,
@@ -106,9 +106,7 @@ async def transaction_rows(
         except NotPrebuilt:
             pass
         except psycopg.Error as error:
-            raise await _as_sqlalchemy_error(
-                connection, driver, error, statement, parameters
-            ) from error
+            raise await driver_error(connection, driver, error, statement, parameters) from error
     return (await connection.execute(statement, parameters or {})).all()
 
 
@@ -119,10 +117,11 @@ async def prefetch_rows(session: AsyncSession, reads: Sequence[Read]) -> None:
 
     What the session writes afterwards to a table a read ahead read drops its rows (the
     call then reads them again), so a read never misses the transaction's own changes.
-    Elsewhere (SQLite), or if a read is not prebuilt, nothing: each read runs when asked.
+    Elsewhere (SQLite), or if a read is not `prebuilt`, nothing: each read runs when asked.
     """
     statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
-    if statements is None or len(reads) < 2:
+    # Only prebuilt statements: their ids key the rows, their tables are known once.
+    if statements is None or len(reads) < 2 or not all(is_prebuilt(s) for s, _ in reads):
         return
     if session.new or session.dirty or session.deleted:
         await session.flush()
@@ -134,10 +133,10 @@ async def prefetch_rows(session: AsyncSession, reads: Sequence[Read]) -> None:
     except NotPrebuilt:
         return
     except psycopg.Error as error:
-        raise await _as_sqlalchemy_error(connection, driver, error, reads[0][0], None) from error
+        raise await driver_error(connection, driver, error, reads[0][0], None) from error
     store = session.info.setdefault(PREFETCHED_KEY, {})
     for (statement, parameters), rows in zip(reads, results, strict=True):
-        store[_read_key(statement, parameters)] = (_tables_read(statement), rows.all())
+        store[_read_key(statement, parameters)] = (_tables_of(statement), rows.all())
 
 
 def _read_key(statement: Any, parameters: dict[str, Any] | None) -> Any:
@@ -153,11 +152,7 @@ def _tables_of(statement: Any) -> frozenset[str]:
     return frozenset(table.name for table in find_tables(statement, include_crud=True))
 
 
-def _tables_read(statement: Any) -> frozenset[str]:
-    return _tables_of(statement) if is_prebuilt(statement) else frozenset()
-
-
-def forget_prefetched(session: Session, tables: Iterable[str]) -> None:
+def _forget_prefetched(session: Session, tables: Iterable[str]) -> None:
     """Drop rows read ahead from any of `tables`: the session is writing to them."""
     prefetched = session.info.get(PREFETCHED_KEY)
     if not prefetched:
@@ -170,7 +165,7 @@ def forget_prefetched(session: Session, tables: Iterable[str]) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     if session.info.get(PREFETCHED_KEY):
-        forget_prefetched(
+        _forget_prefetched(
             session,
             (
                 getattr(instance, "__tablename__", "")
@@ -183,21 +178,4 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 def _on_execute(state: ORMExecuteState) -> None:
     statement = state.statement
     if isinstance(statement, UpdateBase) and state.session.info.get(PREFETCHED_KEY):
-        forget_prefetched(state.session, [getattr(statement.table, "name", "")])
-
-
-async def _as_sqlalchemy_error(
-    connection: AsyncConnection,
-    driver: psycopg.AsyncConnection[Any],
-    error: psycopg.Error,
-    statement: Any,
-    parameters: dict[str, Any] | None,
-) -> exc.StatementError:
-    """A driver's error as SQLAlchemy would raise it (the handlers answer 503 for a lost
-    database), with the pool told of a broken connection."""
-    broken = driver.closed or driver.broken
-    if broken:
-        await connection.invalidate()
-    return exc.DBAPIError.instance(
-        str(statement), parameters, error, psycopg.Error, connection_invalidated=broken
-    )
+        _forget_prefetched(state.session, [getattr(statement.table, "name", "")])
