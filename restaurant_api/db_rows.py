@@ -6,9 +6,13 @@ SQL compiled once) and instances built from rows as the ORM loads them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
+import orjson
 import psycopg
 from sqlalchemy import JSON, event
 from sqlalchemy.orm import (
@@ -110,6 +114,87 @@ async def transaction_rows(
     return (await connection.execute(statement, parameters or {})).all()
 
 
+@dataclass(frozen=True, slots=True)
+class RawWrite:
+    """A writer's statement in PostgreSQL's own SQL (psycopg placeholders), for a write that
+    no SQLAlchemy statement does in one statement: rows of several tables inserted together
+    by data-modifying CTEs. `tables`: every table it writes (see `transaction_write`)."""
+
+    sql: str
+    tables: frozenset[str]
+
+
+def returned_columns(model: type[SQLModel], alias: str | None = None) -> str:
+    """`model`'s columns for the RETURNING (or final SELECT) of a `RawWrite`, in the order
+    and form `detached_instance` reads them (JSON as its text)."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(
+        f"{prefix}{column.name}::text AS {column.name}"
+        if isinstance(column.type, JSON)
+        else f"{prefix}{column.name}"
+        for column in table_of(model).c
+    )
+
+
+def new_row_values(instance: SQLModel, *, without: Iterable[str] = ("id",)) -> dict[str, Any]:
+    """A new instance's column values (its defaults applied) by column name, for a
+    `RawWrite` that inserts it: the model stays the one place that knows its defaults."""
+    skipped = set(without)
+    return {
+        column.name: getattr(instance, column.key)
+        for column in table_of(type(instance)).c
+        if column.name not in skipped
+    }
+
+
+def json_records(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
+    """Rows as a JSON parameter of a `RawWrite` (read by `json_populate_recordset` and the
+    like): times in ISO 8601, which PostgreSQL reads back exactly."""
+    return orjson.dumps(rows, default=_json_default).decode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+# Told of each raw write's tables, as the session's flush events tell them of the ORM's:
+# the cache generations to bump (restaurant_api.generations), the reads ahead to drop.
+RAW_WRITE_LISTENERS: list[Callable[[Session, frozenset[str]], None]] = []
+
+
+def writes_raw(session: AsyncSession) -> bool:
+    """Whether `transaction_write` runs on this session (PostgreSQL)."""
+    return RAW_STATEMENTS_KEY in session.info
+
+
+async def transaction_write(
+    session: AsyncSession, write: RawWrite, parameters: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `write` in the session's transaction, on its psycopg connection (only where
+    `writes_raw`): one statement and its rows, without the ORM's unit of work. The session's
+    pending changes are flushed first (rows it refers to exist); its errors are raised as
+    SQLAlchemy's, as the ORM's would be."""
+    statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
+    if statements is None:
+        raise RuntimeError("raw writes run on PostgreSQL only (see writes_raw)")
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        rows = await RawConnection(driver, statements).execute_sql(write.sql, parameters)
+    except psycopg.Error as error:
+        raise await driver_error(connection, driver, error, write.sql, parameters) from error
+    for listener in RAW_WRITE_LISTENERS:
+        listener(session.sync_session, write.tables)
+    return rows
+
+
 async def prefetch_rows(session: AsyncSession, reads: Sequence[Read]) -> None:
     """Run these reads now, together: one round trip on PostgreSQL (psycopg's pipeline
     mode) instead of one each, for `transaction_rows` calls later in this transaction that
@@ -172,6 +257,9 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
                 for instance in (*session.new, *session.dirty, *session.deleted)
             ),
         )
+
+
+RAW_WRITE_LISTENERS.append(_forget_prefetched)
 
 
 @event.listens_for(Session, "do_orm_execute")

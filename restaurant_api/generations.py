@@ -41,6 +41,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.dml import UpdateBase
 
 from restaurant_api.db import AFTER_COMMIT_KEY, Database
+from restaurant_api.db_rows import RAW_WRITE_LISTENERS
 from restaurant_api.events import Topic
 
 logger = logging.getLogger("restaurant_api.generations")
@@ -265,6 +266,15 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
             topics.add(topic)
     if topics:
         _touched(session, topics)
+
+
+def _raw_write(session: Session, tables: frozenset[str]) -> None:
+    topics = {TABLE_TOPICS[table] for table in tables if table in TABLE_TOPICS}
+    if topics:
+        _touched(session, topics)
+
+
+RAW_WRITE_LISTENERS.append(_raw_write)
 
 
 @event.listens_for(Session, "do_orm_execute")

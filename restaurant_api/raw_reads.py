@@ -197,6 +197,19 @@ class RawConnection:
             for cursor in cursors:
                 await cursor.close()
 
+    async def execute_sql(self, sql: str, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """SQL written for PostgreSQL (psycopg placeholders): a writer's statement that no
+        prebuilt SQLAlchemy statement expresses (`db_rows.transaction_write`). Its rows, if
+        it returns any."""
+        cursor = self.connection.cursor()
+        try:
+            for observe in self.statements.observers:
+                observe(sql)
+            await cursor.execute(sql, values)
+            return await cursor.fetchall() if cursor.description is not None else []
+        finally:
+            await cursor.close()
+
     def _bound(
         self, statement: Any, parameters: Mapping[str, Any] | None
     ) -> tuple[_Compiled, dict[str, Any]]:

@@ -12,10 +12,15 @@ from sqlmodel import select, update
 
 from restaurant_api.db import table_of
 from restaurant_api.db_rows import (
+    RawWrite,
     detached_instance,
+    json_records,
+    new_row_values,
     prefetch_rows,
     transaction_rows,
+    transaction_write,
     whole_rows,
+    writes_raw,
 )
 from restaurant_api.pricing import charge_rules
 from restaurant_api.pricing.models import AdjustmentKind, ServiceChargeRule, TaxRate
@@ -181,3 +186,46 @@ async def test_a_failed_read_ahead_is_a_database_error(db, backend):
         await session.rollback()
     async with db.session() as session:  # the connection is usable again
         assert (await load_tax_rates(session, [1])).defaults == ()
+
+
+# --- raw writes (`transaction_write`): a write of several tables in one statement --------
+
+_NEW_RATE = RawWrite(
+    "INSERT INTO tax_rates (name, name_key, rate_ppm, inclusive, is_default, dining_options,"
+    " is_active, created_at, updated_at) SELECT name, name_key, rate_ppm, inclusive,"
+    " is_default, dining_options, is_active, created_at, updated_at"
+    " FROM json_populate_record(NULL::tax_rates, %(rate)s::json) RETURNING id",
+    frozenset({"tax_rates"}),
+)
+
+
+def _rate_values(name: str) -> dict[str, object]:
+    rate = TaxRate(name=name, name_key=name.casefold(), rate_ppm=45_000, is_default=True)
+    return {"rate": json_records(new_row_values(rate))}
+
+
+async def test_a_raw_write_drops_the_rows_read_ahead_of_its_tables(db, backend):
+    async with db.session() as session:
+        if backend.name != "postgresql":  # SQLite writes through the ORM only
+            assert not writes_raw(session)
+            with pytest.raises(RuntimeError):
+                await transaction_write(session, _NEW_RATE, _rate_values("City"))
+            return
+        await prefetch_rows(session, [tax_rates_read(), charge_rules.automatic_rules_read()])
+        ((rate_id,),) = await transaction_write(session, _NEW_RATE, _rate_values("City"))
+        rates = await load_tax_rates(session)  # read again, not the rows read before
+        assert [(rate.id, rate.name) for rate in rates.defaults] == [(rate_id, "City")]
+        await session.rollback()
+
+
+async def test_a_refused_raw_write_is_sqlalchemys_error_and_the_session_goes_on(db, backend):
+    if backend.name != "postgresql":
+        pytest.skip("raw writes run on PostgreSQL only")
+    async with db.session() as session:
+        await transaction_write(session, _NEW_RATE, _rate_values("City"))
+    async with db.session() as session:
+        with pytest.raises(exc.IntegrityError) as raised:  # name_key is unique
+            await transaction_write(session, _NEW_RATE, _rate_values("City"))
+        assert not raised.value.connection_invalidated
+        await session.rollback()
+        assert [rate.name for rate in (await load_tax_rates(session)).defaults] == ["City"]

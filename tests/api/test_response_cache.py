@@ -7,11 +7,14 @@ import asyncio
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from restaurant_api.api.response_cache import ResponseCache
 from restaurant_api.generations import TOPICS, PostgresGenerations
 from restaurant_api.menu.models import MenuItem
+from restaurant_api.orders.drafts import LineDraft, OrderDraft
 from restaurant_api.orders.models import Order
+from restaurant_api.orders.placing import place_order
 from restaurant_api.users.models import Role
 from tests.conftest import PASSWORD, Staff, gid
 
@@ -324,6 +327,24 @@ async def test_new_order_rows_bump_without_services(app, client, db, server):
     await hit_or_miss(app, client, ORDERS, staff=server)
     async with db.session() as session:
         session.add(Order(customer_count=1))
+    outcome, response = await hit_or_miss(app, client, ORDERS, staff=server)
+    assert outcome == "miss"
+    assert len(response.json()["data"]["orders"]["edges"]) == 1
+
+
+async def test_rows_written_in_one_statement_bump_like_a_flush(app, client, db, server, backend):
+    """Placing writes orders and tickets in one statement on PostgreSQL (no flush): the
+    generations still learn the topics of its tables (`db_rows.RAW_WRITE_LISTENERS`)."""
+    async with db.session() as session:
+        session.add(MenuItem(name="Soup", name_key="soup", category="Mains", price_cents=650))
+        await session.flush()
+        soup = (await session.exec(select(MenuItem))).one()
+    await hit_or_miss(app, client, ORDERS, staff=server)
+    assert (await hit_or_miss(app, client, ORDERS, staff=server))[0] == "hit"
+    async with db.session() as session:
+        await place_order(
+            session, actor=server.user, draft=OrderDraft(lines=(LineDraft(menu_item_id=soup.id),))
+        )
     outcome, response = await hit_or_miss(app, client, ORDERS, staff=server)
     assert outcome == "miss"
     assert len(response.json()["data"]["orders"]["edges"]) == 1
