@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restaurant_api.db import is_valid_id, utcnow
-from restaurant_api.db_rows import Read, prefetch_rows
+from restaurant_api.db_rows import Read, prefetch_rows, writes_raw
 from restaurant_api.errors import InvalidInput
 from restaurant_api.inputs import check_text
 from restaurant_api.kitchen import service as kitchen_service
@@ -24,6 +24,7 @@ from restaurant_api.orders.drafts import OrderDraft
 from restaurant_api.orders.errors import IdempotencyInProgress, IdempotencyMismatch
 from restaurant_api.orders.events import order_changed
 from restaurant_api.orders.models import IdempotencyRecord, Order, OrderLine
+from restaurant_api.orders.new_rows import insert_order_and_lines
 from restaurant_api.orders.service_charges import sync_automatic_charges
 from restaurant_api.orders.taxes import check_dining_option, snapshot_tax_rates
 from restaurant_api.orders.validation import (
@@ -201,13 +202,16 @@ async def place_order_with_lines(
         created_at=now,
         updated_at=now,
     )
-    session.add(order)
-    await session.flush()
-    for position, line in enumerate(lines):
-        line.order_id = order.id
-        line.position = position
-        session.add(line)
-    await session.flush()
+    if writes_raw(session):
+        order, lines = await insert_order_and_lines(session, order, lines)
+    else:
+        session.add(order)
+        await session.flush()
+        for position, line in enumerate(lines):
+            line.order_id = order.id
+            line.position = position
+            session.add(line)
+        await session.flush()
     adjusted = await sync_automatic_charges(session, order, user.id, new_order=True)
     if draft.table_id is not None:
         await tables_service.occupy_table_for_order(session, table_id=draft.table_id, order=order)
