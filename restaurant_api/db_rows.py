@@ -124,16 +124,13 @@ class RawWrite:
     tables: frozenset[str]
 
 
-def returned_columns(model: type[SQLModel], alias: str | None = None) -> str:
-    """`model`'s columns for the RETURNING (or final SELECT) of a `RawWrite`, in the order
-    and form `detached_instance` reads them (JSON as its text)."""
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(
-        f"{prefix}{column.name}::text AS {column.name}"
-        if isinstance(column.type, JSON)
-        else f"{prefix}{column.name}"
-        for column in table_of(model).c
-    )
+def persist_written(session: AsyncSession, instances: Iterable[SQLModel]) -> None:
+    """New instances whose rows a `RawWrite` inserted from their values (`new_row_values`),
+    their ids set from its RETURNING: persistent in `session`, as a flush leaves them."""
+    kept = list(instances)
+    for instance in kept:
+        make_transient_to_detached(instance)
+    session.add_all(kept)
 
 
 def new_row_values(instance: SQLModel, *, without: Iterable[str] = ("id",)) -> dict[str, Any]:

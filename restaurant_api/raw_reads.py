@@ -206,7 +206,11 @@ class RawConnection:
             for observe in self.statements.observers:
                 observe(sql)
             await cursor.execute(sql, values)
-            return await cursor.fetchall() if cursor.description is not None else []
+            # Whether it returned rows, without `description` (a Column object per column).
+            result = cursor.pgresult
+            if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+                return []
+            return await cursor.fetchall()
         finally:
             await cursor.close()
 

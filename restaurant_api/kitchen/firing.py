@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, insert
 from sqlmodel import col, select
@@ -23,9 +22,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restaurant_api.db import table_of, utcnow
 from restaurant_api.db_rows import (
     RawWrite,
-    detached_instance,
     json_records,
-    returned_columns,
+    new_row_values,
+    persist_written,
     transaction_write,
     writes_raw,
 )
@@ -115,28 +114,29 @@ async def fire_lines(
         if existing is not None:
             existing.updated_at = now
             session.add(existing)
-            planned.append(_PlannedTicket(existing, {}, routed_lines))
+            planned.append(_PlannedTicket(existing, False, routed_lines))
             continue
         station = routed_lines[0].station
-        new_ticket = {
-            "order_id": order_id,
-            "station": station.name,
-            "station_id": station.id,
-            "course": course,
-            "status": TicketStatus.PENDING if fire_now else TicketStatus.HELD,
-            "fire_number": last_fire + 1,
-            "fired_at": now if fire_now else None,
-            "due_at": due_at(now, [r.values["prep_minutes"] for r in routed_lines])
+        ticket = KitchenTicket(
+            order_id=order_id,
+            station=station.name,
+            station_id=station.id,
+            course=course,
+            status=TicketStatus.PENDING if fire_now else TicketStatus.HELD,
+            fire_number=last_fire + 1,
+            fired_at=now if fire_now else None,
+            due_at=due_at(now, [r.values["prep_minutes"] for r in routed_lines])
             if fire_now
             else None,
-            "created_at": now,
-            "updated_at": now,
-        }
-        planned.append(_PlannedTicket(None, new_ticket, routed_lines))
+            created_at=now,
+            updated_at=now,
+        )
+        planned.append(_PlannedTicket(ticket, True, routed_lines))
     if writes_raw(session):
-        tickets = await _write_in_one_statement(session, planned, actor_id, now)
+        await _write_in_one_statement(session, planned, actor_id, now)
     else:
-        tickets = await _write_with_the_orm(session, planned, actor_id, now)
+        await _write_with_the_orm(session, planned, actor_id, now)
+    tickets = [entry.ticket for entry in planned]
     for ticket in tickets:
         ticket_changed(session, ticket)
     return tickets
@@ -144,20 +144,17 @@ async def fire_lines(
 
 @dataclass(frozen=True, slots=True)
 class _PlannedTicket:
-    """A ticket to write: a held one that takes more lines, or a new one's column values."""
+    """A ticket to write and its lines: a new one, or a held one that takes more lines."""
 
-    existing: KitchenTicket | None
-    values: dict[str, Any]
+    ticket: KitchenTicket
+    new: bool
     lines: list[RoutedLine]
 
 
 async def _write_with_the_orm(
     session: AsyncSession, planned: list[_PlannedTicket], actor_id: int | None, now: datetime
-) -> list[KitchenTicket]:
-    tickets = [entry.existing or KitchenTicket(**entry.values) for entry in planned]
-    session.add_all(
-        ticket for ticket, entry in zip(tickets, planned, strict=True) if entry.existing is None
-    )
+) -> None:
+    session.add_all(entry.ticket for entry in planned if entry.new)
     await session.flush()
     # The tickets' lines and first events are not read back here: plain INSERTs of the
     # tables, without an ORM instance and unit-of-work bookkeeping per row. One statement
@@ -166,22 +163,26 @@ async def _write_with_the_orm(
     await session.exec(
         insert(table_of(KitchenTicketLine)),
         params=[
-            {"ticket_id": ticket.id, **routed.values}
-            for ticket, entry in zip(tickets, planned, strict=True)
+            {"ticket_id": entry.ticket.id, **routed.values}
+            for entry in planned
             for routed in entry.lines
         ],
     )
     new_events = [
-        {"ticket_id": ticket.id, "status": ticket.status.value, "actor_id": actor_id, "at": now}
-        for ticket, entry in zip(tickets, planned, strict=True)
-        if entry.existing is None
+        {
+            "ticket_id": entry.ticket.id,
+            "status": entry.ticket.status.value,
+            "actor_id": actor_id,
+            "at": now,
+        }
+        for entry in planned
+        if entry.new
     ]
     if new_events:
         await session.exec(insert(table_of(TicketEvent)), params=new_events)
-    return tickets
 
 
-_TICKET_COLUMNS = returned_columns(KitchenTicket)
+_TICKET_COLUMNS = [column.name for column in table_of(KitchenTicket).c if column.name != "id"]
 # New tickets, their lines and first events in one statement (PostgreSQL): rows as JSON
 # records, so one SQL text (prepared once by the server) takes any number of them. Ids are
 # given in the records' order (ORDER BY ordinality), as the ORM's inserts would give them;
@@ -190,16 +191,12 @@ _TICKET_COLUMNS = returned_columns(KitchenTicket)
 _FIRE_IN_ONE_STATEMENT = RawWrite(
     f"""
 WITH tickets AS (
-    INSERT INTO kitchen_tickets (order_id, station, station_id, course, status, fire_number,
-        fired_at, due_at, created_at, updated_at)
-    SELECT t.order_id, t.station, t.station_id, t.course, t.status, t.fire_number,
-        t.fired_at, t.due_at, t.created_at, t.updated_at
-    FROM ROWS FROM (json_to_recordset(%(tickets)s::json) AS (order_id int,
-        station text, station_id int, course int, status text, fire_number int,
-        fired_at timestamptz, due_at timestamptz, created_at timestamptz,
-        updated_at timestamptz)) WITH ORDINALITY AS t
+    INSERT INTO kitchen_tickets ({", ".join(_TICKET_COLUMNS)})
+    SELECT {", ".join(_TICKET_COLUMNS)}
+    FROM ROWS FROM (json_populate_recordset(NULL::kitchen_tickets, %(tickets)s::json))
+        WITH ORDINALITY AS t
     ORDER BY t.ordinality
-    RETURNING {_TICKET_COLUMNS}
+    RETURNING id, station_id, course, status
 ), ticket_lines AS (
     INSERT INTO kitchen_ticket_lines (ticket_id, order_line_id, name, quantity, modifiers,
         options, seat_number, note, prep_minutes)
@@ -216,7 +213,7 @@ WITH tickets AS (
     INSERT INTO kitchen_ticket_events (ticket_id, status, actor_id, at)
     SELECT id, status, %(actor_id)s, %(at)s FROM tickets ORDER BY id
 )
-SELECT {_TICKET_COLUMNS} FROM tickets ORDER BY id
+SELECT id, station_id, course FROM tickets
 """,
     frozenset({"kitchen_tickets", "kitchen_ticket_lines", "kitchen_ticket_events"}),
 )
@@ -224,13 +221,13 @@ SELECT {_TICKET_COLUMNS} FROM tickets ORDER BY id
 
 async def _write_in_one_statement(
     session: AsyncSession, planned: list[_PlannedTicket], actor_id: int | None, now: datetime
-) -> list[KitchenTicket]:
-    """`_write_with_the_orm` in one statement and round trip, without ORM instances to flush
-    (on PostgreSQL, where it is a third of placing an order's CPU)."""
-    new = [entry.values for entry in planned if entry.existing is None]
+) -> None:
+    """`_write_with_the_orm` in one statement and round trip, without the unit of work (on
+    PostgreSQL, where it was a third of placing an order's CPU)."""
+    new = [entry.ticket for entry in planned if entry.new]
     lines = [
         {
-            "ticket_id": None if entry.existing is None else entry.existing.id,
+            "ticket_id": None if entry.new else entry.ticket.id,
             "station_id": routed.station.id,
             "course": routed.course,
             **routed.values,
@@ -242,21 +239,16 @@ async def _write_in_one_statement(
         session,
         _FIRE_IN_ONE_STATEMENT,
         {
-            "tickets": json_records(new),
+            "tickets": json_records([new_row_values(ticket) for ticket in new]),
             "lines": json_records(lines),
             "actor_id": actor_id,
             "at": now,
         },
     )
-    created = {}
-    for row in rows:
-        ticket = detached_instance(KitchenTicket, row)
-        created[(ticket.station_id, ticket.course)] = ticket
-    session.add_all(created.values())  # persistent, as the ORM's inserts leave them
-    return [
-        entry.existing or created[(entry.values["station_id"], entry.values["course"])]
-        for entry in planned
-    ]
+    ids = {(station_id, course): ticket_id for ticket_id, station_id, course in rows}
+    for ticket in new:
+        ticket.id = ids[(ticket.station_id, ticket.course)]
+    persist_written(session, new)
 
 
 def _station_order(groups: dict[tuple[int, int, bool], list[RoutedLine]]) -> list[int]:

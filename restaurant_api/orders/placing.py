@@ -203,7 +203,7 @@ async def place_order_with_lines(
         updated_at=now,
     )
     if writes_raw(session):
-        order, lines = await insert_order_and_lines(session, order, lines)
+        await insert_order_and_lines(session, order, lines)
     else:
         session.add(order)
         await session.flush()
