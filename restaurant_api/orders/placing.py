@@ -119,12 +119,13 @@ def _reference_reads(draft: OrderDraft) -> list[Read]:
         for line in lines
         if line.menu_item_id is not None and is_valid_id(line.menu_item_id)
     ]
-    return [
-        menu_service.items_read(item_ids),
+    reads = [
         pricing.tax_rates_read(item_ids),
         pricing.automatic_rules_read(),
         kitchen_service.stations_read(item_ids),
     ]
+    # Open items only: no menu item to read (`items_with_groups` reads none either).
+    return [menu_service.items_read(item_ids), *reads] if item_ids else reads
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,3 +132,27 @@ async def test_placing_an_order_takes_fewer_statements(
     assert keyed == [*caller, "INSERT INTO idempotency_records", *writes, "UPDATE", *notify]
     # Before: also a SAVEPOINT and its RELEASE around the mutation, and the lines re-read.
     assert graphql == caller + writes + notify
+
+
+async def test_an_order_of_open_items_reads_no_menu_items(db, client, server, backend):
+    read: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        read.extend(re.findall(r"FROM (\w+)", statement))
+
+    raw = db.raw_reads.statements.observers if db.raw_reads is not None else []
+    raw_record = lambda statement: record(None, None, statement)  # noqa: E731
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    raw.append(raw_record)
+    try:
+        response = await client.post(
+            "/api/orders",
+            json={"order": [{"name": "Bread", "price": 1.5, "category": "Sides"}]},
+            headers=server.headers,
+        )
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        raw.remove(raw_record)
+    assert response.status_code == 200, response.text
+    assert "menu_items" not in read
+    assert {"tax_rates", "service_charge_rules", "kitchen_stations"} <= set(read)
