@@ -230,9 +230,7 @@ async def commit_session(session: AsyncSession) -> None:
     last: list[tuple[str, Sequence[Any]]] | None = session.info.pop(WITH_COMMIT_KEY, None)
     if last:
         await session.flush()
-        connection = await session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert isinstance(driver, psycopg.AsyncConnection)  # registered on PostgreSQL only
+        connection, driver = await session_driver(session)  # registered on PostgreSQL only
         raw: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
         try:
             async with driver.pipeline():
@@ -246,6 +244,17 @@ async def commit_session(session: AsyncSession) -> None:
         except psycopg.Error as error:
             raise await driver_error(connection, driver, error, *last[-1]) from error
     await session.commit()
+
+
+async def session_driver(
+    session: AsyncSession,
+) -> tuple[AsyncConnection, psycopg.AsyncConnection[Any]]:
+    """The session's connection (its transaction begun) and the psycopg connection under
+    it, for SQL run straight on psycopg in that transaction (PostgreSQL only)."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(driver, psycopg.AsyncConnection)
+    return connection, driver
 
 
 async def driver_error(

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
@@ -33,6 +31,7 @@ from restaurant_api.db import (
     driver_error,
     json_column_loads,
     raw_column,
+    session_driver,
     stored_utc,
     table_of,
 )
@@ -78,6 +77,13 @@ Read = tuple[Any, dict[str, Any] | None]
 PREFETCHED_KEY = "prefetched_rows"
 
 
+async def _flush_pending(session: AsyncSession) -> None:
+    """What the ORM's autoflush would do before a statement: the rows it reads or refers
+    to must see the session's pending changes."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
 async def transaction_rows(
     session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None
 ) -> Sequence[Any]:
@@ -91,8 +97,7 @@ async def transaction_rows(
     Columns must give the driver's values as they are (`raw_column`). Rows read ahead for
     exactly this read (`prefetch_rows`) are served once, without a round trip.
     """
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # what the ORM's autoflush would have done
+    await _flush_pending(session)
     prefetched: dict[Any, tuple[frozenset[str], Sequence[Any]]] | None = session.info.get(
         PREFETCHED_KEY
     )
@@ -100,17 +105,16 @@ async def transaction_rows(
         found = prefetched.pop(_read_key(statement, parameters), None)
         if found is not None:
             return found[1]
-    connection = await session.connection()
     statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
     if statements is not None:
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a checked-out connection has its driver's connection
+        connection, driver = await session_driver(session)
         try:
             return (await RawConnection(driver, statements).execute(statement, parameters)).all()
         except NotPrebuilt:
             pass
         except psycopg.Error as error:
             raise await driver_error(connection, driver, error, statement, parameters) from error
+    connection = await session.connection()
     return (await connection.execute(statement, parameters or {})).all()
 
 
@@ -146,16 +150,9 @@ def new_row_values(instance: SQLModel, *, without: Iterable[str] = ("id",)) -> d
 
 def json_records(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
     """Rows as a JSON parameter of a `RawWrite` (read by `json_populate_recordset` and the
-    like): times in ISO 8601, which PostgreSQL reads back exactly."""
-    return orjson.dumps(rows, default=_json_default).decode()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
+    like): orjson writes times in RFC 3339 with their microseconds and offset, which
+    PostgreSQL reads back exactly, and enums as their values."""
+    return orjson.dumps(rows).decode()
 
 
 # Told of each raw write's tables, as the session's flush events tell them of the ORM's:
@@ -178,11 +175,8 @@ async def transaction_write(
     statements: RawStatements | None = session.info.get(RAW_STATEMENTS_KEY)
     if statements is None:
         raise RuntimeError("raw writes run on PostgreSQL only (see writes_raw)")
-    if session.new or session.dirty or session.deleted:
-        await session.flush()
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    await _flush_pending(session)
+    connection, driver = await session_driver(session)
     try:
         rows = await RawConnection(driver, statements).execute_sql(write.sql, parameters)
     except psycopg.Error as error:
@@ -205,11 +199,8 @@ async def prefetch_rows(session: AsyncSession, reads: Sequence[Read]) -> None:
     # Only prebuilt statements: their ids key the rows, their tables are known once.
     if statements is None or len(reads) < 2 or not all(is_prebuilt(s) for s, _ in reads):
         return
-    if session.new or session.dirty or session.deleted:
-        await session.flush()
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    await _flush_pending(session)
+    connection, driver = await session_driver(session)
     try:
         results = await RawConnection(driver, statements).execute_together(reads)
     except NotPrebuilt:

@@ -169,7 +169,7 @@ class RawConnection:
         compiled, values = self._bound(statement, parameters)
         cursor = self.connection.cursor()
         try:
-            await cursor.execute(self._observed(compiled), values)
+            await cursor.execute(self._observed(compiled.sql), values)
             rows = await cursor.fetchall()
         finally:
             await cursor.close()
@@ -188,7 +188,7 @@ class RawConnection:
         try:
             async with self.connection.pipeline():
                 for cursor, (compiled, values) in zip(cursors, bound, strict=True):
-                    await cursor.execute(self._observed(compiled), values)
+                    await cursor.execute(self._observed(compiled.sql), values)
             return [
                 _Rows(_made(compiled, await cursor.fetchall()))
                 for cursor, (compiled, _) in zip(cursors, bound, strict=True)
@@ -203,9 +203,7 @@ class RawConnection:
         it returns any."""
         cursor = self.connection.cursor()
         try:
-            for observe in self.statements.observers:
-                observe(sql)
-            await cursor.execute(sql, values)
+            await cursor.execute(self._observed(sql), values)
             # Whether it returned rows, without `description` (a Column object per column).
             result = cursor.pgresult
             if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
@@ -229,10 +227,10 @@ class RawConnection:
                     values[name] = _array_text(values[name])
         return compiled, values
 
-    def _observed(self, compiled: _Compiled) -> str:
+    def _observed(self, sql: str) -> str:
         for observe in self.statements.observers:
-            observe(compiled.sql)
-        return compiled.sql
+            observe(sql)
+        return sql
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[None]:
