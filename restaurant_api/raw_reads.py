@@ -27,6 +27,8 @@ import psycopg
 from psycopg import AsyncConnection as PsycopgConnection
 from sqlalchemy.engine import Dialect
 
+from restaurant_api.raw_values import DollarSql, Fallback, PreparedNames, dollar_sql, fetch_value
+
 T = TypeVar("T")
 
 # Statements built once (module level), by id, with whether their rows need attribute
@@ -77,6 +79,7 @@ class _Compiled:
     defaults: Mapping[str, Any]
     processors: Mapping[str, Callable[[Any], Any]]
     make_row: Callable[[tuple[Any, ...]], Any] | None  # named rows: a namedtuple's _make
+    dollar: DollarSql | None  # the SQL for libpq (`raw_values`), None: psycopg's way only
 
 
 class _Rows:
@@ -147,8 +150,9 @@ class RawStatements:
         make_row = None
         if named:
             make_row = _row_type([column.key for column in columns])._make
+        sql = str(compiled)
         return _Compiled(
-            str(compiled), dict(compiled.params), dict(compiled._bind_processors), make_row
+            sql, dict(compiled.params), dict(compiled._bind_processors), make_row, dollar_sql(sql)
         )
 
 
@@ -161,9 +165,17 @@ def _made(compiled: _Compiled, rows: list[Any]) -> list[Any]:
 class RawConnection:
     """What a plan calls on its connection (`execute(statement, parameters)`), on psycopg."""
 
-    def __init__(self, connection: PsycopgConnection[Any], statements: RawStatements) -> None:
+    def __init__(
+        self,
+        connection: PsycopgConnection[Any],
+        statements: RawStatements,
+        prepared: PreparedNames | None = None,
+    ) -> None:
         self.connection = connection
         self.statements = statements
+        # The statements `raw_values` prepared on this connection: None, it is not ours
+        # alone (a session's), so nothing is prepared on it behind psycopg's back.
+        self.prepared = prepared
 
     async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> _Rows:
         compiled, values = self._bound(statement, parameters)
@@ -174,6 +186,23 @@ class RawConnection:
         finally:
             await cursor.close()
         return _Rows(_made(compiled, rows))
+
+    async def fetch_text(self, statement: Any, parameters: Mapping[str, Any] | None) -> bytes:
+        """The first column of the first row, a text, as UTF-8 bytes: straight from libpq
+        where it can (`raw_values`), else through psycopg's cursor."""
+        compiled, values = self._bound(statement, parameters)
+        if self.prepared is not None and compiled.dollar is not None:
+            try:
+                value = await fetch_value(self.connection, self.prepared, compiled.dollar, values)
+            except Fallback:
+                pass
+            else:
+                self._observed(compiled.sql)
+                return value
+        row = (await self.execute(statement, parameters)).first()
+        if row is None or row[0] is None:
+            raise ValueError("the statement returned no text")
+        return str(row[0]).encode()
 
     async def execute_together(
         self, reads: Sequence[tuple[Any, Mapping[str, Any] | None]]
@@ -252,17 +281,18 @@ class RawReads:
         self.conninfo = conninfo
         self.statements = RawStatements(dialect)
         self._slots = asyncio.Semaphore(size)
-        self._idle: list[PsycopgConnection[Any]] = []
+        self._idle: list[tuple[PsycopgConnection[Any], PreparedNames]] = []
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[RawConnection]:
         async with self._slots:
             if self._idle:
-                connection = self._idle.pop()
+                connection, prepared = self._idle.pop()
             else:
                 connection = await PsycopgConnection.connect(self.conninfo, autocommit=True)
+                prepared = PreparedNames()
             try:
-                yield RawConnection(connection, self.statements)
+                yield RawConnection(connection, self.statements, prepared)
             finally:
                 # A statement that failed leaves an autocommit connection idle; a broken
                 # one is closed or in a bad state. (libpq's own state: `connection.info`
@@ -272,11 +302,11 @@ class RawReads:
                     pgconn.status == psycopg.pq.ConnStatus.OK
                     and pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
                 ):
-                    self._idle.append(connection)
+                    self._idle.append((connection, prepared))
                 else:
                     await connection.close()
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for connection, _ in idle:
             await connection.close()

@@ -222,7 +222,8 @@ async def answer_data(
     parameters = _parameters(fetches)
     if statement is None or parameters is None:
         return None
-    target = statement if isinstance(connection, RawConnection) else statement.statement
-    row = (await connection.execute(target, parameters)).first()
+    if isinstance(connection, RawConnection):
+        return await connection.fetch_text(statement, parameters)
+    row = (await connection.execute(statement.statement, parameters)).first()
     assert row is not None
     return str(row[0]).encode()
