@@ -283,30 +283,55 @@ class RawReads:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[tuple[PsycopgConnection[Any], PreparedNames]] = []
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[RawConnection]:
-        async with self._slots:
-            if self._idle:
-                connection, prepared = self._idle.pop()
-            else:
-                connection = await PsycopgConnection.connect(self.conninfo, autocommit=True)
-                prepared = PreparedNames()
-            try:
-                yield RawConnection(connection, self.statements, prepared)
-            finally:
-                # A statement that failed leaves an autocommit connection idle; a broken
-                # one is closed or in a bad state. (libpq's own state: `connection.info`
-                # builds a new object on every read.)
-                pgconn = connection.pgconn
-                if (
-                    pgconn.status == psycopg.pq.ConnStatus.OK
-                    and pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
-                ):
-                    self._idle.append((connection, prepared))
-                else:
-                    await connection.close()
+    def connection(self) -> _Lease:
+        """`async with reads.connection() as raw:` one connection of the pool, for one read."""
+        return _Lease(self)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         for connection, _ in idle:
             await connection.close()
+
+
+class _Lease:
+    """One connection of a `RawReads` for one `async with` (a class, not a generator-based
+    context manager: this runs on every hot read)."""
+
+    __slots__ = ("raw", "reads")
+
+    def __init__(self, reads: RawReads) -> None:
+        self.reads = reads
+        self.raw: RawConnection | None = None
+
+    async def __aenter__(self) -> RawConnection:
+        reads = self.reads
+        await reads._slots.acquire()
+        try:
+            if reads._idle:
+                connection, prepared = reads._idle.pop()
+            else:
+                connection = await PsycopgConnection.connect(reads.conninfo, autocommit=True)
+                prepared = PreparedNames()
+        except BaseException:
+            reads._slots.release()
+            raise
+        self.raw = RawConnection(connection, reads.statements, prepared)
+        return self.raw
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        reads, raw = self.reads, self.raw
+        assert raw is not None and raw.prepared is not None
+        try:
+            # A statement that failed leaves an autocommit connection idle; a broken one,
+            # or one with a command still in flight (a cancelled read), is closed. (libpq's
+            # own state: `connection.info` builds a new object on every read.)
+            pgconn = raw.connection.pgconn
+            if (
+                pgconn.status == psycopg.pq.ConnStatus.OK
+                and pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            ):
+                reads._idle.append((raw.connection, raw.prepared))
+            else:
+                await raw.connection.close()
+        finally:
+            reads._slots.release()
