@@ -27,7 +27,7 @@ from psycopg import pq
 
 _INT8, _BOOL, _UNKNOWN = 20, 16, 0
 _INT8_RANGE = range(-(2**63), 2**63)
-# Prepared statements per connection; past it, the unnamed statement (parsed each time).
+# Prepared statements per connection; past it, psycopg's cursor (its own prepared cache).
 MAX_PREPARED = 512
 
 
@@ -112,8 +112,9 @@ async def fetch_value(
 ) -> bytes:
     """The first column of the first row of `statement`, as the server sent it (text).
 
-    `Fallback` when it cannot run here (a value kind, a refused preparation, a client
-    encoding other than UTF-8, a NULL or no row: psycopg's way says what those mean)."""
+    `Fallback` when it cannot run here (a value kind, a refused preparation, a full set of
+    prepared statements, a client encoding other than UTF-8, a NULL or no row: psycopg's
+    way says what those mean)."""
     pgconn = connection.pgconn
     if pgconn.parameter_status(b"client_encoding") != b"UTF8":
         raise Fallback
@@ -122,17 +123,16 @@ async def fetch_value(
     if key in prepared.refused:
         raise Fallback
     name = prepared.names.get(key)
-    if name is None and len(prepared.names) < MAX_PREPARED:
+    if name is None:
+        if len(prepared.names) >= MAX_PREPARED:
+            raise Fallback
         name = f"_rv_{len(prepared.names)}".encode()
         pgconn.send_prepare(name, statement.sql, oids)
         if _failed(await _results(pgconn)) is not None:
             prepared.refused.add(key)  # e.g. an int8 where only int4 is taken
             raise Fallback
         prepared.names[key] = name
-    if name is None:
-        pgconn.send_query_params(statement.sql, texts, oids)
-    else:
-        pgconn.send_query_prepared(name, texts)
+    pgconn.send_query_prepared(name, texts)
     results = await _results(pgconn)
     failed = _failed(results)
     if failed is not None:

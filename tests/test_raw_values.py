@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy import Integer, String, bindparam, cast, func, literal, select
 
+from restaurant_api import raw_values
 from restaurant_api.raw_reads import OwnedStatement
 from restaurant_api.raw_values import dollar_sql, fetch_value
 
@@ -127,3 +128,12 @@ async def test_each_value_read_is_observed_once(raw_reads):
     finally:
         raw_reads.statements.observers.remove(seen.append)
     assert len(seen) == 1 and seen[0].startswith("SELECT concat_ws")
+
+
+async def test_past_the_prepared_limit_reads_go_through_psycopg(raw_reads, monkeypatch):
+    statement = _text_of(bindparam("s", type_=String), literal("past the limit"))
+    async with raw_reads.connection() as raw:
+        monkeypatch.setattr(raw_values, "MAX_PREPARED", len(raw.prepared.names))
+        before = dict(raw.prepared.names)
+        assert await raw.fetch_text(statement, {"s": "x"}) == b"x|past the limit"
+        assert raw.prepared.names == before
