@@ -21,9 +21,6 @@ answers), in front of FastAPI's routing, dependencies and Strawberry's request p
    after-commit hooks before the answer). An execution with any error is rolled back and
    handed to the normal path, which runs it again from the same state and words its errors;
    nothing of a rolled-back execution is visible (events and generations follow commits).
-   Where the payload selects an order that a query plan reads, graphql-core completes only
-   its number and the plan reads the order back in the same transaction
-   (restaurant_api.api.payloads).
 
 A document is proven by the normal path itself: the layer leaves a `_Candidate` in a
 context variable, and `schema._run_plan` (a plan answered) or `schema._watch_mutation`
@@ -66,7 +63,6 @@ from restaurant_api.api.live import (
     LOOKUP_SCOPE_KEY,
     wants_graphql_response_json,
 )
-from restaurant_api.api.payloads import PayloadPlan, compile_payload, read_back
 from restaurant_api.api.plan_specs import Abandon
 from restaurant_api.api.plans import Plan, PlanRegistry
 from restaurant_api.api.response_cache import (
@@ -95,7 +91,6 @@ class _Proven:
     document: DocumentNode
     cost: int | None  # the cost when it depends on no variable, else None
     mutation: bool = False
-    payload: PayloadPlan | None = None  # a mutation's order read back by a plan
 
 
 @dataclass(slots=True)
@@ -189,7 +184,6 @@ class PlanDoor:
         self._through_sqlalchemy: set[DocumentKey] = set()
         self.answered = 0  # by a plan
         self.mutations_answered = 0
-        self.payloads_read_back = 0  # of those, the answers whose order a plan read
         self.built_by_postgres = 0  # answers whose JSON PostgreSQL built (api.plan_sql)
 
     def candidate(self, data: Any) -> _Candidate | None:
@@ -212,12 +206,7 @@ class PlanDoor:
         if candidate.mutation and self.execute_proven is None:
             return
         cost = document_cost(self.schema, self.bounds, document, operation_name, {})
-        payload = None
-        if candidate.mutation:
-            payload = compile_payload(self.schema, self.plans, document, self.settings.currency)
-        self._proven[candidate.key] = _Proven(
-            document, cost if fixed else None, candidate.mutation, payload
-        )
+        self._proven[candidate.key] = _Proven(document, cost if fixed else None, candidate.mutation)
         while len(self._proven) > self.max_documents:
             evicted, _ = self._proven.popitem(last=False)
             self._through_sqlalchemy.discard(evicted)
@@ -316,15 +305,8 @@ class PlanDoor:
         if context.auth_error is not None:
             return None  # the normal path answers each field's typed error
         await context.begin(read_only=False)
-        payload = proven.payload
-        document = proven.document if payload is None else payload.executed
         try:
-            result = await self.execute_proven(document, variables, operation_name, context)
-            if not result.errors and payload is not None and result.data is not None:
-                await read_back(payload, result.data, context)
-        except Abandon:  # the read-back's plan refuses: the normal path answers
-            await context.finish(success=False)
-            return None
+            result = await self.execute_proven(proven.document, variables, operation_name, context)
         except BaseException:
             await context.finish(success=False)
             raise
@@ -336,7 +318,6 @@ class PlanDoor:
         except Exception as error:
             raise CommitUncertain(extensions) from error
         self.mutations_answered += 1
-        self.payloads_read_back += payload is not None
         return _response(orjson.dumps(result.data), extensions)
 
 
