@@ -770,12 +770,24 @@ def main() -> None:
         results: dict[str, list[Result]] = {target.name + target.group: [] for target in targets}
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds}", flush=True)
-            for target in targets:
+            for target in round_order(targets, round_number):
                 results[target.name + target.group].append(measure(bench, target, counter_sql))
                 if "place" in target.group:
                     delete_orders_after(bench.database_url, last_order_id)
         print(f"\n{machine_line()} (after the run)")
         print_table(targets, results, sizes, sql_label)
+
+
+def round_order(targets: list[Target], round_number: int) -> list[Target]:
+    """The targets of each group in their order on even rounds, reversed on odd ones: no
+    target always runs first in its group (placing through REST always ran before GraphQL,
+    each after the previous target's orders were deleted)."""
+    if round_number % 2 == 0:
+        return targets
+    groups = list(dict.fromkeys(target.group for target in targets))
+    return [
+        target for group in groups for target in reversed([t for t in targets if t.group == group])
+    ]
 
 
 if __name__ == "__main__":
