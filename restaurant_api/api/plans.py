@@ -120,15 +120,16 @@ class _Root:
     # The field's arguments once coerced, when they are literals only (the same for every
     # request of the document; none of a variable's).
     fixed_arguments: Mapping[str, Any] | None = None
-    # Whether the arguments read a variable (None: not looked at yet; a visit of the node).
-    variable_arguments: bool | None = None
+    # Whether the arguments read a variable: a visit of the node, once per plan.
+    variable_arguments: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.variable_arguments = _uses_variables(self.field_node)
 
     def arguments(self, variables: Any) -> Mapping[str, Any]:
         if self.fixed_arguments is not None:
             return self.fixed_arguments
         arguments = get_argument_values(self.field_def, self.field_node, variables)
-        if self.variable_arguments is None:
-            self.variable_arguments = _uses_variables(self.field_node)
         if not self.variable_arguments:
             self.fixed_arguments = MappingProxyType(arguments)
         return arguments
