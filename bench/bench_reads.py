@@ -573,6 +573,12 @@ def parse_args() -> argparse.Namespace:
         help="the project's servers log each request (the references never do)",
     )
     parser.add_argument(
+        "--groups",
+        nargs="+",
+        metavar="WORDS",
+        help="only the groups of reads whose name holds one of these words (e.g. menu order)",
+    )
+    parser.add_argument(
         "--cache",
         choices=("on", "off", "both"),
         default="on",
@@ -762,6 +768,10 @@ def main() -> None:
         start_references(bench, postgraphile)
 
         targets = build_targets(bench.servers, auth, order, menu)
+        if args.groups:
+            targets = [t for t in targets if any(word in t.group for word in args.groups)]
+            if not targets:
+                sys.exit(f"no group of reads holds any of {args.groups}")
         sizes = {}
         for target in targets:
             sizes[target.name + target.group] = check_target(target, bench.servers[target.server])

@@ -2,7 +2,8 @@
 raw baseline under the same load, and a cProfile of the whole server process.
 
     .venv/bin/python bench/profile_server.py [--before ../base] [--rounds 3] [--duration 5]
-        [--connections 32] [--profile] [--profile-clock wall|cpu] [--top 30]
+        [--connections 32] [--profile] [--profile-read "GraphQL menu"]
+        [--profile-clock wall|cpu] [--top 30]
 
 Creates a throwaway PostgreSQL database on BENCH_POSTGRES_URL (migrated and seeded by the
 CLI, dropped afterwards) and starts, each pinned to CPU 0 on ports 8170-8175:
@@ -13,11 +14,12 @@ keep-alive load of `--connections` connections runs on CPU 1 (wrk -t1 when insta
 a small asyncio client that costs far less than httpx and so loads the server harder); the
 servers take turns in an order reversed every round. The table shows medians of requests/s
 and server CPU ms per request (utime + stime of the server process, /proc) for
-`GET /api/menu` (raw: `GET /menu`, the same JSON) and `GET /health` (the stack alone).
+`GET /api/menu` and the GraphQL menu of bench_reads (raw: `GET /menu`, the same JSON; the
+response cache off) and `GET /health` (the stack alone).
 
 `--profile` then runs this checkout's server in-process (uvicorn.Server with the options
 of `serve`, restaurant_api.__main__.uvicorn_options) under cProfile during one load of
-`GET /api/menu` (profiling only while the load runs) and prints the top functions by own
+`--profile-read` (profiling only while the load runs) and prints the top functions by own
 time and by cumulative time.
 """
 
@@ -46,7 +48,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_reads import (
     BENCH,
     CLI,
+    GQL_MENU,
     Target,
+    graphql_body,
     machine_line,
     pinned,
     postgres_database,
@@ -63,10 +67,12 @@ from restaurant_api.config import get_settings
 PORTS = {"project": 8170, "project, ACCESS_LOG=false": 8171, "before": 8172, "raw": 8173}
 PROFILED_PORT = 8174
 SERVER_CORE, LOAD_CORE = 0, 1
-# read -> (path on the project's servers, path on the raw app, which has no /health)
-READS: dict[str, tuple[str, str | None]] = {
-    "GET /api/menu": ("/api/menu", "/menu"),
-    "GET /health": ("/health", None),
+MENU_BODY = graphql_body(GQL_MENU)
+# read -> (the project's request: method, path, body; the raw app's path, None: no such read)
+READS: dict[str, tuple[tuple[str, str, str | None], str | None]] = {
+    "GET /api/menu": (("GET", "/api/menu", None), "/menu"),
+    "GraphQL menu": (("POST", "/graphql", MENU_BODY), "/menu"),
+    "GET /health": (("GET", "/health", None), None),
 }
 
 
@@ -74,6 +80,7 @@ class _Connection(asyncio.Protocol):
     """One keep-alive connection sending the same request again as each answer completes."""
 
     def __init__(self, request: bytes, deadline: float, done: asyncio.Future[None]) -> None:
+        # `request`: the whole HTTP/1.1 request, sent as is each time.
         self.request, self.deadline, self.done = request, deadline, done
         self.buffer = b""
         self.answers = self.errors = 0
@@ -106,9 +113,22 @@ class _Connection(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def asyncio_load(port: int, path: str, connections: int, duration: float) -> tuple[int, int]:
+def http_request(method: str, path: str, body: str | None) -> bytes:
+    if body is None:
+        return f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    data = body.encode()
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
+    return head.encode() + data
+
+
+async def asyncio_load(
+    port: int, read: tuple[str, str, str | None], connections: int, duration: float
+) -> tuple[int, int]:
     loop = asyncio.get_running_loop()
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    request = http_request(*read)
     deadline = time.perf_counter() + duration
     clients: list[_Connection] = []
     for _ in range(connections):
@@ -119,31 +139,34 @@ async def asyncio_load(port: int, path: str, connections: int, duration: float) 
     return sum(c.answers for c in clients), sum(c.errors for c in clients)
 
 
-def load(args: argparse.Namespace, port: int, path: str, tmp: Path) -> tuple[int, float, int]:
+def load(
+    args: argparse.Namespace, port: int, read: tuple[str, str, str | None], tmp: Path
+) -> tuple[int, float, int]:
     """Requests answered, seconds, errors."""
     if shutil.which("wrk"):
-        target = Target("", path, "", "GET", path)
+        method, path, body = read
+        target = Target("", path, "", method, path, body)
         requests, elapsed, _p50, _p99, errors = run_wrk(
             target, f"http://127.0.0.1:{port}", args, LOAD_CORE, tmp
         )
         return requests, elapsed, errors
     started = time.perf_counter()
-    requests, errors = asyncio.run(asyncio_load(port, path, args.connections, args.duration))
+    requests, errors = asyncio.run(asyncio_load(port, read, args.connections, args.duration))
     return requests, time.perf_counter() - started, errors
 
 
 def measure(
-    args: argparse.Namespace, pid: int, port: int, path: str, tmp: Path
+    args: argparse.Namespace, pid: int, port: int, read: tuple[str, str, str | None], tmp: Path
 ) -> tuple[float, float]:
     """Requests/s and server CPU ms per request."""
-    asyncio.run(asyncio_load(port, path, 4, 0.5))  # warm up
+    asyncio.run(asyncio_load(port, read, 4, 0.5))  # warm up
     wait_until_idle(pid)
     cpu_before = tree_cpu_seconds(pid)
-    requests, elapsed, errors = load(args, port, path, tmp)
+    requests, elapsed, errors = load(args, port, read, tmp)
     wait_until_idle(pid)
     cpu = tree_cpu_seconds(pid) - cpu_before
     if errors or not requests:
-        raise RuntimeError(f"{path} on port {port}: {errors} errors in {requests} answers")
+        raise RuntimeError(f"{read[1]} on port {port}: {errors} errors in {requests} answers")
     return requests / elapsed, cpu * 1000 / requests
 
 
@@ -190,9 +213,10 @@ def compare(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
         names = list(pids)
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds}", flush=True)
-            for read, (path, raw_path) in READS.items():
+            for read, (request, raw_path) in READS.items():
                 for name in names if round_number % 2 == 0 else reversed(names):
-                    served = raw_path if name == "raw" else path
+                    raw = None if raw_path is None else ("GET", raw_path, None)
+                    served = raw if name == "raw" else request
                     if served is not None:
                         measured = measure(args, pids[name], PORTS[name], served, tmp)
                         figures.setdefault((read, name), []).append(measured)
@@ -254,11 +278,12 @@ def profile(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
         f"http://127.0.0.1:{PROFILED_PORT}/health",
         "the profiled server",
     ) as process:
-        asyncio.run(asyncio_load(PROFILED_PORT, "/api/menu", 4, 0.5))  # warm up
+        read = READS[args.profile_read][0]
+        asyncio.run(asyncio_load(PROFILED_PORT, read, 4, 0.5))  # warm up
         wait_until_idle(process.pid)
         process.send_signal(signal.SIGUSR1)
         cpu_before = tree_cpu_seconds(process.pid)
-        requests, _elapsed, _errors = load(args, PROFILED_PORT, "/api/menu", tmp)
+        requests, _elapsed, _errors = load(args, PROFILED_PORT, read, tmp)
         wait_until_idle(process.pid)
         cpu = tree_cpu_seconds(process.pid) - cpu_before
         process.send_signal(signal.SIGUSR2)
@@ -266,7 +291,7 @@ def profile(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
         while not stats.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
     print(
-        f"\ncProfile of the server process under load, {requests} x GET /api/menu, "
+        f"\ncProfile of the server process under load, {requests} x {args.profile_read}, "
         f"{cpu * 1000 / requests:.3f} CPU ms/req with the profiler on"
     )
     gc_figures = json.loads(Path(str(stats) + ".gc.json").read_text())
@@ -291,6 +316,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=5, help="seconds per load")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--profile", action="store_true", help="cProfile this checkout's server")
+    parser.add_argument(
+        "--profile-read", choices=list(READS), default="GET /api/menu", help="what --profile loads"
+    )
     parser.add_argument("--top", type=int, default=30, help="functions in each profile list")
     parser.add_argument(
         "--profile-clock",
@@ -323,7 +351,8 @@ def main() -> None:
         + f" -c{args.connections}, {args.duration} s per load, {args.rounds} rounds"
     )
     with postgres_database(admin_url) as database_url, tempfile.TemporaryDirectory() as tmp:
-        env = prepared_database(database_url)
+        # The GraphQL menu is measured executing, as bench_reads' `cache off` rows.
+        env = {**prepared_database(database_url), "RESPONSE_CACHE": "false"}
         os.sched_setaffinity(0, {LOAD_CORE})  # the servers are pinned by taskset
         if args.rounds:
             compare(args, env, Path(tmp))
