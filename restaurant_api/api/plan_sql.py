@@ -9,8 +9,8 @@ correlated subqueries and returns the `data` object as JSON text: psycopg hands 
 string, and no row, dict or encoder runs in Python. A document with any other field (an
 order's check) keeps the Python build.
 
-PostgreSQL spells JSON with spaces (`{"id" : 1, "name" : "x"}`): the same JSON values in
-the same order as the Python build, not the same bytes.
+The JSON is spelled by concatenating texts (`sql_json.json_object`, `sql_json.json_list`):
+compact, as orjson spells the Python build, with the same values in the same order.
 """
 
 from __future__ import annotations
@@ -18,18 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    cast,
-    func,
-    literal_column,
-    select,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Boolean, Integer, String, TypeDecorator, func, select
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import iterate
@@ -48,10 +37,6 @@ from restaurant_api.api.plan_specs import (
 from restaurant_api.api.plans import ObjectField, Plan, PlanNode
 from restaurant_api.api.sql_json import NotInSql
 from restaurant_api.raw_reads import OwnedStatement, RawConnection, RowReader, is_prebuilt
-
-# json_build_object takes at most 100 arguments: 50 keys and their values.
-MAX_KEYS = 50
-_EMPTY_LIST: ColumnElement[Any] = literal_column("'[]'::json")
 
 
 def _plain(column: ColumnElement[Any]) -> bool:
@@ -79,19 +64,16 @@ def _leaf(spec: Leaf, node: PlanNode, columns: Sequence[Any], currency: str) -> 
 
 
 def _object(node: PlanNode, columns: Sequence[Any], currency: str) -> Any:
-    """json_build_object of the node's selection over `columns` (its row, in layout order)."""
-    if len(node.selection) > MAX_KEYS:
-        raise NotInSql
-    arguments: list[Any] = []
+    """The JSON object of the node's selection over `columns` (its row, in layout order)."""
+    pairs: list[tuple[str, Any]] = []
     for key, item in node.selection:
-        arguments.append(sql_json.text(key))
         if isinstance(item, str):
-            arguments.append(sql_json.text(item))
+            pairs.append((key, sql_json.type_name(item)))
         elif isinstance(item, Leaf):
-            arguments.append(_leaf(item, node, columns, currency))
+            pairs.append((key, _leaf(item, node, columns, currency)))
         else:
-            arguments.append(_nested(item, columns, currency))
-    return func.json_build_object(*arguments)
+            pairs.append((key, _nested(item, columns, currency)))
+    return sql_json.json_object(pairs)
 
 
 def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> Any:
@@ -104,11 +86,8 @@ def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> 
         numbered = rows.add_columns(func.row_number().over(order_by=order).label("ordinal"))
         subquery = numbered.subquery()
         adapted = [subquery.c.ordinal]
-    built: Any = _object(node, list(subquery.c), currency)
-    if adapted:
-        built = aggregate_order_by(built, *adapted)
-    built = func.json_agg(built)
-    return select(func.coalesce(built, _EMPTY_LIST)).select_from(subquery).scalar_subquery()
+    built = sql_json.json_list(_object(node, list(subquery.c), currency), adapted)
+    return select(built).select_from(subquery).scalar_subquery()
 
 
 def _over(subquery: Any, order: Sequence[Any]) -> list[Any] | None:
@@ -166,29 +145,26 @@ def _related_in_sql(spec: Related) -> bool:
 
 
 def _statement(plan: Plan, fetches: Sequence[Fetch | None]) -> Any:
-    arguments: list[Any] = []
+    roots: list[tuple[str, Any]] = []
     for (key, root), fetch in zip(plan.roots, fetches, strict=True):
-        arguments.append(sql_json.text(key))
         if root is None:
-            arguments.append(sql_json.text("Query"))
+            roots.append((key, sql_json.type_name("Query")))
             continue
         assert root.node is not None
         if isinstance(fetch, PageFetch) and root.node.spec.layout == PAGE_LAYOUT:
             page = SqlPage.of(fetch.statement)
             row = [page, page.has_next(), page.has_previous()]
-            arguments.append(_object(root.node, row, plan.currency))
+            roots.append((key, _object(root.node, row, plan.currency)))
             continue
         if not isinstance(fetch, StatementFetch) or fetch.many != root.spec.many:
             raise NotInSql
         rows = fetch.statement
         if fetch.many:
             order = list(rows._order_by_clauses)
-            arguments.append(_list_of(root.node, rows, order, plan.currency))
+            roots.append((key, _list_of(root.node, rows, order, plan.currency)))
         else:
-            arguments.append(_one_of(root.node, rows, plan.currency))
-    if len(arguments) > 2 * MAX_KEYS:
-        raise NotInSql
-    return OwnedStatement(select(cast(func.json_build_object(*arguments), Text)))
+            roots.append((key, _one_of(root.node, rows, plan.currency)))
+    return OwnedStatement(select(sql_json.json_object(roots)))
 
 
 def _parameters(fetches: Sequence[Fetch | None]) -> dict[str, Any] | None:

@@ -5,27 +5,56 @@ same text for the same stored value, so an answer is the same whichever builds i
 (`tests/api/test_plan_sql.py` compares them field by field on every backend that runs it).
 Names and texts reach the SQL as quoted literals (GraphQL names, type names and enum values
 are plain identifiers; quotes are doubled all the same), values as the columns themselves.
+
+The JSON itself is spelled by concatenating texts (`json_object`, `json_list`), not with
+json_build_object and json_agg: those look up every value's type and output function on
+every row. PostgreSQL's side of the 21-item menu went from 63 to 38 µs an execution, the
+raw baseline's own 38 (pg_stat_statements, pgbench on one connection, same run). Each
+value is spelled by what its SQL type says it is (`json_of`): numbers and booleans by their
+text, texts the helpers below make (`JsonString`: nothing to escape) between quotes, any
+other through `to_json`, as json_build_object spelled it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
+    Boolean,
     Integer,
     LargeBinary,
     Numeric,
+    String,
     Text,
+    TypeDecorator,
     case,
     cast,
     func,
     literal_column,
     null,
+    type_coerce,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
+
+
+class JsonString(TypeDecorator[str]):
+    """A text that JSON spells between quotes as it is: no quote, backslash or control
+    character (global ids, amounts, times, cursors, enum names)."""
+
+    impl = Text
+    cache_ok = True
+
+
+class JsonText(TypeDecorator[str]):
+    """JSON spelled as text already: an object or list of `json_object` and `json_list`."""
+
+    impl = Text
+    cache_ok = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +92,11 @@ def text(value: str) -> ColumnElement[str]:
     return literal_column("'" + value.replace("'", "''") + "'", Text)
 
 
+def type_name(name: str) -> ColumnElement[str]:
+    """A `__typename` (a GraphQL name: nothing to escape)."""
+    return type_coerce(text(name), JsonString)
+
+
 def number(value: int) -> ColumnElement[int]:
     """A constant integer as a SQL literal: part of the statement's text, not one more
     parameter to send with every execution."""
@@ -81,13 +115,13 @@ def global_id(type_name: str, database_id: Any) -> Any:
         raise NotInSql(f"type name too long for one base64 line: {type_name}")
     prefixed = text(type_name + ":").concat(cast(database_id, Text))
     # Text to bytea as it is: a type name and digits have no backslash to unescape.
-    return func.encode(cast(prefixed, LargeBinary), text("base64"))
+    return type_coerce(func.encode(cast(prefixed, LargeBinary), text("base64")), JsonString)
 
 
 def amount(cents: Any) -> Any:
     """`money.format_cents`: "12.98", "-0.05" (integer cents times an exact 0.01: a numeric
     of scale 2, which PostgreSQL writes with its two digits)."""
-    return cast(cents * literal_column("0.01", Numeric), Text)
+    return type_coerce(cast(cents * literal_column("0.01", Numeric), Text), JsonString)
 
 
 def iso_utc(value: Any) -> Any:
@@ -95,7 +129,8 @@ def iso_utc(value: Any) -> Any:
     fraction out when it is zero."""
     utc = value.op("AT TIME ZONE")(text("UTC"))
     seconds = func.to_char(utc, text('YYYY-MM-DD"T"HH24:MI:SS.US'))
-    return func.replace(seconds, text(".000000"), text("")).concat(text("+00:00"))
+    spelled = func.replace(seconds, text(".000000"), text("")).concat(text("+00:00"))
+    return type_coerce(spelled, JsonString)
 
 
 def cursor(*parts: Any) -> Any:
@@ -105,7 +140,8 @@ def cursor(*parts: Any) -> Any:
     for part in parts[1:]:
         joined = joined.concat(text("|")).concat(cast(part, Text))
     encoded = func.encode(func.convert_to(joined, text("UTF8")), text("base64"))
-    return func.translate(encoded, text("+/").concat(func.chr(number(10))), text("-_"), type_=Text)
+    url_safe = func.translate(encoded, text("+/").concat(func.chr(number(10))), text("-_"))
+    return type_coerce(url_safe, JsonString)
 
 
 def json_text(value: Any) -> Any:
@@ -115,4 +151,51 @@ def json_text(value: Any) -> Any:
 
 def mapped(value: Any, names: Mapping[Any, str]) -> Any:
     """A stored value to its name (an enum's GraphQL name); an unknown value is NULL."""
-    return case({text(str(stored)): text(name) for stored, name in names.items()}, value=value)
+    named = case({text(str(stored)): text(name) for stored, name in names.items()}, value=value)
+    return type_coerce(named, JsonString)
+
+
+_NULL = text("null")
+_QUOTE = text('"')
+
+
+def json_of(value: Any) -> ColumnElement[str]:
+    """The JSON text of an SQL value, `null` for NULL."""
+    kind: Any = value.type
+    if isinstance(kind, JsonText):
+        spelled = value
+    elif isinstance(kind, JsonString):
+        spelled = _QUOTE.concat(value).concat(_QUOTE)
+    else:
+        if isinstance(kind, TypeDecorator):
+            kind = kind.impl_instance  # what PostgreSQL holds
+        if isinstance(kind, (Integer, Boolean, JSON)):
+            # An integer's and a json's text is their JSON; a boolean's is true or false.
+            spelled = cast(value, Text)
+        elif isinstance(kind, String):
+            # As text: a literal's type is unknown to to_json (a no-op on a text column).
+            spelled = cast(func.to_json(cast(value, Text)), Text)
+        else:
+            spelled = cast(func.to_json(value), Text)
+    return func.coalesce(spelled, _NULL, type_=Text)
+
+
+def json_object(pairs: Sequence[tuple[str, Any]]) -> ColumnElement[str]:
+    """`{"key":value,...}` of (key, SQL value) pairs, as text."""
+    if not pairs:
+        return type_coerce(text("{}"), JsonText)
+    spelled: ColumnElement[str] | None = None
+    for key, value in pairs:
+        name = ("{" if spelled is None else ",") + orjson.dumps(key).decode() + ":"
+        named = text(name) if spelled is None else spelled.concat(text(name))
+        spelled = named.concat(json_of(value))
+    assert spelled is not None
+    return type_coerce(spelled.concat(text("}")), JsonText)
+
+
+def json_list(item: Any, order: Sequence[Any]) -> ColumnElement[str]:
+    """`[item,...]` of an aggregate's rows in `order` (none: as they come), as text."""
+    comma = text(",")
+    joined = func.string_agg(item, aggregate_order_by(comma, *order) if order else comma)
+    listed = text("[").concat(func.coalesce(joined, text(""), type_=Text)).concat(text("]"))
+    return type_coerce(listed, JsonText)

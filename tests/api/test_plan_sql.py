@@ -16,7 +16,20 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import BigInteger, DateTime, Integer, String, cast, literal, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 
 from restaurant_api.api import sql_json
 from restaurant_api.api.plan_specs import enum_names, global_id, is_set, optional, utc_time
@@ -102,6 +115,57 @@ AWKWARD_NAMES = [
     "Crème brûlée \u2028 \u2029 déjà vu",
     "Emoji \U0001f35c and CJK 拉麵",
 ]
+
+
+async def test_json_spelled_by_postgresql_is_the_json_of_the_values(db: Database) -> None:
+    """`sql_json.json_object` and `json_list` spell every kind of value as the Python build
+    has it: numbers and booleans by their text, strings escaped (quotes, backslashes,
+    control characters, non-ASCII), JSON as stored, NULL as null, lists in their order."""
+    if db.is_sqlite:
+        pytest.skip("JSON is spelled by PostgreSQL only (SQLite answers are built in Python)")
+    strings: list[str | None] = [*AWKWARD_NAMES, "", "\x7f\x1f", None]
+    integers: list[int | None] = [*IDS, 0, -(2**63), None]
+    booleans: list[bool | None] = [True, False, None]
+    pairs: list[tuple[str, Any]] = []
+    expected: dict[str, Any] = {}
+    for index, value in enumerate(strings):
+        pairs.append((f"s{index}", cast(literal(value, String), String)))
+        expected[f"s{index}"] = value
+    for index, number in enumerate(integers):
+        pairs.append((f"i{index}", cast(literal(number, BigInteger), BigInteger)))
+        expected[f"i{index}"] = number
+    for index, flag in enumerate(booleans):
+        pairs.append((f"b{index}", cast(literal(flag, Boolean), Boolean)))
+        expected[f"b{index}"] = flag
+    stored = '["a", "\\"b\\"", "\u00e9"]'  # as SQLAlchemy's JSON type stores a list
+    pairs.append(("json", sql_json.json_text(cast(literal(stored), String))))
+    expected["json"] = json.loads(stored)
+    pairs.append(("id", global_id("MenuItem").sql(cast(literal(7), BigInteger))))
+    expected["id"] = global_id("MenuItem")(7)
+    pairs.append(("money", sql_json.json_object([("amount", sql_json.amount(literal(-5)))])))
+    expected["money"] = {"amount": "-0.05"}
+    pairs.append(("empty", sql_json.json_object([])))
+    expected["empty"] = {}
+    pairs.append(("typename", sql_json.type_name("Query")))
+    expected["typename"] = "Query"
+    (spelled,) = await rendered_by_postgresql(db, [sql_json.json_object(pairs)])
+    assert json.loads(spelled) == expected
+    assert list(json.loads(spelled)) == list(expected)  # the selection's order
+    # Stored JSON as it is; everything else byte for byte as orjson spells the Python build.
+    assert stored in spelled
+    assert spelled.replace(stored, "[]") == orjson.dumps({**expected, "json": []}).decode()
+
+    rows = select(
+        func.unnest(literal([3, 1, 2], ARRAY(Integer))).label("n"),
+        func.unnest(literal(["c", None, 'b"'], ARRAY(String))).label("t"),
+    ).subquery()
+    item = sql_json.json_object([("n", rows.c.n), ("t", rows.c.t)])
+    listed = select(sql_json.json_list(item, [rows.c.n])).select_from(rows).scalar_subquery()
+    nothing = select(sql_json.json_list(item, [rows.c.n])).where(rows.c.n > 9).scalar_subquery()
+    assert [json.loads(v) for v in await rendered_by_postgresql(db, [listed, nothing])] == [
+        [{"n": 1, "t": None}, {"n": 2, "t": 'b"'}, {"n": 3, "t": "c"}],
+        [],
+    ]
 
 
 async def test_awkward_rows_answer_the_same_built_by_postgresql(
