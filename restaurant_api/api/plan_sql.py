@@ -19,9 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, TypeDecorator, func, select
-from sqlalchemy.sql.elements import ColumnClause, ColumnElement
-from sqlalchemy.sql.util import ClauseAdapter
-from sqlalchemy.sql.visitors import iterate
+from sqlalchemy.sql.elements import ColumnElement
 
 from restaurant_api.api import sql_json
 from restaurant_api.api.plan_specs import (
@@ -80,7 +78,7 @@ def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> 
     """A JSON list of `rows` (a select in the node's layout, maybe with more columns after)
     built by `node`, in `order` (clauses over `rows`' tables)."""
     subquery = rows.subquery()
-    adapted = _over(subquery, order)
+    adapted = sql_json.order_over(subquery, order)
     if adapted is None:
         # Ordered by columns `rows` does not select: number the rows in a window.
         numbered = rows.add_columns(func.row_number().over(order_by=order).label("ordinal"))
@@ -88,19 +86,6 @@ def _list_of(node: PlanNode, rows: Any, order: Sequence[Any], currency: str) -> 
         adapted = [subquery.c.ordinal]
     built = sql_json.json_list(_object(node, list(subquery.c), currency), adapted)
     return select(built).select_from(subquery).scalar_subquery()
-
-
-def _over(subquery: Any, order: Sequence[Any]) -> list[Any] | None:
-    """`order` over the subquery's columns (None: some column is not among them). Ordering
-    the aggregate by them, PostgreSQL merges the subquery into the aggregate's scan; a
-    window numbering the rows would keep it apart, with one more sort per list."""
-    adapter = ClauseAdapter(subquery)
-    adapted = [adapter.traverse(clause) for clause in order]
-    for clause in adapted:
-        for element in iterate(clause):
-            if isinstance(element, ColumnClause) and element.table is not subquery:
-                return None
-    return adapted
 
 
 def _one_of(node: PlanNode, rows: Any, currency: str) -> Any:

@@ -36,10 +36,14 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
+    select,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 
 class JsonString(TypeDecorator[str]):
@@ -51,7 +55,8 @@ class JsonString(TypeDecorator[str]):
 
 
 class JsonText(TypeDecorator[str]):
-    """JSON spelled as text already: an object or list of `json_object` and `json_list`."""
+    """JSON spelled as text already: an object or list of `json_object` and `json_list`, a
+    number of `money_number`."""
 
     impl = Text
     cache_ok = True
@@ -124,6 +129,15 @@ def amount(cents: Any) -> Any:
     return type_coerce(cast(cents * literal_column("0.01", Numeric), Text), JsonString)
 
 
+def money_number(cents: Any) -> Any:
+    """REST's `MoneyNumber` of integer cents, the shortest repr of the float cents / 100:
+    "6.8", "12.99", "1.0", "-0.05" (`amount` with its trailing zeros trimmed, one kept after
+    a whole number's point; within MAX_CENTS the float's repr is that exact decimal)."""
+    trimmed = func.rtrim(cast(cents * literal_column("0.01", Numeric), Text), text("0"))
+    whole = case((cents % number(100) == number(0), text("0")), else_=text(""))
+    return type_coerce(trimmed.concat(whole), JsonText)
+
+
 def iso_utc(value: Any) -> Any:
     """`serialize_datetime` of a stored time: `datetime.isoformat()` in UTC, which leaves the
     fraction out when it is zero."""
@@ -191,6 +205,31 @@ def json_object(pairs: Sequence[tuple[str, Any]]) -> ColumnElement[str]:
         spelled = named.concat(json_of(value))
     assert spelled is not None
     return type_coerce(spelled.concat(text("}")), JsonText)
+
+
+def order_over(subquery: Any, order: Sequence[Any]) -> list[Any] | None:
+    """`order` over the subquery's columns (None: some column is not among them). Ordering
+    the aggregate by them, PostgreSQL merges the subquery into the aggregate's scan; a
+    window numbering the rows would keep it apart, with one more sort per list."""
+    adapter = ClauseAdapter(subquery)
+    adapted = [adapter.traverse(clause) for clause in order]
+    for clause in adapted:
+        for element in iterate(clause):
+            if isinstance(element, ColumnClause) and element.table is not subquery:
+                return None
+    return adapted
+
+
+def json_list_of(rows: Select[Any], item: Callable[[Any], Any]) -> Select[Any]:
+    """One text, the JSON list of `rows` in their order: `item` builds each from the row's
+    columns (`.c`). `rows` has no limit, and orders by columns it selects."""
+    if rows._limit_clause is not None or rows._offset_clause is not None:
+        raise ValueError("a list with a limit keeps its own order (api.plan_sql)")
+    subquery = rows.order_by(None).subquery()  # sorted once, by the aggregate
+    order = order_over(subquery, list(rows._order_by_clauses))
+    if order is None:
+        raise ValueError("ordered by a column the rows do not select")
+    return select(json_list(item(subquery.c), order)).select_from(subquery)
 
 
 def json_list(item: Any, order: Sequence[Any]) -> ColumnElement[str]:

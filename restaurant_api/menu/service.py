@@ -21,7 +21,7 @@ from restaurant_api.menu.models import MenuItem
 from restaurant_api.menu.modifiers import OfferedGroup, groups_for_items
 from restaurant_api.menu.offered import items_read, items_with_groups
 from restaurant_api.menu.selections import choose_options, options_delta_cents
-from restaurant_api.raw_reads import RowReader, prebuilt
+from restaurant_api.raw_reads import prebuilt
 from restaurant_api.users.service import MANAGERS, User, require_role
 
 # Modifier reads and the selection rule, for other domains (orders) that read them here.
@@ -153,15 +153,17 @@ def menu_filters(category: str | None, available: bool | None) -> dict[str, Any]
     return parameters
 
 
+def menu_row_statement(*, by_category: bool, by_availability: bool) -> Any:
+    """`menu_statement` of MENU_ROW_COLUMNS: `list_menu`'s rows."""
+    columns = [_MENU_COLUMNS[name] for name in MENU_ROW_COLUMNS]
+    return menu_statement(columns, by_category=by_category, by_availability=by_availability)
+
+
 # Built once per combination of filters (the same filters and order as `list_menu`): a
 # statement built per request cost SQLAlchemy a cache key and ORM execution per read.
 _MENU_ROWS = {
     (category, available): prebuilt(
-        menu_statement(
-            [_MENU_COLUMNS[name] for name in MENU_ROW_COLUMNS],
-            by_category=category,
-            by_availability=available,
-        )
+        menu_row_statement(by_category=category, by_availability=available)
     )
     for category in (False, True)
     for available in (False, True)
@@ -172,16 +174,9 @@ async def menu_rows(
     session: AsyncSession, *, category: str | None = None, available: bool | None = None
 ) -> Sequence[Row[Any]]:
     """`list_menu` as plain rows of MENU_ROW_COLUMNS (no ORM instances), same order."""
-    connection = await session.connection()
-    return await menu_rows_on(connection, category=category, available=available)
-
-
-async def menu_rows_on(
-    connection: RowReader, *, category: str | None = None, available: bool | None = None
-) -> Sequence[Any]:
-    """`menu_rows` on a connection: SQLAlchemy's, or straight psycopg (`raw_reads`)."""
     parameters = menu_filters(category, available)
     statement = _MENU_ROWS["category" in parameters, "available" in parameters]
+    connection = await session.connection()
     return (await connection.execute(statement, parameters)).all()
 
 

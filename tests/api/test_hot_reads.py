@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -120,6 +121,43 @@ async def test_same_answers_with_and_without_hot_reads(
     for headers in ({}, {"Authorization": "Basic x"}, {"Authorization": "Bearer forged"}):
         await _both(app, client, "GET", "/api/orders?status=open", headers)
         await _both(app, client, "GET", f"/api/orders/{order}", headers)
+
+
+AWKWARD_ITEMS = [
+    ('Quote " backslash \\ slash /', "0"),
+    ("Line\nbreak\ttab\r \u0001 control \u007f", "0.05"),
+    ("Crème brûlée \u2028 déjà vu", "1"),
+    ("Emoji \U0001f35c 拉麵", "12.90"),
+    ("Big", "9999999999.99"),
+    ("Ten", "10.10"),
+]
+
+
+async def test_the_menu_built_by_postgresql_is_the_documented_routes_bytes(
+    app: FastAPI, client: httpx.AsyncClient, manager: Staff, count_statements: Any
+) -> None:
+    """On PostgreSQL the hot menu's JSON is built by one statement (`sql_json`): awkward
+    names, descriptions and prices answer the bytes the documented route writes."""
+    for number, (name, price) in enumerate(AWKWARD_ITEMS):
+        body = {
+            "name": name,
+            "price": price,
+            "category": name[:20],
+            "description": None if number % 2 else name,
+            "is_available": number % 3 > 0,
+        }
+        created = await client.post("/api/menu", json=body, headers=manager.headers)
+        assert created.status_code == 201, created.text
+    for query in ("", "?available=true", "?category=Big", "?category=Big&available=false"):
+        with count_statements() as counter:
+            await _both(app, client, "GET", "/api/menu" + query, {})
+        built = [sql for sql in counter.statements if "string_agg" in sql]
+        assert len(built) == (0 if app.state.db.is_sqlite else 1), query
+    menu = (await client.get("/api/menu")).json()
+    prices = {item["name"]: item["price"] for item in menu}
+    assert [prices[name] for name, _ in AWKWARD_ITEMS] == [0, 0.05, 1, 12.9, 9999999999.99, 10.1]
+    raw = (await client.get("/api/menu?category=Big")).content
+    assert b'"price":9999999999.99,' in raw and b'"price":1.0,' not in raw
 
 
 def test_canonical_queries_take_the_hot_path(app: FastAPI) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from restaurant_api.api import sql_json
 from restaurant_api.api.plan_specs import enum_names, global_id, is_set, optional, utc_time
 from restaurant_api.db import Database, json_list, table_of
-from restaurant_api.money import format_cents
+from restaurant_api.money import MAX_CENTS, format_cents
 from restaurant_api.orders.models import Order, OrderStatus
 from restaurant_api.orders.plans import _cursor, _cursor_sql
 from tests.api.test_front_door import door_of, in_order, post
@@ -63,6 +63,13 @@ async def test_sql_twins_render_as_python(db: Database) -> None:
         pytest.skip("SQL twins run on PostgreSQL only (SQLite answers are built in Python)")
     amounts = [sql_json.amount(cast(literal(cents), BigInteger)) for cents in CENTS]
     assert await rendered_by_postgresql(db, amounts) == [format_cents(c) for c in CENTS]
+
+    # REST's MoneyNumber: the float's shortest repr as orjson writes it, up to MAX_CENTS.
+    within = [c for c in CENTS if abs(c) <= MAX_CENTS] + [MAX_CENTS, -MAX_CENTS, 99999999999]
+    numbers = [sql_json.money_number(cast(literal(cents), BigInteger)) for cents in within]
+    assert await rendered_by_postgresql(db, numbers) == [
+        orjson.dumps(cents / 100).decode() for cents in within
+    ]
 
     times = [utc_time.sql(cast(literal(value), DateTime(timezone=True))) for value in TIMES]
     assert await rendered_by_postgresql(db, times) == [utc_time(value) for value in TIMES]
