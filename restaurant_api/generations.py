@@ -239,6 +239,8 @@ def _touched(session: Session, topics: Iterable[Topic]) -> None:
         async def hook() -> None:
             # Once per commit: the first hook to run takes every topic recorded so far.
             # Topics of a rolled-back savepoint may be bumped too, which is only wasteful.
+            # (Unregistered as it runs: `info` holds the hook, which holds `info`.)
+            info.pop(_HOOK_KEY, None)
             pending: set[Topic] = info.pop(_TOUCHED_KEY, set())
             if pending:
                 try:

@@ -101,6 +101,9 @@ class Context(BaseContext):
     async def finish(self, *, success: bool) -> None:
         """Commit or roll back the request's transaction, then run after-commit hooks."""
         session, self._session = self._session, None
+        # The loaders' functions hold this context, which holds them: dropped with the
+        # unit of work, the request's objects go without waiting for the cyclic collector.
+        self.loaders.clear()
         callbacks: list[Callable[[], Awaitable[None]]] = []
         try:
             if session is not None:

@@ -3,6 +3,9 @@ the normal path, the same writes, errors worded by the normal path, never run tw
 
 from __future__ import annotations
 
+import gc
+import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -138,3 +141,66 @@ async def test_a_failed_commit_is_answered_masked_and_never_run_again(
             await connection.execute(text("DROP TRIGGER door_refuse_commit ON orders"))
             await connection.execute(text("DROP FUNCTION door_refuse_commit()"))
             await connection.execute(text("DROP SEQUENCE door_commit_attempts"))
+
+
+async def _asgi_post(app: FastAPI, path: str, body: Any, token: str) -> tuple[int, bytes]:
+    """POST straight to the ASGI app: no client library, whose own objects would be counted."""
+    content = json.dumps(body).encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": b"", "client": ("127.0.0.1", 1), "server": ("test", 80),
+        "headers": [(b"host", b"test"), (b"content-type", b"application/json"),
+                    (b"content-length", str(len(content)).encode()),
+                    (b"authorization", token.encode())],
+    }  # fmt: skip
+    received: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": content, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        received.append(dict(message))
+
+    await app(scope, receive, send)
+    return received[0]["status"], b"".join(m.get("body", b"") for m in received[1:])
+
+
+async def test_requests_leave_no_reference_cycles_to_the_collector(
+    app: FastAPI, add_menu_item: Any, server: Any
+) -> None:
+    """A request's executor, context, session and rows are freed by reference counting
+    when it ends: under load, objects left in cycles cost the cyclic collector about three
+    times the collections (GraphQL placing: 175 such objects a request, once)."""
+    soup = await add_menu_item("Soup", "6.50", "Mains")
+    token = server.headers["Authorization"]
+    place = {"query": place_document("no reference cycles"), "variables": place_input(soup.id)}
+    order = """query($id: ID!) { order(id: $id) { status lines { name } tickets { station }
+      total { amount } } }"""
+    rest = {"order": [{"menu_item_id": soup.id, "quantity": 1}], "customer_count": 1}
+
+    async def requests() -> None:
+        status, placed = await _asgi_post(app, "/graphql", place, token)
+        assert status == 200 and b'"OrderPayload"' in placed, placed
+        status, body = await _asgi_post(app, "/api/orders", rest, token)
+        assert status == 200, body
+        variables = {"id": gid("Order", json.loads(body)["id"])}
+        status, read = await _asgi_post(
+            app, "/graphql", {"query": order, "variables": variables}, token
+        )
+        assert status == 200 and b'"errors"' not in read, read
+
+    # The normal path proves the documents; the door then answers them, building a plan's
+    # JSON statement once (SQLAlchemy's expressions hold cycles of their own). Then measure.
+    await requests()
+    await requests()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        await requests()
+        gc.collect()
+        left = sorted({type(o).__qualname__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
