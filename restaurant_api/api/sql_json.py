@@ -196,14 +196,10 @@ def json_of(value: Any) -> ColumnElement[str]:
 
 def json_object(pairs: Sequence[tuple[str, Any]]) -> ColumnElement[str]:
     """`{"key":value,...}` of (key, SQL value) pairs, as text."""
-    if not pairs:
-        return type_coerce(text("{}"), JsonText)
-    spelled: ColumnElement[str] | None = None
-    for key, value in pairs:
-        name = ("{" if spelled is None else ",") + orjson.dumps(key).decode() + ":"
-        named = text(name) if spelled is None else spelled.concat(text(name))
-        spelled = named.concat(json_of(value))
-    assert spelled is not None
+    spelled = text("{")
+    for index, (key, value) in enumerate(pairs):
+        name = ("," if index else "") + orjson.dumps(key).decode() + ":"
+        spelled = spelled.concat(text(name)).concat(json_of(value))
     return type_coerce(spelled.concat(text("}")), JsonText)
 
 

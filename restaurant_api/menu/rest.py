@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -66,20 +65,6 @@ def menu_item_json(row: Any) -> dict[str, Any]:
     }
 
 
-def menu_row_json(row: Sequence[Any]) -> dict[str, Any]:
-    """`menu_item_json` of a row of `service.MENU_ROW_COLUMNS` (a tuple on `raw_reads`)."""
-    id_, name, price_cents, category, description, is_available, display_order = row
-    return {
-        "id": id_,
-        "name": name,
-        "price": price_cents / 100,
-        "category": category,
-        "description": description,
-        "is_available": is_available,
-        "display_order": display_order,
-    }
-
-
 # The reads answer with the JSON directly: `response_model` documents them (OpenAPI) and
 # FastAPI does not build and validate a model per item.
 @router.get("", response_model=list[MenuItemPublic], summary="The menu (public)")
@@ -88,11 +73,11 @@ async def list_menu(
     session: ReadSessionDep, category: str | None = None, available: bool | None = None
 ) -> Any:
     rows = await service.menu_rows(session, category=category, available=available)
-    return FastJSONResponse([menu_row_json(row) for row in rows])
+    return FastJSONResponse([menu_item_json(row) for row in rows])
 
 
 def _menu_json(columns: Any) -> Any:
-    """`menu_row_json` in SQL, over the columns of a row of `service.MENU_ROW_COLUMNS`."""
+    """`menu_item_json` in SQL, over the columns of a row of `service.MENU_ROW_COLUMNS`."""
     return sql_json.json_object(
         [
             ("id", columns.id),
@@ -107,7 +92,7 @@ def _menu_json(columns: Any) -> Any:
 
 
 # The whole answer as one JSON text built by PostgreSQL, per combination of filters: the
-# same rows and order as `service.menu_rows_on`, the same bytes as `list_menu`.
+# same rows and order as `service.menu_rows`, the same bytes as `list_menu`.
 _MENU_JSON = {
     (category, available): prebuilt(
         sql_json.json_list_of(
